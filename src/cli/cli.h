@@ -1,0 +1,37 @@
+/*
+ * cli.h: the datom command. main.c parses global options and dispatches to
+ * one function per verb; each verb family lives in its own file (store.c,
+ * table.c, project.c, ...) and parses its own options with getopt_long.
+ *
+ * A verb returns the process exit status: 0, or cli_fail() of a DATOM_E*
+ * code, which prints "datom: <message>" once and maps the code to the exit
+ * statuses documented in `datom --help` and docs/cli.md.
+ */
+#ifndef DT_CLI_H
+#define DT_CLI_H
+
+#include "core/core.h"
+
+typedef struct cli_global {
+    const char *store_url; /* --store, or NULL */
+    int json;              /* --json */
+} cli_global;
+
+extern cli_global cli;
+
+typedef int (*cli_verb_fn)(int argc, char **argv);
+
+/* Prints datom_errmsg() and returns the exit status for code. */
+int cli_fail(int code);
+/* Prints "datom <verb>: <message>" and a hint to --help; returns exit status 2. */
+int cli_usage_error(const char *verb, const char *fmt, ...) DT_PRINTF(2, 3);
+/* True when argv holds -h or --help (anywhere before "--"). */
+bool cli_wants_help(int argc, char **argv);
+/* Opens the store named by --store, else the project's local store in the
+ * current directory (or a clear error saying how to make one). */
+int cli_open_store(datom_store **out);
+
+/* Verb families. */
+int cli_store(int argc, char **argv);
+
+#endif /* DT_CLI_H */

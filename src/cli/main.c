@@ -1,0 +1,133 @@
+/*
+ * main.c: entry point of the datom command: global options, the verb table,
+ * and the help text (which documents the exit statuses).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+cli_global cli;
+
+static int cli_version(int argc, char **argv);
+
+static const struct verb {
+    const char *name;
+    cli_verb_fn fn;
+    const char *summary;
+} verbs[] = {
+    {"version", cli_version, "print the version of datom"},
+
+};
+
+static const char usage_head[] =
+    "usage: datom [--store URL] [--json] [-v|--verbose] [-q|--quiet] VERB [ARGS]\n"
+    "\n"
+    "datom keeps immutable, versioned data: tables versioned like code, bytes in a\n"
+    "content-addressed store. `datom VERB --help` explains each verb.\n"
+    "\n"
+    "Verbs:\n";
+
+static const char usage_tail[] =
+    "\n"
+    "Global options:\n"
+    "  --store URL    the store: mem:, file:///path or a plain path (default: the\n"
+    "                 project's local store, .datom/store/ in the current project)\n"
+    "  --json         machine-readable output where a verb supports it\n"
+    "  -v, --verbose  say more on stderr (twice: debug)\n"
+    "  -q, --quiet    say only errors\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success              5  conflict or locked (lost a race; retry)\n"
+    "  1  other failure        6  ambiguous (a prefix matches several)\n"
+    "  2  invalid input/usage  7  corrupt data (SHA mismatch, damaged file)\n"
+    "  3  not found            8  i/o error\n"
+    "  4  already exists       9  unsupported   10  internal error\n";
+
+static void print_usage(FILE *f)
+{
+    fputs(usage_head, f);
+    for (size_t i = 0; i < DT_ARRAY_LEN(verbs); i++)
+        fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+    fputs(usage_tail, f);
+}
+
+static int cli_version(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        puts("usage: datom version\n\nPrints the version of the datom command and library.");
+        return 0;
+    }
+    if (cli.json)
+        printf("{\"version\":\"%s\"}\n", datom_version());
+    else
+        printf("datom %s\n", datom_version());
+    return 0;
+}
+
+int cli_fail(int code)
+{
+    const char *msg = datom_errmsg();
+    fprintf(stderr, "datom: %s\n", *msg ? msg : dt_exit_name(code));
+    return dt_exit_code(code);
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "datom %s: ", verb);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see `datom %s --help`)\n", verb);
+    va_end(ap);
+    return 2;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return true;
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"store", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
+        {"verbose", no_argument, NULL, 'v'},     {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    /* '+': stop at the verb; its options are its own. */
+    while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': cli.store_url = optarg; break;
+        case 'j': cli.json = 1; break;
+        case 'v': dt_log_level++; break;
+        case 'q': dt_log_level = DT_LOG_QUIET; break;
+        case 'h': print_usage(stdout); return 0;
+        case 'V': return cli_version(1, argv);
+        default: print_usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        print_usage(stderr);
+        return 2;
+    }
+    const char *name = argv[optind];
+    for (size_t i = 0; i < DT_ARRAY_LEN(verbs); i++)
+        if (!strcmp(name, verbs[i].name)) {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 1; /* each verb runs getopt anew on its own argv */
+            return verbs[i].fn(sub_argc, sub_argv);
+        }
+    fprintf(stderr, "datom: unknown verb '%s' (see `datom --help`)\n", name);
+    return 2;
+}

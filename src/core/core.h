@@ -1,0 +1,148 @@
+/*
+ * core.h: the ground floor every other layer stands on.
+ *
+ * Errors: internal functions follow the public convention (0 or a negative
+ * DATOM_E* code). dt_error() records a code and a message for the calling
+ * thread and returns the code, so a failure is reported in one line:
+ *     return dt_error(DATOM_ENOTFOUND, "%s: no such table", name);
+ * dt_error_wrap() prefixes context to the message already recorded, so the
+ * final message reads outer-to-inner ("write t1: data.csv:3:7: ragged row").
+ *
+ * Memory: dt_malloc and friends abort the process on exhaustion (as Redis's
+ * zmalloc does): allocation failure is not an error path callers handle.
+ * Sizes that come from outside data are checked against sane bounds *before*
+ * anything is allocated from them.
+ */
+#ifndef DT_CORE_H
+#define DT_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "datom.h"
+
+#define DT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define DT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define DT_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define DT_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ---- errors (error.c) ---- */
+int dt_error(int code, const char *fmt, ...) DT_PRINTF(2, 3);
+int dt_error_wrap(const char *fmt, ...) DT_PRINTF(1, 2); /* returns current code */
+int dt_error_errno(int err, const char *fmt, ...) DT_PRINTF(2, 3); /* appends strerror */
+const char *dt_exit_name(int code);
+int dt_exit_code(int code); /* process exit status for a DATOM_E* code */
+
+/* ---- memory (mem.c) ---- */
+void *dt_malloc(size_t n);
+void *dt_calloc(size_t count, size_t size);
+void *dt_realloc(void *p, size_t n);
+char *dt_strdup(const char *s);
+char *dt_strndup(const char *s, size_t n);
+char *dt_sprintf(const char *fmt, ...) DT_PRINTF(1, 2);
+
+/* ---- growable byte buffer (buf.c) ---- */
+typedef struct dt_buf {
+    uint8_t *data; /* always NUL-terminated after any append, when non-NULL */
+    size_t len;
+    size_t cap;
+} dt_buf;
+#define DT_BUF_INIT {NULL, 0, 0}
+void dt_buf_reserve(dt_buf *b, size_t extra);
+void dt_buf_append(dt_buf *b, const void *p, size_t n);
+void dt_buf_puts(dt_buf *b, const char *s);
+void dt_buf_putc(dt_buf *b, char c);
+void dt_buf_printf(dt_buf *b, const char *fmt, ...) DT_PRINTF(2, 3);
+void dt_buf_vprintf(dt_buf *b, const char *fmt, va_list ap);
+const char *dt_buf_cstr(dt_buf *b); /* "" when empty */
+char *dt_buf_detach(dt_buf *b);     /* hands over data (NUL-terminated); b is reset */
+void dt_buf_clear(dt_buf *b);       /* len = 0, keeps capacity */
+void dt_buf_free(dt_buf *b);
+
+/* ---- string list (buf.c) ---- */
+typedef struct dt_strv {
+    char **v;
+    size_t n, cap;
+} dt_strv;
+#define DT_STRV_INIT {NULL, 0, 0}
+void dt_strv_push(dt_strv *s, const char *str); /* copies */
+void dt_strv_push_owned(dt_strv *s, char *str);
+void dt_strv_sort(dt_strv *s); /* byte order */
+void dt_strv_free(dt_strv *s);
+
+/* ---- byte sinks: where streamed output goes (buf.c) ---- */
+typedef struct dt_sink {
+    int (*write)(void *ctx, const void *p, size_t n); /* 0 or DATOM_E* */
+    void *ctx;
+} dt_sink;
+dt_sink dt_sink_buf(dt_buf *b);
+dt_sink dt_sink_fd(int *fd); /* writes all of it, retrying short writes */
+static inline int dt_sink_write(dt_sink s, const void *p, size_t n) { return s.write(s.ctx, p, n); }
+
+/* ---- SHA-256 over OpenSSL (sha256.c) ---- */
+#define DT_SHA256_LEN 32
+typedef struct dt_sha256 {
+    void *ctx; /* EVP_MD_CTX */
+} dt_sha256;
+void dt_sha256_init(dt_sha256 *h);
+void dt_sha256_update(dt_sha256 *h, const void *p, size_t n);
+void dt_sha256_final(dt_sha256 *h, uint8_t out[DT_SHA256_LEN]); /* also frees */
+void dt_sha256_final_hex(dt_sha256 *h, char out[DATOM_SHA_HEX]);
+void dt_sha256_abort(dt_sha256 *h);
+void dt_sha256_hex(const void *p, size_t n, char out[DATOM_SHA_HEX]);
+int dt_sha256_file(const char *path, char out[DATOM_SHA_HEX], uint64_t *size_out);
+
+/* ---- hex (hex.c) ---- */
+void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
+int dt_hex_decode(const char *hex, uint8_t *out, size_t n); /* exactly 2n digits */
+bool dt_is_sha_hex(const char *s);                           /* 64 lowercase hex */
+bool dt_is_hex_prefix(const char *s, size_t min, size_t max);
+
+/* ---- files (fs.c) ---- */
+/* Reads a whole file; the error names PATH. Refuses files above max_bytes. */
+int dt_fs_read_all(const char *path, dt_buf *out, size_t max_bytes);
+/* Writes a file atomically and durably: temp name in the same directory,
+ * fsync, rename over PATH, fsync of the directory. */
+int dt_fs_write_atomic(const char *path, const void *p, size_t n);
+int dt_fs_mkdirs(const char *path, int mode); /* mkdir -p */
+int dt_fs_fsync_dir(const char *dir);
+int dt_fs_rmtree(const char *path);
+bool dt_fs_exists(const char *path);
+bool dt_fs_is_dir(const char *path);
+char *dt_path_join(const char *a, const char *b);
+char *dt_path_dirname(const char *path);
+int dt_fs_write_all(int fd, const void *p, size_t n); /* retries short writes and EINTR */
+
+/* ---- JSON over jansson (json.c) ---- */
+typedef struct json_t json_t;
+/* Parses a file; a syntax error names PATH, line and column. */
+int dt_json_load_file(const char *path, json_t **out);
+int dt_json_load_buf(const char *what, const void *p, size_t n, json_t **out);
+/* Pretty (2-space indent, keys in insertion order, trailing newline). */
+char *dt_json_pretty(const json_t *j);
+char *dt_json_compact(const json_t *j);
+const char *dt_json_str(const json_t *obj, const char *key); /* NULL if absent or not a string */
+
+/* ---- logging (log.c) ---- */
+enum { DT_LOG_QUIET = 0, DT_LOG_INFO = 1, DT_LOG_VERBOSE = 2, DT_LOG_DEBUG = 3 };
+extern int dt_log_level;
+void dt_log(int level, const char *fmt, ...) DT_PRINTF(2, 3); /* to stderr */
+#define dt_verbose(...) dt_log(DT_LOG_VERBOSE, __VA_ARGS__)
+#define dt_debug(...) dt_log(DT_LOG_DEBUG, __VA_ARGS__)
+
+/* ---- progress for long work: stderr, only when it is a TTY (progress.c) ---- */
+typedef struct dt_progress dt_progress;
+dt_progress *dt_progress_start(const char *label, uint64_t total); /* total 0: unknown */
+void dt_progress_update(dt_progress *p, uint64_t done);
+void dt_progress_end(dt_progress *p); /* clears the line; NULL is fine */
+
+/* ---- time (time.c) ---- */
+int64_t dt_now_ms(void);                 /* wall clock, ms since the epoch */
+int64_t dt_monotonic_ns(void);
+void dt_utc_iso(int64_t ms, char out[32]); /* "%Y-%m-%dT%H:%M:%SZ" */
+void dt_utc_date(int64_t ms, char out[16]); /* "%Y-%m-%d" */
+
+#endif /* DT_CORE_H */

@@ -1,0 +1,105 @@
+/*
+ * error.c: the one error convention of libdatom.
+ *
+ * A failing function records (code, message) in thread-local storage and returns
+ * the code; datom_errmsg() reads it back. Messages are built outer-to-inner by
+ * dt_error_wrap(), which prefixes context as a failure travels up the stack.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core.h"
+
+#define ERRMSG_MAX 4096
+
+static _Thread_local int last_code;
+static _Thread_local char last_msg[ERRMSG_MAX];
+
+const char *datom_errmsg(void) { return last_msg; }
+int datom_errcode(void) { return last_code; }
+void datom_errclear(void)
+{
+    last_code = DATOM_OK;
+    last_msg[0] = '\0';
+}
+
+const char *datom_version(void) { return DATOM_VERSION_STRING; }
+
+int dt_error(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_msg, sizeof last_msg, fmt, ap);
+    va_end(ap);
+    last_code = code;
+    return code;
+}
+
+int dt_error_wrap(const char *fmt, ...)
+{
+    char prefix[ERRMSG_MAX], old[ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, last_msg, sizeof old);
+    /* Truncation keeps the outer context, which matters most. */
+    size_t n = strlen(prefix);
+    memcpy(last_msg, prefix, n + 1);
+    if (n + 2 < sizeof last_msg) {
+        memcpy(last_msg + n, ": ", 3);
+        strncat(last_msg, old, sizeof last_msg - n - 3);
+    }
+    if (last_code == DATOM_OK)
+        last_code = DATOM_EINTERNAL;
+    return last_code;
+}
+
+int dt_error_errno(int err, const char *fmt, ...)
+{
+    char what[ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    int code = DATOM_EIO;
+    if (err == ENOENT)
+        code = DATOM_ENOTFOUND;
+    else if (err == EEXIST)
+        code = DATOM_EEXISTS;
+    return dt_error(code, "%s: %s", what, strerror(err));
+}
+
+/* Exit statuses of the datom command, one per error code (docs/cli.md). */
+static const struct {
+    int code, status;
+    const char *name;
+} exit_table[] = {
+    {DATOM_OK, 0, "ok"},
+    {DATOM_EINVAL, 2, "invalid input"},
+    {DATOM_ENOTFOUND, 3, "not found"},
+    {DATOM_EEXISTS, 4, "already exists"},
+    {DATOM_ECONFLICT, 5, "conflict"},
+    {DATOM_ELOCKED, 5, "locked"},
+    {DATOM_EAMBIGUOUS, 6, "ambiguous"},
+    {DATOM_ECORRUPT, 7, "corrupt data"},
+    {DATOM_EIO, 8, "i/o error"},
+    {DATOM_EUNSUPPORTED, 9, "unsupported"},
+    {DATOM_EINTERNAL, 10, "internal error"},
+};
+
+int dt_exit_code(int code)
+{
+    for (size_t i = 0; i < DT_ARRAY_LEN(exit_table); i++)
+        if (exit_table[i].code == code)
+            return exit_table[i].status;
+    return 1;
+}
+
+const char *dt_exit_name(int code)
+{
+    for (size_t i = 0; i < DT_ARRAY_LEN(exit_table); i++)
+        if (exit_table[i].code == code)
+            return exit_table[i].name;
+    return "error";
+}

@@ -1,0 +1,184 @@
+/*
+ * fs.c: small filesystem helpers with the durability rules datom relies on.
+ *
+ * dt_fs_write_atomic is the one way metadata files are replaced: write to a
+ * temporary name beside the target, fsync it, rename it over the target, then
+ * fsync the directory so the rename itself survives a power cut.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+int dt_fs_write_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int dt_fs_read_all(const char *path, dt_buf *out, size_t max_bytes)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", path);
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return dt_error(DATOM_EINVAL, "%s: is a directory", path);
+    }
+    int rc = 0;
+    for (;;) {
+        dt_buf_reserve(out, 65536);
+        ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = dt_error_errno(errno, "%s", path);
+            break;
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
+        out->data[out->len] = '\0';
+        if (out->len > max_bytes) {
+            rc = dt_error(DATOM_EINVAL, "%s: larger than %zu bytes", path, max_bytes);
+            break;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+char *dt_path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    if (la == 0)
+        return dt_strdup(b);
+    return dt_sprintf("%s%s%s", a, a[la - 1] == '/' ? "" : "/", b);
+}
+
+char *dt_path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return dt_strdup(".");
+    if (slash == path)
+        return dt_strdup("/");
+    return dt_strndup(path, (size_t)(slash - path));
+}
+
+int dt_fs_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", dir);
+    int rc = 0;
+    if (fsync(fd) != 0 && errno != EINVAL) /* some filesystems refuse dir fsync */
+        rc = dt_error_errno(errno, "fsync %s", dir);
+    close(fd);
+    return rc;
+}
+
+int dt_fs_write_atomic(const char *path, const void *p, size_t n)
+{
+    char *dir = dt_path_dirname(path);
+    char *tmp = dt_sprintf("%s.tmp.%ld.XXXXXX", path, (long)getpid());
+    int rc = 0;
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        rc = dt_error_errno(errno, "%s", path);
+        goto out;
+    }
+    if (dt_fs_write_all(fd, p, n) != 0 || fsync(fd) != 0) {
+        rc = dt_error_errno(errno, "write %s", path);
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    fchmod(fd, 0644);
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        rc = dt_error_errno(errno, "rename to %s", path);
+        unlink(tmp);
+        goto out;
+    }
+    rc = dt_fs_fsync_dir(dir);
+out:
+    free(tmp);
+    free(dir);
+    return rc;
+}
+
+int dt_fs_mkdirs(const char *path, int mode)
+{
+    char *p = dt_strdup(path);
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
+                rc = dt_error_errno(errno, "mkdir %s", p);
+                break;
+            }
+            *s = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    free(p);
+    if (rc == 0 && !dt_fs_is_dir(path))
+        rc = dt_error(DATOM_EIO, "%s: exists and is not a directory", path);
+    return rc;
+}
+
+bool dt_fs_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+bool dt_fs_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int dt_fs_rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : dt_error_errno(errno, "%s", path);
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path) == 0 ? 0 : dt_error_errno(errno, "unlink %s", path);
+    DIR *d = opendir(path);
+    if (!d)
+        return dt_error_errno(errno, "%s", path);
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *child = dt_path_join(path, e->d_name);
+        rc = dt_fs_rmtree(child);
+        free(child);
+    }
+    closedir(d);
+    if (rc == 0 && rmdir(path) != 0)
+        rc = dt_error_errno(errno, "rmdir %s", path);
+    return rc;
+}

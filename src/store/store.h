@@ -1,0 +1,66 @@
+/*
+ * store.h: the object store, private interface (the public one is in datom.h).
+ *
+ * A store is a handle over one backend, picked by URL. The backend is a vtable
+ * (dt_store_ops); store.c does everything common to all backends (URL parsing,
+ * key validation, content addressing and SHA verification) and the backends
+ * only move bytes. A backend never knows who calls it.
+ *
+ * Objects are immutable once visible: a put becomes visible atomically and
+ * whole (a writer streams into a dt_store_writer, which publishes on commit).
+ * Refs are the only mutable things and change only by compare-and-swap.
+ */
+#ifndef DT_STORE_H
+#define DT_STORE_H
+
+#include "core/core.h"
+
+#define DT_KEY_MAX 1024
+
+typedef struct dt_store_writer dt_store_writer;
+
+typedef struct dt_ref_info {
+    char version[DATOM_REF_VERSION_MAX]; /* opaque token for ref_cas */
+    int64_t mtime_ms;                     /* when the store last changed it, by the store's clock */
+} dt_ref_info;
+
+typedef struct dt_store_ops {
+    const char *name; /* "file", "mem", "s3" */
+    void (*free)(datom_store *st);
+
+    /* Objects. get streams [off, off+len) to the sink (len UINT64_MAX: to the end). */
+    int (*writer_open)(datom_store *st, dt_store_writer **out);
+    int (*writer_write)(dt_store_writer *w, const void *p, size_t n);
+    int (*writer_commit)(dt_store_writer *w, const char *key); /* frees w */
+    void (*writer_abort)(dt_store_writer *w);                  /* frees w */
+    int (*get)(datom_store *st, const char *key, uint64_t off, uint64_t len, dt_sink sink);
+    int (*stat)(datom_store *st, const char *key, uint64_t *size_out);
+    int (*del)(datom_store *st, const char *key);
+    int (*list)(datom_store *st, const char *prefix, const char *start_after, size_t limit,
+                dt_strv *keys, int *more);
+
+    /* Refs. */
+    int (*ref_get)(datom_store *st, const char *name, dt_buf *value, dt_ref_info *info);
+    int (*ref_cas)(datom_store *st, const char *name, const char *expected, const void *value,
+                   size_t len, dt_ref_info *info_out);
+    int (*ref_del)(datom_store *st, const char *name, const char *expected);
+} dt_store_ops;
+
+/* The common head of every backend's handle: backends embed it first. */
+struct datom_store {
+    const dt_store_ops *ops;
+    char *url; /* as opened, for messages (never holds a secret) */
+};
+
+/* Validates an object key or ref name; the error names it. */
+int dt_store_key_check(const char *key);
+
+/* Streams a file into a writer (hashing it on the way when sha_out is given). */
+int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *path,
+                              char sha_out[DATOM_SHA_HEX]);
+
+/* Backend constructors (store.c dispatches on the URL). */
+int dt_store_file_open(datom_store **out, const char *root, const char *url);
+int dt_store_mem_open(datom_store **out, const char *name, const char *url);
+
+#endif /* DT_STORE_H */

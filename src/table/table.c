@@ -1,0 +1,422 @@
+/*
+ * table.c: the columnar batch (see table.h): building columns, comparing
+ * batches, and spelling values as text.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table/table.h"
+
+static const char *const kind_names[DT_KIND_COUNT] = {
+    "bool", "int32", "int64", "double", "string", "date", "timestamp", "duration", "decimal", "binary",
+};
+
+const char *dt_kind_name(dt_kind k) { return k < DT_KIND_COUNT ? kind_names[k] : "?"; }
+
+int dt_kind_parse(const char *s, dt_kind *out)
+{
+    static const struct {
+        const char *alias;
+        dt_kind kind;
+    } aliases[] = {{"boolean", DT_BOOL}, {"logical", DT_BOOL}, {"int", DT_INT64},
+                   {"integer", DT_INT64}, {"float64", DT_DOUBLE}, {"number", DT_DOUBLE},
+                   {"numeric", DT_DOUBLE}, {"str", DT_STRING}, {"text", DT_STRING},
+                   {"datetime", DT_TIMESTAMP}, {"bytes", DT_BINARY}};
+    for (int k = 0; k < DT_KIND_COUNT; k++)
+        if (!strcmp(s, kind_names[k]))
+            return *out = (dt_kind)k, 0;
+    for (size_t i = 0; i < DT_ARRAY_LEN(aliases); i++)
+        if (!strcmp(s, aliases[i].alias))
+            return *out = aliases[i].kind, 0;
+    return dt_error(DATOM_EINVAL,
+                    "unknown type '%s' (bool, int32, int64, double, string, date, timestamp, "
+                    "duration, decimal, binary)",
+                    s);
+}
+
+size_t dt_kind_width(dt_kind k)
+{
+    switch (k) {
+    case DT_BOOL: return 1;
+    case DT_INT32:
+    case DT_DATE: return 4;
+    case DT_INT64:
+    case DT_DOUBLE:
+    case DT_TIMESTAMP:
+    case DT_DURATION:
+    case DT_DECIMAL: return 8;
+    default: return 0;
+    }
+}
+
+void dt_schema_init(dt_schema *s, size_t ncol)
+{
+    s->ncol = ncol;
+    s->fields = dt_calloc(ncol ? ncol : 1, sizeof *s->fields);
+}
+
+void dt_schema_set(dt_schema *s, size_t i, const char *name, dt_kind kind)
+{
+    free(s->fields[i].name);
+    s->fields[i] = (dt_field){.name = dt_strdup(name), .kind = kind, .unit = DT_UNIT_S};
+}
+
+static void field_copy(dt_field *dst, const dt_field *src)
+{
+    *dst = *src;
+    dst->name = dt_strdup(src->name);
+}
+
+void dt_schema_copy(dt_schema *dst, const dt_schema *src)
+{
+    dt_schema_init(dst, src->ncol);
+    for (size_t i = 0; i < src->ncol; i++)
+        field_copy(&dst->fields[i], &src->fields[i]);
+}
+
+void dt_schema_free(dt_schema *s)
+{
+    for (size_t i = 0; i < s->ncol; i++)
+        free(s->fields[i].name);
+    free(s->fields);
+    s->fields = NULL;
+    s->ncol = 0;
+}
+
+int dt_schema_index(const dt_schema *s, const char *name)
+{
+    for (size_t i = 0; i < s->ncol; i++)
+        if (!strcmp(s->fields[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+static bool is_var_width(dt_kind k) { return k == DT_STRING || k == DT_BINARY; }
+
+static void col_reserve(dt_column *c, size_t rows)
+{
+    if (rows <= c->cap)
+        return;
+    size_t cap = c->cap ? c->cap : 16;
+    while (cap < rows)
+        cap *= 2;
+    if (is_var_width(c->field.kind)) {
+        c->offsets = dt_realloc(c->offsets, (cap + 1) * sizeof *c->offsets);
+        if (c->cap == 0)
+            c->offsets[0] = 0;
+    } else {
+        c->vals = dt_realloc(c->vals, cap * dt_kind_width(c->field.kind));
+    }
+    if (c->valid) {
+        size_t old = (c->cap + 7) / 8, now = (cap + 7) / 8;
+        c->valid = dt_realloc(c->valid, now);
+        memset(c->valid + old, 0, now - old);
+    }
+    c->cap = cap;
+}
+
+dt_table *dt_table_new(const dt_schema *s, size_t cap_rows)
+{
+    dt_table *t = dt_calloc(1, sizeof *t);
+    t->ncol = s->ncol;
+    t->cols = dt_calloc(s->ncol ? s->ncol : 1, sizeof *t->cols);
+    for (size_t i = 0; i < s->ncol; i++) {
+        field_copy(&t->cols[i].field, &s->fields[i]);
+        col_reserve(&t->cols[i], cap_rows ? cap_rows : 16);
+    }
+    return t;
+}
+
+void dt_table_schema(const dt_table *t, dt_schema *out)
+{
+    dt_schema_init(out, t->ncol);
+    for (size_t i = 0; i < t->ncol; i++)
+        field_copy(&out->fields[i], &t->cols[i].field);
+}
+
+void dt_table_free(dt_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->ncol; i++) {
+        dt_column *c = &t->cols[i];
+        free(c->field.name);
+        free(c->valid);
+        free(c->vals);
+        free(c->offsets);
+        free(c->data);
+    }
+    free(t->cols);
+    free(t);
+}
+
+void dt_table_clear(dt_table *t)
+{
+    for (size_t i = 0; i < t->ncol; i++) {
+        dt_column *c = &t->cols[i];
+        if (c->valid)
+            memset(c->valid, 0, (c->cap + 7) / 8);
+        c->null_count = 0;
+        c->data_len = 0;
+        c->len = 0;
+        if (c->offsets)
+            c->offsets[0] = 0;
+    }
+    t->nrow = 0;
+}
+
+static void set_valid(dt_column *c, size_t i, bool v)
+{
+    if (!c->valid) {
+        if (v)
+            return;
+        c->valid = dt_malloc((c->cap + 7) / 8);
+        memset(c->valid, 0xff, (c->cap + 7) / 8);
+    }
+    if (v)
+        c->valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+    else
+        c->valid[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+static size_t col_push(dt_column *c, bool valid)
+{
+    col_reserve(c, c->len + 1);
+    size_t i = c->len++;
+    set_valid(c, i, valid);
+    if (!valid)
+        c->null_count++;
+    return i;
+}
+
+void dt_col_append_null(dt_column *c)
+{
+    size_t i = col_push(c, false);
+    if (is_var_width(c->field.kind))
+        c->offsets[i + 1] = c->offsets[i];
+    else
+        memset((uint8_t *)c->vals + i * dt_kind_width(c->field.kind), 0, dt_kind_width(c->field.kind));
+}
+
+void dt_col_append_bool(dt_column *c, bool v)
+{
+    size_t i = col_push(c, true);
+    DT_COL(c, uint8_t)[i] = v ? 1 : 0;
+}
+
+void dt_col_append_i32(dt_column *c, int32_t v)
+{
+    size_t i = col_push(c, true);
+    DT_COL(c, int32_t)[i] = v;
+}
+
+void dt_col_append_i64(dt_column *c, int64_t v)
+{
+    size_t i = col_push(c, true);
+    DT_COL(c, int64_t)[i] = v;
+}
+
+void dt_col_append_f64(dt_column *c, double v)
+{
+    size_t i = col_push(c, true);
+    DT_COL(c, double)[i] = v;
+}
+
+void dt_col_append_bytes(dt_column *c, const void *p, size_t n)
+{
+    size_t i = col_push(c, true);
+    if (c->data_len + n + 1 > c->data_cap) {
+        size_t cap = c->data_cap ? c->data_cap : 256;
+        while (cap < c->data_len + n + 1)
+            cap *= 2;
+        c->data = dt_realloc(c->data, cap);
+        c->data_cap = cap;
+    }
+    if (n)
+        memcpy(c->data + c->data_len, p, n);
+    c->data_len += n;
+    c->offsets[i + 1] = (int64_t)c->data_len;
+}
+
+void dt_table_end_row(dt_table *t)
+{
+    t->nrow++;
+    for (size_t i = 0; i < t->ncol; i++)
+        if (t->cols[i].len != t->nrow) {
+            fprintf(stderr, "datom: internal: column %s has %zu rows, table %zu\n",
+                    t->cols[i].field.name, t->cols[i].len, t->nrow);
+            abort();
+        }
+}
+
+static bool value_equal(const dt_column *a, const dt_column *b, size_t i)
+{
+    bool va = dt_col_is_valid(a, i), vb = dt_col_is_valid(b, i);
+    if (va != vb)
+        return false;
+    if (!va)
+        return true;
+    switch (a->field.kind) {
+    case DT_DOUBLE: {
+        double x = DT_COL(a, double)[i], y = DT_COL(b, double)[i];
+        return (isnan(x) && isnan(y)) || x == y;
+    }
+    case DT_STRING:
+    case DT_BINARY: {
+        size_t la, lb;
+        const char *sa = dt_col_str(a, i, &la), *sb = dt_col_str(b, i, &lb);
+        return la == lb && memcmp(sa, sb, la) == 0;
+    }
+    default: {
+        size_t w = dt_kind_width(a->field.kind);
+        return memcmp((uint8_t *)a->vals + i * w, (uint8_t *)b->vals + i * w, w) == 0;
+    }
+    }
+}
+
+bool dt_table_equal(const dt_table *a, const dt_table *b, char *msg, size_t msg_cap)
+{
+    if (a->ncol != b->ncol || a->nrow != b->nrow) {
+        snprintf(msg, msg_cap, "shape %zux%zu vs %zux%zu", a->nrow, a->ncol, b->nrow, b->ncol);
+        return false;
+    }
+    for (size_t c = 0; c < a->ncol; c++) {
+        const dt_column *x = &a->cols[c], *y = &b->cols[c];
+        if (strcmp(x->field.name, y->field.name) || x->field.kind != y->field.kind) {
+            snprintf(msg, msg_cap, "column %zu: %s %s vs %s %s", c, x->field.name,
+                     dt_kind_name(x->field.kind), y->field.name, dt_kind_name(y->field.kind));
+            return false;
+        }
+        for (size_t r = 0; r < a->nrow; r++)
+            if (!value_equal(x, y, r)) {
+                dt_buf u = DT_BUF_INIT, v = DT_BUF_INIT;
+                dt_value_format(x, r, &u);
+                dt_value_format(y, r, &v);
+                snprintf(msg, msg_cap, "column %s row %zu: '%s'%s vs '%s'%s", x->field.name, r,
+                         dt_buf_cstr(&u), dt_col_is_valid(x, r) ? "" : " (null)", dt_buf_cstr(&v),
+                         dt_col_is_valid(y, r) ? "" : " (null)");
+                dt_buf_free(&u);
+                dt_buf_free(&v);
+                return false;
+            }
+    }
+    return true;
+}
+
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yy + (*m <= 2);
+}
+
+static void format_date(int64_t days, dt_buf *out)
+{
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    dt_buf_printf(out, "%04" PRId64 "-%02u-%02u", y, m, d);
+}
+
+static void format_timestamp(int64_t us, dt_buf *out)
+{
+    int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86399999999LL) / 86400000000LL);
+    int64_t rem = us - days * 86400000000LL;
+    format_date(days, out);
+    int64_t secs = rem / 1000000, frac = rem % 1000000;
+    dt_buf_printf(out, "T%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    if (frac) {
+        char f[8];
+        snprintf(f, sizeof f, "%06d", (int)frac);
+        for (int k = 5; k > 0 && f[k] == '0'; k--)
+            f[k] = '\0';
+        dt_buf_printf(out, ".%s", f);
+    }
+    dt_buf_putc(out, 'Z');
+}
+
+/* The shortest decimal spelling that reads back as the same double. */
+static void format_double(double v, dt_buf *out)
+{
+    if (isnan(v)) {
+        dt_buf_puts(out, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        dt_buf_puts(out, v > 0 ? "Inf" : "-Inf");
+        return;
+    }
+    char s[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(s, sizeof s, "%.*g", prec, v);
+        if (strtod(s, NULL) == v)
+            break;
+    }
+    dt_buf_puts(out, s);
+}
+
+static void format_decimal(int64_t unscaled, int32_t scale, dt_buf *out)
+{
+    char digits[32];
+    uint64_t mag = unscaled < 0 ? (uint64_t)0 - (uint64_t)unscaled : (uint64_t)unscaled;
+    snprintf(digits, sizeof digits, "%" PRIu64, mag);
+    if (unscaled < 0)
+        dt_buf_putc(out, '-');
+    int n = (int)strlen(digits);
+    if (scale <= 0) {
+        dt_buf_puts(out, digits);
+        return;
+    }
+    if (n <= scale) {
+        dt_buf_puts(out, "0.");
+        for (int i = n; i < scale; i++)
+            dt_buf_putc(out, '0');
+        dt_buf_puts(out, digits);
+        return;
+    }
+    dt_buf_append(out, digits, (size_t)(n - scale));
+    dt_buf_putc(out, '.');
+    dt_buf_puts(out, digits + n - scale);
+}
+
+void dt_value_format(const dt_column *c, size_t row, dt_buf *out)
+{
+    if (!dt_col_is_valid(c, row))
+        return;
+    switch (c->field.kind) {
+    case DT_BOOL: dt_buf_puts(out, DT_COL(c, uint8_t)[row] ? "true" : "false"); break;
+    case DT_INT32: dt_buf_printf(out, "%" PRId32, DT_COL(c, int32_t)[row]); break;
+    case DT_INT64:
+    case DT_DURATION: dt_buf_printf(out, "%" PRId64, DT_COL(c, int64_t)[row]); break;
+    case DT_DOUBLE: format_double(DT_COL(c, double)[row], out); break;
+    case DT_DATE: format_date(DT_COL(c, int32_t)[row], out); break;
+    case DT_TIMESTAMP: format_timestamp(DT_COL(c, int64_t)[row], out); break;
+    case DT_DECIMAL: format_decimal(DT_COL(c, int64_t)[row], c->field.scale, out); break;
+    case DT_STRING: {
+        size_t n;
+        const char *s = dt_col_str(c, row, &n);
+        dt_buf_append(out, s, n);
+        break;
+    }
+    case DT_BINARY: {
+        size_t n;
+        const uint8_t *s = (const uint8_t *)dt_col_str(c, row, &n);
+        char *hex = dt_malloc(2 * n + 1);
+        dt_hex_encode(s, n, hex);
+        dt_buf_puts(out, hex);
+        free(hex);
+        break;
+    }
+    default: break;
+    }
+}

@@ -1,0 +1,116 @@
+/*
+ * table.h: the typed, columnar in-memory table that every codec reads into and
+ * writes from, and that data_sha (cv1) is computed over.
+ *
+ * A dt_table is one *batch*: a run of rows of a schema. Large inputs stream as
+ * a sequence of batches of one schema, so no codec ever holds a whole file.
+ *
+ * Values live in flat arrays per column (as in Arrow): fixed-width kinds in
+ * `vals`, strings and binaries as `offsets` (nrow+1 int64) into `data`.
+ * Missing values are a validity bitmap (bit i set = row i present, LSB first),
+ * separate from NaN; `valid == NULL` means no value is missing. The slot of a
+ * missing value holds zero (or an empty string), never garbage.
+ */
+#ifndef DT_TABLE_H
+#define DT_TABLE_H
+
+#include "core/core.h"
+
+typedef enum dt_kind {
+    DT_BOOL,      /* uint8_t 0/1 per row */
+    DT_INT32,     /* int32_t */
+    DT_INT64,     /* int64_t */
+    DT_DOUBLE,    /* double */
+    DT_STRING,    /* UTF-8, offsets + data */
+    DT_DATE,      /* int32_t days since 1970-01-01 */
+    DT_TIMESTAMP, /* int64_t microseconds since the epoch, UTC */
+    DT_DURATION,  /* int64_t amounts of `unit` */
+    DT_DECIMAL,   /* int64_t unscaled value; precision <= 18, `scale` digits */
+    DT_BINARY,    /* bytes, offsets + data */
+    DT_KIND_COUNT
+} dt_kind;
+
+typedef enum dt_time_unit { DT_UNIT_S, DT_UNIT_MS, DT_UNIT_US, DT_UNIT_NS } dt_time_unit;
+
+/* A column's type and name: what a schema is made of. */
+typedef struct dt_field {
+    char *name;
+    dt_kind kind;
+    dt_time_unit unit; /* DT_DURATION only */
+    int32_t precision; /* DT_DECIMAL only */
+    int32_t scale;     /* DT_DECIMAL only */
+} dt_field;
+
+typedef struct dt_schema {
+    size_t ncol;
+    dt_field *fields;
+} dt_schema;
+
+typedef struct dt_column {
+    dt_field field;
+    uint8_t *valid;    /* NULL: no value missing */
+    size_t null_count;
+    void *vals;        /* fixed-width kinds: nrow elements */
+    int64_t *offsets;  /* DT_STRING / DT_BINARY: nrow + 1 */
+    char *data;        /* DT_STRING / DT_BINARY bytes */
+    size_t data_len, data_cap;
+    size_t len;        /* rows held (equals the table's nrow between rows) */
+    size_t cap;        /* rows allocated */
+} dt_column;
+
+typedef struct dt_table {
+    size_t nrow;
+    size_t ncol;
+    dt_column *cols;
+} dt_table;
+
+const char *dt_kind_name(dt_kind k);           /* "int64", "string", ... */
+int dt_kind_parse(const char *s, dt_kind *out); /* the inverse; error names s */
+size_t dt_kind_width(dt_kind k);               /* bytes per value; 0 for var-width */
+
+/* Schemas. */
+void dt_schema_init(dt_schema *s, size_t ncol);
+void dt_schema_set(dt_schema *s, size_t i, const char *name, dt_kind kind);
+void dt_schema_copy(dt_schema *dst, const dt_schema *src);
+void dt_schema_free(dt_schema *s);
+int dt_schema_index(const dt_schema *s, const char *name); /* -1 if absent */
+
+/* Tables (batches). dt_table_new makes an empty batch of the schema with room
+ * for `cap_rows` rows; appends grow it. */
+dt_table *dt_table_new(const dt_schema *s, size_t cap_rows);
+void dt_table_free(dt_table *t);
+void dt_table_clear(dt_table *t); /* nrow = 0, keeps schema and capacity */
+void dt_table_schema(const dt_table *t, dt_schema *out); /* a copy */
+
+/* Appending one value to column c. Columns are filled one row at a time, all
+ * columns to the same length, then dt_table_end_row() (or set nrow directly
+ * after filling columns wholesale). */
+void dt_col_append_null(dt_column *c);
+void dt_col_append_bool(dt_column *c, bool v);
+void dt_col_append_i32(dt_column *c, int32_t v);   /* DT_INT32, DT_DATE */
+void dt_col_append_i64(dt_column *c, int64_t v);   /* DT_INT64, DT_TIMESTAMP, DT_DURATION, DT_DECIMAL */
+void dt_col_append_f64(dt_column *c, double v);
+void dt_col_append_bytes(dt_column *c, const void *p, size_t n); /* DT_STRING, DT_BINARY */
+void dt_table_end_row(dt_table *t);     /* nrow++ (checks every column has nrow+1 values) */
+
+static inline bool dt_col_is_valid(const dt_column *c, size_t i)
+{
+    return !c->valid || (c->valid[i >> 3] >> (i & 7)) & 1;
+}
+static inline const char *dt_col_str(const dt_column *c, size_t i, size_t *len)
+{
+    *len = (size_t)(c->offsets[i + 1] - c->offsets[i]);
+    return c->data + c->offsets[i];
+}
+#define DT_COL(c, type) ((type *)(c)->vals)
+
+/* Value equality of two batches (same schema, same values, NaN == NaN, nulls
+ * equal): for tests. On a difference, describes it in msg. */
+bool dt_table_equal(const dt_table *a, const dt_table *b, char *msg, size_t msg_cap);
+
+/* Formatting one value as text, the way CSV output and `datom cat` spell it:
+ * shortest round-trip doubles, NaN/Inf/-Inf, ISO dates and timestamps. Appends
+ * to out; a missing value appends nothing. */
+void dt_value_format(const dt_column *c, size_t row, dt_buf *out);
+
+#endif /* DT_TABLE_H */

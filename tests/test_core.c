@@ -1,0 +1,146 @@
+/* test_core.c: errors, buffers, SHA-256, hex, files and JSON of src/core. */
+#include <jansson.h>
+
+#include "core/core.h"
+#include "t.h"
+
+static void test_sha256_nist(void)
+{
+    char hex[DATOM_SHA_HEX];
+    dt_sha256_hex("abc", 3, hex);
+    T_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    dt_sha256_hex("", 0, hex);
+    T_EQ_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void test_sha256_streaming_matches_oneshot(void)
+{
+    char one[DATOM_SHA_HEX], two[DATOM_SHA_HEX];
+    const char *msg = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    dt_sha256_hex(msg, strlen(msg), one);
+    dt_sha256 h;
+    dt_sha256_init(&h);
+    for (const char *p = msg; *p; p++)
+        dt_sha256_update(&h, p, 1);
+    dt_sha256_final_hex(&h, two);
+    T_EQ_STR(one, two);
+    T_EQ_STR(one, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void test_sha256_file(void)
+{
+    char *dir = t_tmpdir("core_sha");
+    char *path = dt_path_join(dir, "f");
+    T_OK(dt_fs_write_atomic(path, "abc", 3));
+    char hex[DATOM_SHA_HEX];
+    uint64_t size = 0;
+    T_OK(dt_sha256_file(path, hex, &size));
+    T_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    T_EQ_INT(size, 3);
+    char *missing = dt_path_join(dir, "missing");
+    T_ERR(dt_sha256_file(missing, hex, NULL), DATOM_ENOTFOUND, "missing");
+    free(missing);
+    free(path);
+    dt_fs_rmtree(dir);
+    free(dir);
+}
+
+static void test_hex(void)
+{
+    uint8_t b[3] = {0x00, 0xab, 0xff}, back[3];
+    char hex[7];
+    dt_hex_encode(b, 3, hex);
+    T_EQ_STR(hex, "00abff");
+    T_OK(dt_hex_decode("00ABff", back, 3));
+    T_ASSERT(memcmp(b, back, 3) == 0);
+    T_ERR(dt_hex_decode("0g", back, 1), DATOM_EINVAL, "not hex");
+    T_ERR(dt_hex_decode("00", back, 3), DATOM_EINVAL, "expected 6");
+    T_ASSERT(dt_is_sha_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    T_ASSERT(!dt_is_sha_hex("BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    T_ASSERT(dt_is_hex_prefix("abc123", 6, 64));
+    T_ASSERT(!dt_is_hex_prefix("abc12", 6, 64));
+}
+
+static void test_buf_and_strv(void)
+{
+    dt_buf b = DT_BUF_INIT;
+    T_EQ_STR(dt_buf_cstr(&b), "");
+    for (int i = 0; i < 1000; i++)
+        dt_buf_printf(&b, "%d,", i);
+    T_ASSERT(strncmp(dt_buf_cstr(&b), "0,1,2,", 6) == 0);
+    T_EQ_INT(b.len, strlen((char *)b.data));
+    dt_buf_free(&b);
+    dt_strv s = DT_STRV_INIT;
+    dt_strv_push(&s, "b");
+    dt_strv_push(&s, "a");
+    dt_strv_push(&s, "B");
+    dt_strv_sort(&s);
+    T_EQ_STR(s.v[0], "B");
+    T_EQ_STR(s.v[1], "a");
+    dt_strv_free(&s);
+}
+
+static void test_errors_wrap_and_exit_codes(void)
+{
+    dt_error(DATOM_ENOTFOUND, "table %s", "t1");
+    dt_error_wrap("read");
+    T_EQ_STR(datom_errmsg(), "read: table t1");
+    T_EQ_INT(datom_errcode(), DATOM_ENOTFOUND);
+    T_EQ_INT(dt_exit_code(DATOM_ENOTFOUND), 3);
+    T_EQ_INT(dt_exit_code(DATOM_EINVAL), 2);
+    datom_errclear();
+    T_EQ_STR(datom_errmsg(), "");
+}
+
+static void test_json_errors_name_line_and_column(void)
+{
+    char *dir = t_tmpdir("core_json");
+    char *path = dt_path_join(dir, "bad.json");
+    const char *text = "{\n  \"a\": 1,\n  \"b\": ]\n}\n";
+    T_OK(dt_fs_write_atomic(path, text, strlen(text)));
+    json_t *j = NULL;
+    T_ERR(dt_json_load_file(path, &j), DATOM_EINVAL, "bad.json:3:");
+    const char *good = "{\"z\":1,\"a\":[1,2]}";
+    T_OK(dt_fs_write_atomic(path, good, strlen(good)));
+    T_OK(dt_json_load_file(path, &j));
+    char *pretty = dt_json_pretty(j);
+    T_EQ_STR(pretty, "{\n  \"z\": 1,\n  \"a\": [\n    1,\n    2\n  ]\n}\n");
+    free(pretty);
+    json_decref(j);
+    free(path);
+    dt_fs_rmtree(dir);
+    free(dir);
+}
+
+static void test_atomic_write_replaces(void)
+{
+    char *dir = t_tmpdir("core_atomic");
+    char *path = dt_path_join(dir, "sub/dir/f");
+    char *sub = dt_path_dirname(path);
+    T_OK(dt_fs_mkdirs(sub, 0755));
+    T_OK(dt_fs_write_atomic(path, "one", 3));
+    T_OK(dt_fs_write_atomic(path, "two!", 4));
+    dt_buf b = DT_BUF_INIT;
+    T_OK(dt_fs_read_all(path, &b, 100));
+    T_EQ_STR(dt_buf_cstr(&b), "two!");
+    dt_buf_free(&b);
+    T_ERR(dt_fs_read_all(path, &b, 2), DATOM_EINVAL, "larger than");
+    dt_buf_free(&b);
+    free(sub);
+    free(path);
+    dt_fs_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    T_RUN(test_sha256_nist);
+    T_RUN(test_sha256_streaming_matches_oneshot);
+    T_RUN(test_sha256_file);
+    T_RUN(test_hex);
+    T_RUN(test_buf_and_strv);
+    T_RUN(test_errors_wrap_and_exit_codes);
+    T_RUN(test_json_errors_name_line_and_column);
+    T_RUN(test_atomic_write_replaces);
+    return t_done();
+}
