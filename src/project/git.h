@@ -1,0 +1,56 @@
+/*
+ * git.h: the project's git repository, through libgit2. The project layer
+ * never calls libgit2 directly: it asks this file to commit a set of files,
+ * read a file at a commit, walk history, and exchange with a remote.
+ *
+ * Authors come from the git configuration (user.name / user.email, as git
+ * itself resolves them) or are given explicitly; never guessed silently: a
+ * missing identity is an error that says how to set it.
+ */
+#ifndef DT_GIT_H
+#define DT_GIT_H
+
+#include "core/core.h"
+
+typedef struct dt_git dt_git;
+
+typedef struct dt_git_author {
+    char *name;
+    char *email;
+} dt_git_author;
+
+/* Creates a repository at DIR (a fresh directory or an empty one). */
+int dt_git_init(dt_git **out, const char *dir);
+/* Opens the repository whose work tree is DIR. */
+int dt_git_open(dt_git **out, const char *dir);
+/* Clones URL into DIR. */
+int dt_git_clone(dt_git **out, const char *url, const char *dir);
+void dt_git_free(dt_git *g);
+const char *dt_git_workdir(const dt_git *g);
+
+/* The author: `spec` "Name <email>" when given, else the git configuration. */
+int dt_git_author_resolve(dt_git *g, const char *spec, dt_git_author *out);
+void dt_git_author_free(dt_git_author *a);
+
+/* Stages PATHS (relative to the work tree; files written already, or removed)
+ * and commits them on the current branch with MESSAGE. Writes the new commit's
+ * hex id to commit_out. An empty change is DATOM_EINVAL "nothing to commit". */
+int dt_git_commit(dt_git *g, const char *const *paths, size_t n_paths, const char *message,
+                  const dt_git_author *author, char commit_out[41]);
+/* HEAD's commit id; DATOM_ENOTFOUND on an unborn branch. */
+int dt_git_head(dt_git *g, char commit_out[41]);
+
+/* The remote "origin": set its URL; NULL when there is none. */
+int dt_git_remote_set(dt_git *g, const char *url);
+int dt_git_remote_url(dt_git *g, char **url_out); /* *url_out NULL when none */
+/* Fetches origin and brings the current branch up to it: fast-forward, or a
+ * rebase of local commits that touch other files; a real conflict (the same
+ * file changed on both sides) is DATOM_ECONFLICT naming the file. */
+int dt_git_pull(dt_git *g);
+/* Pushes the current branch to origin; a non-fast-forward is DATOM_ECONFLICT. */
+int dt_git_push(dt_git *g);
+
+/* Reads PATH as of COMMIT (NULL: HEAD) into out. */
+int dt_git_read_file(dt_git *g, const char *commit, const char *path, dt_buf *out);
+
+#endif /* DT_GIT_H */
