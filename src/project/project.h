@@ -1,0 +1,51 @@
+/*
+ * project.h: a datom project (specs/datom-format.md section 4): a git work
+ * tree with .datom/project.yaml, whose table bytes live in a store.
+ *
+ * project.c owns the handle: creating (init), opening, cloning, the settings
+ * of project.yaml, and the store namespace. The table operations (write, read,
+ * history, list, lineage, sync, validate) live in their own files and take a
+ * dt_project; readers without git use a dt_project opened on a store alone.
+ */
+#ifndef DT_PROJECT_H
+#define DT_PROJECT_H
+
+#include "core/core.h"
+#include "project/git.h"
+#include "store/store.h"
+
+typedef struct dt_project {
+    char *root;          /* the work tree; NULL for a store-only reader */
+    char *name;          /* project_name */
+    char *description;   /* project_description, may be NULL */
+    dt_git *git;         /* NULL for a store-only reader */
+    datom_store *store;  /* where the bytes live */
+    char *store_url;     /* as configured (relative local roots resolved) */
+    char *ns;            /* key prefix of the project in the store: "{prefix}/datom/" or "datom/" */
+    char *remote_url;    /* repos.data.remote_url, NULL when none */
+} dt_project;
+
+typedef struct dt_project_init_opts {
+    const char *name;        /* required */
+    const char *description; /* may be NULL */
+    const char *store_url;   /* NULL: the default local store .datom/store */
+    const char *prefix;      /* store namespace prefix, may be NULL */
+    const char *remote_url;  /* may be NULL */
+    const char *author;      /* "Name <email>", NULL: from git config */
+} dt_project_init_opts;
+
+/* Makes a new project in DIR (created if missing; must not hold a project). */
+int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opts *o);
+/* Opens the project whose root is DIR or the nearest parent holding .datom/project.yaml. */
+int dt_project_open(dt_project **out, const char *dir);
+/* Clones a project's git repository from URL into DIR and opens it. */
+int dt_project_clone(dt_project **out, const char *url, const char *dir);
+/* Opens a project from its store mirror alone (no git, read-only use). */
+int dt_project_open_store(dt_project **out, const char *store_url, const char *name,
+                          const char *prefix);
+void dt_project_free(dt_project *p);
+
+/* The store key of REL inside the project's namespace (caller frees). */
+char *dt_project_key(const dt_project *p, const char *rel);
+
+#endif /* DT_PROJECT_H */
