@@ -105,7 +105,8 @@ static int scan(file_store *fs, const char *dir, uint64_t **out, size_t *n_out)
         v[n++] = x;
     }
     closedir(d);
-    qsort(v, n, sizeof *v, cmp_u64);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_u64);
     *out = v;
     *n_out = n;
     return 0;

@@ -264,19 +264,14 @@ int datom_store_put(datom_store *st, const char *key, const void *data, size_t l
     return dt_store_put_finish(p, key);
 }
 
-/* Streams the file at PATH into P. */
-static int put_copy_file(dt_store_put *p, const char *path)
+/* Streams FD (named WHAT in messages) into P. */
+static int put_copy_fd(dt_store_put *p, int fd, const char *what)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return dt_error_errno(errno, "%s", path);
     struct stat sb;
-    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        close(fd);
-        return dt_error(DATOM_EINVAL, "%s: is a directory", path);
-    }
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return dt_error(DATOM_EINVAL, "%s: is a directory", what);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    if (sb.st_size >= (off_t)PROGRESS_MIN)
+    if (S_ISREG(sb.st_mode) && sb.st_size >= (off_t)PROGRESS_MIN)
         p->progress = dt_progress_start("put", (uint64_t)sb.st_size);
     uint8_t *buf = dt_malloc(IO_CHUNK);
     int rc = 0;
@@ -285,7 +280,7 @@ static int put_copy_file(dt_store_put *p, const char *path)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = dt_error_errno(errno, "read %s", path);
+            rc = dt_error_errno(errno, "read %s", what);
             break;
         }
         if (n == 0)
@@ -294,6 +289,36 @@ static int put_copy_file(dt_store_put *p, const char *path)
             break;
     }
     free(buf);
+    return rc;
+}
+
+int dt_store_put_fd(datom_store *st, int fd, const char *what, const char *key,
+                    const char *prefix, char sha_out[DATOM_SHA_HEX])
+{
+    int rc = key ? dt_store_key_check(key) : prefix_check(prefix);
+    if (rc)
+        return rc;
+    dt_store_put *p;
+    if ((rc = dt_store_put_begin(st, &p)))
+        return rc;
+    if ((rc = put_copy_fd(p, fd, what))) {
+        dt_store_put_abort(p);
+        return rc;
+    }
+    if (!key)
+        return dt_store_put_finish_ca(p, prefix, sha_out);
+    if (sha_out)
+        dt_sha256_final_hex(&p->sha, sha_out); /* leaves nothing for finish to free */
+    return dt_store_put_finish(p, key);
+}
+
+static int put_path(datom_store *st, const char *path, const char *key, const char *prefix,
+                    char sha_out[DATOM_SHA_HEX])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", path);
+    int rc = dt_store_put_fd(st, fd, path, key, prefix, sha_out);
     close(fd);
     return rc;
 }
@@ -301,9 +326,13 @@ static int put_copy_file(dt_store_put *p, const char *path)
 int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *path,
                               char sha_out[DATOM_SHA_HEX])
 {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", path);
     dt_store_put p = {.st = st, .w = w};
     dt_sha256_init(&p.sha);
-    int rc = put_copy_file(&p, path);
+    int rc = put_copy_fd(&p, fd, path);
+    close(fd);
     dt_progress_end(p.progress);
     if (rc == 0 && sha_out)
         dt_sha256_final_hex(&p.sha, sha_out);
@@ -314,33 +343,15 @@ int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *p
 
 int datom_store_put_file(datom_store *st, const char *key, const char *path)
 {
-    int rc = dt_store_key_check(key);
-    if (rc)
-        return rc;
-    dt_store_put *p;
-    if ((rc = dt_store_put_begin(st, &p)))
-        return rc;
-    if ((rc = put_copy_file(p, path))) {
-        dt_store_put_abort(p);
-        return rc;
-    }
-    return dt_store_put_finish(p, key);
+    if (!key)
+        return dt_store_key_check(key);
+    return put_path(st, path, key, NULL, NULL);
 }
 
 int datom_store_put_file_ca(datom_store *st, const char *prefix, const char *path,
                             char sha_out[DATOM_SHA_HEX])
 {
-    int rc = prefix_check(prefix);
-    if (rc)
-        return rc;
-    dt_store_put *p;
-    if ((rc = dt_store_put_begin(st, &p)))
-        return rc;
-    if ((rc = put_copy_file(p, path))) {
-        dt_store_put_abort(p);
-        return rc;
-    }
-    return dt_store_put_finish_ca(p, prefix, sha_out);
+    return put_path(st, path, NULL, prefix ? prefix : "", sha_out);
 }
 
 /* ---- gets ---- */

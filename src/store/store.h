@@ -77,6 +77,11 @@ int dt_store_put_finish(dt_store_put *p, const char *key);
 int dt_store_put_finish_ca(dt_store_put *p, const char *prefix, char sha_out[DATOM_SHA_HEX]);
 void dt_store_put_abort(dt_store_put *p);
 
+/* Streams FD (named WHAT in messages) to KEY, or when KEY is NULL to PREFIX +
+ * its SHA-256; sha_out (may be NULL) gets the SHA-256 of the bytes either way. */
+int dt_store_put_fd(datom_store *st, int fd, const char *what, const char *key,
+                    const char *prefix, char sha_out[DATOM_SHA_HEX]);
+
 /* Streams [off, off+len) of KEY to SINK (len UINT64_MAX: to the end; off past
  * the end is DATOM_EINVAL). */
 int dt_store_get_sink(datom_store *st, const char *key, uint64_t off, uint64_t len, dt_sink sink);
