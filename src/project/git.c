@@ -155,9 +155,25 @@ static void set_fetch_callbacks(git_remote_callbacks *cb, int *tries)
     cb->payload = tries;
 }
 
+/* The directory a local URL names (a plain path or file://), or NULL for a network URL. */
+static const char *local_path(const char *url)
+{
+    if (!strncmp(url, "file://", 7))
+        return url + 7;
+    if (strstr(url, "://"))
+        return NULL;
+    const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+    if (colon && (!slash || colon < slash)) /* scp-like host:path */
+        return NULL;
+    return url;
+}
+
 int dt_git_clone(dt_git **out, const char *url, const char *dir)
 {
     *out = NULL;
+    const char *local = local_path(url);
+    if (local && !dt_fs_is_dir(local))
+        return dt_error(DATOM_ENOTFOUND, "clone %s: no such repository", url);
     if (dt_fs_exists(dir)) {
         char *dotgit = dt_path_join(dir, ".git");
         bool exists = dt_fs_exists(dotgit);

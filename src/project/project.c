@@ -253,8 +253,7 @@ static int open_at(dt_project **out, const char *root)
     return rc;
 }
 
-/* The nearest directory from DIR upward holding .datom/project.yaml. */
-static int find_root(const char *dir, char **root_out)
+int dt_project_find_root(const char *dir, char **root_out)
 {
     char *cur = realpath(dir, NULL);
     if (!cur)
@@ -285,7 +284,7 @@ int dt_project_open(dt_project **out, const char *dir)
 {
     *out = NULL;
     char *root = NULL;
-    int rc = find_root(dir, &root);
+    int rc = dt_project_find_root(dir, &root);
     if (rc == 0)
         rc = open_at(out, root);
     free(root);

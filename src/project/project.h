@@ -46,6 +46,9 @@ typedef struct dt_project_init_opts {
 int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opts *o);
 /* Opens the project whose root is DIR or the nearest parent holding .datom/project.yaml. */
 int dt_project_open(dt_project **out, const char *dir);
+/* The root of the project at or above DIR: the nearest directory holding
+ * .datom/project.yaml (caller frees); DATOM_ENOTFOUND when there is none. */
+int dt_project_find_root(const char *dir, char **root_out);
 /* Clones a project's git repository from URL into DIR (NULL: the last part of
  * URL without ".git") and opens it. On a project with the default local store,
  * warns (dt_log) that the table bytes did not come along. */
