@@ -384,6 +384,8 @@ int dt_git_commit(dt_git *g, const char *const *paths, size_t n_paths, const cha
     if (rc == 0 && commit_out)
         git_oid_tostr(commit_out, 41, &oid);
 out:
+    if (rc != 0 && idx)
+        git_index_read(idx, 1); /* drop a half-staged change kept in memory */
     git_tree_free(tree);
     git_commit_free(parent);
     git_index_free(idx);

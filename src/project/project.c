@@ -291,6 +291,25 @@ int dt_project_open(dt_project **out, const char *dir)
     return rc;
 }
 
+int dt_project_find_store_url(const char *dir, char **url_out)
+{
+    *url_out = NULL;
+    char *root = NULL;
+    int rc = dt_project_find_root(dir, &root);
+    if (rc != 0)
+        return rc;
+    char *yaml = dt_path_join(root, DT_CONFIG_PATH);
+    dt_project_config c;
+    rc = dt_config_read(yaml, &c);
+    if (rc == 0) {
+        *url_out = config_store_url(&c, root);
+        dt_config_free(&c);
+    }
+    free(yaml);
+    free(root);
+    return rc;
+}
+
 int dt_project_open_store(dt_project **out, const char *store_url, const char *name,
                           const char *prefix)
 {

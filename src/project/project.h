@@ -49,6 +49,10 @@ int dt_project_open(dt_project **out, const char *dir);
 /* The root of the project at or above DIR: the nearest directory holding
  * .datom/project.yaml (caller frees); DATOM_ENOTFOUND when there is none. */
 int dt_project_find_root(const char *dir, char **root_out);
+/* The store URL of the project at or above DIR, read from its project.yaml
+ * (relative local roots resolved; caller frees); no git, store not opened.
+ * For commands that need only the store (cli_open_store). */
+int dt_project_find_store_url(const char *dir, char **url_out);
 /* Clones a project's git repository from URL into DIR (NULL: the last part of
  * URL without ".git") and opens it. On a project with the default local store,
  * warns (dt_log) that the table bytes did not come along. */
