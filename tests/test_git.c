@@ -113,6 +113,54 @@ static void test_commit_read_back(void)
     free(dir);
 }
 
+static int collect(void *ctx, const dt_git_commit_info *c)
+{
+    dt_buf *b = ctx;
+    dt_buf_printf(b, "%s|%s|%s;", c->author_name, c->message, strlen(c->id) == 40 ? "id" : "?");
+    return 0;
+}
+
+static int stop_at_first(void *ctx, const dt_git_commit_info *c)
+{
+    (void)c;
+    ++*(int *)ctx;
+    return 42;
+}
+
+static void test_log(void)
+{
+    char *dir = path_in(root, "wlog");
+    dt_git *g;
+    T_OK(dt_git_init(&g, dir));
+    dt_buf b = DT_BUF_INIT;
+    T_OK(dt_git_log(g, NULL, collect, &b)); /* unborn: nothing */
+    T_EQ_INT(b.len, 0);
+    char id[41];
+    T_OK(commit1(g, "a.json", "1", &alice, id));
+    T_OK(commit1(g, "b.json", "1", &bob, id));
+    T_OK(commit1(g, "a.json", "2", &bob, id));
+    char *a = path_in(dir, "a.json");
+    unlink(a);
+    free(a);
+    const char *paths[] = {"a.json"};
+    T_OK(dt_git_commit(g, paths, 1, "drop a", &alice, id));
+    T_OK(dt_git_log(g, "a.json", collect, &b));
+    T_EQ_STR(dt_buf_cstr(&b), "Alice|drop a|id;Bob|test commit|id;Alice|test commit|id;");
+    dt_buf_clear(&b);
+    T_OK(dt_git_log(g, "b.json", collect, &b));
+    T_EQ_STR(dt_buf_cstr(&b), "Bob|test commit|id;");
+    dt_buf_clear(&b);
+    T_OK(dt_git_log(g, NULL, collect, &b));
+    T_ASSERT(strstr(dt_buf_cstr(&b), "Alice|drop a|id;Bob|test commit|id;Bob|") ==
+             dt_buf_cstr(&b));
+    int calls = 0;
+    T_EQ_INT(dt_git_log(g, NULL, stop_at_first, &calls), 42);
+    T_EQ_INT(calls, 1);
+    dt_buf_free(&b);
+    dt_git_free(g);
+    free(dir);
+}
+
 static void test_author(void)
 {
     char *dir = path_in(root, "w2");
@@ -267,6 +315,7 @@ int main(void)
     unsetenv("GIT_COMMITTER_EMAIL");
     T_RUN(test_commit_read_back);
     T_RUN(test_author);
+    T_RUN(test_log);
     T_RUN(test_remote_race_rebase);
     T_RUN(test_remote_set);
     free(home);

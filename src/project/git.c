@@ -781,3 +781,67 @@ out:
     free(branch);
     return rc;
 }
+
+/* ---- history ---- */
+
+/* The id of PATH in COMMIT's tree; false when absent. */
+static bool path_id(const git_commit *c, const char *path, git_oid *out)
+{
+    git_tree *tree = NULL;
+    git_tree_entry *e = NULL;
+    bool found = git_commit_tree(&tree, c) == 0 && git_tree_entry_bypath(&e, tree, path) == 0;
+    if (found)
+        git_oid_cpy(out, git_tree_entry_id(e));
+    git_tree_entry_free(e);
+    git_tree_free(tree);
+    git_error_clear();
+    return found;
+}
+
+/* Whether C changed PATH against its first parent. */
+static bool touches(const git_commit *c, const char *path)
+{
+    git_oid mine, theirs;
+    bool here = path_id(c, path, &mine);
+    git_commit *parent = NULL;
+    if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) != 0) {
+        git_error_clear();
+        return here;
+    }
+    bool there = path_id(parent, path, &theirs);
+    git_commit_free(parent);
+    return here != there || (here && !git_oid_equal(&mine, &theirs));
+}
+
+int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
+{
+    git_commit *head = NULL;
+    int rc = head_commit(g, &head);
+    if (rc != 0 || !head)
+        return rc;
+    git_revwalk *walk = NULL;
+    rc = check(git_revwalk_new(&walk, g->repo), "walk history");
+    if (rc == 0) {
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+        rc = check(git_revwalk_push(walk, git_commit_id(head)), "walk history");
+    }
+    git_oid oid;
+    while (rc == 0 && git_revwalk_next(&oid, walk) == 0) {
+        git_commit *c = NULL;
+        if ((rc = check(git_commit_lookup(&c, g->repo, &oid), "read commit")) != 0)
+            break;
+        if (!path || touches(c, path)) {
+            const git_signature *a = git_commit_author(c);
+            dt_git_commit_info info = {.author_name = a->name, .author_email = a->email,
+                                       .time = (int64_t)a->when.time,
+                                       .message = git_commit_message(c)};
+            git_oid_tostr(info.id, sizeof info.id, &oid);
+            rc = fn(ctx, &info);
+        }
+        git_commit_free(c);
+    }
+    git_error_clear();
+    git_revwalk_free(walk);
+    git_commit_free(head);
+    return rc;
+}
