@@ -159,6 +159,14 @@ static void test_duckdb(void)
     free(dir);
 }
 
+static void test_arrow(void)
+{
+    char *dir = dt_path_join(gen_dir, "arrow");
+    run_gen("pq_arrow_gen.mjs", dir);
+    check_manifest(dir);
+    free(dir);
+}
+
 static void test_missing_file(void)
 {
     dt_pq_reader *r;
@@ -170,6 +178,7 @@ int main(void)
     gen_dir = t_tmpdir("parquet_read");
     T_RUN(test_missing_file);
     T_RUN(test_duckdb);
+    T_RUN(test_arrow);
     free(gen_dir);
     return t_done();
 }
