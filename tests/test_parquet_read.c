@@ -151,21 +151,17 @@ static void check_manifest(const char *dir)
         T_FAIL("%d of the files read wrong", failed);
 }
 
-static void test_duckdb(void)
+static void check_peer(const char *name, const char *script)
 {
-    char *dir = dt_path_join(gen_dir, "duckdb");
-    run_gen("pq_duckdb_gen.mjs", dir);
+    char *dir = dt_path_join(gen_dir, name);
+    run_gen(script, dir);
     check_manifest(dir);
     free(dir);
 }
 
-static void test_arrow(void)
-{
-    char *dir = dt_path_join(gen_dir, "arrow");
-    run_gen("pq_arrow_gen.mjs", dir);
-    check_manifest(dir);
-    free(dir);
-}
+static void test_duckdb(void) { check_peer("duckdb", "pq_duckdb_gen.mjs"); }
+static void test_arrow(void) { check_peer("arrow", "pq_arrow_gen.mjs"); }
+static void test_hyparquet(void) { check_peer("hyparquet", "pq_hyparquet_gen.mjs"); }
 
 static void test_missing_file(void)
 {
@@ -179,6 +175,7 @@ int main(void)
     T_RUN(test_missing_file);
     T_RUN(test_duckdb);
     T_RUN(test_arrow);
+    T_RUN(test_hyparquet);
     free(gen_dir);
     return t_done();
 }
