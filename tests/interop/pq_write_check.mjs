@@ -124,6 +124,15 @@ async function checkDuckDB(kase, path, expected) {
   if (!String(createdBy).startsWith('datom version ')) fail(kase, 'duckdb', `created_by ${createdBy}`);
   if (Number(nrows) !== expected.length) fail(kase, 'duckdb', `num_rows ${nrows}`);
   if (Number(fmtVersion) !== 1) fail(kase, 'duckdb', `format version ${fmtVersion}`);
+  const kv = await rows(`SELECT decode(key), decode(value) FROM parquet_kv_metadata('${path}')`);
+  const ds = kv.find(([k]) => k === 'datom.schema');
+  if (!ds) {
+    fail(kase, 'duckdb', 'no datom.schema key-value metadata');
+  } else {
+    const cols = JSON.parse(ds[1]).columns;
+    const want = kase.columns.map(c => (c.unit ? { name: c.name, kind: c.kind, unit: c.unit } : { name: c.name, kind: c.kind }));
+    if (JSON.stringify(cols) !== JSON.stringify(want)) fail(kase, 'duckdb', `datom.schema ${ds[1]}, expected ${JSON.stringify(want)}`);
+  }
   const codecs = await rows(`SELECT DISTINCT compression FROM parquet_metadata('${path}')`);
   for (const [codec] of codecs)
     if (codec !== kase.codec) fail(kase, 'duckdb', `codec ${codec}, expected ${kase.codec}`);
@@ -184,6 +193,20 @@ function hypValue(col, v) {
   }
 }
 
+// The manifest can say how many data pages of each encoding a column must
+// have per row group ("pages": {"col": ["PLAIN:2,RLE_DICTIONARY:1", ...]}): it
+// proves page bounds and dictionary fallback happened where intended.
+function checkPages(kase, meta) {
+  for (const [name, want] of Object.entries(kase.pages || {})) {
+    const got = meta.row_groups.map(rg => {
+      const chunk = rg.columns.find(c => c.meta_data.path_in_schema[0] === name);
+      return chunk.meta_data.encoding_stats.filter(s => s.page_type === 'DATA_PAGE')
+        .map(s => `${s.encoding}:${s.count}`).join(',');
+    });
+    if (JSON.stringify(got) !== JSON.stringify(want)) fail(kase, 'hyparquet', `column ${name} data pages ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+  }
+}
+
 async function checkHyparquet(kase, path, expected) {
   if (kase.codec === 'ZSTD') return; // hyparquet alone has snappy only
   const buf = readFileSync(path);
@@ -197,6 +220,7 @@ async function checkHyparquet(kase, path, expected) {
     fail(kase, 'hyparquet', `${e}`);
     return;
   }
+  checkPages(kase, parquetMetadata(file));
   const got = objs.map(o => kase.columns.map(col => hypValue(col, o[col.name])));
   // hyparquet turns decimals into floats: compare those approximately.
   const exp = expected.map(row => row.map((v, c) => {

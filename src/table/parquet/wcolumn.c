@@ -415,7 +415,10 @@ int pqw_col_cut_page(pqw_col *c, pqw_scratch *s)
     int rc = emit_page(s, &c->chunk, PQ_DATA_PAGE, c->page_rows, enc, &c->chunk_raw);
     if (rc)
         return rc;
-    c->used_plain |= enc == PQ_PLAIN;
+    if (enc == PQ_PLAIN)
+        c->plain_pages++;
+    else
+        c->dict_pages++;
     c->rows += c->page_rows;
     c->nulls += c->page_nulls;
     c->page_rows = c->page_nulls = c->nidx = 0;
@@ -593,7 +596,7 @@ static void write_encodings(const pqw_col *c, dt_tw *tw, bool dict)
 {
     int32_t e[3];
     size_t n = 0;
-    if (dict || c->used_plain)
+    if (dict || c->plain_pages)
         e[n++] = PQ_PLAIN;
     e[n++] = PQ_RLE;
     if (dict)
@@ -601,6 +604,27 @@ static void write_encodings(const pqw_col *c, dt_tw *tw, bool dict)
     dt_tw_list(tw, 2, DT_TC_I32, n);
     for (size_t i = 0; i < n; i++)
         dt_tw_elem_i32(tw, e[i]);
+}
+
+static void encoding_stat(dt_tw *tw, int page_type, int enc, uint32_t count)
+{
+    dt_tw_begin_struct(tw);
+    dt_tw_i32(tw, 1, page_type);
+    dt_tw_i32(tw, 2, enc);
+    dt_tw_i32(tw, 3, (int32_t)count);
+    dt_tw_end_struct(tw);
+}
+
+/* PageEncodingStats: lets readers see whether every data page is dictionary-encoded. */
+static void write_encoding_stats(const pqw_col *c, dt_tw *tw, bool dict)
+{
+    dt_tw_list(tw, 13, DT_TC_STRUCT, (size_t)dict + (c->plain_pages > 0) + (c->dict_pages > 0));
+    if (dict)
+        encoding_stat(tw, PQ_DICTIONARY_PAGE, PQ_PLAIN, 1);
+    if (c->plain_pages)
+        encoding_stat(tw, PQ_DATA_PAGE, PQ_PLAIN, c->plain_pages);
+    if (c->dict_pages)
+        encoding_stat(tw, PQ_DATA_PAGE, PQ_RLE_DICTIONARY, c->dict_pages);
 }
 
 static void chunk_stats_from_dict(pqw_col *c)
@@ -617,7 +641,7 @@ static void chunk_reset(pqw_col *c)
     dt_buf_clear(&c->chunk);
     c->chunk_raw = 0;
     c->rows = c->nulls = c->nans = 0;
-    c->used_plain = false;
+    c->plain_pages = c->dict_pages = 0;
     c->dict_on = c->ptype == PQ_BYTE_ARRAY;
     dict_reset(c);
     stats_reset(c);
@@ -665,6 +689,7 @@ int pqw_col_flush(pqw_col *c, pqw_scratch *s, dt_sink sink, uint64_t *offset, dt
     if (dict)
         dt_tw_i64(tw, 11, (int64_t)start);
     write_statistics(c, tw);
+    write_encoding_stats(c, tw, dict);
     dt_tw_end_struct(tw); /* ColumnMetaData */
     dt_tw_end_struct(tw); /* ColumnChunk */
     dt_buf_free(&head);

@@ -63,7 +63,7 @@ typedef struct pqw_col {
     dt_buf chunk;
     uint64_t chunk_raw; /* the same, uncompressed */
     uint64_t rows, nulls, nans;
-    bool used_plain; /* some data page is PLAIN */
+    uint32_t plain_pages, dict_pages; /* data pages by encoding */
 
     /* statistics of the chunk */
     bool has_mm;
