@@ -429,6 +429,32 @@ static void test_sink_failure(void)
     dt_schema_free(&s);
 }
 
+/* Row groups reach the sink as they fill, not at close: writing streams. */
+static void test_streams(void)
+{
+    dt_schema s;
+    schema_all(&s);
+    dt_table *t = make_table(&s, 1000, 3, 20, 0);
+    dt_buf out = DT_BUF_INIT;
+    dt_pq_options o;
+    dt_pq_options_default(&o);
+    o.row_group_rows = 1000;
+    dt_pq_writer *w;
+    T_OK(dt_pq_writer_open(&w, &s, &o, dt_sink_buf(&out)));
+    T_EQ_INT(out.len, 4);
+    size_t last = out.len;
+    for (int i = 0; i < 5; i++) {
+        T_OK(dt_pq_writer_write(w, t));
+        T_ASSERT(out.len > last + 1000);
+        last = out.len;
+    }
+    T_OK(dt_pq_writer_close(w));
+    T_ASSERT(out.len > last);
+    dt_buf_free(&out);
+    dt_table_free(t);
+    dt_schema_free(&s);
+}
+
 static void sha_of(const dt_table *t, const dt_pq_options *o, size_t batch, char hex[DATOM_SHA_HEX])
 {
     dt_buf out = DT_BUF_INIT;
@@ -672,6 +698,7 @@ int main(void)
     T_RUN(test_options);
     T_RUN(test_errors);
     T_RUN(test_sink_failure);
+    T_RUN(test_streams);
     T_RUN(test_deterministic);
     T_RUN(test_known_sha);
     T_RUN(test_interop_write);
