@@ -405,6 +405,11 @@ static void test_roundtrip(void)
     t = dt_table_new(&s, 1);
     roundtrip(t, ',', "s\n");
     dt_table_free(t);
+    /* a first column name opening with U+FEFF is quoted, or it would read as a BOM */
+    dt_schema_set(&s, 0, "\xEF\xBB\xBFs", DT_STRING);
+    t = dt_table_new(&s, 1);
+    roundtrip(t, ',', "\"\xEF\xBB\xBFs\"\n");
+    dt_table_free(t);
     dt_schema_free(&s);
 }
 

@@ -232,6 +232,9 @@ static bool parse_zone(const char *s, size_t n, int *offset_min)
     return true;
 }
 
+#define MIN_US (-62167219200000000LL)     /* 0000-01-01T00:00:00Z */
+#define MAX_US (253402300799999999LL)     /* 9999-12-31T23:59:59.999999Z */
+
 bool dt_csv_parse_timestamp(const char *s, size_t n, int64_t *out)
 {
     int64_t days;
@@ -267,7 +270,11 @@ bool dt_csv_parse_timestamp(const char *s, size_t n, int64_t *out)
     int offset;
     if (!parse_zone(s + i, n - i, &offset))
         return false;
-    *out = us + ((int64_t)(minutes - offset) * 60 + sec) * 1000000 + frac;
+    us += ((int64_t)(minutes - offset) * 60 + sec) * 1000000 + frac;
+    /* an offset may carry a time past year 9999 or before year 0: not ISO any more */
+    if (us < MIN_US || us > MAX_US)
+        return false;
+    *out = us;
     return true;
 }
 

@@ -43,9 +43,9 @@ static bool needs_quotes(const dt_csv_writer *w, const char *s, size_t n, bool i
     return false;
 }
 
-static void put_field(dt_csv_writer *w, const char *s, size_t n, bool is_text)
+static void put_field(dt_csv_writer *w, const char *s, size_t n, bool is_text, bool force)
 {
-    if (!needs_quotes(w, s, n, is_text)) {
+    if (!force && !needs_quotes(w, s, n, is_text)) {
         dt_buf_append(&w->out, s, n);
         return;
     }
@@ -76,7 +76,9 @@ int dt_csv_writer_open(dt_csv_writer **out, const dt_schema *s, char delim, dt_s
     for (size_t c = 0; c < s->ncol; c++) {
         if (c)
             dt_buf_putc(&w->out, delim);
-        put_field(w, s->fields[c].name, strlen(s->fields[c].name), true);
+        const char *name = s->fields[c].name;
+        /* a first name opening with U+FEFF would read back as a byte order mark */
+        put_field(w, name, strlen(name), true, c == 0 && !strncmp(name, "\xEF\xBB\xBF", 3));
     }
     if (s->ncol)
         dt_buf_putc(&w->out, '\n');
@@ -91,12 +93,12 @@ static void put_value(dt_csv_writer *w, const dt_column *col, size_t row)
     if (col->field.kind == DT_STRING) {
         size_t n;
         const char *s = dt_col_str(col, row, &n);
-        put_field(w, s, n, true);
+        put_field(w, s, n, true, false);
         return;
     }
     dt_buf_clear(&w->val);
     dt_value_format(col, row, &w->val);
-    put_field(w, (const char *)w->val.data, w->val.len, false);
+    put_field(w, (const char *)w->val.data, w->val.len, false, false);
 }
 
 int dt_csv_writer_write(dt_csv_writer *w, const dt_table *t)
