@@ -87,4 +87,40 @@ json_t *dt_lineage_union(json_t *const *lineages, size_t n);
  * projects are shown as recorded, not followed. */
 int dt_lineage_parents(dt_project *p, const char *table, const char *version, json_t **out);
 
+/* ---- sync.c: onboarding input_files/ ---- */
+typedef struct dt_sync_item {
+    char *file;         /* relative to the project root */
+    char *table;        /* NULL when the file is unsupported */
+    const char *status; /* "new", "changed", "unchanged", "unsupported" */
+    bool failed;
+    char *error;        /* the failure's message, when failed */
+    dt_write_result result;
+} dt_sync_item;
+
+typedef struct dt_sync_report {
+    dt_sync_item *items;
+    size_t n;
+    size_t n_new, n_changed, n_unchanged, n_unsupported, n_failed;
+} dt_sync_report;
+
+/* Writes every new or changed file of input_files/ as the table named by its
+ * file name (without extension); unchanged files (same original_file_sha) are
+ * skipped before parsing; a failure is recorded and the others proceed.
+ * With DRY_RUN only classifies. BASE supplies reading options (may be NULL). */
+int dt_project_sync(dt_project *p, bool dry_run, const dt_write_opts *base, dt_sync_report *out);
+void dt_sync_report_free(dt_sync_report *r);
+
+/* ---- validate.c ---- */
+typedef struct dt_validate_report {
+    dt_strv problems; /* one line each: "table: what is wrong" */
+    size_t tables, versions, objects;
+} dt_validate_report;
+
+/* Checks that git (or the mirror, for a store-only reader), the manifest and
+ * the store agree; with DEEP, re-hashes every stored object and recomputes
+ * every version's data_sha from its Parquet. Problems are listed in the
+ * report (the call itself fails only when it cannot look). */
+int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out);
+void dt_validate_report_free(dt_validate_report *r);
+
 #endif /* DT_TABLES_H */
