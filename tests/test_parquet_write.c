@@ -376,6 +376,8 @@ static void test_errors(void)
     dt_schema_free(&s);
 
     dt_schema_init(&s, 1);
+    dt_schema_set(&s, 0, "caf\xe9", DT_INT64);
+    T_ERR(dt_pq_writer_open(&w, &s, NULL, dt_sink_buf(&out)), DATOM_EINVAL, "not valid UTF-8");
     dt_schema_set(&s, 0, "a", DT_INT64);
     T_OK(dt_pq_writer_open(&w, &s, NULL, dt_sink_buf(&out)));
     dt_schema other;
@@ -491,7 +493,9 @@ static void test_deterministic(void)
 }
 
 /* A fixed small table has a known file: a change to the bytes is deliberate
- * (and needs this SHA updated and the change noted in docs/formats.md). */
+ * (and needs this SHA updated and the change noted in docs/formats.md). The
+ * file holds created_by, so a new datom release changes it too. Run with
+ * PQ_PRINT_SHA=1 to print the new value. */
 static void test_known_sha(void)
 {
     dt_schema s;
@@ -499,9 +503,10 @@ static void test_known_sha(void)
     dt_table *t = make_table(&s, 20, 4, 5, 0);
     dt_pq_options o;
     dt_pq_options_default(&o);
+    o.codec = DT_PQ_UNCOMPRESSED; /* compressors' output may change with their versions */
     char hex[DATOM_SHA_HEX];
     sha_of(t, &o, 0, hex);
-    const char *want = getenv("PQ_PRINT_SHA") ? "" : "0cf59eba918d651cfae1201e824f59a47e6bbc4dd868747879f2b187ed3846a5";
+    const char *want = getenv("PQ_PRINT_SHA") ? "" : "ba462f2e82a8b862807c791c93429645ffee2bc0a43ba5dc2bce9c0defbfe5a5";
     if (!*want)
         printf("sha %s\n", hex);
     T_EQ_STR(hex, want);

@@ -387,6 +387,8 @@ static int emit_page(pqw_scratch *s, dt_buf *out, int type, size_t nvals, int en
     int rc = dt_pq_compress(&s->comp, s->body.data, s->body.len, &z, &zlen);
     if (rc)
         return rc;
+    if (zlen > INT32_MAX)
+        return dt_error(DATOM_EINVAL, "parquet: a compressed page of %zu bytes is too large", zlen);
     page_header(&s->header, type, s->body.len, zlen, nvals, enc);
     dt_buf_append(out, s->header.data, s->header.len);
     dt_buf_append(out, z, zlen);
