@@ -320,29 +320,110 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
-static void format_date(int64_t days, dt_buf *out)
+/* Decimal digits of v at the end of buf[0..32); returns where they start. */
+static char *digits_u64(char *end, uint64_t v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+static void format_i64(int64_t v, dt_buf *out)
+{
+    char buf[24], *end = buf + sizeof buf;
+    char *s = digits_u64(end, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--s = '-';
+    dt_buf_append(out, s, (size_t)(end - s));
+}
+
+static char *put2(char *o, unsigned v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
+/* YYYY-MM-DD into o (years outside 0..9999 as printf spells them); returns the end. */
+static char *put_date(char *o, int64_t days)
 {
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    dt_buf_printf(out, "%04" PRId64 "-%02u-%02u", y, m, d);
+    if (y >= 0 && y <= 9999) {
+        o = put2(o, (unsigned)(y / 100));
+        o = put2(o, (unsigned)(y % 100));
+    } else {
+        o += snprintf(o, 24, "%04" PRId64, y);
+    }
+    *o++ = '-';
+    o = put2(o, m);
+    *o++ = '-';
+    return put2(o, d);
+}
+
+static void format_date(int64_t days, dt_buf *out)
+{
+    char buf[48];
+    dt_buf_append(out, buf, (size_t)(put_date(buf, days) - buf));
 }
 
 static void format_timestamp(int64_t us, dt_buf *out)
 {
-    int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86399999999LL) / 86400000000LL);
+    int64_t days = us >= 0 ? us / 86400000000LL : -((-(us + 1)) / 86400000000LL) - 1;
     int64_t rem = us - days * 86400000000LL;
-    format_date(days, out);
-    int64_t secs = rem / 1000000, frac = rem % 1000000;
-    dt_buf_printf(out, "T%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    char buf[64], *o = put_date(buf, days);
+    unsigned secs = (unsigned)(rem / 1000000), frac = (unsigned)(rem % 1000000);
+    *o++ = 'T';
+    o = put2(o, secs / 3600);
+    *o++ = ':';
+    o = put2(o, secs / 60 % 60);
+    *o++ = ':';
+    o = put2(o, secs % 60);
     if (frac) {
-        char f[8];
-        snprintf(f, sizeof f, "%06d", (int)frac);
-        for (int k = 5; k > 0 && f[k] == '0'; k--)
-            f[k] = '\0';
-        dt_buf_printf(out, ".%s", f);
+        *o++ = '.';
+        for (unsigned div = 100000; frac; div /= 10) {
+            *o++ = (char)('0' + frac / div);
+            frac %= div;
+        }
     }
-    dt_buf_putc(out, 'Z');
+    *o++ = 'Z';
+    dt_buf_append(out, buf, (size_t)(o - buf));
+}
+
+/* Fast path of format_double: a value that is exactly n / 10^p (as IEEE
+ * division rounds it) for an integer n < 2^53 and p <= 15, tried with p
+ * rising, so the first found is the shortest; written in fixed notation. */
+static bool format_double_fixed(double v, dt_buf *out)
+{
+    static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double a = fabs(v);
+    if (!(a >= 1e-5 && a < 1e15))
+        return false;
+    for (int p = 0; p <= 15; p++) {
+        double m = a * p10[p];
+        if (m >= 9007199254740992.0)
+            return false;
+        double n = nearbyint(m);
+        if (n / p10[p] != a)
+            continue;
+        char buf[48], *end = buf + sizeof buf, *s = digits_u64(end, (uint64_t)n);
+        while (end - s <= p) /* leading zeros of a fraction */
+            *--s = '0';
+        if (p > 0) {
+            memmove(s - 1, s, (size_t)(end - s - p));
+            s--;
+            end[-p - 1] = '.';
+        }
+        if (v < 0)
+            *--s = '-';
+        dt_buf_append(out, s, (size_t)(end - s));
+        return true;
+    }
+    return false;
 }
 
 /* The shortest decimal spelling that reads back as the same double. */
@@ -356,11 +437,29 @@ static void format_double(double v, dt_buf *out)
         dt_buf_puts(out, v > 0 ? "Inf" : "-Inf");
         return;
     }
+    if (v == 0) {
+        dt_buf_puts(out, signbit(v) ? "-0" : "0");
+        return;
+    }
+    if (format_double_fixed(v, out))
+        return;
     char s[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(s, sizeof s, "%.*g", prec, v);
-        if (strtod(s, NULL) == v)
-            break;
+    int prec = 15;
+    snprintf(s, sizeof s, "%.15g", v);
+    if (strtod(s, NULL) == v) {
+        for (prec = 1; prec < 15; prec++) {
+            snprintf(s, sizeof s, "%.*g", prec, v);
+            if (strtod(s, NULL) == v)
+                break;
+        }
+    } else {
+        for (prec = 16; prec < 17; prec++) {
+            snprintf(s, sizeof s, "%.*g", prec, v);
+            if (strtod(s, NULL) == v)
+                break;
+        }
+        if (prec == 17)
+            snprintf(s, sizeof s, "%.17g", v);
     }
     dt_buf_puts(out, s);
 }
@@ -395,9 +494,9 @@ void dt_value_format(const dt_column *c, size_t row, dt_buf *out)
         return;
     switch (c->field.kind) {
     case DT_BOOL: dt_buf_puts(out, DT_COL(c, uint8_t)[row] ? "true" : "false"); break;
-    case DT_INT32: dt_buf_printf(out, "%" PRId32, DT_COL(c, int32_t)[row]); break;
+    case DT_INT32: format_i64(DT_COL(c, int32_t)[row], out); break;
     case DT_INT64:
-    case DT_DURATION: dt_buf_printf(out, "%" PRId64, DT_COL(c, int64_t)[row]); break;
+    case DT_DURATION: format_i64(DT_COL(c, int64_t)[row], out); break;
     case DT_DOUBLE: format_double(DT_COL(c, double)[row], out); break;
     case DT_DATE: format_date(DT_COL(c, int32_t)[row], out); break;
     case DT_TIMESTAMP: format_timestamp(DT_COL(c, int64_t)[row], out); break;

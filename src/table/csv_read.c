@@ -1,0 +1,630 @@
+/*
+ * csv_read.c: the CSV reader (csv.h; rules in docs/formats.md, "CSV").
+ *
+ * The file is mapped, never copied. Opening reads the header, sniffs the
+ * delimiter if none is given, then makes one full pass over the records that
+ * checks their shape and UTF-8 and narrows each column's possible kinds
+ * (csv_infer.c); so every error in the file is found, and the schema fixed,
+ * before the first batch is handed out. dt_csv_next then parses bounded
+ * batches in a second pass. Pages already passed are dropped from the
+ * mapping (MADV_DONTNEED), so the resident size stays bounded on any file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "table/csv.h"
+#include "table/csv_internal.h"
+
+#define DEFAULT_BATCH_ROWS 65536
+#define BATCH_MAX_BYTES (32u << 20)  /* a batch ends early past this much input */
+#define RELEASE_STEP (16u << 20)     /* drop mapped pages in steps of this */
+#define UTF8_STEP (1u << 20)         /* validate this far ahead of the tokenizer */
+#define SNIFF_BYTES (64u << 10)
+#define SNIFF_RECORDS 20
+#define MAX_COLUMNS 100000
+
+typedef struct field {
+    const char *p;
+    size_t n;
+    bool quoted;  /* was in quotes: never an NA token */
+    bool escaped; /* holds "" pairs still to be undoubled */
+} field;
+
+struct dt_csv_reader {
+    char *path;             /* for messages */
+    const char *map;        /* the whole mapping (or the caller's buffer) */
+    size_t map_size;
+    bool mapped;            /* map is ours to munmap */
+    const char *p, *end;    /* the tokenizer's position and end of data */
+    const char *data_start; /* first record after the header */
+    size_t data_line;
+    size_t line; /* line where the record at p starts, 1-based */
+    size_t rec_line;
+    char delim;
+    uint8_t stop[256]; /* bytes that end an unquoted field */
+    dt_schema schema;
+    unsigned *forced; /* per column: 0 = inferred, else 1 + the forced kind's bit */
+    char **na;
+    size_t n_na;
+    bool na_empty;
+    size_t batch_rows;
+    dt_table *batch;
+    field *fields;
+    size_t fields_cap;
+    dt_buf scratch;
+    const char *released; /* mapping before this is dropped */
+    const char *utf8_ok;  /* bytes before this are valid UTF-8 */
+};
+
+/* ---- tokenizer ---- */
+
+static void set_delim(dt_csv_reader *r, char d)
+{
+    r->delim = d;
+    memset(r->stop, 0, sizeof r->stop);
+    r->stop[(uint8_t)d] = r->stop['\r'] = r->stop['\n'] = 1;
+}
+
+static const char *scan_unquoted(const char *p, const char *end, const uint8_t *stop)
+{
+    while (end - p >= 4) {
+        if (stop[(uint8_t)p[0]])
+            return p;
+        if (stop[(uint8_t)p[1]])
+            return p + 1;
+        if (stop[(uint8_t)p[2]])
+            return p + 2;
+        if (stop[(uint8_t)p[3]])
+            return p + 3;
+        p += 4;
+    }
+    while (p < end && !stop[(uint8_t)*p])
+        p++;
+    return p;
+}
+
+static void push_field(dt_csv_reader *r, size_t i, field f)
+{
+    if (i >= r->fields_cap) {
+        r->fields_cap = r->fields_cap ? r->fields_cap * 2 : 64;
+        r->fields = dt_realloc(r->fields, r->fields_cap * sizeof *r->fields);
+    }
+    r->fields[i] = f;
+}
+
+static void count_lines(dt_csv_reader *r, const char *s, const char *e)
+{
+    for (const char *c = memchr(s, '\n', (size_t)(e - s)); c; c = memchr(c + 1, '\n', (size_t)(e - c - 1)))
+        r->line++;
+}
+
+/* A quoted field at p (on the opening quote); returns the byte after the
+ * closing quote, or NULL (error set). */
+static const char *quoted_field(dt_csv_reader *r, const char *p, field *f)
+{
+    const char *s = p + 1, *q = s;
+    f->quoted = true;
+    f->escaped = false;
+    for (;;) {
+        q = memchr(q, '"', (size_t)(r->end - q));
+        if (!q) {
+            dt_error(DATOM_EINVAL, "%s:%zu: quoted field never closed", r->path, r->rec_line);
+            return NULL;
+        }
+        if (q + 1 < r->end && q[1] == '"') {
+            f->escaped = true;
+            q += 2;
+            continue;
+        }
+        break;
+    }
+    count_lines(r, s, q);
+    f->p = s;
+    f->n = (size_t)(q - s);
+    return q + 1;
+}
+
+/* Reads one record at r->p into r->fields; at most max_fields fields (more is
+ * a ragged row). *blank: the line was empty. */
+static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *blank)
+{
+    const char *p = r->p, *end = r->end;
+    size_t i = 0;
+    r->rec_line = r->line;
+    *blank = p < end && (*p == '\n' || *p == '\r');
+    for (;;) {
+        field f = {p, 0, false, false};
+        if (p < end && *p == '"') {
+            p = quoted_field(r, p, &f);
+            if (!p)
+                return DATOM_EINVAL;
+            if (p < end && !r->stop[(uint8_t)*p])
+                return dt_error(DATOM_EINVAL, "%s:%zu:%zu: text after the closing quote", r->path,
+                                r->rec_line, i + 1);
+        } else {
+            const char *e = scan_unquoted(p, end, r->stop);
+            f.n = (size_t)(e - p);
+            p = e;
+        }
+        if (i >= max_fields)
+            return dt_error(DATOM_EINVAL, "%s:%zu: ragged row: more than the header's %zu fields",
+                            r->path, r->rec_line, max_fields);
+        push_field(r, i++, f);
+        if (p == end)
+            break;
+        char c = *p++;
+        if (c == r->delim)
+            continue;
+        if (c == '\r' && p < end && *p == '\n')
+            p++;
+        r->line++;
+        break;
+    }
+    r->p = p;
+    *nf = i;
+    return 0;
+}
+
+/* The text of a field, with "" pairs undoubled (into the scratch buffer). */
+static const char *field_text(dt_csv_reader *r, const field *f, size_t *n)
+{
+    if (!f->escaped) {
+        *n = f->n;
+        return f->p;
+    }
+    dt_buf_clear(&r->scratch);
+    dt_buf_reserve(&r->scratch, f->n);
+    char *o = (char *)r->scratch.data;
+    for (size_t i = 0; i < f->n; i++) {
+        *o++ = f->p[i];
+        if (f->p[i] == '"')
+            i++;
+    }
+    *n = (size_t)(o - (char *)r->scratch.data);
+    return (const char *)r->scratch.data;
+}
+
+static bool is_na(const dt_csv_reader *r, const field *f)
+{
+    if (f->quoted)
+        return false;
+    if (f->n == 0)
+        return r->na_empty;
+    for (size_t i = 0; i < r->n_na; i++)
+        if (strlen(r->na[i]) == f->n && !memcmp(r->na[i], f->p, f->n))
+            return true;
+    return false;
+}
+
+/* ---- memory: keep the resident part of the mapping small ---- */
+
+static void release_behind(dt_csv_reader *r, const char *upto)
+{
+    if (!r->mapped || upto - r->released < (ptrdiff_t)RELEASE_STEP)
+        return;
+    long pg = sysconf(_SC_PAGESIZE);
+    uintptr_t from = (uintptr_t)r->released & ~(uintptr_t)(pg - 1);
+    uintptr_t to = (uintptr_t)upto & ~(uintptr_t)(pg - 1);
+    if (to > from)
+        madvise((void *)from, to - from, MADV_DONTNEED);
+    r->released = (const char *)to;
+}
+
+/* ---- UTF-8, checked a step ahead of the tokenizer in the first pass ---- */
+
+static size_t line_of(const dt_csv_reader *r, const char *pos, size_t *col)
+{
+    size_t line = 1;
+    const char *ls = r->map;
+    for (const char *c = r->map; c < pos; c++)
+        if (*c == '\n')
+            line++, ls = c + 1;
+    *col = (size_t)(pos - ls) + 1;
+    return line;
+}
+
+static int check_utf8(dt_csv_reader *r, const char *upto)
+{
+    while (r->utf8_ok < upto && r->utf8_ok < r->end) {
+        size_t n = DT_MIN((size_t)(r->end - r->utf8_ok), UTF8_STEP);
+        bool bad;
+        size_t ok = dt_utf8_prefix((const uint8_t *)r->utf8_ok, n, &bad);
+        bool at_end = r->utf8_ok + n == r->end;
+        if (bad || (ok == 0 && n > 0) || (at_end && ok < n)) {
+            size_t col, line = line_of(r, r->utf8_ok + ok, &col);
+            return dt_error(DATOM_EINVAL, "%s:%zu: invalid UTF-8 at byte %zu of the line", r->path,
+                            line, col);
+        }
+        r->utf8_ok += ok;
+    }
+    return 0;
+}
+
+/* ---- header ---- */
+
+static void sniff_delim(dt_csv_reader *r)
+{
+    static const char cands[] = {',', ';', '\t', '|'};
+    const char *start = r->p, *real_end = r->end;
+    size_t line = r->line, best_n = 0;
+    char best = ',';
+    bool cut = real_end - start > (ptrdiff_t)SNIFF_BYTES;
+    r->end = cut ? start + SNIFF_BYTES : real_end;
+    for (size_t c = 0; c < sizeof cands; c++) {
+        set_delim(r, cands[c]);
+        r->p = start;
+        size_t want = 0, recs = 0, nf;
+        bool blank, ok = true;
+        while (r->p < r->end && recs < SNIFF_RECORDS) {
+            if (read_record(r, MAX_COLUMNS, &nf, &blank)) {
+                ok = recs > 0 && cut; /* a record cut by the sample's end */
+                break;
+            }
+            if (cut && r->p == r->end)
+                break; /* the last record may be cut short */
+            if (blank)
+                continue;
+            if (recs++ == 0)
+                want = nf;
+            else if (nf != want)
+                ok = false;
+        }
+        if (ok && want > best_n && want > 1)
+            best_n = want, best = cands[c];
+    }
+    r->p = start;
+    r->end = real_end;
+    r->line = line;
+    set_delim(r, best);
+}
+
+static char *unique_name(const dt_schema *s, size_t upto, char *name)
+{
+    for (int k = 2;; k++) {
+        bool clash = false;
+        for (size_t j = 0; j < upto && !clash; j++)
+            clash = !strcmp(s->fields[j].name, name);
+        if (!clash)
+            return name;
+        char *base = name;
+        size_t len = strlen(base);
+        /* drop a suffix this loop added before trying the next */
+        if (k > 2)
+            len = (size_t)(strrchr(base, '_') - base);
+        name = dt_sprintf("%.*s_%d", (int)len, base, k);
+        free(base);
+    }
+}
+
+static int read_header(dt_csv_reader *r)
+{
+    size_t nf;
+    bool blank;
+    int rc = read_record(r, MAX_COLUMNS, &nf, &blank);
+    if (rc)
+        return rc;
+    dt_schema_init(&r->schema, nf);
+    for (size_t i = 0; i < nf; i++) {
+        size_t n;
+        const char *t = field_text(r, &r->fields[i], &n);
+        bool bad;
+        if (dt_utf8_prefix((const uint8_t *)t, n, &bad) != n)
+            return dt_error(DATOM_EINVAL, "%s:%zu:%zu: column name is not valid UTF-8", r->path,
+                            r->rec_line, i + 1);
+        char *name = n && memchr(t, '\0', n) == NULL ? dt_strndup(t, n) : dt_sprintf("column_%zu", i + 1);
+        name = unique_name(&r->schema, i, name);
+        dt_schema_set(&r->schema, i, name, DT_STRING);
+        free(name);
+    }
+    return 0;
+}
+
+static int apply_forced(dt_csv_reader *r, const dt_schema *forced)
+{
+    r->forced = dt_calloc(r->schema.ncol ? r->schema.ncol : 1, sizeof *r->forced);
+    for (size_t i = 0; forced && i < forced->ncol; i++) {
+        const dt_field *f = &forced->fields[i];
+        int c = dt_schema_index(&r->schema, f->name);
+        if (c < 0)
+            return dt_error(DATOM_EINVAL, "%s: no column '%s' to give type %s", r->path, f->name,
+                            dt_kind_name(f->kind));
+        if (dt_csv_kind_bit(f->kind) == ~0u)
+            return dt_error(DATOM_EUNSUPPORTED, "%s: column '%s': CSV cannot be read as %s", r->path,
+                            f->name, dt_kind_name(f->kind));
+        r->schema.fields[c].kind = f->kind;
+        r->forced[c] = 1 + dt_csv_kind_bit(f->kind);
+    }
+    return 0;
+}
+
+/* ---- the first pass: shape, UTF-8, kinds ---- */
+
+static int bad_value(const dt_csv_reader *r, size_t col, const char *t, size_t n)
+{
+    const dt_field *f = &r->schema.fields[col];
+    return dt_error(DATOM_EINVAL, "%s:%zu:%zu: '%.*s' is not a %s (column '%s')", r->path, r->rec_line,
+                    col + 1, (int)DT_MIN(n, 40), t, dt_kind_name(f->kind), f->name);
+}
+
+static bool fits_int32(const char *t, size_t n)
+{
+    int64_t v;
+    return dt_csv_parse_i64(t, n, &v) && v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* Reads the next data record into r->fields; *got false at the end. */
+static int next_record(dt_csv_reader *r, bool *got)
+{
+    size_t ncol = r->schema.ncol, nf;
+    bool blank;
+    for (;;) {
+        if (r->p >= r->end)
+            return *got = false, 0;
+        int rc = read_record(r, ncol, &nf, &blank);
+        if (rc)
+            return rc;
+        if (blank && ncol > 1)
+            continue; /* blank lines: skipped unless they are the one column's nulls */
+        if (nf != ncol)
+            return dt_error(DATOM_EINVAL, "%s:%zu: ragged row: %zu fields, the header has %zu", r->path,
+                            r->rec_line, nf, ncol);
+        return *got = true, 0;
+    }
+}
+
+static int infer(dt_csv_reader *r)
+{
+    size_t ncol = r->schema.ncol;
+    unsigned *bits = dt_malloc((ncol ? ncol : 1) * sizeof *bits);
+    bool *seen = dt_calloc(ncol ? ncol : 1, sizeof *seen);
+    for (size_t c = 0; c < ncol; c++)
+        bits[c] = r->forced[c] ? r->forced[c] - 1 : DT_CSV_ALL;
+    int rc = 0;
+    bool got;
+    for (;;) {
+        if ((rc = check_utf8(r, r->p + UTF8_STEP)) || (rc = next_record(r, &got)) || !got)
+            break;
+        for (size_t c = 0; c < ncol && !rc; c++) {
+            const field *f = &r->fields[c];
+            if (!bits[c] || is_na(r, f) || (f->quoted && f->n == 0))
+                continue;
+            unsigned b = dt_csv_classify(f->p, f->n, bits[c]);
+            if (r->forced[c]) {
+                if (!b || (r->schema.fields[c].kind == DT_INT32 && !fits_int32(f->p, f->n)))
+                    rc = bad_value(r, c, f->p, f->n);
+            } else {
+                bits[c] &= b;
+                seen[c] = true;
+            }
+        }
+        if (rc)
+            break;
+        release_behind(r, r->p);
+    }
+    if (!rc)
+        rc = check_utf8(r, r->end);
+    for (size_t c = 0; c < ncol && !rc; c++)
+        if (!r->forced[c])
+            r->schema.fields[c].kind = seen[c] ? dt_csv_kind_of(bits[c]) : DT_STRING;
+    free(bits);
+    free(seen);
+    return rc;
+}
+
+/* ---- opening ---- */
+
+static void copy_na(dt_csv_reader *r, const dt_csv_options *o)
+{
+    static const char *const defaults[] = {"", "NA"};
+    const char *const *na = o && o->na ? o->na : defaults;
+    size_t n = o && o->na ? o->n_na : DT_ARRAY_LEN(defaults);
+    r->na = dt_calloc(n ? n : 1, sizeof *r->na);
+    for (size_t i = 0; i < n; i++) {
+        if (!*na[i])
+            r->na_empty = true;
+        else
+            r->na[r->n_na++] = dt_strdup(na[i]);
+    }
+}
+
+static int start(dt_csv_reader *r, const dt_csv_options *o)
+{
+    const char *p = r->map;
+    r->end = r->map + r->map_size;
+    if (r->map_size >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+        p += 3;
+    r->p = r->utf8_ok = p;
+    r->released = r->map;
+    r->line = 1;
+    copy_na(r, o);
+    r->batch_rows = o && o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
+    if (r->p == r->end)
+        return dt_error(DATOM_EINVAL, "%s: empty file: no header row", r->path);
+    if (o && o->delim) {
+        if (o->delim == '"' || o->delim == '\r' || o->delim == '\n')
+            return dt_error(DATOM_EINVAL, "%s: a quote or line break cannot be the delimiter", r->path);
+        set_delim(r, o->delim);
+    } else {
+        sniff_delim(r);
+    }
+    int rc = read_header(r);
+    if (!rc)
+        rc = apply_forced(r, o ? o->forced : NULL);
+    if (rc)
+        return rc;
+    r->data_start = r->p;
+    r->data_line = r->line;
+    if ((rc = infer(r)))
+        return rc;
+    r->p = r->data_start;
+    r->line = r->data_line;
+    r->released = r->map;
+    r->batch = dt_table_new(&r->schema, r->batch_rows);
+    return 0;
+}
+
+static dt_csv_reader *reader_new(const char *path)
+{
+    dt_csv_reader *r = dt_calloc(1, sizeof *r);
+    r->path = dt_strdup(path);
+    return r;
+}
+
+int dt_csv_open_mem(dt_csv_reader **out, const char *name, const void *data, size_t len,
+                    const dt_csv_options *opt)
+{
+    *out = NULL;
+    dt_csv_reader *r = reader_new(name);
+    r->map = data ? data : "";
+    r->map_size = len;
+    int rc = start(r, opt);
+    if (rc) {
+        dt_csv_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int dt_csv_open(dt_csv_reader **out, const char *path, const dt_csv_options *opt)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return dt_error_errno(e, "%s", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return dt_error(DATOM_EINVAL, "%s: not a regular file", path);
+    }
+    dt_csv_reader *r = reader_new(path);
+    r->map = "";
+    if (st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            int rc = dt_error_errno(errno, "%s: mmap", path);
+            close(fd);
+            dt_csv_close(r);
+            return rc;
+        }
+        madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+        r->map = m;
+        r->map_size = (size_t)st.st_size;
+        r->mapped = true;
+    }
+    close(fd);
+    int rc = start(r, opt);
+    if (rc) {
+        dt_csv_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+const dt_schema *dt_csv_schema(const dt_csv_reader *r) { return &r->schema; }
+
+/* ---- the second pass: batches ---- */
+
+static int append_value(dt_csv_reader *r, size_t c, const field *f)
+{
+    dt_column *col = &r->batch->cols[c];
+    dt_kind k = col->field.kind;
+    if (is_na(r, f) || (f->quoted && f->n == 0 && k != DT_STRING)) {
+        dt_col_append_null(col);
+        return 0;
+    }
+    size_t n;
+    const char *t = field_text(r, f, &n);
+    bool ok = true;
+    switch (k) {
+    case DT_STRING: dt_col_append_bytes(col, t, n); break;
+    case DT_BOOL: {
+        bool v;
+        if ((ok = dt_csv_parse_bool(t, n, &v)))
+            dt_col_append_bool(col, v);
+        break;
+    }
+    case DT_INT32:
+    case DT_INT64: {
+        int64_t v;
+        ok = dt_csv_parse_i64(t, n, &v) && (k == DT_INT64 || (v >= INT32_MIN && v <= INT32_MAX));
+        if (ok && k == DT_INT64)
+            dt_col_append_i64(col, v);
+        else if (ok)
+            dt_col_append_i32(col, (int32_t)v);
+        break;
+    }
+    case DT_DOUBLE: {
+        double v;
+        if ((ok = dt_csv_parse_double(t, n, &v)))
+            dt_col_append_f64(col, v);
+        break;
+    }
+    case DT_DATE: {
+        int32_t v;
+        if ((ok = dt_csv_parse_date(t, n, &v)))
+            dt_col_append_i32(col, v);
+        break;
+    }
+    case DT_TIMESTAMP: {
+        int64_t v;
+        if ((ok = dt_csv_parse_timestamp(t, n, &v)))
+            dt_col_append_i64(col, v);
+        break;
+    }
+    default: ok = false; break;
+    }
+    return ok ? 0 : bad_value(r, c, t, n);
+}
+
+int dt_csv_next(dt_csv_reader *r, dt_table **out)
+{
+    *out = NULL;
+    dt_table_clear(r->batch);
+    const char *batch_start = r->p;
+    bool got = true;
+    while (r->batch->nrow < r->batch_rows && r->p - batch_start < (ptrdiff_t)BATCH_MAX_BYTES) {
+        int rc = next_record(r, &got);
+        if (rc)
+            return rc;
+        if (!got)
+            break;
+        for (size_t c = 0; c < r->schema.ncol; c++)
+            if ((rc = append_value(r, c, &r->fields[c])))
+                return rc;
+        dt_table_end_row(r->batch);
+    }
+    release_behind(r, r->p);
+    if (r->batch->nrow > 0)
+        *out = r->batch;
+    return 0;
+}
+
+void dt_csv_close(dt_csv_reader *r)
+{
+    if (!r)
+        return;
+    if (r->mapped)
+        munmap((void *)r->map, r->map_size);
+    for (size_t i = 0; i < r->n_na; i++)
+        free(r->na[i]);
+    free(r->na);
+    free(r->forced);
+    free(r->fields);
+    dt_buf_free(&r->scratch);
+    dt_table_free(r->batch);
+    dt_schema_free(&r->schema);
+    free(r->path);
+    free(r);
+}

@@ -1,0 +1,505 @@
+/*
+ * test_csv.c: the CSV reader and writer (src/table/csv_*.c): tokenizing real
+ * exports, type inference, forced types, errors with file:line:column, and
+ * round trips of every kind through the writer.
+ */
+#include <math.h>
+
+#include "t.h"
+#include "table/csv.h"
+
+/* Reads TEXT whole (one batch is enough: tests stay under the batch size). */
+static int read_text(const char *text, const dt_csv_options *o, dt_table **out)
+{
+    dt_csv_reader *r;
+    *out = NULL;
+    int rc = dt_csv_open_mem(&r, "t.csv", text, strlen(text), o);
+    if (rc)
+        return rc;
+    dt_table *b;
+    if ((rc = dt_csv_next(r, &b)) == 0) {
+        dt_schema s;
+        dt_schema_copy(&s, dt_csv_schema(r));
+        dt_table *copy = dt_table_new(&s, 16);
+        dt_schema_free(&s);
+        for (size_t i = 0; b && i < b->nrow; i++) {
+            for (size_t c = 0; c < b->ncol; c++) {
+                const dt_column *src = &b->cols[c];
+                dt_column *dst = &copy->cols[c];
+                if (!dt_col_is_valid(src, i)) {
+                    dt_col_append_null(dst);
+                    continue;
+                }
+                switch (src->field.kind) {
+                case DT_BOOL: dt_col_append_bool(dst, DT_COL(src, uint8_t)[i]); break;
+                case DT_INT32:
+                case DT_DATE: dt_col_append_i32(dst, DT_COL(src, int32_t)[i]); break;
+                case DT_DOUBLE: dt_col_append_f64(dst, DT_COL(src, double)[i]); break;
+                case DT_STRING: {
+                    size_t n;
+                    const char *str = dt_col_str(src, i, &n);
+                    dt_col_append_bytes(dst, str, n);
+                    break;
+                }
+                default: dt_col_append_i64(dst, DT_COL(src, int64_t)[i]); break;
+                }
+            }
+            dt_table_end_row(copy);
+        }
+        dt_table *more;
+        if (b && (rc = dt_csv_next(r, &more)) == 0 && more)
+            rc = dt_error(DATOM_EINTERNAL, "test: more than one batch");
+        if (rc)
+            dt_table_free(copy);
+        else
+            *out = copy;
+    }
+    dt_csv_close(r);
+    return rc;
+}
+
+static const char *kind_of(const dt_table *t, size_t c) { return dt_kind_name(t->cols[c].field.kind); }
+
+/* The value at (row, col) as the writer spells it, "<null>" when missing. */
+static const char *cell(const dt_table *t, size_t row, size_t col)
+{
+    static dt_buf b;
+    dt_buf_clear(&b);
+    if (!dt_col_is_valid(&t->cols[col], row))
+        return "<null>";
+    dt_value_format(&t->cols[col], row, &b);
+    return dt_buf_cstr(&b);
+}
+
+static void test_inference(void)
+{
+    dt_table *t;
+    T_OK(read_text("b,i,d,day,ts,s\n"
+                   "true,1,1.5,2024-02-29,2024-01-01T00:00:00Z,x\n"
+                   "FALSE,-20,2,1970-01-01,2024-01-01 12:30:00.25+02:00,\n"
+                   "NA,,NaN,,2024-01-01,y z\n",
+                   NULL, &t));
+    T_EQ_INT(t->nrow, 3);
+    T_EQ_STR(kind_of(t, 0), "bool");
+    T_EQ_STR(kind_of(t, 1), "int64");
+    T_EQ_STR(kind_of(t, 2), "double");
+    T_EQ_STR(kind_of(t, 3), "date");
+    T_EQ_STR(kind_of(t, 4), "timestamp");
+    T_EQ_STR(kind_of(t, 5), "string");
+    T_EQ_STR(cell(t, 1, 0), "false");
+    T_EQ_STR(cell(t, 2, 0), "<null>");
+    T_EQ_STR(cell(t, 1, 1), "-20");
+    T_EQ_STR(cell(t, 2, 1), "<null>");
+    T_EQ_STR(cell(t, 1, 2), "2");
+    T_EQ_STR(cell(t, 2, 2), "NaN");
+    T_EQ_STR(cell(t, 0, 3), "2024-02-29");
+    T_EQ_STR(cell(t, 1, 4), "2024-01-01T10:30:00.25Z");
+    T_EQ_STR(cell(t, 2, 4), "2024-01-01T00:00:00Z");
+    T_EQ_STR(cell(t, 1, 5), "<null>");
+    T_EQ_STR(cell(t, 2, 5), "y z");
+    dt_table_free(t);
+}
+
+static void test_inference_edges(void)
+{
+    dt_table *t;
+    /* int overflow -> double; int then word -> string; all missing -> string;
+     * dates with a timestamp -> timestamp; 1/0 are ints, not bools; bool and
+     * int -> string; 2023-02-29 is no date. */
+    T_OK(read_text("big,mixed,none,when,flag,bi,bad\n"
+                   "1,1,NA,2024-01-01,1,true,2023-02-28\n"
+                   "9223372036854775808,x,,2024-01-01T05:00:00-01:30,0,1,2023-02-29\n",
+                   NULL, &t));
+    T_EQ_STR(kind_of(t, 0), "double");
+    T_EQ_STR(cell(t, 1, 0), "9.223372036854776e+18");
+    T_EQ_STR(kind_of(t, 1), "string");
+    T_EQ_STR(cell(t, 0, 1), "1");
+    T_EQ_STR(kind_of(t, 2), "string");
+    T_EQ_STR(cell(t, 0, 2), "<null>");
+    T_EQ_STR(kind_of(t, 3), "timestamp");
+    T_EQ_STR(cell(t, 0, 3), "2024-01-01T00:00:00Z");
+    T_EQ_STR(cell(t, 1, 3), "2024-01-01T06:30:00Z");
+    T_EQ_STR(kind_of(t, 4), "int64");
+    T_EQ_STR(kind_of(t, 5), "string");
+    T_EQ_STR(kind_of(t, 6), "string");
+    dt_table_free(t);
+
+    /* the largest and smallest int64 stay ints; " 1" (spaces kept) is a string */
+    T_OK(read_text("a,b\n9223372036854775807, 1\n-9223372036854775808,2\n", NULL, &t));
+    T_EQ_STR(kind_of(t, 0), "int64");
+    T_EQ_STR(cell(t, 1, 0), "-9223372036854775808");
+    T_EQ_STR(kind_of(t, 1), "string");
+    T_EQ_STR(cell(t, 0, 1), " 1");
+    dt_table_free(t);
+
+    /* a value only late in the file widens the column (the whole file decides) */
+    dt_buf big = DT_BUF_INIT;
+    dt_buf_puts(&big, "n\n");
+    for (int i = 0; i < 5000; i++)
+        dt_buf_printf(&big, "%d\n", i);
+    dt_buf_puts(&big, "2.5\n");
+    T_OK(read_text(dt_buf_cstr(&big), &(dt_csv_options){.batch_rows = 10000}, &t));
+    T_EQ_STR(kind_of(t, 0), "double");
+    T_EQ_INT(t->nrow, 5001);
+    T_EQ_STR(cell(t, 5000, 0), "2.5");
+    dt_table_free(t);
+    dt_buf_free(&big);
+}
+
+static void test_quoting(void)
+{
+    dt_table *t;
+    T_OK(read_text("a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"two\nlines\",\"\"\r\n\"NA\",NA\r\n", NULL, &t));
+    T_EQ_INT(t->nrow, 3);
+    T_EQ_STR(cell(t, 0, 0), "x,y");
+    T_EQ_STR(cell(t, 0, 1), "say \"hi\"");
+    T_EQ_STR(cell(t, 1, 0), "two\nlines");
+    T_EQ_STR(cell(t, 1, 1), ""); /* quoted empty: the empty string */
+    T_ASSERT(dt_col_is_valid(&t->cols[1], 1));
+    T_EQ_STR(cell(t, 2, 0), "NA"); /* quoted NA: the string */
+    T_EQ_STR(cell(t, 2, 1), "<null>");
+    dt_table_free(t);
+
+    /* no newline at the end; a quoted number is still a number; "" in an int column is missing */
+    T_OK(read_text("a,b\n\"1\",2\n\"\",3", NULL, &t));
+    T_EQ_STR(kind_of(t, 0), "int64");
+    T_EQ_STR(cell(t, 1, 0), "<null>");
+    T_EQ_STR(cell(t, 1, 1), "3");
+    dt_table_free(t);
+}
+
+static void test_bom_and_delims(void)
+{
+    dt_table *t;
+    T_OK(read_text("\xEF\xBB\xBFid,name\n1,a\n", NULL, &t));
+    T_EQ_STR(t->cols[0].field.name, "id");
+    dt_table_free(t);
+
+    const char *texts[] = {"a;b;c\n1;2,5;x\n3;4;y\n", "a\tb\tc\n1\t2,5\tx\n3\t4\ty\n",
+                           "a|b|c\n1|2,5|x\n3|4|y\n"};
+    const char delims[] = {';', '\t', '|'};
+    for (size_t i = 0; i < 3; i++) {
+        T_OK(read_text(texts[i], NULL, &t)); /* sniffed */
+        T_EQ_INT(t->ncol, 3);
+        T_EQ_STR(cell(t, 0, 1), "2,5");
+        T_EQ_STR(kind_of(t, 0), "int64");
+        dt_table_free(t);
+        T_OK(read_text(texts[i], &(dt_csv_options){.delim = delims[i]}, &t)); /* given */
+        T_EQ_INT(t->ncol, 3);
+        dt_table_free(t);
+    }
+    /* a comma inside quotes does not fool the sniffer */
+    T_OK(read_text("a;b\n\"x,y\";1\n\"p,q\";2\n", NULL, &t));
+    T_EQ_INT(t->ncol, 2);
+    dt_table_free(t);
+    /* one column */
+    T_OK(read_text("only\n1\n\n3\n", NULL, &t));
+    T_EQ_INT(t->ncol, 1);
+    T_EQ_INT(t->nrow, 3);
+    T_EQ_STR(cell(t, 1, 0), "<null>"); /* a blank line is the one column's missing value */
+    dt_table_free(t);
+    /* with several columns blank lines are skipped */
+    T_OK(read_text("a,b\n1,2\n\n3,4\n\n", NULL, &t));
+    T_EQ_INT(t->nrow, 2);
+    dt_table_free(t);
+}
+
+static void test_header(void)
+{
+    dt_table *t;
+    T_OK(read_text("a,,a,a_2,\nx,y,z,w,v\n", NULL, &t));
+    T_EQ_STR(t->cols[0].field.name, "a");
+    T_EQ_STR(t->cols[1].field.name, "column_2");
+    T_EQ_STR(t->cols[2].field.name, "a_2");
+    T_EQ_STR(t->cols[3].field.name, "a_2_2");
+    T_EQ_STR(t->cols[4].field.name, "column_5");
+    dt_table_free(t);
+
+    T_OK(read_text("a,b\n", NULL, &t)); /* header only */
+    T_EQ_INT(t->nrow, 0);
+    T_EQ_INT(t->ncol, 2);
+    T_EQ_STR(kind_of(t, 0), "string");
+    dt_table_free(t);
+
+    T_ERR(read_text("", NULL, &t), DATOM_EINVAL, "t.csv: empty file");
+    T_ERR(read_text("\xEF\xBB\xBF", NULL, &t), DATOM_EINVAL, "empty file");
+}
+
+static void test_errors(void)
+{
+    dt_table *t;
+    T_ERR(read_text("a,b\n1,2\n3\n", NULL, &t), DATOM_EINVAL, "t.csv:3: ragged row: 1 fields");
+    T_ERR(read_text("a,b\n1,2\n3,4,5\n", NULL, &t), DATOM_EINVAL, "t.csv:3: ragged row");
+    /* lines count the line breaks inside quotes */
+    T_ERR(read_text("a,b\n\"x\ny\",2\n3\n", NULL, &t), DATOM_EINVAL, "t.csv:4: ragged row");
+    T_ERR(read_text("a,b\n\"open,2\n", NULL, &t), DATOM_EINVAL, "t.csv:2: quoted field never closed");
+    T_ERR(read_text("a,b\n1,\"x\"y\n", NULL, &t), DATOM_EINVAL, "t.csv:2:2: text after the closing quote");
+    T_ERR(read_text("a,b\n1,ok\n2,\xff\n", NULL, &t), DATOM_EINVAL, "t.csv:3: invalid UTF-8 at byte 3");
+    T_ERR(read_text("a,b\n1,\xc3\n", NULL, &t), DATOM_EINVAL, "invalid UTF-8");
+    T_ERR(read_text("\xc0\xaf\n1\n", NULL, &t), DATOM_EINVAL, "t.csv:1:1: column name is not valid UTF-8");
+    T_ERR(read_text("a\n1\n", &(dt_csv_options){.delim = '"'}, &t), DATOM_EINVAL, "delimiter");
+    /* valid multi-byte text is fine */
+    T_OK(read_text("name\nZoë 🙂\n", NULL, &t));
+    T_EQ_STR(cell(t, 0, 0), "Zoë 🙂");
+    dt_table_free(t);
+}
+
+static void test_forced(void)
+{
+    dt_schema f;
+    dt_schema_init(&f, 3);
+    dt_schema_set(&f, 0, "zip", DT_STRING);
+    dt_schema_set(&f, 1, "n", DT_DOUBLE);
+    dt_schema_set(&f, 2, "small", DT_INT32);
+    dt_csv_options o = {.forced = &f};
+    dt_table *t;
+    T_OK(read_text("zip,n,small,other\n01234,1,7,a\n99999,NA,-8,b\n", &o, &t));
+    T_EQ_STR(kind_of(t, 0), "string");
+    T_EQ_STR(cell(t, 0, 0), "01234");
+    T_EQ_STR(kind_of(t, 1), "double");
+    T_EQ_STR(cell(t, 1, 1), "<null>");
+    T_EQ_STR(kind_of(t, 2), "int32");
+    T_EQ_STR(cell(t, 1, 2), "-8");
+    dt_table_free(t);
+
+    T_ERR(read_text("zip,n,small\n1,2,3\n1,x2,3\n", &o, &t), DATOM_EINVAL,
+          "t.csv:3:2: 'x2' is not a double (column 'n')");
+    T_ERR(read_text("zip,n,small\n1,2,3\n1,2,3000000000\n", &o, &t), DATOM_EINVAL,
+          "t.csv:3:3: '3000000000' is not a int32 (column 'small')");
+    T_ERR(read_text("zip,small\n1,2\n", &o, &t), DATOM_EINVAL, "no column 'n'");
+    dt_schema_free(&f);
+
+    dt_schema_init(&f, 1);
+    dt_schema_set(&f, 0, "d", DT_DATE);
+    o.forced = &f;
+    T_ERR(read_text("d\n2024-01-01\n2024-13-01\n", &o, &t), DATOM_EINVAL, "t.csv:3:1: '2024-13-01' is not a date");
+    dt_schema_set(&f, 0, "d", DT_BINARY);
+    T_ERR(read_text("d\nab\n", &o, &t), DATOM_EUNSUPPORTED, "cannot be read as binary");
+    dt_schema_free(&f);
+}
+
+static void test_na_tokens(void)
+{
+    const char *na[] = {"-", "null"};
+    dt_csv_options o = {.na = na, .n_na = 2};
+    dt_table *t;
+    T_OK(read_text("a,b\n1,null\n-,\n", &o, &t));
+    T_EQ_STR(kind_of(t, 0), "int64");
+    T_EQ_STR(cell(t, 1, 0), "<null>");
+    T_EQ_STR(kind_of(t, 1), "string"); /* "" is no longer missing: an empty string */
+    T_EQ_STR(cell(t, 0, 1), "<null>");
+    T_EQ_STR(cell(t, 1, 1), "");
+    dt_table_free(t);
+}
+
+static void test_batches(void)
+{
+    dt_buf text = DT_BUF_INIT;
+    dt_buf_puts(&text, "i,s\n");
+    for (int i = 0; i < 10; i++)
+        dt_buf_printf(&text, "%d,\"v\n%d\"\n", i, i);
+    dt_csv_reader *r;
+    T_OK(dt_csv_open_mem(&r, "b.csv", text.data, text.len, &(dt_csv_options){.batch_rows = 3}));
+    size_t rows = 0, batches = 0;
+    dt_table *b;
+    for (;;) {
+        T_OK(dt_csv_next(r, &b));
+        if (!b)
+            break;
+        T_ASSERT(b->nrow <= 3);
+        T_EQ_INT(DT_COL(&b->cols[0], int64_t)[0], (int64_t)rows);
+        rows += b->nrow;
+        batches++;
+    }
+    T_EQ_INT(rows, 10);
+    T_EQ_INT(batches, 4);
+    dt_csv_close(r);
+    dt_buf_free(&text);
+}
+
+/* Writes T with DELIM, reads it back with T's own schema forced, compares. */
+static void roundtrip(const dt_table *t, char delim, const char *expect_text)
+{
+    dt_schema s;
+    dt_table_schema(t, &s);
+    dt_buf out = DT_BUF_INIT;
+    dt_csv_writer *w;
+    T_OK(dt_csv_writer_open(&w, &s, delim, dt_sink_buf(&out)));
+    T_OK(dt_csv_writer_write(w, t));
+    T_OK(dt_csv_writer_close(w));
+    if (expect_text)
+        T_EQ_STR(dt_buf_cstr(&out), expect_text);
+    dt_csv_options o = {.forced = &s, .delim = delim};
+    dt_table *back;
+    T_OK(read_text(dt_buf_cstr(&out), &o, &back));
+    char msg[256];
+    if (!dt_table_equal(t, back, msg, sizeof msg))
+        T_FAIL("round trip with '%c': %s\n%s", delim, msg, dt_buf_cstr(&out));
+    dt_table_free(back);
+    dt_schema_free(&s);
+    dt_buf_free(&out);
+}
+
+static dt_table *every_kind(void)
+{
+    dt_schema s;
+    dt_schema_init(&s, 7);
+    dt_schema_set(&s, 0, "b", DT_BOOL);
+    dt_schema_set(&s, 1, "i", DT_INT64);
+    dt_schema_set(&s, 2, "d", DT_DOUBLE);
+    dt_schema_set(&s, 3, "s", DT_STRING);
+    dt_schema_set(&s, 4, "day", DT_DATE);
+    dt_schema_set(&s, 5, "ts", DT_TIMESTAMP);
+    dt_schema_set(&s, 6, "i32", DT_INT32);
+    dt_table *t = dt_table_new(&s, 4);
+    dt_schema_free(&s);
+    static const double dbl[] = {0.1, -0.0, 1e-7, 1e300, 0.30000000000000004, 123.456, NAN, INFINITY,
+                                 -INFINITY, 5e-324, 1.7976931348623157e308, 2.5, 100, 1e15, 1e22,
+                                 -123456789.125};
+    static const char *str[] = {"", "NA", "a,b", "q\"q", "line\nbreak", "cr\rx", " pad ", "x;y|z\tw",
+                                "\"", "plain", "NaN", "1", "Zoë", "na", "", ","};
+    static const int64_t i64[] = {0, 1, -1, INT64_MAX, INT64_MIN, 42, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    static const int64_t ts[] = {0, -1, 1, 1700000000123456, -86400000000, 253402300799999999, 5, 6,
+                                 7, 8, 9, 10, 11, 12, 13, 14};
+    for (size_t r = 0; r < 16; r++) {
+        dt_col_append_bool(&t->cols[0], r & 1);
+        dt_col_append_i64(&t->cols[1], i64[r]);
+        dt_col_append_f64(&t->cols[2], dbl[r]);
+        dt_col_append_bytes(&t->cols[3], str[r], strlen(str[r]));
+        dt_col_append_i32(&t->cols[4], (int32_t)(r * 1000) - 8000);
+        dt_col_append_i64(&t->cols[5], ts[r]);
+        dt_col_append_i32(&t->cols[6], r == 0 ? INT32_MIN : (int32_t)r);
+        dt_table_end_row(t);
+    }
+    for (size_t c = 0; c < 7; c++) /* a row of nothing but missing values */
+        dt_col_append_null(&t->cols[c]);
+    dt_table_end_row(t);
+    return t;
+}
+
+static void test_roundtrip(void)
+{
+    dt_table *t = every_kind();
+    const char delims[] = {',', ';', '\t', '|'};
+    for (size_t i = 0; i < sizeof delims; i++)
+        roundtrip(t, delims[i], NULL);
+    dt_table_free(t);
+
+    /* one column: missing is a blank line, the empty string is "" */
+    dt_schema s;
+    dt_schema_init(&s, 1);
+    dt_schema_set(&s, 0, "s", DT_STRING);
+    t = dt_table_new(&s, 4);
+    dt_col_append_null(&t->cols[0]);
+    dt_table_end_row(t);
+    dt_col_append_bytes(&t->cols[0], "", 0);
+    dt_table_end_row(t);
+    dt_col_append_bytes(&t->cols[0], "NA", 2);
+    dt_table_end_row(t);
+    dt_col_append_null(&t->cols[0]);
+    dt_table_end_row(t);
+    roundtrip(t, ',', "s\n\n\"\"\n\"NA\"\n\n");
+    dt_table_free(t);
+
+    /* empty table: header only */
+    t = dt_table_new(&s, 1);
+    roundtrip(t, ',', "s\n");
+    dt_table_free(t);
+    /* a first column name opening with U+FEFF is quoted, or it would read as a BOM */
+    dt_schema_set(&s, 0, "\xEF\xBB\xBFs", DT_STRING);
+    t = dt_table_new(&s, 1);
+    roundtrip(t, ',', "\"\xEF\xBB\xBFs\"\n");
+    dt_table_free(t);
+    dt_schema_free(&s);
+}
+
+static void test_writer_spelling(void)
+{
+    dt_table *t = every_kind();
+    dt_schema s;
+    dt_table_schema(t, &s);
+    dt_buf out = DT_BUF_INIT;
+    dt_csv_writer *w;
+    T_OK(dt_csv_writer_open(&w, &s, ',', dt_sink_buf(&out)));
+    T_OK(dt_csv_writer_write(w, t));
+    T_OK(dt_csv_writer_close(w));
+    const char *txt = dt_buf_cstr(&out);
+    T_ASSERT(strstr(txt, "b,i,d,s,day,ts,i32\n") == txt);
+    T_ASSERT(strstr(txt, "\nfalse,0,0.1,\"\",1948-02-06,1970-01-01T00:00:00Z,-2147483648\n"));
+    T_ASSERT(strstr(txt, "\ntrue,1,-0,\"NA\",1950-11-02,1969-12-31T23:59:59.999999Z,1\n"));
+    T_ASSERT(strstr(txt, ",1e-07,\"a,b\","));
+    T_ASSERT(strstr(txt, ",1e+300,\"q\"\"q\","));
+    T_ASSERT(strstr(txt, ",0.30000000000000004,\"line\nbreak\","));
+    T_ASSERT(strstr(txt, ",123.456,\"cr\rx\",1961-10-15,9999-12-31T23:59:59.999999Z,"));
+    T_ASSERT(strstr(txt, ",NaN, pad ,"));
+    T_ASSERT(strstr(txt, ",Inf,x;y|z\tw,"));
+    T_ASSERT(strstr(txt, ",-Inf,\"\"\"\",1970-01-01,"));
+    T_ASSERT(strstr(txt, ",5e-324,plain,"));
+    T_ASSERT(strstr(txt, ",1.7976931348623157e+308,NaN,"));
+    T_ASSERT(strstr(txt, ",2023-11-14T22:13:20.123456Z,"));
+    T_ASSERT(strstr(txt, ",1970-01-01T00:00:00.00001Z,"));
+    T_ASSERT(strstr(txt, ",100,Zoë,"));
+    T_ASSERT(strstr(txt, ",-123456789.125,\",\","));
+    T_ASSERT(strstr(txt, "\n,,,,,,\n"));
+    dt_schema_free(&s);
+
+    /* and read back without forcing: the kinds come back too */
+    dt_table *back;
+    T_OK(read_text(txt, NULL, &back));
+    T_EQ_STR(kind_of(back, 0), "bool");
+    T_EQ_STR(kind_of(back, 1), "int64");
+    T_EQ_STR(kind_of(back, 2), "double");
+    T_EQ_STR(kind_of(back, 3), "string");
+    T_EQ_STR(kind_of(back, 4), "date");
+    T_EQ_STR(kind_of(back, 5), "timestamp");
+    dt_table_free(back);
+    dt_table_free(t);
+    dt_buf_free(&out);
+}
+
+static void test_files(void)
+{
+    char *dir = t_tmpdir("csv");
+    char *path = dt_path_join(dir, "x.csv");
+    const char *text = "a,b\n1,2\n";
+    T_OK(dt_fs_write_atomic(path, text, strlen(text)));
+    dt_csv_reader *r;
+    T_OK(dt_csv_open(&r, path, NULL));
+    dt_table *b;
+    T_OK(dt_csv_next(r, &b));
+    T_EQ_INT(b->nrow, 1);
+    dt_csv_close(r);
+
+    char *bad = dt_path_join(dir, "bad.csv");
+    T_OK(dt_fs_write_atomic(bad, "a,b\n1,2\n3\n", 10));
+    T_ERR(dt_csv_open(&r, bad, NULL), DATOM_EINVAL, "bad.csv:3: ragged row");
+    char *empty = dt_path_join(dir, "empty.csv");
+    T_OK(dt_fs_write_atomic(empty, "", 0));
+    T_ERR(dt_csv_open(&r, empty, NULL), DATOM_EINVAL, "empty.csv: empty file");
+    char *none = dt_path_join(dir, "none.csv");
+    T_ERR(dt_csv_open(&r, none, NULL), DATOM_ENOTFOUND, "none.csv");
+    T_ERR(dt_csv_open(&r, dir, NULL), DATOM_EINVAL, "not a regular file");
+    free(none);
+    free(empty);
+    free(bad);
+    free(path);
+    dt_fs_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    T_RUN(test_inference);
+    T_RUN(test_inference_edges);
+    T_RUN(test_quoting);
+    T_RUN(test_bom_and_delims);
+    T_RUN(test_header);
+    T_RUN(test_errors);
+    T_RUN(test_forced);
+    T_RUN(test_na_tokens);
+    T_RUN(test_batches);
+    T_RUN(test_roundtrip);
+    T_RUN(test_writer_spelling);
+    T_RUN(test_files);
+    return t_done();
+}
