@@ -305,6 +305,8 @@ static void test_content_addressed(void)
     datom_store_free(st);
 }
 
+static void ref_eq(datom_store *st, const char *name, const char *want, char *version);
+
 /* ---- hostile keys ---- */
 
 static void test_hostile_keys(void)
@@ -364,6 +366,21 @@ static void test_hostile_keys(void)
         longkey[i] = '/'; /* segments under NAME_MAX */
     T_OK(datom_store_put(st, longkey, "ok", 2));
     get_eq(st, longkey, "ok");
+    /* Long ref names too, and two that share a long head stay apart. */
+    char v[DATOM_REF_VERSION_MAX];
+    T_OK(datom_store_ref_cas(st, longkey, NULL, "long", 4, v));
+    longkey[1023] = 'c';
+    T_OK(datom_store_ref_cas(st, longkey, NULL, "other", 5, v));
+    ref_eq(st, longkey, "other", v);
+    longkey[1023] = 'b';
+    ref_eq(st, longkey, "long", v);
+    /* The store's internals never show, even when asked for by prefix. */
+    T_OK(datom_store_list(st, ".datom-internal/", NULL, 0, &keys, &n, &more));
+    T_EQ_INT(n, 0);
+    datom_strings_free(keys, n);
+    T_OK(datom_store_list(st, ".datom", NULL, 0, &keys, &n, &more));
+    T_EQ_INT(n, 0);
+    datom_strings_free(keys, n);
     free(src);
     datom_store_free(st);
 }

@@ -37,6 +37,12 @@ int dt_file_tmp_open(file_store *fs, const char *what, char **path_out, int *fd_
 {
     char *path = dt_sprintf("%s/%s.%ld.XXXXXX", fs->tmp, what, (long)getpid());
     int fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && dt_fs_mkdirs(fs->tmp, 0755) == 0) {
+        /* Someone removed the internal directory: make it again. */
+        free(path);
+        path = dt_sprintf("%s/%s.%ld.XXXXXX", fs->tmp, what, (long)getpid());
+        fd = mkostemp(path, O_CLOEXEC);
+    }
     if (fd < 0) {
         int rc = dt_error_errno(errno, "%s: temporary file %s", fs->head.url, path);
         free(path);
@@ -100,6 +106,11 @@ static int publish(file_store *fs, const char *key, const char *tmp, const char 
         }
         if (errno == ENOENT && tries < 8)
             continue;
+        if (errno == ENAMETOOLONG) {
+            rc = dt_error(DATOM_EINVAL, "%s: cannot put %s: a segment of the key is longer "
+                          "than this filesystem allows (255 bytes)", fs->head.url, key);
+            break;
+        }
         rc = errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST
                  ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: objects exist under it as a prefix",
                             fs->head.url, key)
@@ -146,7 +157,7 @@ static int open_object(file_store *fs, const char *key, int *fd_out, uint64_t *s
         close(fd);
         err = ENOENT; /* a directory: only a prefix of keys, not an object */
     }
-    if (err == ENOENT || err == ENOTDIR)
+    if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG)
         return dt_error(DATOM_ENOTFOUND, "%s: %s: no such object", fs->head.url, key);
     return dt_error_errno(err, "%s: %s", fs->head.url, key);
 }
@@ -240,6 +251,8 @@ static bool dir_wanted(const walk *w, const char *keydir)
 
 static int walk_dir(walk *w, const char *keydir)
 {
+    if (!strncmp(keydir, DT_STORE_RESERVED "/", strlen(DT_STORE_RESERVED) + 1))
+        return 0; /* the store's internals are not keys */
     char *dir = *keydir ? dt_path_join(w->fs->root, keydir) : dt_strdup(w->fs->root);
     DIR *d = opendir(dir);
     if (!d) {
@@ -257,10 +270,15 @@ static int walk_dir(walk *w, const char *keydir)
         char *key = dt_sprintf("%s%s", keydir, e->d_name);
         unsigned char type = e->d_type;
         if (type == DT_UNKNOWN || type == DT_LNK) {
+            /* A symlink counts as an object when it points at a file; symlinked
+             * directories are not walked (no loops). */
             char *p = dt_path_join(dir, e->d_name);
             struct stat sb;
-            type = stat(p, &sb) != 0 ? DT_UNKNOWN : S_ISDIR(sb.st_mode) ? DT_DIR
-                                                   : S_ISREG(sb.st_mode) ? DT_REG : DT_UNKNOWN;
+            bool link = type == DT_LNK;
+            type = stat(p, &sb) != 0          ? DT_UNKNOWN
+                   : S_ISREG(sb.st_mode)      ? DT_REG
+                   : S_ISDIR(sb.st_mode) && !link ? DT_DIR
+                                              : DT_UNKNOWN;
             free(p);
         }
         if (type == DT_DIR) {
