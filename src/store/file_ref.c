@@ -265,6 +265,18 @@ static int write_tmp(file_store *fs, char head, const void *value, size_t len, c
     return rc;
 }
 
+/* On NFS a link whose reply was lost is retried by the client and then fails
+ * with EEXIST although it succeeded: the link count of the temporary file
+ * tells the truth (as open(2) advises for O_EXCL on NFS). Keeps errno. */
+static bool linked_anyway(const char *tmp)
+{
+    int err = errno;
+    struct stat sb;
+    bool ok = stat(tmp, &sb) == 0 && sb.st_nlink == 2;
+    errno = err;
+    return ok;
+}
+
 static int lost(file_store *fs, const char *name, const char *expected)
 {
     if (!expected)
@@ -313,7 +325,7 @@ static int ref_publish(file_store *fs, const char *name, const char *expected, c
     if ((rc = write_tmp(fs, head, value, len, &tmp)))
         goto out;
     target = version_path(dir, base + 1);
-    if (link(tmp, target) != 0) {
+    if (link(tmp, target) != 0 && !linked_anyway(tmp)) {
         rc = errno == EEXIST ? lost(fs, name, expected)
                              : dt_error_errno(errno, "%s: ref %s", fs->head.url, name);
         goto out;
