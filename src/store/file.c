@@ -229,13 +229,31 @@ static int file_del(datom_store *st, const char *key)
     return rc;
 }
 
-/* ---- listing ---- */
+/* ---- listing ----
+ * A depth-first walk in byte order: each directory's entries are sorted by
+ * their key form ("name" for a file, "name/" for a directory, since every key
+ * under a directory starts with "name/"), so keys come out already sorted and
+ * the walk stops as soon as a page is full. Directories that cannot hold a
+ * key of the prefix or after start_after are not entered. */
 
 typedef struct walk {
     file_store *fs;
     const char *prefix, *start_after;
+    size_t limit;
     dt_strv *keys;
+    int *more;
+    bool done;
 } walk;
+
+typedef struct dirent_key {
+    char *key; /* keydir + name, plus '/' for a directory */
+    bool dir;
+} dirent_key;
+
+static int cmp_dirent_key(const void *a, const void *b)
+{
+    return strcmp(((const dirent_key *)a)->key, ((const dirent_key *)b)->key);
+}
 
 /* Could a key under the directory KEYDIR ("a/b/") match and come after start_after? */
 static bool dir_wanted(const walk *w, const char *keydir)
@@ -249,76 +267,97 @@ static bool dir_wanted(const walk *w, const char *keydir)
     return strcmp(keydir, w->start_after) > 0;
 }
 
-static int walk_dir(walk *w, const char *keydir)
+/* The type of entry E of DIR: DT_REG, DT_DIR or DT_UNKNOWN (skipped). A
+ * symlink counts as an object when it points at a file; symlinked
+ * directories are not walked (no loops). */
+static unsigned char entry_type(DIR *d, const struct dirent *e)
 {
-    if (!strncmp(keydir, DT_STORE_RESERVED "/", strlen(DT_STORE_RESERVED) + 1))
-        return 0; /* the store's internals are not keys */
+    if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+        return e->d_type;
+    struct stat sb;
+    if (fstatat(dirfd(d), e->d_name, &sb, 0) != 0)
+        return DT_UNKNOWN;
+    if (S_ISREG(sb.st_mode))
+        return DT_REG;
+    return S_ISDIR(sb.st_mode) && e->d_type != DT_LNK ? DT_DIR : DT_UNKNOWN;
+}
+
+/* The entries of the directory KEYDIR that may matter, sorted by key. */
+static int read_entries(walk *w, const char *keydir, dirent_key **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
     char *dir = *keydir ? dt_path_join(w->fs->root, keydir) : dt_strdup(w->fs->root);
     DIR *d = opendir(dir);
-    if (!d) {
-        int err = errno;
-        free(dir);
+    int err = errno;
+    free(dir);
+    if (!d)
         return err == ENOENT || err == ENOTDIR ? 0 : dt_error_errno(err, "%s: list", w->fs->head.url);
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
+    size_t n = 0, cap = 0;
+    dirent_key *v = NULL;
+    for (struct dirent *e; (e = readdir(d));) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         if (!*keydir && !strcmp(e->d_name, DT_STORE_RESERVED))
             continue;
-        char *key = dt_sprintf("%s%s", keydir, e->d_name);
-        unsigned char type = e->d_type;
-        if (type == DT_UNKNOWN || type == DT_LNK) {
-            /* A symlink counts as an object when it points at a file; symlinked
-             * directories are not walked (no loops). */
-            char *p = dt_path_join(dir, e->d_name);
-            struct stat sb;
-            bool link = type == DT_LNK;
-            type = stat(p, &sb) != 0          ? DT_UNKNOWN
-                   : S_ISREG(sb.st_mode)      ? DT_REG
-                   : S_ISDIR(sb.st_mode) && !link ? DT_DIR
-                                              : DT_UNKNOWN;
-            free(p);
+        unsigned char type = entry_type(d, e);
+        if (type != DT_REG && type != DT_DIR)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            v = dt_realloc(v, cap * sizeof *v);
         }
-        if (type == DT_DIR) {
-            char *sub = dt_sprintf("%s/", key);
-            if (dir_wanted(w, sub))
-                rc = walk_dir(w, sub);
-            free(sub);
-            free(key);
-        } else if (type == DT_REG && !strncmp(key, w->prefix, strlen(w->prefix)) &&
-                   (!w->start_after || strcmp(key, w->start_after) > 0)) {
-            dt_strv_push_owned(w->keys, key);
-        } else {
-            free(key);
-        }
+        v[n].dir = type == DT_DIR;
+        v[n].key = dt_sprintf("%s%s%s", keydir, e->d_name, v[n].dir ? "/" : "");
+        n++;
     }
     closedir(d);
-    free(dir);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_dirent_key);
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+static int walk_dir(walk *w, const char *keydir)
+{
+    if (!strncmp(keydir, DT_STORE_RESERVED "/", strlen(DT_STORE_RESERVED) + 1))
+        return 0; /* the store's internals are not keys */
+    dirent_key *v;
+    size_t n;
+    int rc = read_entries(w, keydir, &v, &n);
+    size_t plen = strlen(w->prefix);
+    for (size_t i = 0; rc == 0 && !w->done && i < n; i++) {
+        const char *key = v[i].key;
+        if (v[i].dir) {
+            if (dir_wanted(w, key))
+                rc = walk_dir(w, key);
+        } else if (!strncmp(key, w->prefix, plen) &&
+                   (!w->start_after || strcmp(key, w->start_after) > 0)) {
+            if (w->keys->n == w->limit) {
+                *w->more = 1;
+                w->done = true;
+            } else {
+                dt_strv_push(w->keys, key);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(v[i].key);
+    free(v);
     return rc;
 }
 
 static int file_list(datom_store *st, const char *prefix, const char *start_after, size_t limit,
                      dt_strv *keys, int *more)
 {
-    file_store *fs = (file_store *)st;
-    walk w = {fs, prefix, start_after, keys};
+    walk w = {(file_store *)st, prefix, start_after, limit, keys, more, false};
     /* Start at the deepest directory the prefix names. */
     const char *slash = strrchr(prefix, '/');
     char *keydir = slash ? dt_strndup(prefix, (size_t)(slash - prefix + 1)) : dt_strdup("");
     int rc = dir_wanted(&w, keydir) ? walk_dir(&w, keydir) : 0;
     free(keydir);
-    if (rc)
-        return rc;
-    dt_strv_sort(keys);
-    if (keys->n > limit) {
-        for (size_t i = limit; i < keys->n; i++)
-            free(keys->v[i]);
-        keys->n = limit;
-        *more = 1;
-    }
-    return 0;
+    return rc;
 }
 
 /* ---- open and free ---- */
