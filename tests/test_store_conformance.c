@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "store/store.h"
 #include "t.h"
 
 typedef struct backend {
@@ -283,10 +284,18 @@ static void test_content_addressed(void)
     T_ERR(datom_store_get_file_ca(st, "datom/t2/", sha, dst), DATOM_ENOTFOUND, "");
     T_ASSERT(access(dst, F_OK) != 0);
 
-    /* Corrupt it (same size, other bytes): the read fails and writes nothing. */
+    /* Corrupt it (same size, other bytes): the read fails and writes nothing,
+     * neither a new file nor over an old one. */
     T_OK(datom_store_put(st, key, "SOME TABLE BYTES\n", strlen(text)));
     T_ERR(datom_store_get_file_ca(st, "datom/t1/", sha, dst), DATOM_ECORRUPT, sha);
     T_ASSERT(access(dst, F_OK) != 0);
+    FILE *old = fopen(dst, "wb");
+    T_ASSERT(old && fputs("old", old) >= 0 && fclose(old) == 0);
+    T_ERR(datom_store_get_file_ca(st, "datom/t1/", sha, dst), DATOM_ECORRUPT, sha);
+    T_ASSERT(file_is(dst, "old", 3));
+    T_ERR(datom_store_get_file(st, "datom/none", dst), DATOM_ENOTFOUND, "");
+    T_ASSERT(file_is(dst, "old", 3));
+    unlink(dst);
     /* A put of the right bytes under a damaged name of another size repairs it. */
     T_OK(datom_store_put(st, key, "short", 5));
     T_OK(datom_store_put_file_ca(st, "datom/t1/", src, sha2));
@@ -310,6 +319,48 @@ static void test_content_addressed(void)
 }
 
 static void ref_eq(datom_store *st, const char *name, const char *want, char *version);
+
+/* The streaming interface the table layer writes Parquet through. */
+static void test_streaming(void)
+{
+    datom_store *st = open_fresh("stream");
+    dt_store_put *p;
+    T_OK(dt_store_put_begin(st, &p));
+    dt_sink sink = dt_store_put_sink(p);
+    for (int i = 0; i < 1000; i++)
+        T_OK(dt_sink_write(sink, "0123456789", 10));
+    char sha[DATOM_SHA_HEX];
+    T_OK(dt_store_put_finish_ca(p, "s/", sha));
+    char key[100];
+    snprintf(key, sizeof key, "s/%s", sha);
+    uint64_t size;
+    T_OK(datom_store_stat(st, key, &size));
+    T_EQ_INT(size, 10000);
+    dt_buf b = DT_BUF_INIT;
+    T_OK(dt_store_get_ca(st, "s/", sha, dt_sink_buf(&b)));
+    T_EQ_INT(b.len, 10000);
+    T_ASSERT(!memcmp(b.data + 9990, "0123456789", 10));
+    dt_buf_free(&b);
+    T_OK(dt_store_get_sink(st, key, 9995, 100, dt_sink_buf(&b)));
+    T_EQ_INT(b.len, 5);
+    dt_buf_free(&b);
+    /* Aborted or badly named: nothing becomes visible. */
+    T_OK(dt_store_put_begin(st, &p));
+    T_OK(dt_store_put_write(p, "half", 4));
+    dt_store_put_abort(p);
+    T_OK(dt_store_put_begin(st, &p));
+    T_OK(dt_store_put_write(p, "x", 1));
+    T_ERR(dt_store_put_finish(p, "bad//key"), DATOM_EINVAL, "bad//key");
+    char **keys;
+    size_t n;
+    int more;
+    T_OK(datom_store_list(st, "", NULL, 0, &keys, &n, &more));
+    T_EQ_INT(n, 1);
+    datom_strings_free(keys, n);
+    /* A directory is not a file to put. */
+    T_ERR(datom_store_put_file_ca(st, "", scratch, sha), DATOM_EINVAL, "directory");
+    datom_store_free(st);
+}
 
 /* ---- hostile keys ---- */
 
@@ -690,6 +741,7 @@ int main(void)
         T_RUN(test_ranges);
         T_RUN(test_listing);
         T_RUN(test_content_addressed);
+        T_RUN(test_streaming);
         T_RUN(test_hostile_keys);
         T_RUN(test_refs);
         T_RUN(test_ref_races);
