@@ -88,6 +88,27 @@ static void file_writer_abort(dt_store_writer *w)
     free(w);
 }
 
+/* Is DIR, or a directory above it inside the store, a file (an object)? */
+static bool has_object_parent(file_store *fs, const char *dir)
+{
+    char *p = dt_strdup(dir);
+    size_t rootlen = strlen(fs->root);
+    bool found = false;
+    for (;;) {
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            found = true;
+            break;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash || (size_t)(slash - p) <= rootlen)
+            break;
+        *slash = '\0';
+    }
+    free(p);
+    return found;
+}
+
 /* Renames TMP to PATH, making its directories; retries when a concurrent
  * delete removes an emptied parent directory in between. */
 static int publish(file_store *fs, const char *key, const char *tmp, const char *path)
@@ -96,8 +117,10 @@ static int publish(file_store *fs, const char *key, const char *tmp, const char 
     int rc = 0;
     for (int tries = 0;; tries++) {
         if ((rc = dt_fs_mkdirs(dir, 0755))) {
-            rc = dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
-                          fs->head.url, key);
+            rc = has_object_parent(fs, dir)
+                     ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
+                                fs->head.url, key)
+                     : dt_error_wrap("%s: put %s", fs->head.url, key);
             break;
         }
         if (rename(tmp, path) == 0) {
