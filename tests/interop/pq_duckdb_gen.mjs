@@ -50,14 +50,14 @@ export const cols = [
 ];
 
 // A connection holding table t of the columns above (and i, the row number).
-export async function makeTable() {
+export async function makeTable(rows = N) {
   const inst = await DuckDBInstance.create(':memory:');
   const con = await inst.connect();
   await con.run('SET threads = 1');
   await con.run("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
   const sel = cols.map(([n, v], k) =>
     k === 0 ? `${v} AS ${n}` : `CASE WHEN (i * 31 + ${k}) % 9 = 0 THEN NULL ELSE ${v} END AS ${n}`);
-  await con.run(`CREATE TABLE t AS SELECT i, ${sel.join(', ')} FROM range(${N}) r(i)`);
+  await con.run(`CREATE TABLE t AS SELECT i, ${sel.join(', ')} FROM range(${rows}) r(i)`);
   return con;
 }
 

@@ -92,14 +92,7 @@ static int page_bytes(dt_pq_col *c, const uint8_t *src, size_t src_len, size_t l
         *out = src;
         return 0;
     }
-    if (!dt_pq_decompress_plausible(c->codec, src, src_len, len))
-        return fail(why, "page's stated size does not match its compressed data");
-    if (*cap < len + 1) {
-        free(*buf);
-        *buf = dt_malloc(len + 1);
-        *cap = len + 1;
-    }
-    if (dt_pq_decompress(c->codec, src, src_len, *buf, len, why) != 0)
+    if (dt_pq_decompress(c->codec, src, src_len, len, buf, cap, why) != 0)
         return -1;
     *out = *buf;
     return 0;
