@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -203,6 +204,36 @@ static int build_schema(dt_pq_reader *r)
     return 0;
 }
 
+/* datom's writer stores durations as plain INT64 and names their kind and
+ * unit in the footer's "datom.schema" (docs/formats.md): give them back. The
+ * hint is only taken where it agrees with the file; otherwise it is ignored. */
+static void apply_datom_schema(dt_pq_reader *r)
+{
+    json_t *j;
+    if (!r->meta.datom_schema ||
+        dt_json_load_buf("datom.schema", r->meta.datom_schema, r->meta.datom_schema_len, &j) != 0)
+        return;
+    json_t *cols = json_object_get(j, "columns");
+    if (json_is_array(cols) && json_array_size(cols) == r->schema.ncol) {
+        static const char *const units[] = {"s", "ms", "us", "ns"};
+        for (size_t i = 0; i < r->schema.ncol; i++) {
+            json_t *c = json_array_get(cols, i);
+            const char *name = dt_json_str(c, "name"), *kind = dt_json_str(c, "kind");
+            const char *unit = dt_json_str(c, "unit");
+            dt_field *f = &r->schema.fields[i];
+            if (!name || !kind || !unit || strcmp(name, f->name) || strcmp(kind, "duration") ||
+                r->cols[i].conv != CV_I64)
+                continue;
+            for (int u = 0; u < 4; u++)
+                if (!strcmp(unit, units[u])) {
+                    f->kind = DT_DURATION;
+                    f->unit = (dt_time_unit)u;
+                }
+        }
+    }
+    json_decref(j);
+}
+
 /* Every row group has one well-placed chunk per column, of the column's type. */
 static int check_row_groups(dt_pq_reader *r)
 {
@@ -249,8 +280,10 @@ static int open_bytes(dt_pq_reader *r)
         return dt_error(DATOM_ECORRUPT, "%s: not a valid Parquet file: footer metadata: %s",
                         r->path, why);
     int rc = build_schema(r);
-    if (rc == 0)
+    if (rc == 0) {
+        apply_datom_schema(r);
         rc = check_row_groups(r);
+    }
     if (rc == 0)
         r->batch = dt_table_new(&r->schema, 1024);
     return rc;
