@@ -303,6 +303,27 @@ static void test_int96_and_legacy(void)
     dt_buf_free(&putf);
 }
 
+/* UINT64 values above INT64_MAX have no int64: an error naming the column. */
+static void test_uint64_overflow(void)
+{
+    dt_buf page = DT_BUF_INIT;
+    levels_3_of_4(&page);
+    put_le(&page, 5, 8);
+    put_le(&page, UINT64_MAX, 8);
+    put_le(&page, 6, 8);
+    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0}};
+    dt_buf f = DT_BUF_INIT;
+    build(&f, c, 1, 1, 4);
+    dt_pq_reader *r;
+    T_OK(dt_pq_open_mem(&r, "u64.parquet", f.data, f.len));
+    T_EQ_INT(dt_pq_schema(r)->fields[0].kind, DT_INT64);
+    size_t rows;
+    T_ERR(read_all(r, &rows), DATOM_EUNSUPPORTED, "u64.parquet: column 'big', row group 0: UINT64 value above");
+    dt_pq_close(r);
+    dt_buf_free(&f);
+    dt_buf_free(&page);
+}
+
 /* A group column and a repeated column are refused, by name. */
 static void test_nested_rejected(void)
 {
@@ -457,6 +478,7 @@ int main(void)
 {
     T_RUN(test_int96_and_legacy);
     T_RUN(test_nested_rejected);
+    T_RUN(test_uint64_overflow);
     T_RUN(test_huge_claims);
     T_RUN(test_bad_magic_and_footer);
     T_RUN(test_damaged_files);

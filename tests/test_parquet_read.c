@@ -40,8 +40,14 @@ static void value_text(const dt_column *c, size_t row, dt_buf *b)
     case DT_DATE:
     case DT_INT32: dt_buf_printf(b, "%" PRId32, DT_COL(c, int32_t)[row]); break;
     case DT_INT64:
-    case DT_TIMESTAMP:
-    case DT_DURATION: dt_buf_printf(b, "%" PRId64, DT_COL(c, int64_t)[row]); break;
+    case DT_TIMESTAMP: dt_buf_printf(b, "%" PRId64, DT_COL(c, int64_t)[row]); break;
+    case DT_DURATION: { /* in microseconds, nanoseconds floored */
+        int64_t v = DT_COL(c, int64_t)[row];
+        v = c->field.unit == DT_UNIT_S ? v * 1000000 : c->field.unit == DT_UNIT_MS ? v * 1000
+          : c->field.unit == DT_UNIT_NS ? (v - ((v % 1000) + 1000) % 1000) / 1000 : v;
+        dt_buf_printf(b, "%" PRId64, v);
+        break;
+    }
     default: dt_value_format(c, row, b); break;
     }
 }

@@ -77,6 +77,10 @@ async function main(out) {
       manifest.push({ file, expect: 'duckdb.expect.json' });
     }
   }
+  // a file of no rows (no row groups)
+  await con.run(`COPY (${tableSql} LIMIT 0) TO '${join(out, 'duckdb_empty.parquet')}' (FORMAT parquet)`);
+  writeFileSync(join(out, 'duckdb_empty.expect.json'), JSON.stringify(await expectFor(con, `${tableSql} LIMIT 0`)));
+  manifest.push({ file: 'duckdb_empty.parquet', expect: 'duckdb_empty.expect.json' });
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 1));
 }
 

@@ -18,6 +18,14 @@ static int fail(const char **why, const char *what)
     return -1;
 }
 
+/* A valid value that has no column value (a UINT64 above INT64_MAX, a
+ * timestamp beyond the microsecond range): DATOM_EUNSUPPORTED, not corrupt. */
+static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
+{
+    c->unsupported = true;
+    return fail(why, what);
+}
+
 static size_t value_width(int ptype, int width)
 {
     switch (ptype) {
@@ -72,6 +80,7 @@ void dt_pq_col_free(dt_pq_col *c)
 void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end)
 {
     chunk_reset(c);
+    c->unsupported = false;
     c->codec = codec;
     c->pos = start;
     c->end = end;
@@ -247,22 +256,22 @@ static int64_t ld64(const uint8_t *p)
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
-static int ts_scale(dt_column *out, int64_t v, int64_t mul, const char **why)
+static int ts_scale(dt_pq_col *c, dt_column *out, int64_t v, int64_t mul, const char **why)
 {
     int64_t r;
     if (__builtin_mul_overflow(v, mul, &r))
-        return fail(why, "timestamp out of the microsecond range");
+        return unrepresentable(c, why, "timestamp beyond the microsecond range");
     dt_col_append_i64(out, r);
     return 0;
 }
 
 /* INT96: nanoseconds of the day (8 bytes) then the Julian day (4 bytes). */
-static int int96_ts(dt_column *out, const uint8_t *p, const char **why)
+static int int96_ts(dt_pq_col *c, dt_column *out, const uint8_t *p, const char **why)
 {
     int64_t nanos = ld64(p), day = ld32(p + 8) - INT64_C(2440588), us;
     if (__builtin_mul_overflow(day, INT64_C(86400000000), &us) ||
         __builtin_add_overflow(us, floor_div(nanos, 1000), &us))
-        return fail(why, "INT96 timestamp out of the microsecond range");
+        return unrepresentable(c, why, "INT96 timestamp beyond the microsecond range");
     dt_col_append_i64(out, us);
     return 0;
 }
@@ -292,11 +301,12 @@ static int be_to_i64(const uint8_t *p, size_t n, int64_t *out, const char **why)
 }
 
 /* A decimal of any width spelt out, e.g. "-1234.50" for scale 2. */
-static int decimal_text(dt_buf *b, const uint8_t *p, size_t n, int scale, const char **why)
+static int decimal_text(dt_pq_col *c, const uint8_t *p, size_t n, int scale, const char **why)
 {
     uint8_t mag[64];
+    dt_buf *b = &c->text;
     if (n > sizeof mag)
-        return fail(why, "decimal wider than 64 bytes");
+        return unrepresentable(c, why, "decimal wider than 64 bytes");
     bool neg = n && (p[0] & 0x80);
     unsigned carry = 1;
     for (size_t i = n; i-- > 0;) { /* magnitude: negate two's complement when negative */
@@ -359,7 +369,7 @@ static int convert(dt_pq_col *c, dt_column *out, const uint8_t *p, size_t n, con
     case CV_U32: dt_col_append_i64(out, (int64_t)(uint32_t)ld32(p)); return 0;
     case CV_U64:
         if (ld64(p) < 0)
-            return fail(why, "UINT64 value above the int64 range");
+            return unrepresentable(c, why, "UINT64 value above the int64 range");
         dt_col_append_i64(out, ld64(p));
         return 0;
     case CV_I64:
@@ -367,9 +377,9 @@ static int convert(dt_pq_col *c, dt_column *out, const uint8_t *p, size_t n, con
     case CV_TIME_US:
     case CV_TIME_NS:
     case CV_DEC_I64: dt_col_append_i64(out, ld64(p)); return 0;
-    case CV_TS_MS: return ts_scale(out, ld64(p), 1000, why);
+    case CV_TS_MS: return ts_scale(c, out, ld64(p), 1000, why);
     case CV_TS_NS: dt_col_append_i64(out, floor_div(ld64(p), 1000)); return 0;
-    case CV_INT96: return int96_ts(out, p, why);
+    case CV_INT96: return int96_ts(c, out, p, why);
     case CV_F32: {
         float f;
         memcpy(&f, p, 4);
@@ -389,7 +399,7 @@ static int convert(dt_pq_col *c, dt_column *out, const uint8_t *p, size_t n, con
         dt_col_append_i64(out, v);
         return 0;
     case CV_DEC_TEXT:
-        if (decimal_text(&c->text, p, n, out->field.scale, why) != 0)
+        if (decimal_text(c, p, n, out->field.scale, why) != 0)
             return -1;
         dt_col_append_bytes(out, c->text.data, c->text.len);
         return 0;

@@ -43,7 +43,8 @@ typedef struct dt_pq_col {
     uint32_t *levels;
     uint8_t *fixed;
     dt_pq_slice *slices;
-    dt_buf text; /* scratch for values spelt out */
+    dt_buf text;      /* scratch for values spelt out */
+    bool unsupported; /* the last failure was a valid value datom cannot hold */
 } dt_pq_col;
 
 void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int max_def,

@@ -30,6 +30,7 @@ struct dt_pq_reader {
     size_t rg;         /* the row group being read */
     int64_t rg_left;   /* its rows not yet yielded */
     bool rg_started;
+    int failed;        /* the error that stopped reading: later calls repeat it */
     dt_table *batch;
 };
 
@@ -375,9 +376,23 @@ static int start_row_group(dt_pq_reader *r, size_t g)
     return 0;
 }
 
+static int next_batch(dt_pq_reader *r, dt_table **out);
+
 int dt_pq_next(dt_pq_reader *r, dt_table **out)
 {
     *out = NULL;
+    if (r->failed)
+        return dt_error(r->failed, "%s: reading stopped at an earlier error", r->path);
+    int rc = next_batch(r, out);
+    if (rc != 0) {
+        r->failed = rc;
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int next_batch(dt_pq_reader *r, dt_table **out)
+{
     while (r->rg_left == 0) {
         if (r->rg_started) {
             for (size_t c = 0; c < r->schema.ncol; c++)
@@ -401,7 +416,8 @@ int dt_pq_next(dt_pq_reader *r, dt_table **out)
     for (size_t c = 0; c < r->schema.ncol; c++) {
         const char *why;
         if (dt_pq_col_read(&r->cols[c], &r->batch->cols[c], n, &why) != 0)
-            return dt_error(DATOM_ECORRUPT, "%s: column '%s', row group %zu: %s", r->path,
+            return dt_error(r->cols[c].unsupported ? DATOM_EUNSUPPORTED : DATOM_ECORRUPT,
+                            "%s: column '%s', row group %zu: %s", r->path,
                             r->schema.fields[c].name, r->rg, why);
     }
     r->batch->nrow = n;
