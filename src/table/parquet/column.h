@@ -43,6 +43,8 @@ typedef struct dt_pq_col {
     uint32_t *levels;
     uint8_t *fixed;
     dt_pq_slice *slices;
+    uint8_t *present;  /* per row of a chunk: 1 if it has a value */
+    void *conv_out;    /* a chunk's converted fixed-width values */
     dt_buf text;      /* scratch for values spelt out */
     bool unsupported; /* the last failure was a valid value datom cannot hold */
 } dt_pq_col;
