@@ -137,8 +137,14 @@ int dt_pq_rle_get(dt_pq_rle *d, uint32_t *out, size_t n, const char **why)
             i += k;
             d->rle_left -= k;
         } else if (d->bp_left) {
+            uint64_t mask = (UINT64_C(1) << d->bw) - 1; /* bw <= 32 */
             for (; i < n && d->bp_left; i++, d->bp_left--, d->bp_pos++) {
-                uint64_t v;
+                uint64_t v, bit = d->bp_pos * (uint64_t)d->bw;
+                if (!d->msb && (bit >> 3) + 8 <= d->bp_bytes) { /* the common case, inline */
+                    memcpy(&v, d->bp + (bit >> 3), 8);
+                    out[i] = (uint32_t)((le64toh(v) >> (bit & 7)) & mask);
+                    continue;
+                }
                 if (d->msb) {
                     if (msb_bit(d, d->bp_pos, &out[i]) != 0)
                         return fail(why, "bit-packed levels truncated");
