@@ -103,6 +103,9 @@ typedef struct col_spec {
     int num_values;
     int64_t claimed_uncompressed;                  /* 0: page_len */
     int codec;
+    const uint8_t *dict;                           /* a PLAIN dictionary page body, or NULL */
+    size_t dict_len;
+    int dict_n;                                    /* its values; the data page is then RLE_DICTIONARY */
 } col_spec;
 
 static void schema_el(tw *w, const col_spec *c)
@@ -130,6 +133,22 @@ static void build(dt_buf *file, const col_spec *cols, size_t ncol, int root_chil
     for (size_t i = 0; i < ncol; i++) {
         if (!cols[i].page)
             continue;
+        offsets[nleaf] = (int64_t)file->len;
+        if (cols[i].dict) {
+            tw d = {0};
+            tw_push(&d);
+            tw_i32(&d, 1, 2); /* DICTIONARY_PAGE */
+            tw_i32(&d, 2, (int64_t)cols[i].dict_len);
+            tw_i32(&d, 3, (int64_t)cols[i].dict_len);
+            tw_struct(&d, 7);
+            tw_i32(&d, 1, cols[i].dict_n);
+            tw_i32(&d, 2, 0); /* PLAIN */
+            tw_end(&d);
+            tw_end(&d);
+            dt_buf_append(file, d.b.data, d.b.len);
+            dt_buf_append(file, cols[i].dict, cols[i].dict_len);
+            dt_buf_free(&d.b);
+        }
         tw h = {0};
         tw_push(&h);
         tw_i32(&h, 1, 0); /* DATA_PAGE */
@@ -137,12 +156,11 @@ static void build(dt_buf *file, const col_spec *cols, size_t ncol, int root_chil
         tw_i32(&h, 3, (int64_t)cols[i].page_len);
         tw_struct(&h, 5);
         tw_i32(&h, 1, cols[i].num_values);
-        tw_i32(&h, 2, 0); /* PLAIN */
+        tw_i32(&h, 2, cols[i].dict ? 8 : 0); /* RLE_DICTIONARY or PLAIN */
         tw_i32(&h, 3, 3); /* RLE */
         tw_i32(&h, 4, 3);
         tw_end(&h);
         tw_end(&h);
-        offsets[nleaf] = (int64_t)file->len;
         dt_buf_append(file, h.b.data, h.b.len);
         dt_buf_append(file, cols[i].page, cols[i].page_len);
         sizes[nleaf] = (int64_t)file->len - offsets[nleaf];
@@ -260,10 +278,10 @@ static void test_int96_and_legacy(void)
         dt_buf_puts(&putf, i == 0 ? "abc" : i == 1 ? "d\xc3\xa9" : "xyz");
     }
     col_spec cols[] = {
-        {"ts96", 3, 1, -1, 0, 0, p96.data, p96.len, 4, 0, 0},
-        {"ts_ms", 2, 1, 9 /* TIMESTAMP_MILLIS */, 0, 0, pms.data, pms.len, 4, 0, 0},
-        {"u32", 1, 1, 13 /* UINT_32 */, 0, 0, pu32.data, pu32.len, 4, 0, 0},
-        {"s", 6, 1, 0 /* UTF8 */, 0, 0, putf.data, putf.len, 4, 0, 0},
+        {"ts96", 3, 1, -1, 0, 0, p96.data, p96.len, 4, 0, 0, NULL, 0, 0},
+        {"ts_ms", 2, 1, 9 /* TIMESTAMP_MILLIS */, 0, 0, pms.data, pms.len, 4, 0, 0, NULL, 0, 0},
+        {"u32", 1, 1, 13 /* UINT_32 */, 0, 0, pu32.data, pu32.len, 4, 0, 0, NULL, 0, 0},
+        {"s", 6, 1, 0 /* UTF8 */, 0, 0, putf.data, putf.len, 4, 0, 0, NULL, 0, 0},
     };
     dt_buf f = DT_BUF_INIT;
     build(&f, cols, 4, 4, 4);
@@ -311,7 +329,7 @@ static void test_uint64_overflow(void)
     put_le(&page, 5, 8);
     put_le(&page, UINT64_MAX, 8);
     put_le(&page, 6, 8);
-    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0}};
+    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, 4);
     dt_pq_reader *r;
@@ -324,6 +342,46 @@ static void test_uint64_overflow(void)
     dt_buf_free(&page);
 }
 
+/* One 256 KiB dictionary value on 2,000 rows (a few bytes of RLE): batches
+ * end once their strings pass DT_PQ_BATCH_BYTES, so memory stays bounded. */
+static void test_dictionary_amplification(void)
+{
+    size_t big = (size_t)256 << 10;
+    dt_buf dict = DT_BUF_INIT, page = DT_BUF_INIT;
+    put_le(&dict, big, 4);
+    for (size_t i = 0; i < big; i++)
+        dt_buf_putc(&dict, (char)('a' + i % 26));
+    int rows = 2000;
+    dt_buf_putc(&page, 1); /* index bit width */
+    unsigned h = (unsigned)rows << 1; /* an RLE run of `rows` zeros: varint header, value */
+    dt_buf_putc(&page, (char)((h & 0x7f) | 0x80));
+    dt_buf_putc(&page, (char)(((h >> 7) & 0x7f) | 0x80));
+    dt_buf_putc(&page, (char)(h >> 14));
+    dt_buf_putc(&page, 0);
+    col_spec c[] = {{"s", 6, 0, 0 /* UTF8 */, 0, 0, page.data, page.len, rows, 0, 0, dict.data, dict.len, 1}};
+    dt_buf f = DT_BUF_INIT;
+    build(&f, c, 1, 1, rows);
+    dt_pq_reader *r;
+    T_OK(dt_pq_open_mem(&r, "amp.parquet", f.data, f.len));
+    dt_table *t;
+    size_t total = 0, batches = 0;
+    while (dt_pq_next(r, &t) == 0 && t) {
+        T_ASSERT(t->cols[0].data_len <= (size_t)96 << 20);
+        size_t n;
+        const char *s = dt_col_str(&t->cols[0], t->nrow - 1, &n);
+        T_EQ_INT(n, big);
+        T_ASSERT(s[big - 1] == (char)('a' + (big - 1) % 26));
+        total += t->nrow;
+        batches++;
+    }
+    T_EQ_INT(total, rows);
+    T_ASSERT(batches >= 7);
+    dt_pq_close(r);
+    dt_buf_free(&f);
+    dt_buf_free(&dict);
+    dt_buf_free(&page);
+}
+
 /* A group column and a repeated column are refused, by name. */
 static void test_nested_rejected(void)
 {
@@ -333,9 +391,9 @@ static void test_nested_rejected(void)
     put_le(&page, 2, 4);
     put_le(&page, 3, 4);
     col_spec grp[] = {
-        {"plain", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0},
-        {"st", 0, 1, -1, 0, 1, NULL, 0, 0, 0, 0},
-        {"inner", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0},
+        {"plain", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0},
+        {"st", 0, 1, -1, 0, 1, NULL, 0, 0, 0, 0, NULL, 0, 0},
+        {"inner", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0},
     };
     dt_buf f = DT_BUF_INIT;
     build(&f, grp, 3, 2, 4);
@@ -344,7 +402,7 @@ static void test_nested_rejected(void)
     T_ERR(dt_pq_open(&r, path), DATOM_EUNSUPPORTED, "column 'st' is nested");
     free(path);
     dt_buf_clear(&f);
-    col_spec rep[] = {{"rep", 1, 2, -1, 0, 0, page.data, page.len, 4, 0, 0}};
+    col_spec rep[] = {{"rep", 1, 2, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
     build(&f, rep, 1, 1, 4);
     path = write_tmp("repeated.parquet", &f);
     T_ERR(dt_pq_open(&r, path), DATOM_EUNSUPPORTED, "column 'rep' is repeated");
@@ -364,7 +422,7 @@ static void test_huge_claims(void)
     put_le(&page, 3, 4);
     const int codecs[] = {1 /* SNAPPY */, 2 /* GZIP */, 4 /* BROTLI */, 6 /* ZSTD */, 7 /* LZ4_RAW */, 0};
     for (size_t k = 0; k < DT_ARRAY_LEN(codecs); k++) {
-        col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, INT32_MAX, codecs[k]}};
+        col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, INT32_MAX, codecs[k], NULL, 0, 0}};
         dt_buf f = DT_BUF_INIT;
         build(&f, c, 1, 1, 4);
         char *path = write_tmp("huge.parquet", &f);
@@ -377,7 +435,7 @@ static void test_huge_claims(void)
         dt_buf_free(&f);
     }
     /* a claimed row count far beyond the pages: an error once the pages run out */
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0}};
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, INT64_C(1) << 40);
     char *path = write_tmp("many_rows.parquet", &f);
@@ -398,7 +456,7 @@ static void test_bad_magic_and_footer(void)
     put_le(&page, 1, 4);
     put_le(&page, 2, 4);
     put_le(&page, 3, 4);
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0}};
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, 4);
     dt_pq_reader *r;
@@ -479,6 +537,7 @@ int main(void)
     T_RUN(test_int96_and_legacy);
     T_RUN(test_nested_rejected);
     T_RUN(test_uint64_overflow);
+    T_RUN(test_dictionary_amplification);
     T_RUN(test_huge_claims);
     T_RUN(test_bad_magic_and_footer);
     T_RUN(test_damaged_files);

@@ -31,6 +31,7 @@ struct dt_pq_reader {
     int64_t rg_left;   /* its rows not yet yielded */
     bool rg_started;
     int failed;        /* the error that stopped reading: later calls repeat it */
+    size_t row_bytes;  /* string bytes per row in the last slab, + 1 */
     dt_table *batch;
 };
 
@@ -285,8 +286,10 @@ static int open_bytes(dt_pq_reader *r)
         apply_datom_schema(r);
         rc = check_row_groups(r);
     }
-    if (rc == 0)
+    if (rc == 0) {
         r->batch = dt_table_new(&r->schema, 1024);
+        r->row_bytes = DT_PQ_BATCH_BYTES / 16; /* the first slab: 16 rows */
+    }
     return rc;
 }
 
@@ -378,6 +381,23 @@ static int start_row_group(dt_pq_reader *r, size_t g)
 
 static int next_batch(dt_pq_reader *r, dt_table **out);
 
+/* Bytes of string and binary data in the batch. */
+static size_t batch_bytes(const dt_table *t)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < t->ncol; c++)
+        n += t->cols[c].data_len;
+    return n;
+}
+
+/* Rows for the next slab: what the budget left allows at the bytes per row
+ * seen last, between 1 and DT_PQ_CHUNK. */
+static size_t slab_rows(const dt_pq_reader *r, size_t budget)
+{
+    size_t rows = budget / r->row_bytes;
+    return rows < 1 ? 1 : rows > DT_PQ_CHUNK ? DT_PQ_CHUNK : rows;
+}
+
 int dt_pq_next(dt_pq_reader *r, dt_table **out)
 {
     *out = NULL;
@@ -411,15 +431,28 @@ static int next_batch(dt_pq_reader *r, dt_table **out)
         r->rg_started = true;
         r->rg_left = r->meta.rgs[r->rg].num_rows;
     }
-    size_t n = (size_t)DT_MIN(r->rg_left, (int64_t)DT_PQ_BATCH_ROWS);
+    size_t n = (size_t)DT_MIN(r->rg_left, (int64_t)DT_PQ_BATCH_ROWS), done = 0;
     dt_table_clear(r->batch);
-    for (size_t c = 0; c < r->schema.ncol; c++) {
-        const char *why;
-        if (dt_pq_col_read(&r->cols[c], &r->batch->cols[c], n, &why) != 0)
-            return dt_error(r->cols[c].unsupported ? DATOM_EUNSUPPORTED : DATOM_ECORRUPT,
-                            "%s: column '%s', row group %zu: %s", r->path,
-                            r->schema.fields[c].name, r->rg, why);
+    /* Rows go in slabs, every column in step, so a batch can end early once
+     * its strings pass DT_PQ_BATCH_BYTES: a dictionary or prefix encoding can
+     * repeat a long value on every row. Slabs are sized from the bytes per
+     * row seen so far. */
+    while (done < n) {
+        size_t slab = DT_MIN(n - done, slab_rows(r, DT_PQ_BATCH_BYTES - batch_bytes(r->batch)));
+        size_t before = batch_bytes(r->batch);
+        for (size_t c = 0; c < r->schema.ncol; c++) {
+            const char *why;
+            if (dt_pq_col_read(&r->cols[c], &r->batch->cols[c], slab, &why) != 0)
+                return dt_error(r->cols[c].unsupported ? DATOM_EUNSUPPORTED : DATOM_ECORRUPT,
+                                "%s: column '%s', row group %zu: %s", r->path,
+                                r->schema.fields[c].name, r->rg, why);
+        }
+        done += slab;
+        r->row_bytes = (batch_bytes(r->batch) - before) / slab + 1;
+        if (batch_bytes(r->batch) >= DT_PQ_BATCH_BYTES)
+            break;
     }
+    n = done;
     r->batch->nrow = n;
     r->rg_left -= (int64_t)n;
     *out = r->batch;
