@@ -143,8 +143,8 @@ static int level_width(int max_def)
 /* DATA_PAGE (v1): levels and values are compressed together. */
 static int load_v1(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body, const char **why)
 {
-    if (!h->has_data)
-        return fail(why, "data page without its header");
+    if (!h->has_data || h->num_values < 0)
+        return fail(why, "data page without its header, or with a negative value count");
     const uint8_t *p;
     if (page_bytes(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size, &c->page_buf,
                    &c->page_cap, &p, why) != 0)
@@ -180,8 +180,8 @@ static int load_v1(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body
 /* DATA_PAGE_V2: levels stay uncompressed ahead of the (maybe) compressed values. */
 static int load_v2(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body, const char **why)
 {
-    if (!h->has_v2)
-        return fail(why, "data page v2 without its header");
+    if (!h->has_v2 || h->num_values < 0)
+        return fail(why, "data page v2 without its header, or with a negative value count");
     if (h->def_len < 0 || h->rep_len < 0 || h->num_nulls < 0 ||
         (int64_t)h->def_len + h->rep_len > h->compressed_size ||
         (int64_t)h->def_len + h->rep_len > h->uncompressed_size)
@@ -233,12 +233,8 @@ static int next_page(dt_pq_col *c, const char **why)
         }
         if (rc != 0)
             return -1;
-        if (h.type != PQ_PAGE_DICTIONARY) {
-            if (h.num_values < 0)
-                return fail(why, "page with a negative value count");
-            if (h.num_values > 0)
-                return 0;
-        }
+        if (h.type != PQ_PAGE_DICTIONARY && h.num_values > 0)
+            return 0;
     }
 }
 
