@@ -94,6 +94,8 @@ static void tw_list(tw *w, int id, int elem_type, size_t n)
 
 /* ---- building files ---- */
 
+static int def_level_encoding = 3; /* RLE; 4: the deprecated BIT_PACKED */
+
 typedef struct col_spec {
     const char *name;
     int type, repetition, converted, type_length; /* converted -1: none */
@@ -157,7 +159,7 @@ static void build(dt_buf *file, const col_spec *cols, size_t ncol, int root_chil
         tw_struct(&h, 5);
         tw_i32(&h, 1, cols[i].num_values);
         tw_i32(&h, 2, cols[i].dict ? 8 : 0); /* RLE_DICTIONARY or PLAIN */
-        tw_i32(&h, 3, 3); /* RLE */
+        tw_i32(&h, 3, def_level_encoding);
         tw_i32(&h, 4, 3);
         tw_end(&h);
         tw_end(&h);
@@ -382,6 +384,69 @@ static void test_dictionary_amplification(void)
     dt_buf_free(&page);
 }
 
+/* The deprecated BIT_PACKED definition levels: MSB first, no length prefix. */
+static void test_bit_packed_levels(void)
+{
+    dt_buf page = DT_BUF_INIT;
+    dt_buf_putc(&page, (char)0xb0); /* levels 1,0,1,1 */
+    put_le(&page, 10, 4);
+    put_le(&page, 30, 4);
+    put_le(&page, 40, 4);
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
+    dt_buf f = DT_BUF_INIT;
+    def_level_encoding = 4;
+    build(&f, c, 1, 1, 4);
+    def_level_encoding = 3;
+    dt_pq_reader *r;
+    T_OK(dt_pq_open_mem(&r, "bp.parquet", f.data, f.len));
+    dt_table *t;
+    T_OK(dt_pq_next(r, &t));
+    T_ASSERT(t && t->nrow == 4);
+    T_EQ_INT(DT_COL(&t->cols[0], int32_t)[0], 10);
+    T_ASSERT(!dt_col_is_valid(&t->cols[0], 1));
+    T_EQ_INT(DT_COL(&t->cols[0], int32_t)[2], 30);
+    T_EQ_INT(DT_COL(&t->cols[0], int32_t)[3], 40);
+    dt_pq_close(r);
+    dt_buf_free(&f);
+    dt_buf_free(&page);
+}
+
+/* Footers that nest structs without end, or claim lists longer than themselves. */
+static void test_hostile_footers(void)
+{
+    static const struct {
+        const char *name, *why;
+        uint8_t fill; /* repeated after the first byte */
+        uint8_t first;
+    } cases[] = {
+        {"deep.parquet", "nested too deeply", 0xfc, 0xfc}, /* field 15 (unknown): a struct, again and again */
+        {"list.parquet", "list longer than the data", 0x00, 0x29}, /* field 2: list, header next */
+    };
+    for (size_t k = 0; k < DT_ARRAY_LEN(cases); k++) {
+        dt_buf f = DT_BUF_INIT, m = DT_BUF_INIT;
+        dt_buf_putc(&m, (char)cases[k].first);
+        if (k == 1) { /* a list of 2^30 structs in a 12-byte footer */
+            dt_buf_putc(&m, (char)0xfc);
+            const uint8_t n[] = {0x80, 0x80, 0x80, 0x80, 0x04};
+            dt_buf_append(&m, n, sizeof n);
+        } else {
+            for (int i = 0; i < 200; i++)
+                dt_buf_putc(&m, (char)cases[k].fill);
+        }
+        for (int i = 0; i < 4; i++)
+            dt_buf_putc(&m, 0);
+        dt_buf_puts(&f, "PAR1");
+        dt_buf_append(&f, m.data, m.len);
+        put_le(&f, m.len, 4);
+        dt_buf_puts(&f, "PAR1");
+        dt_pq_reader *r;
+        T_ERR(dt_pq_open_mem(&r, cases[k].name, f.data, f.len), DATOM_ECORRUPT, cases[k].why);
+        T_ASSERT(strstr(datom_errmsg(), cases[k].name) != NULL);
+        dt_buf_free(&f);
+        dt_buf_free(&m);
+    }
+}
+
 /* A group column and a repeated column are refused, by name. */
 static void test_nested_rejected(void)
 {
@@ -537,6 +602,8 @@ int main(void)
     T_RUN(test_int96_and_legacy);
     T_RUN(test_nested_rejected);
     T_RUN(test_uint64_overflow);
+    T_RUN(test_bit_packed_levels);
+    T_RUN(test_hostile_footers);
     T_RUN(test_dictionary_amplification);
     T_RUN(test_huge_claims);
     T_RUN(test_bad_magic_and_footer);
