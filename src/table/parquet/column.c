@@ -26,20 +26,6 @@ static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
     return fail(why, what);
 }
 
-static size_t value_width(int ptype, int width)
-{
-    switch (ptype) {
-    case PQ_BOOLEAN: return 1;
-    case PQ_INT32:
-    case PQ_FLOAT: return 4;
-    case PQ_INT64:
-    case PQ_DOUBLE: return 8;
-    case PQ_INT96: return 12;
-    case PQ_FIXED: return (size_t)width;
-    default: return 0;
-    }
-}
-
 void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int max_def,
                     dt_pq_conv conv)
 {
@@ -51,7 +37,10 @@ void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int ma
     c->conv = conv;
     c->vdec = dt_calloc(1, sizeof *c->vdec);
     c->levels = dt_malloc(DT_PQ_CHUNK * sizeof *c->levels);
-    c->fixed = dt_malloc(DT_PQ_CHUNK * (value_width(ptype, width) + 1));
+    /* wide FIXED_LEN_BYTE_ARRAY values are decoded fewer at a time: scratch stays small */
+    size_t w = dt_pq_value_width(ptype, width) + 1;
+    c->chunk = DT_MAX((size_t)1, DT_MIN((size_t)DT_PQ_CHUNK, ((size_t)4 << 20) / w));
+    c->fixed = dt_malloc(c->chunk * w);
     c->slices = dt_malloc(DT_PQ_CHUNK * sizeof *c->slices);
     c->present = dt_malloc(DT_PQ_CHUNK);
     c->conv_out = dt_malloc(DT_PQ_CHUNK * sizeof(int64_t));
@@ -401,7 +390,7 @@ static double ldd(const uint8_t *p)
 static int convert_fixed(dt_pq_col *c, size_t k, const uint8_t *present, void *dst, const char **why)
 {
     const uint8_t *src = c->fixed;
-    size_t w = value_width(c->ptype, c->width);
+    size_t w = dt_pq_value_width(c->ptype, c->width);
     bool bad = false;
     switch (c->conv) {
     case CV_BOOL: EACH(uint8_t, ld8(p)); break;
@@ -449,7 +438,7 @@ static int convert_bytes(dt_pq_col *c, dt_column *out, size_t k, const uint8_t *
                          const char **why)
 {
     bool bytes = c->ptype == PQ_BYTE_ARRAY;
-    size_t w = value_width(c->ptype, c->width);
+    size_t w = dt_pq_value_width(c->ptype, c->width);
     for (size_t i = 0, j = 0; i < k; i++) {
         if (present && !present[i]) {
             dt_col_append_null(out);
@@ -487,7 +476,7 @@ int dt_pq_col_read(dt_pq_col *c, dt_column *out, size_t n, const char **why)
     while (n > 0) {
         if (c->page_left == 0 && next_page(c, why) != 0)
             return -1;
-        size_t k = (size_t)DT_MIN((int64_t)DT_MIN(n, (size_t)DT_PQ_CHUNK), c->page_left), m;
+        size_t k = (size_t)DT_MIN((int64_t)DT_MIN(n, c->chunk), c->page_left), m;
         if (decode_levels(c, k, &m, why) != 0 ||
             dt_pq_vdec_get(c->vdec, m, c->fixed, c->slices, why) != 0)
             return -1;

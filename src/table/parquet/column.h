@@ -28,6 +28,7 @@ typedef struct dt_pq_col {
     const char *name;
     int ptype, width, max_def;
     dt_pq_conv conv;
+    size_t chunk;      /* values decoded at a time (fewer for wide values) */
     /* the chunk being read */
     int codec;
     const uint8_t *pos, *end;
