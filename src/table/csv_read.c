@@ -16,6 +16,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "table/csv.h"
 #include "table/csv_internal.h"
@@ -47,10 +50,13 @@ struct dt_csv_reader {
     size_t rec_line;
     char delim;
     uint8_t stop[256]; /* bytes that end an unquoted field */
+    uintptr_t blk;     /* the 64 bytes at blk have their stop bytes in blk_mask */
+    uint64_t blk_mask;
     dt_schema schema;
     unsigned *forced; /* per column: 0 = inferred, else 1 + the forced kind's bit */
     char **na;
-    size_t n_na;
+    size_t *na_len;
+    size_t n_na, na_max;
     bool na_empty;
     size_t batch_rows;
     dt_table *batch;
@@ -68,24 +74,54 @@ static void set_delim(dt_csv_reader *r, char d)
     r->delim = d;
     memset(r->stop, 0, sizeof r->stop);
     r->stop[(uint8_t)d] = r->stop['\r'] = r->stop['\n'] = 1;
+    r->blk = (uintptr_t)-1024; /* no block cached */
 }
 
-static const char *scan_unquoted(const char *p, const char *end, const uint8_t *stop)
+/* The stop bytes of the 64 bytes at b (all inside the data) as a bit mask. */
+static uint64_t block_mask(const dt_csv_reader *r, const char *b)
 {
-    while (end - p >= 4) {
-        if (stop[(uint8_t)p[0]])
-            return p;
-        if (stop[(uint8_t)p[1]])
-            return p + 1;
-        if (stop[(uint8_t)p[2]])
-            return p + 2;
-        if (stop[(uint8_t)p[3]])
-            return p + 3;
-        p += 4;
+#ifdef __SSE2__
+    const __m128i d = _mm_set1_epi8(r->delim), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
+        __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d), _mm_cmpeq_epi8(x, nl)),
+                                 _mm_cmpeq_epi8(x, cr));
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(e) << (16 * k);
     }
-    while (p < end && !stop[(uint8_t)*p])
-        p++;
-    return p;
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 64; k++)
+        m |= (uint64_t)r->stop[(uint8_t)b[k]] << k;
+    return m;
+#endif
+}
+
+/* The first stop byte (delimiter, CR, LF) at or after p, or end. Stop bytes
+ * are found 64 at a time and the mask kept, so a short field costs one
+ * count-trailing-zeros rather than a loop over its bytes. */
+static const char *next_stop(dt_csv_reader *r, const char *p)
+{
+    for (;;) {
+        uintptr_t off = (uintptr_t)p - r->blk;
+        if (off < 64) {
+            uint64_t m = r->blk_mask >> off;
+            if (m)
+                return p + __builtin_ctzll(m);
+            p = (const char *)(r->blk + 64);
+            if (p >= r->end)
+                return r->end;
+        }
+        r->blk = (uintptr_t)p;
+        if (r->end - p >= 64) {
+            r->blk_mask = block_mask(r, p);
+        } else {
+            r->blk_mask = 0;
+            for (int k = 0; k < r->end - p; k++)
+                r->blk_mask |= (uint64_t)r->stop[(uint8_t)p[k]] << k;
+        }
+    }
 }
 
 static void push_field(dt_csv_reader *r, size_t i, field f)
@@ -147,7 +183,7 @@ static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *bl
                 return dt_error(DATOM_EINVAL, "%s:%zu:%zu: text after the closing quote", r->path,
                                 r->rec_line, i + 1);
         } else {
-            const char *e = scan_unquoted(p, end, r->stop);
+            const char *e = next_stop(r, p);
             f.n = (size_t)(e - p);
             p = e;
         }
@@ -189,14 +225,16 @@ static const char *field_text(dt_csv_reader *r, const field *f, size_t *n)
     return (const char *)r->scratch.data;
 }
 
-static bool is_na(const dt_csv_reader *r, const field *f)
+static inline bool is_na(const dt_csv_reader *r, const field *f)
 {
     if (f->quoted)
         return false;
     if (f->n == 0)
         return r->na_empty;
+    if (f->n > r->na_max)
+        return false;
     for (size_t i = 0; i < r->n_na; i++)
-        if (strlen(r->na[i]) == f->n && !memcmp(r->na[i], f->p, f->n))
+        if (r->na_len[i] == f->n && !memcmp(r->na[i], f->p, f->n))
             return true;
     return false;
 }
@@ -280,7 +318,7 @@ static void sniff_delim(dt_csv_reader *r)
     r->p = start;
     r->end = real_end;
     r->line = line;
-    set_delim(r, best);
+    set_delim(r, best); /* also forgets the block cached against the sample's end */
 }
 
 static char *unique_name(const dt_schema *s, size_t upto, char *name)
@@ -424,11 +462,16 @@ static void copy_na(dt_csv_reader *r, const dt_csv_options *o)
     const char *const *na = o && o->na ? o->na : defaults;
     size_t n = o && o->na ? o->n_na : DT_ARRAY_LEN(defaults);
     r->na = dt_calloc(n ? n : 1, sizeof *r->na);
+    r->na_len = dt_calloc(n ? n : 1, sizeof *r->na_len);
     for (size_t i = 0; i < n; i++) {
-        if (!*na[i])
+        size_t len = strlen(na[i]);
+        if (!len) {
             r->na_empty = true;
-        else
-            r->na[r->n_na++] = dt_strdup(na[i]);
+            continue;
+        }
+        r->na_len[r->n_na] = len;
+        r->na[r->n_na++] = dt_strdup(na[i]);
+        r->na_max = DT_MAX(r->na_max, len);
     }
 }
 
@@ -442,7 +485,7 @@ static int start(dt_csv_reader *r, const dt_csv_options *o)
     r->released = r->map;
     r->line = 1;
     copy_na(r, o);
-    r->batch_rows = o && o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
+    r->batch_rows = o && o->batch_rows ? DT_MIN(o->batch_rows, (size_t)1 << 20) : DEFAULT_BATCH_ROWS;
     if (r->p == r->end)
         return dt_error(DATOM_EINVAL, "%s: empty file: no header row", r->path);
     if (o && o->delim) {
@@ -536,6 +579,31 @@ const dt_schema *dt_csv_schema(const dt_csv_reader *r) { return &r->schema; }
 
 /* ---- the second pass: batches ---- */
 
+/* Appending into a batch whose columns hold batch_rows rows (dt_table_new
+ * reserved them, and a batch never has more), without a call per value. */
+static inline size_t slot(dt_column *c)
+{
+    size_t i = c->len++;
+    if (c->valid)
+        c->valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+    return i;
+}
+
+static void put_bytes(dt_column *c, const char *s, size_t n)
+{
+    size_t i = slot(c);
+    if (c->data_len + n + 1 > c->data_cap) {
+        size_t cap = c->data_cap ? c->data_cap : 256;
+        while (cap < c->data_len + n + 1)
+            cap *= 2;
+        c->data = dt_realloc(c->data, cap);
+        c->data_cap = cap;
+    }
+    memcpy(c->data + c->data_len, s, n);
+    c->data_len += n;
+    c->offsets[i + 1] = (int64_t)c->data_len;
+}
+
 static int append_value(dt_csv_reader *r, size_t c, const field *f)
 {
     dt_column *col = &r->batch->cols[c];
@@ -548,11 +616,11 @@ static int append_value(dt_csv_reader *r, size_t c, const field *f)
     const char *t = field_text(r, f, &n);
     bool ok = true;
     switch (k) {
-    case DT_STRING: dt_col_append_bytes(col, t, n); break;
+    case DT_STRING: put_bytes(col, t, n); break;
     case DT_BOOL: {
         bool v;
         if ((ok = dt_csv_parse_bool(t, n, &v)))
-            dt_col_append_bool(col, v);
+            DT_COL(col, uint8_t)[slot(col)] = v;
         break;
     }
     case DT_INT32:
@@ -560,27 +628,27 @@ static int append_value(dt_csv_reader *r, size_t c, const field *f)
         int64_t v;
         ok = dt_csv_parse_i64(t, n, &v) && (k == DT_INT64 || (v >= INT32_MIN && v <= INT32_MAX));
         if (ok && k == DT_INT64)
-            dt_col_append_i64(col, v);
+            DT_COL(col, int64_t)[slot(col)] = v;
         else if (ok)
-            dt_col_append_i32(col, (int32_t)v);
+            DT_COL(col, int32_t)[slot(col)] = (int32_t)v;
         break;
     }
     case DT_DOUBLE: {
         double v;
         if ((ok = dt_csv_parse_double(t, n, &v)))
-            dt_col_append_f64(col, v);
+            DT_COL(col, double)[slot(col)] = v;
         break;
     }
     case DT_DATE: {
         int32_t v;
         if ((ok = dt_csv_parse_date(t, n, &v)))
-            dt_col_append_i32(col, v);
+            DT_COL(col, int32_t)[slot(col)] = v;
         break;
     }
     case DT_TIMESTAMP: {
         int64_t v;
         if ((ok = dt_csv_parse_timestamp(t, n, &v)))
-            dt_col_append_i64(col, v);
+            DT_COL(col, int64_t)[slot(col)] = v;
         break;
     }
     default: ok = false; break;
@@ -603,7 +671,7 @@ int dt_csv_next(dt_csv_reader *r, dt_table **out)
         for (size_t c = 0; c < r->schema.ncol; c++)
             if ((rc = append_value(r, c, &r->fields[c])))
                 return rc;
-        dt_table_end_row(r->batch);
+        r->batch->nrow++;
     }
     release_behind(r, r->p);
     if (r->batch->nrow > 0)
@@ -620,6 +688,7 @@ void dt_csv_close(dt_csv_reader *r)
     for (size_t i = 0; i < r->n_na; i++)
         free(r->na[i]);
     free(r->na);
+    free(r->na_len);
     free(r->forced);
     free(r->fields);
     dt_buf_free(&r->scratch);
