@@ -19,6 +19,7 @@ static const struct verb {
     const char *summary;
 } verbs[] = {
     {"version", cli_version, "print the version of datom"},
+    {"store", cli_store, "put, get and list objects and refs of the store"},
 
 };
 

@@ -53,4 +53,18 @@ int dt_git_push(dt_git *g);
 /* Reads PATH as of COMMIT (NULL: HEAD) into out. */
 int dt_git_read_file(dt_git *g, const char *commit, const char *path, dt_buf *out);
 
+/* One commit, as dt_git_log shows it (strings borrowed for the callback's duration). */
+typedef struct dt_git_commit_info {
+    char id[41];
+    const char *author_name;
+    const char *author_email;
+    int64_t time; /* author time, seconds since the epoch */
+    const char *message;
+} dt_git_commit_info;
+/* Returns 0 to go on; anything else stops the walk and is returned by dt_git_log. */
+typedef int (*dt_git_log_fn)(void *ctx, const dt_git_commit_info *c);
+/* Calls FN for the commits reachable from HEAD that changed PATH (NULL: every
+ * commit), newest first. An unborn branch has none. */
+int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx);
+
 #endif /* DT_GIT_H */

@@ -14,6 +14,8 @@
 #include "project/git.h"
 #include "store/store.h"
 
+struct dt_project_config; /* project/config.h */
+
 typedef struct dt_project {
     char *root;          /* the work tree; NULL for a store-only reader */
     char *name;          /* project_name */
@@ -23,6 +25,8 @@ typedef struct dt_project {
     char *store_url;     /* as configured (relative local roots resolved) */
     char *ns;            /* key prefix of the project in the store: "{prefix}/datom/" or "datom/" */
     char *remote_url;    /* repos.data.remote_url, NULL when none */
+    bool default_store;  /* the default local store .datom/store (its bytes stay on this machine) */
+    struct dt_project_config *config; /* all of project.yaml; NULL for a store-only reader */
 } dt_project;
 
 typedef struct dt_project_init_opts {
@@ -34,13 +38,27 @@ typedef struct dt_project_init_opts {
     const char *author;      /* "Name <email>", NULL: from git config */
 } dt_project_init_opts;
 
-/* Makes a new project in DIR (created if missing; must not hold a project). */
+/* Makes a new project in DIR (created if missing; must not hold a project or a
+ * git repository): project.yaml, manifest.json, .gitignore, README.md,
+ * input_files/, the first commit, and with a remote, the first push. All or
+ * nothing: on failure DIR is left as it was. Project names: a letter, then
+ * letters, digits, '_', '-', '.' (no ".."), at most 100 characters. */
 int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opts *o);
 /* Opens the project whose root is DIR or the nearest parent holding .datom/project.yaml. */
 int dt_project_open(dt_project **out, const char *dir);
-/* Clones a project's git repository from URL into DIR and opens it. */
+/* The root of the project at or above DIR: the nearest directory holding
+ * .datom/project.yaml (caller frees); DATOM_ENOTFOUND when there is none. */
+int dt_project_find_root(const char *dir, char **root_out);
+/* The store URL of the project at or above DIR, read from its project.yaml
+ * (relative local roots resolved; caller frees); no git, store not opened.
+ * For commands that need only the store (cli_open_store). */
+int dt_project_find_store_url(const char *dir, char **url_out);
+/* Clones a project's git repository from URL into DIR (NULL: the last part of
+ * URL without ".git") and opens it. On a project with the default local store,
+ * warns (dt_log) that the table bytes did not come along. */
 int dt_project_clone(dt_project **out, const char *url, const char *dir);
-/* Opens a project from its store mirror alone (no git, read-only use). */
+/* Opens a project from its store mirror alone (no git, read-only use); NAME
+ * may be NULL. */
 int dt_project_open_store(dt_project **out, const char *store_url, const char *name,
                           const char *prefix);
 void dt_project_free(dt_project *p);

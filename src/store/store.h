@@ -16,6 +16,9 @@
 #include "core/core.h"
 
 #define DT_KEY_MAX 1024
+/* The top-level name no key may use: backends keep their internals there
+ * (the file backend's temporary files and refs) and listings skip it. */
+#define DT_STORE_RESERVED ".datom-internal"
 
 typedef struct dt_store_writer dt_store_writer;
 
@@ -59,7 +62,41 @@ int dt_store_key_check(const char *key);
 int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *path,
                               char sha_out[DATOM_SHA_HEX]);
 
-/* Backend constructors (store.c dispatches on the URL). */
+/* The URL the store was opened with (borrowed). */
+const char *dt_store_url(const datom_store *st);
+
+/* Streaming puts, for producers that write as they go (a Parquet writer):
+ * begin, write (or hand out the sink), then finish under a key, or under
+ * PREFIX + the SHA-256 of the bytes (a no-op if that object exists), or abort.
+ * finish/abort free the handle; nothing is visible before finish. */
+typedef struct dt_store_put dt_store_put;
+int dt_store_put_begin(datom_store *st, dt_store_put **out);
+int dt_store_put_write(dt_store_put *p, const void *data, size_t n);
+dt_sink dt_store_put_sink(dt_store_put *p);
+int dt_store_put_finish(dt_store_put *p, const char *key);
+int dt_store_put_finish_ca(dt_store_put *p, const char *prefix, char sha_out[DATOM_SHA_HEX]);
+void dt_store_put_abort(dt_store_put *p);
+
+/* Streams FD (named WHAT in messages) to KEY, or when KEY is NULL to PREFIX +
+ * its SHA-256; sha_out (may be NULL) gets the SHA-256 of the bytes either way. */
+int dt_store_put_fd(datom_store *st, int fd, const char *what, const char *key,
+                    const char *prefix, char sha_out[DATOM_SHA_HEX]);
+
+/* Streams [off, off+len) of KEY to SINK (len UINT64_MAX: to the end; off past
+ * the end is DATOM_EINVAL). */
+int dt_store_get_sink(datom_store *st, const char *key, uint64_t off, uint64_t len, dt_sink sink);
+/* Streams PREFIX + SHA to SINK, verifying the SHA-256 as it goes: on a mismatch
+ * the sink has seen the bad bytes and the result is DATOM_ECORRUPT, so sink to
+ * something you can throw away (a buffer, a temporary file). */
+int dt_store_get_ca(datom_store *st, const char *prefix, const char *sha, dt_sink sink);
+
+/* Refs with their full info (version and the store's mtime of the change). */
+int dt_store_ref_get_info(datom_store *st, const char *name, dt_buf *value, dt_ref_info *info);
+int dt_store_ref_cas_info(datom_store *st, const char *name, const char *expected,
+                          const void *value, size_t len, dt_ref_info *info_out);
+
+/* Backend constructors (store.c dispatches on the URL). They set the head's
+ * ops and url (a copy of URL, freed by datom_store_free after ops->free). */
 int dt_store_file_open(datom_store **out, const char *root, const char *url);
 int dt_store_mem_open(datom_store **out, const char *name, const char *url);
 

@@ -1,0 +1,646 @@
+/*
+ * project.c: the project handle (see project.h): making a project (init),
+ * finding and opening one, cloning one, and the store namespace its keys
+ * live in. project.yaml itself is read and written by config.c; git by git.c.
+ *
+ * Init is all or nothing: every option is checked before anything is made,
+ * and a failure after that (no git identity, a store that does not open, a
+ * push that is refused) removes what init made, so the directory is left as
+ * it was found.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "project/config.h"
+#include "project/project.h"
+
+#define INIT_MESSAGE "Initialize datom repository"
+#define MANIFEST_PATH ".datom/manifest.json"
+
+/* What .gitignore must hold: data never enters git (spec section 4). */
+static const char *const ignore_lines[] = {
+    "*.csv", "*.tsv", "*.rds", "*.txt", "*.parquet", "*.sas7bdat", ".RData",
+    "input_files/", ".datom/store/", ".datom/cache/",
+};
+
+/* ---- small helpers ---- */
+
+static char *abs_path(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real) {
+        char *out = dt_strdup(real);
+        free(real);
+        return out;
+    }
+    if (path[0] == '/')
+        return dt_strdup(path);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return dt_strdup(path);
+    return dt_path_join(cwd, path);
+}
+
+/* "{prefix}/datom/" or "datom/", slashes of the prefix trimmed. */
+static char *make_ns(const char *prefix)
+{
+    if (!prefix)
+        return dt_strdup("datom/");
+    size_t a = strspn(prefix, "/"), n = strlen(prefix);
+    while (n > a && prefix[n - 1] == '/')
+        n--;
+    if (n == a)
+        return dt_strdup("datom/");
+    return dt_sprintf("%.*s/datom/", (int)(n - a), prefix + a);
+}
+
+/* A prefix as written to project.yaml: slashes trimmed, NULL when empty. */
+static int clean_prefix(const char *prefix, char **out)
+{
+    *out = NULL;
+    if (!prefix)
+        return 0;
+    size_t a = strspn(prefix, "/"), n = strlen(prefix);
+    while (n > a && prefix[n - 1] == '/')
+        n--;
+    if (n == a)
+        return 0;
+    char *p = dt_strndup(prefix + a, n - a);
+    int rc = dt_prefix_check(p);
+    if (rc != 0) {
+        free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+char *dt_project_key(const dt_project *p, const char *rel) { return dt_sprintf("%s%s", p->ns, rel); }
+
+/* ---- the store of a configuration ---- */
+
+static bool is_default_store(const dt_project_config *c)
+{
+    return !strcmp(c->storage_type, "local") && c->storage_root[0] != '/';
+}
+
+/* The URL to open: local roots resolved against the project root. */
+static char *config_store_url(const dt_project_config *c, const char *root)
+{
+    if (!strcmp(c->storage_type, "local"))
+        return c->storage_root[0] == '/' ? dt_strdup(c->storage_root)
+                                         : dt_path_join(root, c->storage_root);
+    dt_buf b = DT_BUF_INIT;
+    dt_buf_printf(&b, "s3://%s", c->storage_root);
+    char sep = '?';
+    if (c->storage_region) {
+        dt_buf_printf(&b, "%cregion=%s", sep, c->storage_region);
+        sep = '&';
+    }
+    if (c->storage_endpoint)
+        dt_buf_printf(&b, "%cendpoint=%s", sep, c->storage_endpoint);
+    return dt_buf_detach(&b);
+}
+
+/* One query parameter of an s3 URL (NULL when absent). */
+static char *query_param(const char *query, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *s = query; s && *s;) {
+        const char *end = strchr(s, '&');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        if (len > n && !strncmp(s, name, n) && s[n] == '=')
+            return dt_strndup(s + n + 1, len - n - 1);
+        s = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+static int parse_s3_url(const char *url, dt_project_config *c)
+{
+    const char *rest = url + 5;
+    size_t blen = strcspn(rest, "/?");
+    if (blen == 0)
+        return dt_error(DATOM_EINVAL, "store \"%s\": no bucket", url);
+    const char *after = rest + blen;
+    const char *q = strchr(after, '?');
+    c->storage_type = dt_strdup("s3");
+    c->storage_root = dt_strndup(rest, blen);
+    if (*after == '/' && !c->storage_prefix) {
+        char *raw = dt_strndup(after, q ? (size_t)(q - after) : strlen(after));
+        int rc = clean_prefix(raw, &c->storage_prefix);
+        free(raw);
+        if (rc != 0)
+            return rc;
+    }
+    if (q) {
+        c->storage_region = query_param(q + 1, "region");
+        c->storage_endpoint = query_param(q + 1, "endpoint");
+    }
+    return 0;
+}
+
+/* Fills the storage settings of a new project from --store. */
+static int config_set_store(dt_project_config *c, const char *url)
+{
+    if (!url) {
+        c->storage_type = dt_strdup("local");
+        c->storage_root = dt_strdup(DT_DEFAULT_STORE_ROOT);
+        return 0;
+    }
+    if (!strncmp(url, "s3://", 5))
+        return parse_s3_url(url, c);
+    if (!strncmp(url, "mem:", 4))
+        return dt_error(DATOM_EINVAL,
+                        "store \"%s\": a project's store must outlive the process (give a "
+                        "directory, a file:// URL or an s3:// URL)",
+                        url);
+    const char *path = url;
+    if (!strncmp(url, "file://", 7)) {
+        path = url + 7;
+        if (path[0] != '/')
+            return dt_error(DATOM_EINVAL, "store \"%s\": a file URL needs an absolute path "
+                                          "(file:///path)", url);
+    } else if (strstr(url, "://")) {
+        return dt_error(DATOM_EUNSUPPORTED, "store \"%s\": unknown kind of URL", url);
+    }
+    if (!*path)
+        return dt_error(DATOM_EINVAL, "store: empty path");
+    c->storage_type = dt_strdup("local");
+    c->storage_root = abs_path(path);
+    return 0;
+}
+
+/* ---- the handle ---- */
+
+void dt_project_free(dt_project *p)
+{
+    if (!p)
+        return;
+    free(p->root);
+    free(p->name);
+    free(p->description);
+    dt_git_free(p->git);
+    datom_store_free(p->store);
+    free(p->store_url);
+    free(p->ns);
+    free(p->remote_url);
+    if (p->config) {
+        dt_config_free(p->config);
+        free(p->config);
+    }
+    free(p);
+}
+
+static int open_store(dt_project *p)
+{
+    if (p->default_store) {
+        int rc = dt_fs_mkdirs(p->store_url, 0755);
+        if (rc != 0)
+            return rc;
+    }
+    int rc = datom_store_open(&p->store, p->store_url);
+    if (rc != 0)
+        return dt_error_wrap("open the store of project %s", p->name ? p->name : "");
+    return 0;
+}
+
+/* Builds the handle of the project at ROOT from its settings (taking C). */
+static int project_make(dt_project **out, const char *root, dt_project_config *c, dt_git *git)
+{
+    dt_project *p = dt_calloc(1, sizeof *p);
+    p->root = dt_strdup(root);
+    p->git = git;
+    p->config = dt_malloc(sizeof *p->config);
+    *p->config = *c;
+    memset(c, 0, sizeof *c);
+    c = p->config;
+    p->name = dt_strdup(c->project_name);
+    p->description = c->project_description ? dt_strdup(c->project_description) : NULL;
+    p->store_url = config_store_url(c, root);
+    p->ns = make_ns(c->storage_prefix);
+    p->remote_url = c->remote_url ? dt_strdup(c->remote_url) : NULL;
+    p->default_store = is_default_store(c);
+    int rc = open_store(p);
+    if (rc != 0) {
+        dt_project_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+/* Opens the project whose root is exactly ROOT. */
+static int open_at(dt_project **out, const char *root)
+{
+    char *yaml = dt_path_join(root, DT_CONFIG_PATH);
+    dt_project_config c;
+    int rc = dt_config_read(yaml, &c);
+    free(yaml);
+    if (rc != 0)
+        return rc;
+    dt_git *git = NULL;
+    if ((rc = dt_git_open(&git, root)) != 0) {
+        dt_config_free(&c);
+        return dt_error_wrap("project %s", root);
+    }
+    rc = project_make(out, root, &c, git);
+    dt_config_free(&c);
+    return rc;
+}
+
+int dt_project_find_root(const char *dir, char **root_out)
+{
+    char *cur = realpath(dir, NULL);
+    if (!cur)
+        return dt_error_errno(errno, "%s", dir);
+    for (;;) {
+        char *yaml = dt_path_join(cur, DT_CONFIG_PATH);
+        bool found = dt_fs_exists(yaml);
+        free(yaml);
+        if (found) {
+            *root_out = dt_strdup(cur);
+            free(cur);
+            return 0;
+        }
+        if (!strcmp(cur, "/"))
+            break;
+        char *up = dt_path_dirname(cur);
+        free(cur);
+        cur = up;
+    }
+    free(cur);
+    return dt_error(DATOM_ENOTFOUND,
+                    "%s: not in a datom project (no .datom/project.yaml here or above; make "
+                    "one with `datom init`)",
+                    dir);
+}
+
+int dt_project_open(dt_project **out, const char *dir)
+{
+    *out = NULL;
+    char *root = NULL;
+    int rc = dt_project_find_root(dir, &root);
+    if (rc == 0)
+        rc = open_at(out, root);
+    free(root);
+    return rc;
+}
+
+int dt_project_find_store_url(const char *dir, char **url_out)
+{
+    *url_out = NULL;
+    char *root = NULL;
+    int rc = dt_project_find_root(dir, &root);
+    if (rc != 0)
+        return rc;
+    char *yaml = dt_path_join(root, DT_CONFIG_PATH);
+    dt_project_config c;
+    rc = dt_config_read(yaml, &c);
+    if (rc == 0) {
+        *url_out = config_store_url(&c, root);
+        dt_config_free(&c);
+    }
+    free(yaml);
+    free(root);
+    return rc;
+}
+
+int dt_project_open_store(dt_project **out, const char *store_url, const char *name,
+                          const char *prefix)
+{
+    *out = NULL;
+    char *clean = NULL;
+    int rc = clean_prefix(prefix, &clean);
+    if (rc != 0)
+        return rc;
+    dt_project *p = dt_calloc(1, sizeof *p);
+    p->name = name ? dt_strdup(name) : NULL;
+    p->store_url = dt_strdup(store_url);
+    p->ns = make_ns(clean);
+    free(clean);
+    if ((rc = datom_store_open(&p->store, store_url)) != 0) {
+        dt_project_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+/* ---- init ---- */
+
+static char *manifest_text(const char *name)
+{
+    char now[32];
+    dt_utc_iso(dt_now_ms(), now);
+    json_t *m = json_object();
+    json_object_set_new(m, "project_name", json_string(name));
+    json_object_set_new(m, "updated_at", json_string(now));
+    json_object_set_new(m, "tables", json_object());
+    json_t *s = json_object();
+    json_object_set_new(s, "total_tables", json_integer(0));
+    json_object_set_new(s, "total_size_bytes", json_integer(0));
+    json_object_set_new(s, "total_versions", json_integer(0));
+    json_object_set_new(m, "summary", s);
+    char *text = dt_json_pretty(m);
+    json_decref(m);
+    return text;
+}
+
+static char *readme_text(const dt_project_config *c)
+{
+    dt_buf b = DT_BUF_INIT;
+    dt_buf_printf(&b, "# %s\n\n", c->project_name);
+    if (c->project_description)
+        dt_buf_printf(&b, "%s\n\n", c->project_description);
+    dt_buf_puts(&b,
+                "This is a datom project: tables versioned like code.\n"
+                "\n"
+                "- Each table's metadata (`{table}/metadata.json`, `{table}/version_history.json`)\n"
+                "  lives in this git repository, one commit per version.\n"
+                "- The bytes live in the store named in `.datom/project.yaml`, named by their\n"
+                "  SHA-256; data files never enter git (see `.gitignore`).\n"
+                "- Put raw files to onboard in `input_files/` (ignored by git).\n"
+                "\n"
+                "See `datom --help`.\n");
+    return dt_buf_detach(&b);
+}
+
+/* .gitignore: the required lines, appended to an existing file when missing. */
+static char *gitignore_text(const dt_buf *old)
+{
+    dt_buf b = DT_BUF_INIT;
+    const char *prev = old ? dt_buf_cstr((dt_buf *)old) : "";
+    dt_buf_puts(&b, prev);
+    if (b.len && b.data[b.len - 1] != '\n')
+        dt_buf_putc(&b, '\n');
+    bool header = false;
+    for (size_t i = 0; i < DT_ARRAY_LEN(ignore_lines); i++) {
+        bool present = false;
+        for (const char *s = prev; *s && !present;) {
+            size_t len = strcspn(s, "\n");
+            present = len == strlen(ignore_lines[i]) && !strncmp(s, ignore_lines[i], len);
+            s += len + (s[len] == '\n');
+        }
+        if (present)
+            continue;
+        if (!header)
+            dt_buf_printf(&b, "%s# datom: data never enters git (its bytes live in the store)\n",
+                          b.len ? "\n" : "");
+        header = true;
+        dt_buf_printf(&b, "%s\n", ignore_lines[i]);
+    }
+    return dt_buf_detach(&b);
+}
+
+/* What init made, so that a failure can take it back. */
+typedef struct init_undo {
+    char *root;
+    bool made_dir, made_readme, made_input;
+    dt_buf old_gitignore;
+    bool had_gitignore;
+} init_undo;
+
+static void undo_init(init_undo *u)
+{
+    int code = datom_errcode();
+    char *msg = dt_strdup(datom_errmsg());
+    if (u->made_dir) {
+        dt_fs_rmtree(u->root);
+    } else {
+        const char *made[] = {".git", ".datom", u->made_readme ? "README.md" : NULL,
+                              u->made_input ? "input_files" : NULL};
+        for (size_t i = 0; i < DT_ARRAY_LEN(made); i++) {
+            if (!made[i])
+                continue;
+            char *p = dt_path_join(u->root, made[i]);
+            dt_fs_rmtree(p);
+            free(p);
+        }
+        char *gi = dt_path_join(u->root, ".gitignore");
+        if (u->had_gitignore)
+            dt_fs_write_atomic(gi, u->old_gitignore.data ? (const void *)u->old_gitignore.data : "",
+                               u->old_gitignore.len);
+        else
+            unlink(gi);
+        free(gi);
+    }
+    dt_error(code, "%s", msg);
+    free(msg);
+}
+
+static int write_rel(const char *root, const char *rel, const char *text)
+{
+    char *p = dt_path_join(root, rel);
+    int rc = dt_fs_write_atomic(p, text, strlen(text));
+    free(p);
+    return rc;
+}
+
+/* Writes the files of a new project at u->root. */
+static int init_files(init_undo *u, const dt_project_config *c)
+{
+    char *datom_dir = dt_path_join(u->root, ".datom");
+    char *input = dt_path_join(u->root, "input_files");
+    char *readme = dt_path_join(u->root, "README.md");
+    char *gi = dt_path_join(u->root, ".gitignore");
+    int rc = dt_fs_mkdirs(datom_dir, 0755);
+    if (rc == 0 && !dt_fs_exists(input)) {
+        rc = dt_fs_mkdirs(input, 0755);
+        u->made_input = rc == 0;
+    }
+    if (rc == 0 && (u->had_gitignore = dt_fs_exists(gi)))
+        rc = dt_fs_read_all(gi, &u->old_gitignore, 1u << 20);
+    char *yaml = dt_config_format(c), *manifest = manifest_text(c->project_name);
+    char *ignore = gitignore_text(u->had_gitignore ? &u->old_gitignore : NULL);
+    if (rc == 0)
+        rc = write_rel(u->root, DT_CONFIG_PATH, yaml);
+    if (rc == 0)
+        rc = write_rel(u->root, MANIFEST_PATH, manifest);
+    if (rc == 0)
+        rc = write_rel(u->root, ".gitignore", ignore);
+    if (rc == 0 && !dt_fs_exists(readme)) {
+        char *text = readme_text(c);
+        rc = write_rel(u->root, "README.md", text);
+        u->made_readme = rc == 0;
+        free(text);
+    }
+    free(yaml);
+    free(manifest);
+    free(ignore);
+    free(gi);
+    free(readme);
+    free(input);
+    free(datom_dir);
+    return rc;
+}
+
+/* Checks the options and fills the settings of the new project. */
+static int init_config(const dt_project_init_opts *o, dt_project_config *c)
+{
+    dt_config_defaults(c);
+    int rc = dt_project_name_check(o->name);
+    if (rc == 0 && o->description && strlen(o->description) > 4096)
+        rc = dt_error(DATOM_EINVAL, "project description: longer than 4096 bytes");
+    if (rc == 0)
+        rc = clean_prefix(o->prefix, &c->storage_prefix);
+    if (rc == 0)
+        rc = config_set_store(c, o->store_url);
+    if (rc == 0 && o->author) {
+        dt_git_author a;
+        rc = dt_git_author_resolve(NULL, o->author, &a);
+        dt_git_author_free(&a);
+    }
+    if (rc != 0)
+        return rc;
+    char today[16];
+    dt_utc_date(dt_now_ms(), today);
+    c->project_name = dt_strdup(o->name);
+    c->project_description = o->description && *o->description ? dt_strdup(o->description) : NULL;
+    c->created_at = dt_strdup(today);
+    c->datom_version = dt_strdup(datom_version());
+    c->remote_url = o->remote_url ? dt_strdup(o->remote_url) : NULL;
+    return 0;
+}
+
+/* Refuses a directory that already holds a project or a git repository. */
+static int init_target_check(const char *dir)
+{
+    if (!dt_fs_exists(dir))
+        return 0;
+    if (!dt_fs_is_dir(dir))
+        return dt_error(DATOM_EEXISTS, "%s: exists and is not a directory", dir);
+    const char *taken[] = {DT_CONFIG_PATH, ".datom", ".git"};
+    for (size_t i = 0; i < DT_ARRAY_LEN(taken); i++) {
+        char *p = dt_path_join(dir, taken[i]);
+        bool there = dt_fs_exists(p);
+        free(p);
+        if (there)
+            return dt_error(DATOM_EEXISTS, "%s: already holds %s%s", dir, taken[i],
+                            i < 2 ? " (a datom project)" : " (datom init makes its own repository)");
+    }
+    return 0;
+}
+
+static int init_commit(dt_project *p, const dt_project_init_opts *o)
+{
+    dt_git_author a;
+    int rc = dt_git_author_resolve(p->git, o->author, &a);
+    if (rc != 0)
+        return rc;
+    const char *paths[] = {".gitignore", "README.md", DT_CONFIG_PATH, MANIFEST_PATH};
+    char commit[41];
+    rc = dt_git_commit(p->git, paths, DT_ARRAY_LEN(paths), INIT_MESSAGE, &a, commit);
+    dt_git_author_free(&a);
+    if (rc == 0 && o->remote_url) {
+        rc = dt_git_remote_set(p->git, o->remote_url);
+        if (rc == 0 && (rc = dt_git_push(p->git)) != 0)
+            dt_error_wrap("push the new project to %s (an empty repository is needed; to "
+                          "work on an existing project, use `datom clone`)",
+                          o->remote_url);
+    }
+    if (rc == 0) {
+        /* Readers without git find an empty manifest in the store. */
+        char *key = dt_project_key(p, ".metadata/manifest.json");
+        char *text = manifest_text(p->name);
+        rc = datom_store_put(p->store, key, text, strlen(text));
+        free(text);
+        free(key);
+    }
+    return rc;
+}
+
+int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opts *o)
+{
+    *out = NULL;
+    dt_project_config c;
+    int rc = init_config(o, &c);
+    if (rc == 0)
+        rc = init_target_check(dir);
+    if (rc != 0) {
+        dt_config_free(&c);
+        return rc;
+    }
+    init_undo u = {NULL, !dt_fs_exists(dir), false, false, DT_BUF_INIT, false};
+    dt_git *git = NULL;
+    dt_project *p = NULL;
+    if ((rc = dt_fs_mkdirs(dir, 0755)) != 0) {
+        dt_config_free(&c);
+        return rc;
+    }
+    u.root = abs_path(dir);
+    rc = dt_git_init(&git, u.root);
+    if (rc == 0)
+        rc = init_files(&u, &c);
+    if (rc == 0) {
+        rc = project_make(&p, u.root, &c, git);
+        git = NULL; /* the handle owns it now, even on failure */
+    }
+    if (rc == 0)
+        rc = init_commit(p, o);
+    if (rc != 0) {
+        dt_project_free(p);
+        dt_git_free(git);
+        p = NULL;
+        undo_init(&u);
+    }
+    *out = p;
+    dt_config_free(&c);
+    dt_buf_free(&u.old_gitignore);
+    free(u.root);
+    return rc;
+}
+
+/* ---- clone ---- */
+
+/* "https://host/team/study.git" -> "study". */
+static char *clone_dir_default(const char *url)
+{
+    size_t n = strlen(url);
+    while (n && url[n - 1] == '/')
+        n--;
+    size_t start = n;
+    while (start && url[start - 1] != '/' && url[start - 1] != ':')
+        start--;
+    size_t len = n - start;
+    if (len > 4 && !strncmp(url + n - 4, ".git", 4))
+        len -= 4;
+    return len ? dt_strndup(url + start, len) : dt_strdup("datom-project");
+}
+
+int dt_project_clone(dt_project **out, const char *url, const char *dir)
+{
+    *out = NULL;
+    char *target = dir ? dt_strdup(dir) : clone_dir_default(url);
+    bool existed = dt_fs_exists(target);
+    dt_git *git = NULL;
+    int rc = dt_git_clone(&git, url, target);
+    dt_git_free(git);
+    if (rc == 0) {
+        char *root = abs_path(target);
+        rc = open_at(out, root);
+        if (rc == DATOM_ENOTFOUND)
+            dt_error_wrap("%s is not a datom project", url);
+        free(root);
+    }
+    if (rc != 0 && !existed) {
+        int code = datom_errcode();
+        char *msg = dt_strdup(datom_errmsg());
+        dt_fs_rmtree(target);
+        dt_error(code, "%s", msg);
+        free(msg);
+    }
+    if (rc == 0 && (*out)->default_store)
+        dt_log(DT_LOG_INFO,
+               "warning: %s keeps its bytes in a local store inside the project "
+               "(.datom/store/), which git does not carry: this clone has the tables' "
+               "history but not their data. To share a project, give it a store others can "
+               "reach (a shared path or S3).",
+               (*out)->name);
+    free(target);
+    return rc;
+}

@@ -1,0 +1,239 @@
+/*
+ * read.c: reading a version of a table (specs/datom-format.md section 7):
+ * resolve the version, download its Parquet object, check parquet_sha before
+ * a single byte is parsed, then write it out as CSV, JSON lines or the
+ * verified Parquet bytes themselves. Output files appear whole or not at all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "project/metadata.h"
+#include "project/tables.h"
+#include "table/parquet/parquet.h"
+
+int dt_out_format_of(const char *path, dt_out_format *out)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && !strcasecmp(dot, ".csv"))
+        *out = DT_OUT_CSV;
+    else if (dot && !strcasecmp(dot, ".parquet"))
+        *out = DT_OUT_PARQUET;
+    else if (dot && (!strcasecmp(dot, ".jsonl") || !strcasecmp(dot, ".ndjson")))
+        *out = DT_OUT_JSONL;
+    else
+        return dt_error(DATOM_EINVAL, "%s: unknown output format (use .csv, .parquet or .jsonl)",
+                        path);
+    return 0;
+}
+
+int dt_table_fetch(dt_project *p, const char *table, const char *version, const char *path,
+                   json_t **meta_out)
+{
+    json_t *meta = NULL;
+    int rc = dt_table_version(p, table, version, &meta);
+    if (rc)
+        return rc;
+    const char *data_sha = dt_json_str(meta, "data_sha");
+    const char *want = dt_json_str(meta, "parquet_sha");
+    char *rel = dt_sprintf("%s/%s.parquet", table, data_sha);
+    char *key = dt_project_key(p, rel);
+    rc = datom_store_get_file(p->store, key, path);
+    if (rc == DATOM_ENOTFOUND)
+        rc = dt_error(DATOM_ENOTFOUND, "%s@%.12s: its bytes are missing from the store (%s)", table,
+                      data_sha, key);
+    char got[DATOM_SHA_HEX];
+    if (rc == 0 && want && *want) {
+        rc = dt_sha256_file(path, got, NULL);
+        if (rc == 0 && strcmp(got, want)) {
+            unlink(path);
+            rc = dt_error(DATOM_ECORRUPT,
+                          "stored Parquet of %s is corrupt: %s has SHA-256 %s, its version "
+                          "records %s; not parsed",
+                          table, key, got, want);
+        }
+    }
+    if (rc == 0 && meta_out)
+        *meta_out = json_incref(meta);
+    json_decref(meta);
+    free(rel);
+    free(key);
+    return rc;
+}
+
+/* ---- JSON lines ---- */
+
+static void json_string_out(const char *s, size_t n, dt_buf *out)
+{
+    dt_buf_putc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            dt_buf_printf(out, "\\%c", c);
+        else if (c == '\n')
+            dt_buf_puts(out, "\\n");
+        else if (c < 0x20)
+            dt_buf_printf(out, "\\u%04x", c);
+        else
+            dt_buf_putc(out, (char)c);
+    }
+    dt_buf_putc(out, '"');
+}
+
+static void jsonl_value(const dt_column *c, size_t r, dt_buf *out, dt_buf *tmp)
+{
+    if (!dt_col_is_valid(c, r)) {
+        dt_buf_puts(out, "null");
+        return;
+    }
+    dt_buf_clear(tmp);
+    dt_value_format(c, r, tmp);
+    switch (c->field.kind) {
+    case DT_BOOL:
+    case DT_INT32:
+    case DT_INT64:
+    case DT_DURATION:
+    case DT_DECIMAL: dt_buf_append(out, tmp->data, tmp->len); break;
+    case DT_DOUBLE:
+        if (isfinite(DT_COL(c, double)[r]))
+            dt_buf_append(out, tmp->data, tmp->len);
+        else
+            dt_buf_puts(out, "null"); /* JSON has no NaN or infinity */
+        break;
+    case DT_STRING: {
+        size_t n;
+        const char *s = dt_col_str(c, r, &n);
+        json_string_out(s, n, out);
+        break;
+    }
+    default: json_string_out(tmp->data ? (const char *)tmp->data : "", tmp->len, out); break;
+    }
+}
+
+static int write_jsonl(const dt_table *b, dt_sink sink)
+{
+    dt_buf line = DT_BUF_INIT, tmp = DT_BUF_INIT;
+    int rc = 0;
+    for (size_t r = 0; r < b->nrow && rc == 0; r++) {
+        dt_buf_clear(&line);
+        dt_buf_putc(&line, '{');
+        for (size_t i = 0; i < b->ncol; i++) {
+            if (i)
+                dt_buf_putc(&line, ',');
+            json_string_out(b->cols[i].field.name, strlen(b->cols[i].field.name), &line);
+            dt_buf_putc(&line, ':');
+            jsonl_value(&b->cols[i], r, &line, &tmp);
+        }
+        dt_buf_puts(&line, "}\n");
+        rc = dt_sink_write(sink, line.data, line.len);
+    }
+    dt_buf_free(&line);
+    dt_buf_free(&tmp);
+    return rc;
+}
+
+/* Converts the verified Parquet file SRC to FORMAT on SINK. */
+static int convert_out(const char *src, dt_out_format format, dt_sink sink)
+{
+    dt_pq_reader *r;
+    int rc = dt_pq_open(&r, src);
+    if (rc)
+        return rc;
+    dt_csv_writer *cw = NULL;
+    if (format == DT_OUT_CSV)
+        rc = dt_csv_writer_open(&cw, dt_pq_schema(r), ',', sink);
+    while (rc == 0) {
+        dt_table *b = NULL;
+        if ((rc = dt_pq_next(r, &b)) != 0 || !b)
+            break;
+        rc = format == DT_OUT_CSV ? dt_csv_writer_write(cw, b) : write_jsonl(b, sink);
+    }
+    if (cw) {
+        int crc = dt_csv_writer_close(cw);
+        if (rc == 0)
+            rc = crc;
+    }
+    dt_pq_close(r);
+    return rc;
+}
+
+static int copy_to_sink(const char *src, dt_sink sink)
+{
+    int fd = open(src, O_RDONLY);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", src);
+    char *buf = dt_malloc(1 << 20);
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, 1 << 20);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = dt_error_errno(errno, "%s", src);
+        if (n <= 0 || rc)
+            break;
+        if ((rc = dt_sink_write(sink, buf, (size_t)n)) != 0)
+            break;
+    }
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+/* The output: a temporary file renamed over OUT_PATH at the end, or stdout. */
+static int emit(const char *src, const char *out_path, dt_out_format format)
+{
+    int fd = STDOUT_FILENO;
+    char *tmp = NULL;
+    if (out_path) {
+        tmp = dt_sprintf("%s.tmp-XXXXXX", out_path);
+        fd = mkstemp(tmp);
+        if (fd < 0) {
+            int err = errno;
+            free(tmp);
+            return dt_error_errno(err, "%s", out_path);
+        }
+    }
+    dt_sink sink = dt_sink_fd(&fd);
+    int rc = format == DT_OUT_PARQUET ? copy_to_sink(src, sink) : convert_out(src, format, sink);
+    if (out_path) {
+        if (rc == 0 && fsync(fd) != 0)
+            rc = dt_error_errno(errno, "%s", out_path);
+        close(fd);
+        if (rc == 0 && rename(tmp, out_path) != 0)
+            rc = dt_error_errno(errno, "%s", out_path);
+        if (rc)
+            unlink(tmp);
+        free(tmp);
+    }
+    return rc;
+}
+
+int dt_table_read(dt_project *p, const char *table, const char *version, const char *out_path,
+                  dt_out_format format)
+{
+    if (format == DT_OUT_PARQUET && !out_path)
+        return dt_error(DATOM_EINVAL, "read %s: Parquet output needs -o FILE.parquet", table);
+    char *dir = dt_project_tmpdir(p);
+    char *tmp = dt_sprintf("%s/read-%d-XXXXXX.parquet", dir, (int)getpid());
+    int fd = mkstemps(tmp, 8);
+    int rc = 0;
+    if (fd < 0)
+        rc = dt_error_errno(errno, "temporary file in %s", dir);
+    else
+        close(fd);
+    if (rc == 0)
+        rc = dt_table_fetch(p, table, version, tmp, NULL);
+    if (rc == 0)
+        rc = emit(tmp, out_path, format);
+    if (fd >= 0)
+        unlink(tmp);
+    free(tmp);
+    free(dir);
+    return rc;
+}

@@ -1,0 +1,126 @@
+/*
+ * tables.h: the table operations of a project (specs/datom-format.md sections
+ * 4 to 8): write a version, read any version, history, listing, lineage,
+ * onboarding of input files, validation.
+ *
+ * Where state comes from: a developer project (p->git set) reads the
+ * committed state (git HEAD, never uncommitted files, so an interrupted write
+ * is invisible); a store-only reader (p->git NULL) reads the store mirror.
+ * Bytes always come from the store, checked against parquet_sha before they
+ * are parsed.
+ */
+#ifndef DT_TABLES_H
+#define DT_TABLES_H
+
+#include "project/project.h"
+#include "table/csv.h"
+
+/* ---- state.c: the committed (or mirrored) documents ---- */
+
+/* The current metadata and history of TABLE. An unknown table is
+ * DATOM_ENOTFOUND naming it. Either out may be NULL. */
+int dt_table_load(dt_project *p, const char *table, json_t **meta_out, json_t **history_out);
+/* The manifest (an empty one when the project has none yet). */
+int dt_manifest_load(dt_project *p, json_t **out);
+/* The metadata of one version of TABLE (VERSION NULL: the current one; else a
+ * metadata_sha or a prefix of 6+ hex digits). */
+int dt_table_version(dt_project *p, const char *table, const char *version, json_t **meta_out);
+/* A scratch directory for temporary files (caller frees). */
+char *dt_project_tmpdir(dt_project *p);
+/* Work-tree relative paths of a table's documents (caller frees). */
+char *dt_table_path(const char *table, const char *file);
+
+/* ---- write.c ---- */
+typedef struct dt_write_opts {
+    const char *message;            /* NULL: "Update {table}" */
+    const char *const *parents;     /* "TABLE@VERSION" */
+    size_t n_parents;
+    const char *const *meta;        /* "key=value" into custom */
+    size_t n_meta;
+    bool derived;                   /* table_type "derived" (implied by parents) */
+    bool force;                     /* parse even when the input file is unchanged */
+    bool int64_as_i64;              /* hash int64 columns as i64 (R integer64) */
+    const dt_csv_options *csv;      /* NULL: defaults */
+    const char *author;             /* "Name <email>"; NULL: git configuration */
+    const char *sync_status;        /* set by sync: message "Sync {table} ({status})" */
+} dt_write_opts;
+
+typedef struct dt_write_result {
+    char data_sha[DATOM_SHA_HEX];
+    char metadata_sha[DATOM_SHA_HEX];
+    char commit_sha[41];            /* "" when nothing was committed */
+    const char *action;             /* "none", "metadata_only" or "full" */
+    bool skipped;                   /* an unchanged input file: not even parsed */
+} dt_write_result;
+
+/* Writes FILE (CSV or Parquet) as a new version of TABLE (spec section 6). */
+int dt_table_write(dt_project *p, const char *table, const char *file, const dt_write_opts *o,
+                   dt_write_result *r);
+/* Copies a table's current metadata, history and the manifest of HEAD to the
+ * store mirror (idempotent; heals a mirror left behind by a crash). */
+int dt_table_mirror(dt_project *p, const char *table);
+/* True when the store mirror shows METADATA_SHA as TABLE's current version. */
+bool dt_table_mirror_current(dt_project *p, const char *table, const char *metadata_sha);
+
+/* ---- read.c ---- */
+typedef enum dt_out_format { DT_OUT_CSV, DT_OUT_PARQUET, DT_OUT_JSONL } dt_out_format;
+/* Downloads the Parquet object of TABLE at VERSION (NULL: current) into
+ * PATH, verified against its parquet_sha. meta_out (may be NULL) gets the
+ * version's metadata. */
+int dt_table_fetch(dt_project *p, const char *table, const char *version, const char *path,
+                   json_t **meta_out);
+/* Reads TABLE at VERSION to OUT_PATH (NULL: stdout) in FORMAT. */
+int dt_table_read(dt_project *p, const char *table, const char *version, const char *out_path,
+                  dt_out_format format);
+/* The format named by a file name's extension (.csv .parquet .jsonl). */
+int dt_out_format_of(const char *path, dt_out_format *out);
+
+/* ---- lineage.c ---- */
+/* Resolves "TABLE@VERSION" of this project into a parents entry and its
+ * source_lineage (borrowed into *lineage_out, NULL when none). */
+int dt_parent_resolve(dt_project *p, const char *spec, json_t **entry_out, json_t **lineage_out);
+/* The union of source_lineage arrays, duplicates (project, table,
+ * version_sha) dropped, first seen kept. */
+json_t *dt_lineage_union(json_t *const *lineages, size_t n);
+/* The parents tree of TABLE at VERSION (NULL: current), as nested JSON
+ * {table, version, data_sha, table_type, parents: [...]}; parents in other
+ * projects are shown as recorded, not followed. */
+int dt_lineage_parents(dt_project *p, const char *table, const char *version, json_t **out);
+
+/* ---- sync.c: onboarding input_files/ ---- */
+typedef struct dt_sync_item {
+    char *file;         /* relative to the project root */
+    char *table;        /* NULL when the file is unsupported */
+    const char *status; /* "new", "changed", "unchanged", "unsupported" */
+    bool failed;
+    char *error;        /* the failure's message, when failed */
+    dt_write_result result;
+} dt_sync_item;
+
+typedef struct dt_sync_report {
+    dt_sync_item *items;
+    size_t n;
+    size_t n_new, n_changed, n_unchanged, n_unsupported, n_failed;
+} dt_sync_report;
+
+/* Writes every new or changed file of input_files/ as the table named by its
+ * file name (without extension); unchanged files (same original_file_sha) are
+ * skipped before parsing; a failure is recorded and the others proceed.
+ * With DRY_RUN only classifies. BASE supplies reading options (may be NULL). */
+int dt_project_sync(dt_project *p, bool dry_run, const dt_write_opts *base, dt_sync_report *out);
+void dt_sync_report_free(dt_sync_report *r);
+
+/* ---- validate.c ---- */
+typedef struct dt_validate_report {
+    dt_strv problems; /* one line each: "table: what is wrong" */
+    size_t tables, versions, objects;
+} dt_validate_report;
+
+/* Checks that git (or the mirror, for a store-only reader), the manifest and
+ * the store agree; with DEEP, re-hashes every stored object and recomputes
+ * every version's data_sha from its Parquet. Problems are listed in the
+ * report (the call itself fails only when it cannot look). */
+int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out);
+void dt_validate_report_free(dt_validate_report *r);
+
+#endif /* DT_TABLES_H */

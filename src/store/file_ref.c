@@ -1,0 +1,362 @@
+/*
+ * file_ref.c: refs of the filesystem backend, safe between processes on one
+ * machine and on a shared mount (NFS), without locks and without rename-over.
+ *
+ * A ref is a directory of version files named by number (zero-padded). The
+ * current value is the highest number. A change from version N writes a
+ * temporary file, fsyncs it and link(2)s it to N+1: link never replaces, so
+ * of several writers racing from N exactly one succeeds and the others get
+ * EEXIST (they lost). link is atomic on NFS too (unlike O_EXCL on old NFS).
+ * Create-only is the same race, from the highest number seen (or 0). Delete
+ * writes a tombstone version, so numbers are never reused (no ABA).
+ *
+ * A version file holds one byte, 'V' (a value follows) or 'T' (tombstone).
+ *
+ * Old versions are pruned conservatively: only versions at least KEEP below
+ * the newest and at least PRUNE_AGE_MS older than it (by file mtimes, the
+ * store's clock), lowest first. Because lower numbers go first, a version N+1
+ * only disappears after N did, so a writer that checked N exists and then
+ * links N+1 checks N again afterwards: if N is gone, its link may have
+ * landed below newer versions and it withdraws it and reports a conflict.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/file.h"
+
+#define KEEP 32
+#define PRUNE_EVERY 16
+#define PRUNE_AGE_MS 10000
+#define NAME_MAX_BYTES 240 /* one directory name, escaped */
+#define VALUE_MAX (1u << 20)
+#define RETRIES 100
+
+/* ROOT/.datom-internal/refs/<escaped name>, or an error if too long. */
+static int ref_dir(file_store *fs, const char *name, char **out)
+{
+    dt_buf b = DT_BUF_INIT;
+    for (const char *p = name; *p; p++) {
+        if (*p == '/')
+            dt_buf_puts(&b, "%2F");
+        else if (*p == '%')
+            dt_buf_puts(&b, "%25");
+        else
+            dt_buf_putc(&b, *p);
+    }
+    if (b.len > NAME_MAX_BYTES) {
+        dt_buf_free(&b);
+        return dt_error(DATOM_EINVAL, "%s: ref name %s is too long for a file store", fs->head.url,
+                        name);
+    }
+    *out = dt_path_join(fs->refs, dt_buf_cstr(&b));
+    dt_buf_free(&b);
+    return 0;
+}
+
+static char *version_path(const char *dir, uint64_t v)
+{
+    return dt_sprintf("%s/%020llu", dir, (unsigned long long)v);
+}
+
+static bool parse_version(const char *s, uint64_t *v)
+{
+    if (!*s || strlen(s) > 20)
+        return false;
+    uint64_t n = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        n = n * 10 + (uint64_t)(*s - '0');
+    }
+    *v = n;
+    return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The version numbers present in DIR, ascending (none if DIR is missing). */
+static int scan(file_store *fs, const char *dir, uint64_t **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : dt_error_errno(errno, "%s: %s", fs->head.url, dir);
+    size_t n = 0, cap = 0;
+    uint64_t *v = NULL;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        uint64_t x;
+        if (strlen(e->d_name) != 20 || !parse_version(e->d_name, &x))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = dt_realloc(v, cap * sizeof *v);
+        }
+        v[n++] = x;
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_u64);
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+static int scan_max(file_store *fs, const char *dir, uint64_t *max)
+{
+    uint64_t *v;
+    size_t n;
+    int rc = scan(fs, dir, &v, &n);
+    *max = n ? v[n - 1] : 0;
+    free(v);
+    return rc;
+}
+
+/* Reads version V: ENOENT (as a positive errno) when it is gone. */
+static int read_version(file_store *fs, const char *dir, uint64_t v, dt_buf *value, bool *tomb,
+                        int64_t *mtime_ms)
+{
+    char *path = version_path(dir, v);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        free(path);
+        return err == ENOENT ? ENOENT : dt_error_errno(err, "%s: ref %s", fs->head.url, dir);
+    }
+    struct stat sb;
+    int rc = 0;
+    if (fstat(fd, &sb) != 0 || sb.st_size < 1 || (uint64_t)sb.st_size > VALUE_MAX + 1)
+        rc = dt_error(DATOM_ECORRUPT, "%s: damaged ref version file", path);
+    uint8_t head = 0;
+    if (rc == 0 && (pread(fd, &head, 1, 0) != 1 || (head != 'V' && head != 'T')))
+        rc = dt_error(DATOM_ECORRUPT, "%s: damaged ref version file", path);
+    *tomb = head == 'T';
+    *mtime_ms = dt_file_mtime_ms(&sb);
+    if (rc == 0 && value && !*tomb) {
+        size_t n = (size_t)sb.st_size - 1;
+        dt_buf_clear(value);
+        dt_buf_reserve(value, n);
+        ssize_t got = pread(fd, value->data, n, 1);
+        if (got != (ssize_t)n)
+            rc = dt_error(DATOM_ECORRUPT, "%s: short read of a ref version file", path);
+        value->len = n;
+        value->data[n] = '\0';
+    }
+    close(fd);
+    free(path);
+    return rc;
+}
+
+static int ref_missing(file_store *fs, const char *name)
+{
+    return dt_error(DATOM_ENOTFOUND, "%s: %s: no such ref", fs->head.url, name);
+}
+
+/* The current live version in *v_out (0 if none or deleted) and the highest
+ * version file in *max_out (a tombstone, or 0 if none); VALUE/INFO filled
+ * when given. */
+static int current(file_store *fs, const char *dir, uint64_t *v_out, uint64_t *max_out,
+                   dt_buf *value, dt_ref_info *info)
+{
+    for (int tries = 0; tries < RETRIES; tries++) {
+        uint64_t max;
+        int rc = scan_max(fs, dir, &max);
+        *max_out = max;
+        if (rc || max == 0) {
+            *v_out = 0;
+            return rc;
+        }
+        bool tomb;
+        int64_t mtime;
+        rc = read_version(fs, dir, max, value, &tomb, &mtime);
+        if (rc == ENOENT)
+            continue; /* pruned under us: a newer one exists, look again */
+        if (rc)
+            return rc;
+        *v_out = tomb ? 0 : max;
+        if (info) {
+            snprintf(info->version, sizeof info->version, "%llu", (unsigned long long)max);
+            info->mtime_ms = mtime;
+        }
+        return 0;
+    }
+    return dt_error(DATOM_EIO, "%s: ref %s keeps changing; gave up reading it", fs->head.url, dir);
+}
+
+int dt_file_ref_get(datom_store *st, const char *name, dt_buf *value, dt_ref_info *info)
+{
+    file_store *fs = (file_store *)st;
+    char *dir;
+    int rc = ref_dir(fs, name, &dir);
+    if (rc)
+        return rc;
+    uint64_t v, max;
+    rc = current(fs, dir, &v, &max, value, info);
+    if (rc == 0 && v == 0)
+        rc = ref_missing(fs, name);
+    free(dir);
+    return rc;
+}
+
+static bool version_exists(const char *dir, uint64_t v)
+{
+    char *p = version_path(dir, v);
+    bool ok = dt_fs_exists(p);
+    free(p);
+    return ok;
+}
+
+/* Removes old versions (see the file comment for the rule). */
+static void prune(file_store *fs, const char *dir)
+{
+    uint64_t *v;
+    size_t n;
+    if (scan(fs, dir, &v, &n) || n <= KEEP) {
+        free(v);
+        datom_errclear();
+        return;
+    }
+    struct stat newest;
+    char *p = version_path(dir, v[n - 1]);
+    int ok = stat(p, &newest) == 0;
+    free(p);
+    for (size_t i = 0; ok && i < n && v[i] + KEEP <= v[n - 1]; i++) {
+        struct stat sb;
+        p = version_path(dir, v[i]);
+        if (stat(p, &sb) == 0 && dt_file_mtime_ms(&newest) - dt_file_mtime_ms(&sb) < PRUNE_AGE_MS)
+            ok = 0;
+        else
+            unlink(p);
+        free(p);
+    }
+    free(v);
+}
+
+/* Writes BODY as a new temporary file, fsynced. */
+static int write_tmp(file_store *fs, char head, const void *value, size_t len, char **tmp)
+{
+    int fd;
+    int rc = dt_file_tmp_open(fs, "ref", tmp, &fd);
+    if (rc)
+        return rc;
+    if (dt_fs_write_all(fd, &head, 1) != 0 || dt_fs_write_all(fd, value, len) != 0 ||
+        fsync(fd) != 0)
+        rc = dt_error_errno(errno, "%s: write %s", fs->head.url, *tmp);
+    close(fd);
+    if (rc) {
+        unlink(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return rc;
+}
+
+static int lost(file_store *fs, const char *name, const char *expected)
+{
+    if (!expected)
+        return dt_error(DATOM_EEXISTS, "%s: ref %s already exists", fs->head.url, name);
+    return dt_error(DATOM_ECONFLICT, "%s: ref %s: version %s is no longer current (lost a race)",
+                    fs->head.url, name, expected);
+}
+
+/* The version a new one follows: EXPECTED (which must exist and be live), or
+ * for create-only the highest (which must be absent or a tombstone). */
+static int base_version(file_store *fs, const char *dir, const char *name, const char *expected,
+                        uint64_t *base)
+{
+    if (!expected) {
+        uint64_t live;
+        int rc = current(fs, dir, &live, base, NULL, NULL);
+        if (rc)
+            return rc;
+        return live ? lost(fs, name, NULL) : 0;
+    }
+    if (!parse_version(expected, base) || *base == 0)
+        return lost(fs, name, expected);
+    bool tomb;
+    int64_t mtime;
+    int rc = read_version(fs, dir, *base, NULL, &tomb, &mtime);
+    if (rc == ENOENT || (rc == 0 && tomb))
+        return lost(fs, name, expected);
+    return rc;
+}
+
+/* One compare-and-swap: a new version after EXPECTED with HEAD + VALUE. */
+static int ref_publish(file_store *fs, const char *name, const char *expected, char head,
+                       const void *value, size_t len, dt_ref_info *info)
+{
+    char *dir, *tmp = NULL, *target = NULL;
+    int rc = ref_dir(fs, name, &dir);
+    if (rc)
+        return rc;
+    uint64_t base = 0;
+    if ((rc = base_version(fs, dir, name, expected, &base)))
+        goto out;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        rc = dt_error_errno(errno, "%s: ref %s", fs->head.url, name);
+        goto out;
+    }
+    if ((rc = write_tmp(fs, head, value, len, &tmp)))
+        goto out;
+    target = version_path(dir, base + 1);
+    if (link(tmp, target) != 0) {
+        rc = errno == EEXIST ? lost(fs, name, expected)
+                             : dt_error_errno(errno, "%s: ref %s", fs->head.url, name);
+        goto out;
+    }
+    if (base && !version_exists(dir, base)) {
+        /* Our base was pruned: newer versions exist above ours. Withdraw. */
+        unlink(target);
+        rc = lost(fs, name, expected);
+        goto out;
+    }
+    dt_fs_fsync_dir(dir);
+    datom_errclear();
+    struct stat sb;
+    if (info) {
+        snprintf(info->version, sizeof info->version, "%llu", (unsigned long long)(base + 1));
+        info->mtime_ms = stat(target, &sb) == 0 ? dt_file_mtime_ms(&sb) : dt_now_ms();
+    }
+    if ((base + 1) % PRUNE_EVERY == 0)
+        prune(fs, dir);
+out:
+    if (tmp)
+        unlink(tmp);
+    free(tmp);
+    free(target);
+    free(dir);
+    return rc;
+}
+
+int dt_file_ref_cas(datom_store *st, const char *name, const char *expected, const void *value,
+                    size_t len, dt_ref_info *info_out)
+{
+    return ref_publish((file_store *)st, name, expected, 'V', value, len, info_out);
+}
+
+int dt_file_ref_del(datom_store *st, const char *name, const char *expected)
+{
+    file_store *fs = (file_store *)st;
+    char *dir;
+    int rc = ref_dir(fs, name, &dir);
+    if (rc)
+        return rc;
+    uint64_t v, max;
+    rc = current(fs, dir, &v, &max, NULL, NULL);
+    free(dir);
+    if (rc)
+        return rc;
+    if (v == 0)
+        return ref_missing(fs, name);
+    return ref_publish(fs, name, expected, 'T', "", 0, NULL);
+}

@@ -1,0 +1,619 @@
+/*
+ * store.c: the store handle: URL dispatch, key checks, content addressing and
+ * SHA verification, atomic get-to-file, progress. Everything here is common to
+ * all backends; a backend (file.c, mem.c) only moves bytes and keeps refs.
+ *
+ * Content-addressed puts hash while streaming (one pass over the input) into a
+ * backend writer, then name the object PREFIX + SHA at commit; an object that
+ * already exists with the same size is left alone (same bytes, no-op).
+ * Content-addressed gets hash while streaming into a temporary file and only
+ * rename it into place when the SHA matches.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+#define IO_CHUNK (1u << 20)
+#define PROGRESS_MIN (64u << 20) /* below this, a progress line is noise */
+#define REF_VALUE_MAX (1u << 20)
+
+/* ---- keys ---- */
+
+/* Appends KEY printably (C-style escapes), shortened when long, for messages. */
+static void escape_key(dt_buf *b, const char *key)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++, n++) {
+        if (n == 120) {
+            dt_buf_puts(b, "...");
+            return;
+        }
+        if (*p == '\\' || *p == '"')
+            dt_buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            dt_buf_printf(b, "\\x%02x", *p);
+        else
+            dt_buf_putc(b, (char)*p);
+    }
+}
+
+static int key_error(const char *key, const char *why)
+{
+    dt_buf b = DT_BUF_INIT;
+    escape_key(&b, key);
+    int rc = dt_error(DATOM_EINVAL, "invalid key \"%s\": %s", dt_buf_cstr(&b), why);
+    dt_buf_free(&b);
+    return rc;
+}
+
+static int segment_check(const char *key, const char *seg, size_t n, bool first)
+{
+    if (n == 0)
+        return key_error(key, seg == key ? "starts with '/'" : "empty segment (\"//\" or trailing '/')");
+    if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+        return key_error(key, "\".\" and \"..\" segments are not allowed");
+    if (first && n == strlen(DT_STORE_RESERVED) && !memcmp(seg, DT_STORE_RESERVED, n))
+        return key_error(key, "the top-level name " DT_STORE_RESERVED " is reserved for the store");
+    return 0;
+}
+
+int dt_store_key_check(const char *key)
+{
+    if (!key)
+        return dt_error(DATOM_EINVAL, "invalid key: none given");
+    size_t len = strlen(key);
+    if (len == 0)
+        return dt_error(DATOM_EINVAL, "invalid key \"\": empty");
+    if (len > DT_KEY_MAX)
+        return key_error(key, "longer than 1024 bytes");
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return key_error(key, "control characters are not allowed");
+        if (*p == '\\')
+            return key_error(key, "backslash is not allowed");
+    }
+    const char *seg = key;
+    for (bool first = true;; first = false) {
+        const char *slash = strchr(seg, '/');
+        size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
+        int rc = segment_check(key, seg, n, first);
+        if (rc)
+            return rc;
+        if (!slash)
+            return 0;
+        seg = slash + 1;
+    }
+}
+
+/* PREFIX must be "" or a key ending in '/'; the caller appends a SHA. */
+static int prefix_check(const char *prefix)
+{
+    if (!prefix || !*prefix)
+        return 0;
+    size_t n = strlen(prefix);
+    if (prefix[n - 1] != '/') {
+        dt_buf b = DT_BUF_INIT;
+        escape_key(&b, prefix);
+        int rc = dt_error(DATOM_EINVAL, "invalid prefix \"%s\": must be empty or end in '/'",
+                          dt_buf_cstr(&b));
+        dt_buf_free(&b);
+        return rc;
+    }
+    char *probe = dt_sprintf("%sx", prefix);
+    int rc = dt_store_key_check(probe);
+    free(probe);
+    return rc;
+}
+
+static char *ca_key(const char *prefix, const char *sha) { return dt_sprintf("%s%s", prefix ? prefix : "", sha); }
+
+/* ---- open and free ---- */
+
+static bool has_scheme(const char *url)
+{
+    const char *p = url;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' || *p == '-')
+        p++;
+    return p > url && !strncmp(p, "://", 3);
+}
+
+int datom_store_open(datom_store **out, const char *url)
+{
+    *out = NULL;
+    if (!url || !*url)
+        return dt_error(DATOM_EINVAL, "store URL: empty");
+    if (!strncmp(url, "mem:", 4))
+        return dt_store_mem_open(out, url + 4, url);
+    if (!strncmp(url, "s3://", 5))
+        return dt_error(DATOM_EUNSUPPORTED,
+                        "%s: S3 stores are not supported yet (coming in a later version); "
+                        "use a local path, file:///path or mem:", url);
+    if (!strncmp(url, "file://", 7)) {
+        if (url[7] != '/')
+            return dt_error(DATOM_EINVAL, "%s: a file URL names an absolute path (file:///path)",
+                            url);
+        return dt_store_file_open(out, url + 7, url);
+    }
+    if (has_scheme(url))
+        return dt_error(DATOM_EUNSUPPORTED, "%s: unknown store URL scheme (known: mem:, file://, "
+                        "a plain path; s3:// later)", url);
+    return dt_store_file_open(out, url, url);
+}
+
+void datom_store_free(datom_store *st)
+{
+    if (!st)
+        return;
+    char *url = st->url;
+    st->ops->free(st);
+    free(url);
+}
+
+const char *dt_store_url(const datom_store *st) { return st->url; }
+
+/* ---- streaming puts ---- */
+
+struct dt_store_put {
+    datom_store *st;
+    dt_store_writer *w;
+    dt_sha256 sha;
+    uint64_t size;
+    dt_progress *progress;
+};
+
+int dt_store_put_begin(datom_store *st, dt_store_put **out)
+{
+    dt_store_put *p = dt_calloc(1, sizeof *p);
+    int rc = st->ops->writer_open(st, &p->w);
+    if (rc) {
+        free(p);
+        return dt_error_wrap("%s", st->url);
+    }
+    p->st = st;
+    dt_sha256_init(&p->sha);
+    *out = p;
+    return 0;
+}
+
+int dt_store_put_write(dt_store_put *p, const void *data, size_t n)
+{
+    dt_sha256_update(&p->sha, data, n);
+    p->size += n;
+    dt_progress_update(p->progress, p->size);
+    return p->st->ops->writer_write(p->w, data, n);
+}
+
+static int put_sink_write(void *ctx, const void *data, size_t n) { return dt_store_put_write(ctx, data, n); }
+
+dt_sink dt_store_put_sink(dt_store_put *p) { return (dt_sink){put_sink_write, p}; }
+
+static void put_free(dt_store_put *p)
+{
+    dt_progress_end(p->progress);
+    free(p);
+}
+
+void dt_store_put_abort(dt_store_put *p)
+{
+    if (!p)
+        return;
+    p->st->ops->writer_abort(p->w);
+    dt_sha256_abort(&p->sha);
+    put_free(p);
+}
+
+int dt_store_put_finish(dt_store_put *p, const char *key)
+{
+    int rc = dt_store_key_check(key);
+    if (rc) {
+        dt_store_put_abort(p);
+        return rc;
+    }
+    dt_sha256_abort(&p->sha);
+    rc = p->st->ops->writer_commit(p->w, key);
+    put_free(p);
+    return rc;
+}
+
+int dt_store_put_finish_ca(dt_store_put *p, const char *prefix, char sha_out[DATOM_SHA_HEX])
+{
+    int rc = prefix_check(prefix);
+    if (rc) {
+        dt_store_put_abort(p);
+        return rc;
+    }
+    char sha[DATOM_SHA_HEX];
+    dt_sha256_final_hex(&p->sha, sha);
+    char *key = ca_key(prefix, sha);
+    uint64_t have;
+    /* Same name, same size: the same bytes are already there. A different
+     * size means a damaged object, which the new bytes repair. */
+    int found = p->st->ops->stat(p->st, key, &have);
+    if (found)
+        datom_errclear();
+    if (found == 0 && have == p->size) {
+        p->st->ops->writer_abort(p->w);
+        rc = 0;
+    } else {
+        rc = p->st->ops->writer_commit(p->w, key);
+    }
+    put_free(p);
+    free(key);
+    if (rc == 0 && sha_out)
+        memcpy(sha_out, sha, DATOM_SHA_HEX);
+    return rc;
+}
+
+int datom_store_put(datom_store *st, const char *key, const void *data, size_t len)
+{
+    int rc = dt_store_key_check(key);
+    if (rc)
+        return rc;
+    dt_store_put *p;
+    if ((rc = dt_store_put_begin(st, &p)))
+        return rc;
+    if ((rc = dt_store_put_write(p, data, len))) {
+        dt_store_put_abort(p);
+        return dt_error_wrap("put %s", key);
+    }
+    return dt_store_put_finish(p, key);
+}
+
+/* Streams FD (named WHAT in messages) into P. */
+static int put_copy_fd(dt_store_put *p, int fd, const char *what)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return dt_error(DATOM_EINVAL, "%s: is a directory", what);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (S_ISREG(sb.st_mode) && sb.st_size >= (off_t)PROGRESS_MIN)
+        p->progress = dt_progress_start("put", (uint64_t)sb.st_size);
+    uint8_t *buf = dt_malloc(IO_CHUNK);
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, IO_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = dt_error_errno(errno, "read %s", what);
+            break;
+        }
+        if (n == 0)
+            break;
+        if ((rc = dt_store_put_write(p, buf, (size_t)n)))
+            break;
+    }
+    free(buf);
+    return rc;
+}
+
+int dt_store_put_fd(datom_store *st, int fd, const char *what, const char *key,
+                    const char *prefix, char sha_out[DATOM_SHA_HEX])
+{
+    int rc = key ? dt_store_key_check(key) : prefix_check(prefix);
+    if (rc)
+        return rc;
+    dt_store_put *p;
+    if ((rc = dt_store_put_begin(st, &p)))
+        return rc;
+    if ((rc = put_copy_fd(p, fd, what))) {
+        dt_store_put_abort(p);
+        return rc;
+    }
+    if (!key)
+        return dt_store_put_finish_ca(p, prefix, sha_out);
+    if (sha_out)
+        dt_sha256_final_hex(&p->sha, sha_out); /* leaves nothing for finish to free */
+    return dt_store_put_finish(p, key);
+}
+
+static int put_path(datom_store *st, const char *path, const char *key, const char *prefix,
+                    char sha_out[DATOM_SHA_HEX])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", path);
+    int rc = dt_store_put_fd(st, fd, path, key, prefix, sha_out);
+    close(fd);
+    return rc;
+}
+
+int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *path,
+                              char sha_out[DATOM_SHA_HEX])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", path);
+    dt_store_put p = {.st = st, .w = w};
+    dt_sha256_init(&p.sha);
+    int rc = put_copy_fd(&p, fd, path);
+    close(fd);
+    dt_progress_end(p.progress);
+    if (rc == 0 && sha_out)
+        dt_sha256_final_hex(&p.sha, sha_out);
+    else
+        dt_sha256_abort(&p.sha);
+    return rc;
+}
+
+int datom_store_put_file(datom_store *st, const char *key, const char *path)
+{
+    if (!key)
+        return dt_store_key_check(key);
+    return put_path(st, path, key, NULL, NULL);
+}
+
+int datom_store_put_file_ca(datom_store *st, const char *prefix, const char *path,
+                            char sha_out[DATOM_SHA_HEX])
+{
+    return put_path(st, path, NULL, prefix ? prefix : "", sha_out);
+}
+
+/* ---- gets ---- */
+
+int dt_store_get_sink(datom_store *st, const char *key, uint64_t off, uint64_t len, dt_sink sink)
+{
+    int rc = dt_store_key_check(key);
+    if (rc)
+        return rc;
+    return st->ops->get(st, key, off, len, sink);
+}
+
+int datom_store_get(datom_store *st, const char *key, uint64_t off, uint64_t len,
+                    void **data_out, size_t *len_out)
+{
+    *data_out = NULL;
+    if (len_out)
+        *len_out = 0;
+    dt_buf b = DT_BUF_INIT;
+    int rc = dt_store_get_sink(st, key, off, len, dt_sink_buf(&b));
+    if (rc) {
+        dt_buf_free(&b);
+        return rc;
+    }
+    if (len_out)
+        *len_out = b.len;
+    *data_out = b.data ? b.data : dt_calloc(1, 1);
+    return 0;
+}
+
+/* A sink that hashes (when asked), counts, shows progress and passes bytes on. */
+typedef struct get_tee {
+    dt_sink next;
+    dt_sha256 *sha;
+    uint64_t done;
+    dt_progress *progress;
+} get_tee;
+
+static int tee_write(void *ctx, const void *p, size_t n)
+{
+    get_tee *t = ctx;
+    if (t->sha)
+        dt_sha256_update(t->sha, p, n);
+    t->done += n;
+    dt_progress_update(t->progress, t->done);
+    return dt_sink_write(t->next, p, n);
+}
+
+int dt_store_get_ca(datom_store *st, const char *prefix, const char *sha, dt_sink sink)
+{
+    if (!sha || !dt_is_sha_hex(sha))
+        return dt_error(DATOM_EINVAL, "\"%s\": not a SHA-256 (64 lowercase hex digits)",
+                        sha ? sha : "");
+    int rc = prefix_check(prefix);
+    if (rc)
+        return rc;
+    char *key = ca_key(prefix, sha);
+    dt_sha256 h;
+    dt_sha256_init(&h);
+    get_tee t = {.next = sink, .sha = &h};
+    uint64_t size = 0;
+    if (st->ops->stat(st, key, &size) == 0 && size >= PROGRESS_MIN)
+        t.progress = dt_progress_start("get", size);
+    rc = st->ops->get(st, key, 0, UINT64_MAX, (dt_sink){tee_write, &t});
+    dt_progress_end(t.progress);
+    if (rc) {
+        dt_sha256_abort(&h);
+    } else {
+        char got[DATOM_SHA_HEX];
+        dt_sha256_final_hex(&h, got);
+        if (strcmp(got, sha))
+            rc = dt_error(DATOM_ECORRUPT, "%s: object %s is corrupt (its bytes hash to %s)",
+                          st->url, key, got);
+    }
+    free(key);
+    return rc;
+}
+
+/* Writes PATH atomically from FILL: a temporary file beside it, fsync, rename. */
+typedef int (*fill_fn)(datom_store *st, const char *a, const char *b, dt_sink sink);
+
+static int get_to_file(datom_store *st, const char *a, const char *b, const char *path, fill_fn fill)
+{
+    char *tmp = dt_sprintf("%s.datom-tmp.%ld.XXXXXX", path, (long)getpid());
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        int rc = dt_error_errno(errno, "%s", path);
+        free(tmp);
+        return rc;
+    }
+    int rc = fill(st, a, b, dt_sink_fd(&fd));
+    if (rc == 0 && fsync(fd) != 0)
+        rc = dt_error_errno(errno, "fsync %s", tmp);
+    if (rc == 0)
+        fchmod(fd, 0644);
+    close(fd);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = dt_error_errno(errno, "rename to %s", path);
+    if (rc) {
+        unlink(tmp);
+    } else {
+        char *dir = dt_path_dirname(path);
+        rc = dt_fs_fsync_dir(dir);
+        free(dir);
+    }
+    free(tmp);
+    return rc;
+}
+
+static int fill_plain(datom_store *st, const char *key, const char *unused, dt_sink sink)
+{
+    get_tee t = {.next = sink};
+    uint64_t size = 0;
+    int rc = st->ops->stat(st, key, &size);
+    if (rc)
+        return rc;
+    if (size >= PROGRESS_MIN)
+        t.progress = dt_progress_start("get", size);
+    rc = st->ops->get(st, key, 0, UINT64_MAX, (dt_sink){tee_write, &t});
+    dt_progress_end(t.progress);
+    return rc;
+}
+
+static int fill_ca(datom_store *st, const char *prefix, const char *sha, dt_sink sink)
+{
+    return dt_store_get_ca(st, prefix, sha, sink);
+}
+
+int datom_store_get_file(datom_store *st, const char *key, const char *path)
+{
+    int rc = dt_store_key_check(key);
+    if (rc)
+        return rc;
+    return get_to_file(st, key, NULL, path, fill_plain);
+}
+
+int datom_store_get_file_ca(datom_store *st, const char *prefix, const char *sha, const char *path)
+{
+    if (!sha || !dt_is_sha_hex(sha))
+        return dt_error(DATOM_EINVAL, "\"%s\": not a SHA-256 (64 lowercase hex digits)",
+                        sha ? sha : "");
+    int rc = prefix_check(prefix);
+    if (rc)
+        return rc;
+    return get_to_file(st, prefix, sha, path, fill_ca);
+}
+
+/* ---- stat, del, list ---- */
+
+int datom_store_stat(datom_store *st, const char *key, uint64_t *size_out)
+{
+    int rc = dt_store_key_check(key);
+    if (rc)
+        return rc;
+    uint64_t size = 0;
+    if ((rc = st->ops->stat(st, key, &size)))
+        return rc;
+    if (size_out)
+        *size_out = size;
+    return 0;
+}
+
+int datom_store_del(datom_store *st, const char *key)
+{
+    int rc = dt_store_key_check(key);
+    if (rc)
+        return rc;
+    return st->ops->del(st, key);
+}
+
+int datom_store_list(datom_store *st, const char *prefix, const char *start_after, size_t limit,
+                     char ***keys_out, size_t *n_out, int *more_out)
+{
+    *keys_out = NULL;
+    *n_out = 0;
+    if (more_out)
+        *more_out = 0;
+    if (!prefix)
+        prefix = "";
+    if (strlen(prefix) > DT_KEY_MAX)
+        return dt_error(DATOM_EINVAL, "list: prefix longer than %d bytes", DT_KEY_MAX);
+    dt_strv keys = DT_STRV_INIT;
+    int more = 0;
+    int rc = st->ops->list(st, prefix, start_after, limit ? limit : SIZE_MAX, &keys, &more);
+    if (rc) {
+        dt_strv_free(&keys);
+        return rc;
+    }
+    *keys_out = keys.v;
+    *n_out = keys.n;
+    if (more_out)
+        *more_out = more;
+    return 0;
+}
+
+/* ---- refs ---- */
+
+int datom_store_ref_get(datom_store *st, const char *name, void **value_out, size_t *len_out,
+                        char version_out[DATOM_REF_VERSION_MAX])
+{
+    *value_out = NULL;
+    if (len_out)
+        *len_out = 0;
+    int rc = dt_store_key_check(name);
+    if (rc)
+        return dt_error_wrap("ref");
+    dt_buf v = DT_BUF_INIT;
+    dt_ref_info info = {0};
+    if ((rc = st->ops->ref_get(st, name, &v, &info))) {
+        dt_buf_free(&v);
+        return rc;
+    }
+    if (len_out)
+        *len_out = v.len;
+    *value_out = v.data ? v.data : dt_calloc(1, 1);
+    if (version_out)
+        memcpy(version_out, info.version, DATOM_REF_VERSION_MAX);
+    return 0;
+}
+
+int dt_store_ref_get_info(datom_store *st, const char *name, dt_buf *value, dt_ref_info *info)
+{
+    int rc = dt_store_key_check(name);
+    if (rc)
+        return dt_error_wrap("ref");
+    return st->ops->ref_get(st, name, value, info);
+}
+
+int dt_store_ref_cas_info(datom_store *st, const char *name, const char *expected,
+                          const void *value, size_t len, dt_ref_info *info_out)
+{
+    int rc = dt_store_key_check(name);
+    if (rc)
+        return dt_error_wrap("ref");
+    if (len > REF_VALUE_MAX)
+        return dt_error(DATOM_EINVAL, "ref %s: value of %zu bytes is over the %u-byte limit",
+                        name, len, REF_VALUE_MAX);
+    if (expected && (!*expected || strlen(expected) >= DATOM_REF_VERSION_MAX))
+        return dt_error(DATOM_EINVAL, "ref %s: malformed expected version", name);
+    dt_ref_info info = {0};
+    rc = st->ops->ref_cas(st, name, expected, value ? value : "", len, &info);
+    if (rc == 0 && info_out)
+        *info_out = info;
+    return rc;
+}
+
+int datom_store_ref_cas(datom_store *st, const char *name, const char *expected,
+                        const void *value, size_t len, char new_version[DATOM_REF_VERSION_MAX])
+{
+    dt_ref_info info = {0};
+    int rc = dt_store_ref_cas_info(st, name, expected, value, len, &info);
+    if (rc == 0 && new_version)
+        memcpy(new_version, info.version, DATOM_REF_VERSION_MAX);
+    return rc;
+}
+
+int datom_store_ref_del(datom_store *st, const char *name, const char *expected)
+{
+    int rc = dt_store_key_check(name);
+    if (rc)
+        return dt_error_wrap("ref");
+    if (!expected || !*expected || strlen(expected) >= DATOM_REF_VERSION_MAX)
+        return dt_error(DATOM_EINVAL, "ref %s: delete needs the expected version", name);
+    return st->ops->ref_del(st, name, expected);
+}

@@ -1,0 +1,59 @@
+/*
+ * column.h: one column of the Parquet reader: how its physical values map to
+ * a dt_kind (the conversion chosen from the schema) and a cursor that walks a
+ * column chunk's pages, decoding levels and values into dt_column rows.
+ * reader.c owns the file and drives one cursor per column per row group.
+ */
+#ifndef DT_PQ_COLUMN_H
+#define DT_PQ_COLUMN_H
+
+#include "table/parquet/encoding.h"
+#include "table/parquet/meta.h"
+#include "table/table.h"
+
+/* How a physical value becomes a column value. */
+typedef enum dt_pq_conv {
+    CV_BOOL, CV_I32, CV_U32, CV_I64, CV_U64, CV_F32, CV_F64, CV_F16, CV_DATE,
+    CV_TS_MS, CV_TS_US, CV_TS_NS, CV_INT96,
+    CV_TIME_MS, CV_TIME_US, CV_TIME_NS,
+    CV_DEC_I32, CV_DEC_I64, CV_DEC_BYTES, CV_DEC_TEXT,
+    CV_STRING, CV_BINARY, CV_UUID
+} dt_pq_conv;
+
+/* The largest page (decompressed) the reader accepts. */
+#define DT_PQ_MAX_PAGE ((size_t)1 << 30)
+
+typedef struct dt_pq_col {
+    /* from the schema */
+    const char *name;
+    int ptype, width, max_def;
+    dt_pq_conv conv;
+    /* the chunk being read */
+    int codec;
+    const uint8_t *pos, *end;
+    bool have_dict;
+    dt_pq_dict dict;
+    uint8_t *dict_buf;
+    uint8_t *page_buf;
+    size_t page_cap;
+    int64_t page_left;
+    bool has_levels;
+    dt_pq_rle def;
+    dt_pq_vdec *vdec;
+    uint32_t *levels;
+    uint8_t *fixed;
+    dt_pq_slice *slices;
+    dt_buf text; /* scratch for values spelt out */
+} dt_pq_col;
+
+void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int max_def,
+                    dt_pq_conv conv);
+void dt_pq_col_free(dt_pq_col *c);
+/* Points the cursor at a column chunk: bytes [start, end) of the file. */
+void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end);
+/* Appends the next n rows to out; -1 with a static reason in *why. */
+int dt_pq_col_read(dt_pq_col *c, dt_column *out, size_t n, const char **why);
+/* Whether the chunk's pages hold values beyond the rows read. */
+bool dt_pq_col_has_leftover(const dt_pq_col *c);
+
+#endif /* DT_PQ_COLUMN_H */

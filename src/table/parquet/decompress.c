@@ -1,0 +1,176 @@
+/*
+ * decompress.c: page decompression for the reader (see decompress.h), over
+ * libsnappy, zlib, libzstd, liblz4 and libbrotlidec. Each codec writes into
+ * the caller's buffer of the size the page header claims, never beyond.
+ */
+#include <brotli/decode.h>
+#include <lz4.h>
+#include <lz4frame.h>
+#include <snappy-c.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "table/parquet/decompress.h"
+#include "table/parquet/meta.h"
+
+const char *dt_pq_codec_name(int codec)
+{
+    static const char *const names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
+                                        "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"};
+    return codec >= 0 && codec < (int)(sizeof names / sizeof names[0]) ? names[codec] : "unknown";
+}
+
+static int snappy_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+    size_t len;
+    if (snappy_uncompressed_length((const char *)src, n, &len) != SNAPPY_OK || len != dst_len)
+        return -1;
+    size_t out = dst_len;
+    if (snappy_uncompress((const char *)src, n, (char *)dst, &out) != SNAPPY_OK || out != dst_len)
+        return -1;
+    return 0;
+}
+
+/* GZIP pages are gzip members (zlib headers are accepted too); concatenated
+ * members are read one after another. */
+static int gzip_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 15 + 32) != Z_OK)
+        return -1;
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
+    z.next_out = dst;
+    z.avail_out = (uInt)dst_len;
+    int rc = Z_OK;
+    for (;;) {
+        rc = inflate(&z, Z_FINISH);
+        if (rc == Z_STREAM_END && z.avail_in > 0 && z.avail_out > 0) {
+            if (inflateReset(&z) != Z_OK)
+                break;
+            continue;
+        }
+        break;
+    }
+    size_t out = dst_len - z.avail_out;
+    inflateEnd(&z);
+    return (rc == Z_STREAM_END || rc == Z_BUF_ERROR) && out == dst_len ? 0 : -1;
+}
+
+static int zstd_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+    size_t out = ZSTD_decompress(dst, dst_len, src, n);
+    return !ZSTD_isError(out) && out == dst_len ? 0 : -1;
+}
+
+static int brotli_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+    size_t out = dst_len;
+    if (BrotliDecoderDecompress(n, src, &out, dst) != BROTLI_DECODER_RESULT_SUCCESS)
+        return -1;
+    return out == dst_len ? 0 : -1;
+}
+
+static int lz4_raw_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+    if (n > INT32_MAX || dst_len > INT32_MAX)
+        return -1;
+    int out = LZ4_decompress_safe((const char *)src, (char *)dst, (int)n, (int)dst_len);
+    return out >= 0 && (size_t)out == dst_len ? 0 : -1;
+}
+
+static uint32_t load_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Hadoop's framing: blocks of [uncompressed len BE32][compressed len BE32][raw LZ4]. */
+static int lz4_hadoop_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+    size_t in = 0, out = 0;
+    while (in < n) {
+        if (n - in < 8)
+            return -1;
+        uint32_t ulen = load_be32(src + in), clen = load_be32(src + in + 4);
+        in += 8;
+        if (clen > n - in || ulen > dst_len - out)
+            return -1;
+        if (lz4_raw_page(src + in, clen, dst + out, ulen) != 0)
+            return -1;
+        in += clen;
+        out += ulen;
+    }
+    return out == dst_len ? 0 : -1;
+}
+
+static int lz4_frame_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+    LZ4F_dctx *ctx;
+    if (LZ4F_isError(LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION)))
+        return -1;
+    size_t in = 0, out = 0, rc = 1;
+    while (in < n && rc != 0) {
+        size_t src_size = n - in, dst_size = dst_len - out;
+        rc = LZ4F_decompress(ctx, dst + out, &dst_size, src + in, &src_size, NULL);
+        if (LZ4F_isError(rc) || (src_size == 0 && dst_size == 0))
+            break;
+        in += src_size;
+        out += dst_size;
+    }
+    LZ4F_freeDecompressionContext(ctx);
+    return !LZ4F_isError(rc) && rc == 0 && in == n && out == dst_len ? 0 : -1;
+}
+
+int dt_pq_decompress(int codec, const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len,
+                     const char **why)
+{
+    int rc;
+    switch (codec) {
+    case PQ_CODEC_UNCOMPRESSED:
+        rc = src_len == dst_len ? 0 : -1;
+        if (rc == 0 && dst_len)
+            memcpy(dst, src, dst_len);
+        break;
+    case PQ_CODEC_SNAPPY: rc = snappy_page(src, src_len, dst, dst_len); break;
+    case PQ_CODEC_GZIP: rc = gzip_page(src, src_len, dst, dst_len); break;
+    case PQ_CODEC_ZSTD: rc = zstd_page(src, src_len, dst, dst_len); break;
+    case PQ_CODEC_BROTLI: rc = brotli_page(src, src_len, dst, dst_len); break;
+    case PQ_CODEC_LZ4_RAW: rc = lz4_raw_page(src, src_len, dst, dst_len); break;
+    case PQ_CODEC_LZ4:
+        rc = lz4_hadoop_page(src, src_len, dst, dst_len);
+        if (rc != 0)
+            rc = lz4_frame_page(src, src_len, dst, dst_len);
+        if (rc != 0)
+            rc = lz4_raw_page(src, src_len, dst, dst_len);
+        break;
+    default: *why = "unsupported compression codec"; return -1;
+    }
+    if (rc != 0)
+        *why = "page does not decompress to its stated size";
+    return rc;
+}
+
+bool dt_pq_decompress_plausible(int codec, const uint8_t *src, size_t src_len, size_t dst_len)
+{
+    switch (codec) {
+    case PQ_CODEC_UNCOMPRESSED: return src_len == dst_len;
+    case PQ_CODEC_SNAPPY: {
+        size_t len;
+        return snappy_uncompressed_length((const char *)src, src_len, &len) == SNAPPY_OK &&
+               len == dst_len;
+    }
+    case PQ_CODEC_ZSTD: {
+        unsigned long long len = ZSTD_getFrameContentSize(src, src_len);
+        if (len == ZSTD_CONTENTSIZE_ERROR)
+            return false;
+        /* a single frame states its size; several frames may add up to more */
+        return len == ZSTD_CONTENTSIZE_UNKNOWN || len <= dst_len;
+    }
+    case PQ_CODEC_GZIP: return dst_len / 1032 <= src_len;
+    case PQ_CODEC_LZ4:
+    case PQ_CODEC_LZ4_RAW: return dst_len / 255 <= src_len + 16;
+    default: return true; /* brotli has no useful bound */
+    }
+}

@@ -1,0 +1,395 @@
+/*
+ * reader.c: the Parquet reader (parquet.h, specs/parquet.md "Reader"): maps
+ * the file, checks the footer, decodes FileMetaData (meta.c), maps the flat
+ * schema to dt_fields, and yields batches of at most DT_PQ_BATCH_ROWS rows,
+ * never crossing a row group, with one column cursor (column.c) per column.
+ * Errors name the file and, where it applies, the column and row group.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "table/parquet/column.h"
+#include "table/parquet/meta.h"
+#include "table/parquet/reader.h"
+
+struct dt_pq_reader {
+    char *path;
+    const uint8_t *data;
+    size_t size;
+    bool mapped;
+    size_t data_end; /* where the footer begins: column chunks must end before it */
+    dt_pq_meta meta;
+    dt_schema schema;
+    dt_pq_col *cols;
+    size_t rg;         /* the row group being read */
+    int64_t rg_left;   /* its rows not yet yielded */
+    bool rg_started;
+    dt_table *batch;
+};
+
+static int corrupt(const dt_pq_reader *r, const char *what)
+{
+    return dt_error(DATOM_ECORRUPT, "%s: not a valid Parquet file: %s", r->path, what);
+}
+
+/* ---- schema mapping ---- */
+
+typedef struct mapping {
+    dt_kind kind;
+    dt_pq_conv conv;
+    dt_time_unit unit;
+    int32_t precision, scale;
+} mapping;
+
+static int map_decimal(const dt_pq_schema_el *e, int32_t precision, int32_t scale, mapping *m)
+{
+    if (precision < 1 || scale < 0 || scale > precision)
+        return -1;
+    m->precision = precision;
+    m->scale = scale;
+    if (precision > 18) {
+        if (e->type != PQ_FIXED && e->type != PQ_BYTE_ARRAY)
+            return -1;
+        m->kind = DT_STRING;
+        m->conv = CV_DEC_TEXT;
+        return 0;
+    }
+    m->kind = DT_DECIMAL;
+    m->conv = e->type == PQ_INT32 ? CV_DEC_I32 : e->type == PQ_INT64 ? CV_DEC_I64 : CV_DEC_BYTES;
+    return 0;
+}
+
+static void set_time(mapping *m, int unit, bool timestamp)
+{
+    if (timestamp) {
+        m->kind = DT_TIMESTAMP;
+        m->conv = unit == PQ_UNIT_MILLIS ? CV_TS_MS : unit == PQ_UNIT_NANOS ? CV_TS_NS : CV_TS_US;
+    } else {
+        m->kind = DT_DURATION;
+        m->conv = unit == PQ_UNIT_MILLIS ? CV_TIME_MS : unit == PQ_UNIT_NANOS ? CV_TIME_NS : CV_TIME_US;
+        m->unit = unit == PQ_UNIT_MILLIS ? DT_UNIT_MS : unit == PQ_UNIT_NANOS ? DT_UNIT_NS : DT_UNIT_US;
+    }
+}
+
+/* The annotation as a LogicalType, translating a legacy ConvertedType. */
+static dt_pq_logical effective_logical(const dt_pq_schema_el *e)
+{
+    if (e->logical.kind != PQ_LT_NONE)
+        return e->logical;
+    dt_pq_logical l = {0};
+    switch (e->converted) {
+    case PQ_CT_UTF8: l.kind = PQ_LT_STRING; break;
+    case PQ_CT_ENUM: l.kind = PQ_LT_ENUM; break;
+    case PQ_CT_JSON: l.kind = PQ_LT_JSON; break;
+    case PQ_CT_BSON: l.kind = PQ_LT_BSON; break;
+    case PQ_CT_DATE: l.kind = PQ_LT_DATE; break;
+    case PQ_CT_DECIMAL:
+        l = (dt_pq_logical){.kind = PQ_LT_DECIMAL, .scale = e->scale, .precision = e->precision};
+        break;
+    case PQ_CT_TIME_MILLIS:
+    case PQ_CT_TIME_MICROS:
+        l = (dt_pq_logical){.kind = PQ_LT_TIME, .utc = true,
+                            .unit = e->converted == PQ_CT_TIME_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS};
+        break;
+    case PQ_CT_TIMESTAMP_MILLIS:
+    case PQ_CT_TIMESTAMP_MICROS:
+        l = (dt_pq_logical){.kind = PQ_LT_TIMESTAMP, .utc = true,
+                            .unit = e->converted == PQ_CT_TIMESTAMP_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS};
+        break;
+    case PQ_CT_UINT_8: l = (dt_pq_logical){.kind = PQ_LT_INTEGER, .bit_width = 8}; break;
+    case PQ_CT_UINT_16: l = (dt_pq_logical){.kind = PQ_LT_INTEGER, .bit_width = 16}; break;
+    case PQ_CT_UINT_32: l = (dt_pq_logical){.kind = PQ_LT_INTEGER, .bit_width = 32}; break;
+    case PQ_CT_UINT_64: l = (dt_pq_logical){.kind = PQ_LT_INTEGER, .bit_width = 64}; break;
+    case PQ_CT_INT_8:
+    case PQ_CT_INT_16:
+    case PQ_CT_INT_32:
+    case PQ_CT_INT_64: l = (dt_pq_logical){.kind = PQ_LT_INTEGER, .is_signed = true, .bit_width = 64}; break;
+    default: break;
+    }
+    return l;
+}
+
+/* Chooses the kind and conversion of a leaf column; -1 if it cannot be read. */
+static int map_column(const dt_pq_schema_el *e, mapping *m)
+{
+    dt_pq_logical l = effective_logical(e);
+    *m = (mapping){.unit = DT_UNIT_S};
+    if (l.kind == PQ_LT_DECIMAL)
+        return map_decimal(e, l.precision, l.scale, m);
+    switch (e->type) {
+    case PQ_BOOLEAN: m->kind = DT_BOOL, m->conv = CV_BOOL; return 0;
+    case PQ_INT32:
+        if (l.kind == PQ_LT_DATE)
+            m->kind = DT_DATE, m->conv = CV_DATE;
+        else if (l.kind == PQ_LT_TIME)
+            set_time(m, PQ_UNIT_MILLIS, false);
+        else if (l.kind == PQ_LT_INTEGER && !l.is_signed && l.bit_width == 32)
+            m->kind = DT_INT64, m->conv = CV_U32;
+        else
+            m->kind = DT_INT32, m->conv = CV_I32;
+        return 0;
+    case PQ_INT64:
+        if (l.kind == PQ_LT_TIMESTAMP || l.kind == PQ_LT_TIME)
+            set_time(m, l.unit, l.kind == PQ_LT_TIMESTAMP);
+        else
+            m->kind = DT_INT64,
+            m->conv = l.kind == PQ_LT_INTEGER && !l.is_signed ? CV_U64 : CV_I64;
+        return 0;
+    case PQ_INT96: m->kind = DT_TIMESTAMP, m->conv = CV_INT96; return 0;
+    case PQ_FLOAT: m->kind = DT_DOUBLE, m->conv = CV_F32; return 0;
+    case PQ_DOUBLE: m->kind = DT_DOUBLE, m->conv = CV_F64; return 0;
+    case PQ_BYTE_ARRAY:
+    case PQ_FIXED:
+        if (l.kind == PQ_LT_STRING || l.kind == PQ_LT_ENUM || l.kind == PQ_LT_JSON)
+            m->kind = DT_STRING, m->conv = CV_STRING;
+        else if (l.kind == PQ_LT_UUID && e->type == PQ_FIXED && e->type_length == 16)
+            m->kind = DT_STRING, m->conv = CV_UUID;
+        else if (l.kind == PQ_LT_FLOAT16 && e->type == PQ_FIXED && e->type_length == 2)
+            m->kind = DT_DOUBLE, m->conv = CV_F16;
+        else
+            m->kind = DT_BINARY, m->conv = CV_BINARY;
+        return 0;
+    default: return -1;
+    }
+}
+
+/* The flat schema: the root's children, each a primitive leaf. */
+static int build_schema(dt_pq_reader *r)
+{
+    const dt_pq_meta *m = &r->meta;
+    if (m->nschema < 1)
+        return corrupt(r, "empty schema");
+    size_t ncol = m->nschema - 1;
+    if (m->schema[0].num_children < 0 || (size_t)m->schema[0].num_children > ncol)
+        return corrupt(r, "schema root has more children than the schema elements");
+    for (size_t i = 1; i < m->nschema; i++) {
+        const dt_pq_schema_el *e = &m->schema[i];
+        if (e->num_children > 0 || e->type < 0)
+            return dt_error(DATOM_EUNSUPPORTED,
+                            "%s: column '%s' is nested (a LIST, MAP or struct); only flat schemas are read",
+                            r->path, e->name);
+        if (e->repetition == PQ_REPEATED)
+            return dt_error(DATOM_EUNSUPPORTED,
+                            "%s: column '%s' is repeated; only flat schemas are read", r->path, e->name);
+    }
+    if ((size_t)m->schema[0].num_children != ncol)
+        return corrupt(r, "schema root's child count does not match its elements");
+    dt_schema_init(&r->schema, ncol);
+    r->cols = dt_calloc(ncol ? ncol : 1, sizeof *r->cols);
+    for (size_t i = 0; i < ncol; i++) {
+        const dt_pq_schema_el *e = &m->schema[i + 1];
+        mapping mp;
+        if (e->type == PQ_FIXED && (e->type_length < 1 || e->type_length > (1 << 20)))
+            return dt_error(DATOM_ECORRUPT, "%s: column '%s': bad FIXED_LEN_BYTE_ARRAY length %d",
+                            r->path, e->name, e->type_length);
+        if (map_column(e, &mp) != 0)
+            return dt_error(DATOM_EUNSUPPORTED, "%s: column '%s': unsupported type (physical %d, "
+                            "converted %d, logical %d, precision %d, scale %d)",
+                            r->path, e->name, e->type, e->converted, e->logical.kind, mp.precision,
+                            mp.scale);
+        dt_schema_set(&r->schema, i, e->name, mp.kind);
+        dt_field *f = &r->schema.fields[i];
+        f->unit = mp.unit;
+        f->precision = mp.kind == DT_DECIMAL ? mp.precision : 0;
+        f->scale = mp.scale;
+        dt_pq_col_init(&r->cols[i], r->schema.fields[i].name, e->type, e->type_length,
+                       e->repetition == PQ_OPTIONAL ? 1 : 0, mp.conv);
+    }
+    return 0;
+}
+
+/* Every row group has one well-placed chunk per column, of the column's type. */
+static int check_row_groups(dt_pq_reader *r)
+{
+    const dt_pq_meta *m = &r->meta;
+    int64_t total = 0;
+    for (size_t g = 0; g < m->nrg; g++) {
+        const dt_pq_row_group *rg = &m->rgs[g];
+        if (rg->num_rows < 0 || __builtin_add_overflow(total, rg->num_rows, &total))
+            return dt_error(DATOM_ECORRUPT, "%s: row group %zu: bad row count", r->path, g);
+        if (rg->ncol != r->schema.ncol)
+            return dt_error(DATOM_ECORRUPT, "%s: row group %zu has %zu columns, the schema %zu",
+                            r->path, g, rg->ncol, r->schema.ncol);
+        for (size_t c = 0; c < rg->ncol; c++) {
+            const dt_pq_chunk *ch = &rg->cols[c];
+            const char *name = r->schema.fields[c].name;
+            if (ch->external)
+                return dt_error(DATOM_EUNSUPPORTED, "%s: column '%s', row group %zu: data in "
+                                "another file", r->path, name, g);
+            if (!ch->has_meta || ch->type != r->cols[c].ptype)
+                return dt_error(DATOM_ECORRUPT, "%s: column '%s', row group %zu: chunk metadata "
+                                "missing or of another type than the schema", r->path, name, g);
+        }
+    }
+    if (total != m->num_rows)
+        return corrupt(r, "row groups' row counts do not add up to the file's");
+    return 0;
+}
+
+static int open_bytes(dt_pq_reader *r)
+{
+    if (r->size < 12 || memcmp(r->data, "PAR1", 4) || memcmp(r->data + r->size - 4, "PAR1", 4)) {
+        if (r->size >= 4 && !memcmp(r->data + r->size - 4, "PARE", 4))
+            return dt_error(DATOM_EUNSUPPORTED, "%s: encrypted Parquet files are not supported",
+                            r->path);
+        return corrupt(r, "no PAR1 magic at its start and end (truncated, or not Parquet)");
+    }
+    const uint8_t *f = r->data + r->size - 8;
+    uint32_t flen = (uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 | (uint32_t)f[3] << 24;
+    if (flen > r->size - 12)
+        return corrupt(r, "footer length larger than the file");
+    r->data_end = r->size - 8 - flen;
+    const char *why;
+    if (dt_pq_meta_decode(r->data + r->data_end, flen, &r->meta, &why) != 0)
+        return dt_error(DATOM_ECORRUPT, "%s: not a valid Parquet file: footer metadata: %s",
+                        r->path, why);
+    int rc = build_schema(r);
+    if (rc == 0)
+        rc = check_row_groups(r);
+    if (rc == 0)
+        r->batch = dt_table_new(&r->schema, 1024);
+    return rc;
+}
+
+static dt_pq_reader *reader_new(const char *name)
+{
+    dt_pq_reader *r = dt_calloc(1, sizeof *r);
+    r->path = dt_strdup(name);
+    return r;
+}
+
+int dt_pq_open_mem(dt_pq_reader **out, const char *name, const void *p, size_t n)
+{
+    *out = NULL;
+    dt_pq_reader *r = reader_new(name);
+    r->data = p;
+    r->size = n;
+    int rc = open_bytes(r);
+    if (rc != 0) {
+        dt_pq_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int dt_pq_open(dt_pq_reader **out, const char *path)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dt_error_errno(errno, "%s", path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int rc = dt_error_errno(errno, "%s", path);
+        close(fd);
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return dt_error(DATOM_EINVAL, "%s: not a regular file", path);
+    }
+    dt_pq_reader *r = reader_new(path);
+    r->size = (size_t)st.st_size;
+    if (r->size > 0) {
+        void *m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            int rc = dt_error_errno(errno, "%s: mmap", path);
+            close(fd);
+            dt_pq_close(r);
+            return rc;
+        }
+        r->data = m;
+        r->mapped = true;
+    } else {
+        r->data = (const uint8_t *)"";
+    }
+    close(fd);
+    int rc = open_bytes(r);
+    if (rc != 0) {
+        dt_pq_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+const dt_schema *dt_pq_schema(const dt_pq_reader *r) { return &r->schema; }
+
+uint64_t dt_pq_num_rows(const dt_pq_reader *r) { return (uint64_t)r->meta.num_rows; }
+
+/* Positions every column cursor at its chunk in row group g. */
+static int start_row_group(dt_pq_reader *r, size_t g)
+{
+    const dt_pq_row_group *rg = &r->meta.rgs[g];
+    for (size_t c = 0; c < r->schema.ncol; c++) {
+        const dt_pq_chunk *ch = &rg->cols[c];
+        int64_t start = ch->data_page_offset;
+        if (ch->dictionary_page_offset > 0 && ch->dictionary_page_offset < start)
+            start = ch->dictionary_page_offset;
+        int64_t len = ch->total_compressed_size;
+        if (start < 4 || len < 0 || (uint64_t)start > r->data_end ||
+            (uint64_t)len > r->data_end - (uint64_t)start)
+            return dt_error(DATOM_ECORRUPT, "%s: column '%s', row group %zu: column chunk lies "
+                            "outside the file's data", r->path, r->schema.fields[c].name, g);
+        dt_pq_col_start(&r->cols[c], ch->codec, r->data + start, r->data + start + len);
+    }
+    return 0;
+}
+
+int dt_pq_next(dt_pq_reader *r, dt_table **out)
+{
+    *out = NULL;
+    while (r->rg_left == 0) {
+        if (r->rg_started) {
+            for (size_t c = 0; c < r->schema.ncol; c++)
+                if (dt_pq_col_has_leftover(&r->cols[c]))
+                    return dt_error(DATOM_ECORRUPT, "%s: column '%s', row group %zu: pages hold "
+                                    "more values than the row group's rows", r->path,
+                                    r->schema.fields[c].name, r->rg);
+            r->rg++;
+            r->rg_started = false;
+        }
+        if (r->rg >= r->meta.nrg)
+            return 0;
+        int rc = start_row_group(r, r->rg);
+        if (rc != 0)
+            return rc;
+        r->rg_started = true;
+        r->rg_left = r->meta.rgs[r->rg].num_rows;
+    }
+    size_t n = (size_t)DT_MIN(r->rg_left, (int64_t)DT_PQ_BATCH_ROWS);
+    dt_table_clear(r->batch);
+    for (size_t c = 0; c < r->schema.ncol; c++) {
+        const char *why;
+        if (dt_pq_col_read(&r->cols[c], &r->batch->cols[c], n, &why) != 0)
+            return dt_error(DATOM_ECORRUPT, "%s: column '%s', row group %zu: %s", r->path,
+                            r->schema.fields[c].name, r->rg, why);
+    }
+    r->batch->nrow = n;
+    r->rg_left -= (int64_t)n;
+    *out = r->batch;
+    return 0;
+}
+
+void dt_pq_close(dt_pq_reader *r)
+{
+    if (!r)
+        return;
+    if (r->cols)
+        for (size_t c = 0; c < r->schema.ncol; c++)
+            dt_pq_col_free(&r->cols[c]);
+    free(r->cols);
+    dt_table_free(r->batch);
+    dt_schema_free(&r->schema);
+    dt_pq_meta_free(&r->meta);
+    if (r->mapped)
+        munmap((void *)r->data, r->size);
+    free(r->path);
+    free(r);
+}

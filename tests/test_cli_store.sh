@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# test_cli_store.sh: `datom store ...` verbs, their output and exit statuses.
+set -u
+DATOM=${DATOM:?path of the datom command}
+base=${TEST_TMP:-/tmp}/cli_store.$$
+rm -rf "$base" && mkdir -p "$base"
+cd "$base" || exit 1
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+# expect STATUS CMD...: runs CMD, checks its exit status; output in $out, errors in $err.
+expect() {
+    local want=$1; shift
+    out=$("$@" 2>"$base/err"); local got=$?
+    err=$(cat "$base/err")
+    if [ "$got" = "$want" ]; then ok; else bad "$* -> exit $got, wanted $want ($err)"; fi
+}
+has() { case "$1" in *"$2"*) ok ;; *) bad "\"$1\" lacks \"$2\"" ;; esac; }
+
+S="$base/store"
+D() { "$DATOM" --store "$S" "$@"; }
+
+# Help everywhere.
+expect 0 "$DATOM" store --help; has "$out" "cat-ref"
+for sub in put get ls rm cat-ref set-ref del-ref; do
+    expect 0 "$DATOM" store "$sub" --help; has "$out" "usage: datom store $sub"
+done
+expect 2 "$DATOM" store
+expect 2 "$DATOM" store frobnicate; has "$err" "unknown subcommand"
+expect 2 D store put; has "$err" "expected one FILE"
+
+# No project, no --store: a clear error saying how to get one.
+mkdir -p "$base/empty" && cd "$base/empty"
+expect 3 "$DATOM" store ls; has "$err" "datom init"
+cd "$base"
+
+# put (content-addressed), idempotent; get verifies.
+printf 'hello store\n' > a.txt
+sha=$(sha256sum a.txt | cut -d' ' -f1)
+expect 0 D store put a.txt; [ "$out" = "$sha" ] && ok || bad "put printed $out, wanted $sha"
+expect 0 D store put a.txt; [ "$out" = "$sha" ] && ok || bad "second put printed $out"
+expect 0 D store get "$sha"; [ "$out" = "hello store" ] && ok || bad "get printed $out"
+expect 0 D store get "$sha" -o got.txt; cmp -s a.txt got.txt && ok || bad "get -o differs"
+expect 0 D store put --prefix datom/t1/ a.txt
+expect 0 D store get --prefix datom/t1/ "$sha"; [ "$out" = "hello store" ] && ok || bad "prefixed get"
+expect 0 D --json store put --prefix datom/t1/ a.txt; has "$out" "\"key\":\"datom/t1/$sha\""
+has "$out" '"size":12'
+printf 'from stdin' | D store put --key in/stdin - >/dev/null && ok || bad "put - failed"
+expect 0 D store get in/stdin; [ "$out" = "from stdin" ] && ok || bad "stdin round trip: $out"
+expect 0 D store put --key notes/a.txt a.txt; [ "$out" = "$sha" ] && ok || bad "put --key sha"
+expect 3 D store put missing.txt; has "$err" "missing.txt"
+expect 2 D store put --key ../escape a.txt; has "$err" '"..'
+expect 2 D store put --prefix nodash a.txt; has "$err" "end in '/'"
+
+# Corruption: exit 7, nothing written (not even partially to stdout).
+printf 'HELLO STORE\n' > "$S/$sha"
+expect 7 D store get "$sha"; has "$err" "corrupt"; [ -z "$out" ] && ok || bad "corrupt bytes printed"
+expect 7 D store get "$sha" -o bad.txt; [ ! -e bad.txt ] && ok || bad "bad.txt written"
+expect 3 D store get 0000000000000000000000000000000000000000000000000000000000000000
+expect 3 D store get no/such/key; has "$err" "no/such/key"
+
+# ls, paging, JSON.
+expect 0 D store ls
+[ "$(printf '%s\n' "$out" | wc -l)" = 4 ] && ok || bad "ls: $out"
+[ "$(printf '%s\n' "$out" | head -1)" = "$sha" ] && ok || bad "ls order: $out"
+expect 0 D store ls datom/; [ "$out" = "datom/t1/$sha" ] && ok || bad "ls prefix: $out"
+expect 0 D store ls --limit 2; [ "$(printf '%s\n' "$out" | wc -l)" = 2 ] && ok || bad "ls --limit"
+expect 0 D store ls --start-after in/stdin; [ "$out" = "notes/a.txt" ] && ok || bad "start-after: $out"
+expect 0 D store ls --json notes/; [ "$out" = '[{"key":"notes/a.txt","size":12}]' ] && ok || bad "ls --json: $out"
+expect 2 D store ls --limit x
+expect 0 D store ls nothing/; [ -z "$out" ] && ok || bad "empty ls: $out"
+
+# rm.
+expect 0 D store rm notes/a.txt
+expect 3 D store rm notes/a.txt
+
+# Refs: create-only, CAS, conflicts, delete.
+expect 3 D store cat-ref roots/main
+expect 0 D store set-ref --create roots/main v1; v1=$out
+expect 4 D store set-ref --create roots/main again; has "$err" "already exists"
+expect 0 D store cat-ref roots/main; [ "$out" = "v1" ] && ok || bad "cat-ref: $out"
+expect 0 D store set-ref --expect "$v1" roots/main v2; v2=$out
+expect 5 D store set-ref --expect "$v1" roots/main v3; has "$err" "roots/main"
+expect 0 D --json store cat-ref roots/main; has "$out" "\"version\":\"$v2\""; has "$out" '"value":"v2"'
+has "$out" '"mtime_ms":'
+expect 2 D store set-ref roots/main v3; has "$err" "--create"
+expect 2 D store del-ref roots/main; has "$err" "--expect"
+expect 5 D store del-ref --expect "$v1" roots/main
+expect 0 D store del-ref --expect "$v2" roots/main
+expect 3 D store cat-ref roots/main
+
+# The project's local store: found from a subdirectory, at .datom/store.
+mkdir -p proj/.datom proj/sub/deeper && cd proj/sub/deeper
+expect 0 "$DATOM" store put "$base/a.txt"
+[ -f "$base/proj/.datom/store/$sha" ] && ok || bad "not in the project's store"
+cd "$base"
+
+# Unsupported and malformed URLs.
+expect 9 "$DATOM" --store s3://bucket/x store ls; has "$err" "S3"
+expect 2 "$DATOM" --store file://host/x store ls
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && rm -rf "$base"
+[ "$failed" = 0 ]

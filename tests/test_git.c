@@ -1,0 +1,324 @@
+/*
+ * test_git.c: the git layer against real repositories and bare remotes in
+ * temporary directories: commit and read back, identity, two clones racing
+ * to push, rebase of disjoint changes, conflicts on the same file.
+ */
+#include <git2.h>
+
+#include "core/core.h"
+#include "project/git.h"
+#include "t.h"
+
+static char *root;
+static const dt_git_author alice = {"Alice", "alice@example.com"};
+static const dt_git_author bob = {"Bob", "bob@example.com"};
+
+static char *path_in(const char *dir, const char *rel) { return dt_path_join(dir, rel); }
+
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+    char *p = path_in(dir, rel);
+    char *parent = dt_path_dirname(p);
+    T_OK(dt_fs_mkdirs(parent, 0755));
+    T_OK(dt_fs_write_atomic(p, text, strlen(text)));
+    free(parent);
+    free(p);
+}
+
+static char *read_at(dt_git *g, const char *commit, const char *rel)
+{
+    dt_buf b = DT_BUF_INIT;
+    int rc = dt_git_read_file(g, commit, rel, &b);
+    if (rc != 0) {
+        dt_buf_free(&b);
+        return NULL;
+    }
+    return dt_buf_detach(&b);
+}
+
+/* A bare repository on "main", as `git init --bare -b main` makes. */
+static char *make_bare(const char *name)
+{
+    char *dir = path_in(root, name);
+    git_libgit2_init();
+    git_repository_init_options o;
+    git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+    o.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_BARE;
+    o.initial_head = "main";
+    git_repository *r;
+    T_EQ_INT(git_repository_init_ext(&r, dir, &o), 0);
+    git_repository_free(r);
+    git_libgit2_shutdown();
+    return dir;
+}
+
+static int commit1(dt_git *g, const char *rel, const char *text, const dt_git_author *a,
+                   char id[41])
+{
+    write_file(dt_git_workdir(g), rel, text);
+    const char *paths[] = {rel};
+    return dt_git_commit(g, paths, 1, "test commit", a, id);
+}
+
+static void test_commit_read_back(void)
+{
+    char *dir = path_in(root, "w1");
+    dt_git *g;
+    T_OK(dt_git_init(&g, dir));
+    char id[41], id2[41];
+    T_ERR(dt_git_head(g, id), DATOM_ENOTFOUND, "no commit");
+    T_ERR(dt_git_commit(g, NULL, 0, "empty", &alice, id), DATOM_EINVAL, "nothing to commit");
+    write_file(dir, "a.txt", "one\n");
+    write_file(dir, "sub/b.json", "{}\n");
+    const char *paths[] = {"a.txt", "sub/b.json"};
+    T_OK(dt_git_commit(g, paths, 2, "first", &alice, id));
+    T_OK(dt_git_head(g, id2));
+    T_EQ_STR(id, id2);
+    char *s = read_at(g, NULL, "sub/b.json");
+    T_EQ_STR(s, "{}\n");
+    free(s);
+    /* the same content again is nothing to commit */
+    T_ERR(dt_git_commit(g, paths, 2, "again", &alice, id2), DATOM_EINVAL, "nothing to commit");
+    /* change one, remove the other */
+    write_file(dir, "a.txt", "two\n");
+    char *b = path_in(dir, "sub/b.json");
+    T_EQ_INT(unlink(b), 0);
+    free(b);
+    T_OK(dt_git_commit(g, paths, 2, "second", &bob, id2));
+    s = read_at(g, id, "a.txt");
+    T_EQ_STR(s, "one\n");
+    free(s);
+    s = read_at(g, id2, "a.txt");
+    T_EQ_STR(s, "two\n");
+    free(s);
+    dt_buf buf = DT_BUF_INIT;
+    T_ERR(dt_git_read_file(g, id2, "sub/b.json", &buf), DATOM_ENOTFOUND, "sub/b.json");
+    T_ERR(dt_git_read_file(g, "0123456789abcdef0123456789abcdef01234567", "a.txt", &buf),
+          DATOM_ENOTFOUND, "no such commit");
+    dt_buf_free(&buf);
+    dt_git_free(g);
+
+    /* reopen; the branch is main; git itself agrees about the author */
+    T_OK(dt_git_open(&g, dir));
+    s = read_at(g, "main", "a.txt");
+    T_EQ_STR(s, "two\n");
+    free(s);
+    dt_git_free(g);
+    T_ERR(dt_git_init(&g, dir), DATOM_EEXISTS, "already");
+    char *cmd = dt_sprintf("cd '%s' && test \"$(git log -1 --format='%%an <%%ae>|%%s')\" = "
+                           "'Bob <bob@example.com>|second'",
+                           dir);
+    T_EQ_INT(system(cmd), 0);
+    free(cmd);
+    free(dir);
+}
+
+static int collect(void *ctx, const dt_git_commit_info *c)
+{
+    dt_buf *b = ctx;
+    dt_buf_printf(b, "%s|%s|%s;", c->author_name, c->message, strlen(c->id) == 40 ? "id" : "?");
+    return 0;
+}
+
+static int stop_at_first(void *ctx, const dt_git_commit_info *c)
+{
+    (void)c;
+    ++*(int *)ctx;
+    return 42;
+}
+
+static void test_log(void)
+{
+    char *dir = path_in(root, "wlog");
+    dt_git *g;
+    T_OK(dt_git_init(&g, dir));
+    dt_buf b = DT_BUF_INIT;
+    T_OK(dt_git_log(g, NULL, collect, &b)); /* unborn: nothing */
+    T_EQ_INT(b.len, 0);
+    char id[41];
+    T_OK(commit1(g, "a.json", "1", &alice, id));
+    T_OK(commit1(g, "b.json", "1", &bob, id));
+    T_OK(commit1(g, "a.json", "2", &bob, id));
+    char *a = path_in(dir, "a.json");
+    unlink(a);
+    free(a);
+    const char *paths[] = {"a.json"};
+    T_OK(dt_git_commit(g, paths, 1, "drop a", &alice, id));
+    T_OK(dt_git_log(g, "a.json", collect, &b));
+    T_EQ_STR(dt_buf_cstr(&b), "Alice|drop a|id;Bob|test commit|id;Alice|test commit|id;");
+    dt_buf_clear(&b);
+    T_OK(dt_git_log(g, "b.json", collect, &b));
+    T_EQ_STR(dt_buf_cstr(&b), "Bob|test commit|id;");
+    dt_buf_clear(&b);
+    T_OK(dt_git_log(g, NULL, collect, &b));
+    T_ASSERT(strstr(dt_buf_cstr(&b), "Alice|drop a|id;Bob|test commit|id;Bob|") ==
+             dt_buf_cstr(&b));
+    int calls = 0;
+    T_EQ_INT(dt_git_log(g, NULL, stop_at_first, &calls), 42);
+    T_EQ_INT(calls, 1);
+    dt_buf_free(&b);
+    dt_git_free(g);
+    free(dir);
+}
+
+static void test_author(void)
+{
+    char *dir = path_in(root, "w2");
+    dt_git *g;
+    T_OK(dt_git_init(&g, dir));
+    dt_git_author a;
+    T_OK(dt_git_author_resolve(g, "  Carol Q <carol@example.org> ", &a));
+    T_EQ_STR(a.name, "Carol Q");
+    T_EQ_STR(a.email, "carol@example.org");
+    dt_git_author_free(&a);
+    T_ERR(dt_git_author_resolve(g, "Carol", &a), DATOM_EINVAL, "Name <email>");
+    T_ERR(dt_git_author_resolve(g, "<x@y>", &a), DATOM_EINVAL, "Name <email>");
+    /* HOME is an empty temp dir: no identity anywhere */
+    T_ERR(dt_git_author_resolve(g, NULL, &a), DATOM_EINVAL, "git config");
+    T_ERR(dt_git_commit(g, NULL, 0, "x", NULL, NULL), DATOM_EINVAL, "--author");
+    /* the repository's own configuration */
+    char *cmd = dt_sprintf("cd '%s' && git config user.name 'Repo User' && "
+                           "git config user.email repo@example.com",
+                           dir);
+    T_EQ_INT(system(cmd), 0);
+    free(cmd);
+    dt_git_free(g);
+    T_OK(dt_git_open(&g, dir));
+    T_OK(dt_git_author_resolve(g, NULL, &a));
+    T_EQ_STR(a.name, "Repo User");
+    T_EQ_STR(a.email, "repo@example.com");
+    dt_git_author_free(&a);
+    dt_git_free(g);
+    free(dir);
+}
+
+static void test_remote_race_rebase(void)
+{
+    char *bare = make_bare("r1.git");
+    char *url = dt_sprintf("file://%s", bare);
+    char *d1 = path_in(root, "c1"), *d2 = path_in(root, "c2");
+    dt_git *g1, *g2;
+    char id[41];
+
+    /* clone of an empty bare repository: unborn main */
+    T_OK(dt_git_clone(&g1, url, d1));
+    T_ERR(dt_git_head(g1, id), DATOM_ENOTFOUND, "no commit");
+    char *u;
+    T_OK(dt_git_remote_url(g1, &u));
+    T_EQ_STR(u, url);
+    free(u);
+    T_OK(dt_git_pull(g1)); /* nothing there yet */
+    T_OK(commit1(g1, "README.md", "hello\n", &alice, id));
+    T_OK(dt_git_push(g1));
+
+    /* a plain path works as a URL too */
+    T_OK(dt_git_clone(&g2, bare, d2));
+    char *s = read_at(g2, NULL, "README.md");
+    T_EQ_STR(s, "hello\n");
+    free(s);
+
+    /* both write different files; the second pusher loses, pulls, wins */
+    T_OK(commit1(g1, "t1/metadata.json", "{\"a\":1}\n", &alice, id));
+    T_OK(commit1(g2, "t2/metadata.json", "{\"b\":2}\n", &bob, id));
+    T_OK(dt_git_push(g1));
+    T_ERR(dt_git_push(g2), DATOM_ECONFLICT, "pull");
+    T_OK(dt_git_pull(g2));
+    s = read_at(g2, NULL, "t1/metadata.json");
+    T_EQ_STR(s, "{\"a\":1}\n");
+    free(s);
+    s = read_at(g2, NULL, "t2/metadata.json");
+    T_EQ_STR(s, "{\"b\":2}\n");
+    free(s);
+    char *f = path_in(d2, "t1/metadata.json");
+    T_ASSERT(dt_fs_exists(f)); /* checked out too */
+    free(f);
+    T_OK(dt_git_push(g2));
+
+    /* the first clone fast-forwards */
+    T_OK(dt_git_pull(g1));
+    s = read_at(g1, NULL, "t2/metadata.json");
+    T_EQ_STR(s, "{\"b\":2}\n");
+    free(s);
+    char h1[41], h2[41];
+    T_OK(dt_git_head(g1, h1));
+    T_OK(dt_git_head(g2, h2));
+    T_EQ_STR(h1, h2);
+    /* git itself sees a linear history of four commits */
+    char *cmd = dt_sprintf("cd '%s' && test \"$(git rev-list --count HEAD)\" = 4 && "
+                           "test \"$(git rev-list --merges --count HEAD)\" = 0 && "
+                           "git status --porcelain | grep -q . && exit 1; exit 0",
+                           d1);
+    T_EQ_INT(system(cmd), 0);
+    free(cmd);
+
+    /* the same file on both sides: a conflict naming it, and nothing changed */
+    T_OK(commit1(g1, "t1/metadata.json", "{\"a\":2}\n", &alice, id));
+    T_OK(commit1(g2, "t1/metadata.json", "{\"a\":3}\n", &bob, h2));
+    T_OK(dt_git_push(g1));
+    T_ERR(dt_git_push(g2), DATOM_ECONFLICT, "");
+    T_ERR(dt_git_pull(g2), DATOM_ECONFLICT, "t1/metadata.json");
+    T_OK(dt_git_head(g2, h1));
+    T_EQ_STR(h1, h2);
+    s = read_at(g2, NULL, "t1/metadata.json");
+    T_EQ_STR(s, "{\"a\":3}\n");
+    free(s);
+
+    dt_git_free(g1);
+    dt_git_free(g2);
+    free(d1);
+    free(d2);
+    free(url);
+    free(bare);
+}
+
+static void test_remote_set(void)
+{
+    char *dir = path_in(root, "w3");
+    dt_git *g;
+    T_OK(dt_git_init(&g, dir));
+    char *u;
+    T_OK(dt_git_remote_url(g, &u));
+    T_ASSERT(u == NULL);
+    T_ERR(dt_git_push(g), DATOM_ENOTFOUND, "");
+    char id[41];
+    T_OK(commit1(g, "x", "1\n", &alice, id));
+    T_ERR(dt_git_push(g), DATOM_ENOTFOUND, "origin");
+    T_ERR(dt_git_pull(g), DATOM_ENOTFOUND, "origin");
+    char *bare = make_bare("r3.git");
+    T_OK(dt_git_remote_set(g, "/nowhere"));
+    T_OK(dt_git_remote_set(g, bare));
+    T_OK(dt_git_remote_url(g, &u));
+    T_EQ_STR(u, bare);
+    free(u);
+    T_OK(dt_git_push(g));
+    T_OK(dt_git_pull(g));
+    T_OK(dt_git_remote_set(g, NULL));
+    T_OK(dt_git_remote_url(g, &u));
+    T_ASSERT(u == NULL);
+    dt_git_free(g);
+    T_ERR(dt_git_open(&g, root), DATOM_ENOTFOUND, "not a git repository");
+    free(bare);
+    free(dir);
+}
+
+int main(void)
+{
+    root = t_tmpdir("git");
+    char *home = dt_path_join(root, "home");
+    T_OK(dt_fs_mkdirs(home, 0755));
+    setenv("HOME", home, 1);
+    setenv("XDG_CONFIG_HOME", home, 1);
+    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+    unsetenv("GIT_AUTHOR_NAME");
+    unsetenv("GIT_AUTHOR_EMAIL");
+    unsetenv("GIT_COMMITTER_NAME");
+    unsetenv("GIT_COMMITTER_EMAIL");
+    T_RUN(test_commit_read_back);
+    T_RUN(test_author);
+    T_RUN(test_log);
+    T_RUN(test_remote_race_rebase);
+    T_RUN(test_remote_set);
+    free(home);
+    free(root);
+    return t_done();
+}
