@@ -293,19 +293,27 @@ static int target_close(target *t, const char *path, bool ok)
 static int convert(const char *in, const char *out, table_opts *o)
 {
     source src;
+    /* a file can be started again (see DT_CSV_RESTART); standard output cannot */
+    o->csv.one_pass = strcmp(out, "-") != 0;
     int rc = source_open(&src, in, o);
     if (rc) {
         source_close(&src);
         return rc;
     }
-    target dst;
-    rc = target_open(&dst, out, source_schema(&src), o);
-    dt_table *b;
-    while (!rc && (rc = source_next(&src, &b)) == 0 && b)
-        rc = target_write(&dst, b);
-    int rc2 = target_close(&dst, out, rc == 0);
-    source_close(&src);
-    return rc ? rc : rc2;
+    for (;;) {
+        target dst;
+        rc = target_open(&dst, out, source_schema(&src), o);
+        dt_table *b;
+        while (!rc && (rc = source_next(&src, &b)) == 0 && b)
+            rc = target_write(&dst, b);
+        if (rc == DT_CSV_RESTART) {
+            target_close(&dst, out, false);
+            continue;
+        }
+        int rc2 = target_close(&dst, out, rc == 0);
+        source_close(&src);
+        return rc ? rc : rc2;
+    }
 }
 
 int cli_convert(int argc, char **argv)

@@ -29,6 +29,8 @@
 #define UTF8_STEP (1u << 20)         /* validate this far ahead of the tokenizer */
 #define SNIFF_BYTES (64u << 10)
 #define SNIFF_RECORDS 20
+#define PREFIX_RECORDS 65536         /* one-pass mode guesses kinds from this many */
+#define PREFIX_BYTES (16u << 20)     /* ... or this much input */
 #define MAX_COLUMNS 100000
 
 typedef struct field {
@@ -47,18 +49,24 @@ struct dt_csv_reader {
     const char *data_start; /* first record after the header */
     size_t data_line;
     size_t line; /* line where the record at p starts, 1-based */
-    size_t rec_line;
+    size_t rec_line;       /* where the record last read starts */
+    const char *rec_start;
     char delim;
     uint8_t stop[256]; /* bytes that end an unquoted field */
     uintptr_t blk;     /* the 64 bytes at blk have their stop bytes in blk_mask */
     uint64_t blk_mask;
     dt_schema schema;
     unsigned *forced; /* per column: 0 = inferred, else 1 + the forced kind's bit */
+    unsigned *bits;   /* per column: the kinds every value so far parses as */
+    bool *seen;       /* per column: a value was seen */
+    bool *unsettled;  /* per column: one-pass mode guessed its kind from nothing */
+    bool settled;     /* the kinds hold for the whole file */
     char **na;
     size_t *na_len;
     size_t n_na, na_max;
     bool na_empty;
     size_t batch_rows;
+    size_t prefix_rows;
     dt_table *batch;
     field *fields;
     size_t fields_cap;
@@ -172,6 +180,7 @@ static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *bl
     const char *p = r->p, *end = r->end;
     size_t i = 0;
     r->rec_line = r->line;
+    r->rec_start = p;
     *blank = p < end && (*p == '\n' || *p == '\r');
     for (;;) {
         field f = {p, 0, false, false};
@@ -415,43 +424,84 @@ static int next_record(dt_csv_reader *r, bool *got)
     }
 }
 
-static int infer(dt_csv_reader *r)
+/* Narrows r->bits over the records from r->p: all of them, or (limited)
+ * until PREFIX_RECORDS records or PREFIX_BYTES of input; *at_end tells
+ * whether the end of the file was reached. Forced columns are checked. */
+static int infer(dt_csv_reader *r, bool limited, bool *at_end)
 {
-    size_t ncol = r->schema.ncol;
-    unsigned *bits = dt_malloc((ncol ? ncol : 1) * sizeof *bits);
-    bool *seen = dt_calloc(ncol ? ncol : 1, sizeof *seen);
-    for (size_t c = 0; c < ncol; c++)
-        bits[c] = r->forced[c] ? r->forced[c] - 1 : DT_CSV_ALL;
+    size_t ncol = r->schema.ncol, records = 0;
+    const char *from = r->p;
     int rc = 0;
     bool got;
+    *at_end = false;
     for (;;) {
-        if ((rc = check_utf8(r, r->p + UTF8_STEP)) || (rc = next_record(r, &got)) || !got)
+        if (limited && (records >= r->prefix_rows || r->p - from >= (ptrdiff_t)PREFIX_BYTES))
+            return 0;
+        if ((rc = check_utf8(r, r->p + UTF8_STEP)) || (rc = next_record(r, &got)))
+            return rc;
+        if (!got)
             break;
+        records++;
         for (size_t c = 0; c < ncol && !rc; c++) {
             const field *f = &r->fields[c];
-            if (!bits[c] || is_na(r, f) || (f->quoted && f->n == 0))
+            unsigned want = r->bits[c];
+            if (!want || is_na(r, f) || (f->quoted && f->n == 0))
                 continue;
-            unsigned b = dt_csv_classify(f->p, f->n, bits[c]);
+            unsigned b = dt_csv_classify(f->p, f->n, want);
             if (r->forced[c]) {
                 if (!b || (r->schema.fields[c].kind == DT_INT32 && !fits_int32(f->p, f->n)))
                     rc = bad_value(r, c, f->p, f->n);
             } else {
-                bits[c] &= b;
-                seen[c] = true;
+                r->bits[c] &= b;
+                r->seen[c] = true;
             }
         }
         if (rc)
-            break;
+            return rc;
         release_behind(r, r->p);
     }
-    if (!rc)
-        rc = check_utf8(r, r->end);
-    for (size_t c = 0; c < ncol && !rc; c++)
-        if (!r->forced[c])
-            r->schema.fields[c].kind = seen[c] ? dt_csv_kind_of(bits[c]) : DT_STRING;
-    free(bits);
-    free(seen);
-    return rc;
+    *at_end = true;
+    return check_utf8(r, r->end);
+}
+
+/* Kinds from what inference saw; with `settled` false, a column that had no
+ * value yet is marked unsettled (any value in it will restart a one-pass read). */
+static void set_kinds(dt_csv_reader *r, bool settled)
+{
+    for (size_t c = 0; c < r->schema.ncol; c++) {
+        if (r->forced[c])
+            continue;
+        r->schema.fields[c].kind = r->seen[c] ? dt_csv_kind_of(r->bits[c]) : DT_STRING;
+        r->unsettled[c] = !settled && !r->seen[c];
+    }
+    r->settled = settled;
+}
+
+/* Back to the first data row, with a fresh batch of the (new) schema. */
+static void rewind_data(dt_csv_reader *r)
+{
+    r->p = r->data_start;
+    r->line = r->data_line;
+    r->released = r->map;
+    dt_table_free(r->batch);
+    r->batch = dt_table_new(&r->schema, r->batch_rows);
+}
+
+/* One-pass mode, at a value that does not fit its column's guessed kind:
+ * infer the rest of the file from this record on (the rows before it fitted,
+ * so they leave the bits as they are), then rewind. */
+static int misfit(dt_csv_reader *r)
+{
+    r->p = r->rec_start;
+    r->line = r->rec_line;
+    bool at_end;
+    int rc = infer(r, false, &at_end);
+    if (rc)
+        return rc;
+    set_kinds(r, true);
+    rewind_data(r);
+    dt_verbose("%s: a value past the first rows changed the inferred types; reading again", r->path);
+    return DT_CSV_RESTART;
 }
 
 /* ---- opening ---- */
@@ -485,6 +535,7 @@ static int start(dt_csv_reader *r, const dt_csv_options *o)
     r->released = r->map;
     r->line = 1;
     copy_na(r, o);
+    r->prefix_rows = o && o->prefix_rows ? o->prefix_rows : PREFIX_RECORDS;
     r->batch_rows = o && o->batch_rows ? DT_MIN(o->batch_rows, (size_t)1 << 20) : DEFAULT_BATCH_ROWS;
     if (r->p == r->end)
         return dt_error(DATOM_EINVAL, "%s: empty file: no header row", r->path);
@@ -502,12 +553,17 @@ static int start(dt_csv_reader *r, const dt_csv_options *o)
         return rc;
     r->data_start = r->p;
     r->data_line = r->line;
-    if ((rc = infer(r)))
+    size_t ncol = r->schema.ncol ? r->schema.ncol : 1;
+    r->bits = dt_malloc(ncol * sizeof *r->bits);
+    r->seen = dt_calloc(ncol, sizeof *r->seen);
+    r->unsettled = dt_calloc(ncol, sizeof *r->unsettled);
+    for (size_t c = 0; c < r->schema.ncol; c++)
+        r->bits[c] = r->forced[c] ? r->forced[c] - 1 : DT_CSV_ALL;
+    bool at_end;
+    if ((rc = infer(r, o && o->one_pass, &at_end)))
         return rc;
-    r->p = r->data_start;
-    r->line = r->data_line;
-    r->released = r->map;
-    r->batch = dt_table_new(&r->schema, r->batch_rows);
+    set_kinds(r, at_end);
+    rewind_data(r);
     return 0;
 }
 
@@ -612,6 +668,8 @@ static int append_value(dt_csv_reader *r, size_t c, const field *f)
         dt_col_append_null(col);
         return 0;
     }
+    if (!r->settled && r->unsettled[c])
+        return misfit(r);
     size_t n;
     const char *t = field_text(r, f, &n);
     bool ok = true;
@@ -653,7 +711,9 @@ static int append_value(dt_csv_reader *r, size_t c, const field *f)
     }
     default: ok = false; break;
     }
-    return ok ? 0 : bad_value(r, c, t, n);
+    if (ok)
+        return 0;
+    return r->settled || r->forced[c] ? bad_value(r, c, t, n) : misfit(r);
 }
 
 int dt_csv_next(dt_csv_reader *r, dt_table **out)
@@ -663,7 +723,9 @@ int dt_csv_next(dt_csv_reader *r, dt_table **out)
     const char *batch_start = r->p;
     bool got = true;
     while (r->batch->nrow < r->batch_rows && r->p - batch_start < (ptrdiff_t)BATCH_MAX_BYTES) {
-        int rc = next_record(r, &got);
+        int rc = r->settled ? 0 : check_utf8(r, r->p + UTF8_STEP);
+        if (!rc)
+            rc = next_record(r, &got);
         if (rc)
             return rc;
         if (!got)
@@ -690,6 +752,9 @@ void dt_csv_close(dt_csv_reader *r)
     free(r->na);
     free(r->na_len);
     free(r->forced);
+    free(r->bits);
+    free(r->seen);
+    free(r->unsettled);
     free(r->fields);
     dt_buf_free(&r->scratch);
     dt_table_free(r->batch);
