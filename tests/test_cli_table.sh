@@ -105,6 +105,16 @@ expect 7 D cat fake.parquet 2>/dev/null || true   # the Parquet reader says how 
 cp all.csv keep.csv
 expect 2 D convert ragged.csv keep.csv; same all.csv keep.csv
 
+# convert reads CSV once, guessing kinds from the first 65,536 rows; a value
+# past them that does not fit makes it start again: same result as two passes.
+{ echo "n,late"; seq 1 70000 | sed 's/$/,/'; echo "2.5,2024-01-01"; } > late.csv
+expect 0 D convert late.csv late.parquet
+expect 0 D schema late.parquet; [ "$out" = "$(printf 'n\tdouble\nlate\tdate')" ] && ok || bad "late schema: $out"
+expect 0 D cat late.parquet; [ "$(printf '%s\n' "$out" | tail -1)" = "2.5,2024-01-01" ] && ok || bad "late tail"
+[ "$(printf '%s\n' "$out" | wc -l)" = 70002 ] && ok || bad "late rows"
+{ echo "a,b"; seq 1 70000 | sed 's/$/,x/'; echo "1"; } > lateragged.csv
+expect 2 D convert lateragged.csv lr.parquet; has "$err" "lateragged.csv:70002: ragged row"; absent lr.parquet
+
 # Header only: zero rows both ways.
 printf 'a,b\n' > header.csv
 expect 0 D convert header.csv header.parquet
