@@ -222,6 +222,12 @@ static void test_header(void)
     dt_table_free(t);
 
     T_ERR(read_text("", NULL, &t), DATOM_EINVAL, "t.csv: empty file");
+    dt_buf wide = DT_BUF_INIT;
+    for (int i = 0; i <= 100000; i++)
+        dt_buf_puts(&wide, "a;");
+    T_ERR(read_text(dt_buf_cstr(&wide), &(dt_csv_options){.delim = ';'}, &t), DATOM_EINVAL,
+          "t.csv:1: more than 100000 columns");
+    dt_buf_free(&wide);
     T_ERR(read_text("\xEF\xBB\xBF", NULL, &t), DATOM_EINVAL, "empty file");
 }
 

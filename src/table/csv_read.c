@@ -197,8 +197,11 @@ static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *bl
             p = e;
         }
         if (i >= max_fields)
-            return dt_error(DATOM_EINVAL, "%s:%zu: ragged row: more than the header's %zu fields",
-                            r->path, r->rec_line, max_fields);
+            return max_fields == MAX_COLUMNS
+                       ? dt_error(DATOM_EINVAL, "%s:%zu: more than %d columns", r->path, r->rec_line,
+                                  MAX_COLUMNS)
+                       : dt_error(DATOM_EINVAL, "%s:%zu: ragged row: more than the header's %zu fields",
+                                  r->path, r->rec_line, max_fields);
         push_field(r, i++, f);
         if (p == end)
             break;
