@@ -81,7 +81,7 @@ expect 0 D cat --json t.parquet; has "$out" '{"zip":"01234","amount":5,"note":nu
 has "$out" '{"zip":"99999","amount":null,"note":"x"}'
 expect 2 D convert --types zip t.csv x.parquet; has "$err" "not NAME=TYPE"
 expect 2 D convert --types zip=thing t.csv x.parquet; has "$err" "unknown type 'thing'"
-expect 2 D convert --types amount=int64 t.csv x.parquet; has "$err" "t.csv:3:2: '-' is not a int64 (column 'amount')"
+expect 2 D convert --types amount=int64 t.csv x.parquet; has "$err" "t.csv:3:2: '-' is not a valid int64 (column 'amount')"
 absent x.parquet
 expect 2 D convert --types id=int64 all-snappy.parquet x.csv; has "$err" "apply to CSV input"
 

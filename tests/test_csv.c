@@ -269,16 +269,16 @@ static void test_forced(void)
     dt_table_free(t);
 
     T_ERR(read_text("zip,n,small\n1,2,3\n1,x2,3\n", &o, &t), DATOM_EINVAL,
-          "t.csv:3:2: 'x2' is not a double (column 'n')");
+          "t.csv:3:2: 'x2' is not a valid double (column 'n')");
     T_ERR(read_text("zip,n,small\n1,2,3\n1,2,3000000000\n", &o, &t), DATOM_EINVAL,
-          "t.csv:3:3: '3000000000' is not a int32 (column 'small')");
+          "t.csv:3:3: '3000000000' is not a valid int32 (column 'small')");
     T_ERR(read_text("zip,small\n1,2\n", &o, &t), DATOM_EINVAL, "no column 'n'");
     dt_schema_free(&f);
 
     dt_schema_init(&f, 1);
     dt_schema_set(&f, 0, "d", DT_DATE);
     o.forced = &f;
-    T_ERR(read_text("d\n2024-01-01\n2024-13-01\n", &o, &t), DATOM_EINVAL, "t.csv:3:1: '2024-13-01' is not a date");
+    T_ERR(read_text("d\n2024-01-01\n2024-13-01\n", &o, &t), DATOM_EINVAL, "t.csv:3:1: '2024-13-01' is not a valid date");
     dt_schema_set(&f, 0, "d", DT_BINARY);
     T_ERR(read_text("d\nab\n", &o, &t), DATOM_EUNSUPPORTED, "cannot be read as binary");
     dt_schema_free(&f);

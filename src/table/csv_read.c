@@ -397,7 +397,7 @@ static int apply_forced(dt_csv_reader *r, const dt_schema *forced)
 static int bad_value(const dt_csv_reader *r, size_t col, const char *t, size_t n)
 {
     const dt_field *f = &r->schema.fields[col];
-    return dt_error(DATOM_EINVAL, "%s:%zu:%zu: '%.*s' is not a %s (column '%s')", r->path, r->rec_line,
+    return dt_error(DATOM_EINVAL, "%s:%zu:%zu: '%.*s' is not a valid %s (column '%s')", r->path, r->rec_line,
                     col + 1, (int)DT_MIN(n, 40), t, dt_kind_name(f->kind), f->name);
 }
 
