@@ -6,8 +6,11 @@
  * checks their shape and UTF-8 and narrows each column's possible kinds
  * (csv_infer.c); so every error in the file is found, and the schema fixed,
  * before the first batch is handed out. dt_csv_next then parses bounded
- * batches in a second pass. Pages already passed are dropped from the
- * mapping (MADV_DONTNEED), so the resident size stays bounded on any file.
+ * batches in a second pass. In one-pass mode (csv.h, DT_CSV_RESTART) the
+ * first pass stops after a prefix, and a value past it that does not fit
+ * runs the rest of the first pass from there and rewinds. Pages already
+ * passed are dropped from the mapping (MADV_DONTNEED), so the resident size
+ * stays bounded on any file.
  */
 #include <errno.h>
 #include <fcntl.h>
