@@ -300,17 +300,22 @@ static int convert(const char *in, const char *out, table_opts *o)
         source_close(&src);
         return rc;
     }
+    dt_progress *prog = src.csv ? dt_progress_start(in, dt_csv_size(src.csv)) : NULL;
     for (;;) {
         target dst;
         rc = target_open(&dst, out, source_schema(&src), o);
         dt_table *b;
-        while (!rc && (rc = source_next(&src, &b)) == 0 && b)
+        while (!rc && (rc = source_next(&src, &b)) == 0 && b) {
             rc = target_write(&dst, b);
+            if (prog)
+                dt_progress_update(prog, dt_csv_offset(src.csv));
+        }
         if (rc == DT_CSV_RESTART) {
             target_close(&dst, out, false);
             continue;
         }
         int rc2 = target_close(&dst, out, rc == 0);
+        dt_progress_end(prog);
         source_close(&src);
         return rc ? rc : rc2;
     }

@@ -44,6 +44,9 @@ const dt_schema *dt_csv_schema(const dt_csv_reader *r);
  * *out = NULL at the end. */
 int dt_csv_next(dt_csv_reader *r, dt_table **out);
 void dt_csv_close(dt_csv_reader *r);
+/* Bytes of the file read so far (of the second pass), and its size: for progress. */
+uint64_t dt_csv_offset(const dt_csv_reader *r);
+uint64_t dt_csv_size(const dt_csv_reader *r);
 
 /* The writer: delim 0 is ','. Missing values are empty fields; the empty
  * string and "NA" are quoted so that they read back as strings. */

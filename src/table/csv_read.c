@@ -638,6 +638,8 @@ int dt_csv_open(dt_csv_reader **out, const char *path, const dt_csv_options *opt
 }
 
 const dt_schema *dt_csv_schema(const dt_csv_reader *r) { return &r->schema; }
+uint64_t dt_csv_offset(const dt_csv_reader *r) { return (uint64_t)(r->p - r->map); }
+uint64_t dt_csv_size(const dt_csv_reader *r) { return r->map_size; }
 
 /* ---- the second pass: batches ---- */
 
