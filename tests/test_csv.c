@@ -222,6 +222,12 @@ static void test_header(void)
     dt_table_free(t);
 
     T_ERR(read_text("", NULL, &t), DATOM_EINVAL, "t.csv: empty file");
+    dt_buf wide = DT_BUF_INIT;
+    for (int i = 0; i <= 100000; i++)
+        dt_buf_puts(&wide, "a;");
+    T_ERR(read_text(dt_buf_cstr(&wide), &(dt_csv_options){.delim = ';'}, &t), DATOM_EINVAL,
+          "t.csv:1: more than 100000 columns");
+    dt_buf_free(&wide);
     T_ERR(read_text("\xEF\xBB\xBF", NULL, &t), DATOM_EINVAL, "empty file");
 }
 
@@ -263,16 +269,16 @@ static void test_forced(void)
     dt_table_free(t);
 
     T_ERR(read_text("zip,n,small\n1,2,3\n1,x2,3\n", &o, &t), DATOM_EINVAL,
-          "t.csv:3:2: 'x2' is not a double (column 'n')");
+          "t.csv:3:2: 'x2' is not a valid double (column 'n')");
     T_ERR(read_text("zip,n,small\n1,2,3\n1,2,3000000000\n", &o, &t), DATOM_EINVAL,
-          "t.csv:3:3: '3000000000' is not a int32 (column 'small')");
+          "t.csv:3:3: '3000000000' is not a valid int32 (column 'small')");
     T_ERR(read_text("zip,small\n1,2\n", &o, &t), DATOM_EINVAL, "no column 'n'");
     dt_schema_free(&f);
 
     dt_schema_init(&f, 1);
     dt_schema_set(&f, 0, "d", DT_DATE);
     o.forced = &f;
-    T_ERR(read_text("d\n2024-01-01\n2024-13-01\n", &o, &t), DATOM_EINVAL, "t.csv:3:1: '2024-13-01' is not a date");
+    T_ERR(read_text("d\n2024-01-01\n2024-13-01\n", &o, &t), DATOM_EINVAL, "t.csv:3:1: '2024-13-01' is not a valid date");
     dt_schema_set(&f, 0, "d", DT_BINARY);
     T_ERR(read_text("d\nab\n", &o, &t), DATOM_EUNSUPPORTED, "cannot be read as binary");
     dt_schema_free(&f);
@@ -487,6 +493,71 @@ static void test_files(void)
     free(dir);
 }
 
+/* Reads TEXT in one-pass mode guessing from `prefix` rows; counts restarts
+ * and rows after the last one, and returns the final schema's kinds joined. */
+static int read_one_pass(const char *text, size_t prefix, int *restarts, size_t *rows, char *kinds,
+                         size_t cap)
+{
+    dt_csv_reader *r;
+    dt_csv_options o = {.one_pass = true, .prefix_rows = prefix, .batch_rows = 4};
+    int rc = dt_csv_open_mem(&r, "p.csv", text, strlen(text), &o);
+    if (rc)
+        return rc;
+    *restarts = 0;
+    *rows = 0;
+    dt_table *b;
+    for (;;) {
+        rc = dt_csv_next(r, &b);
+        if (rc == DT_CSV_RESTART) {
+            (*restarts)++;
+            *rows = 0;
+            continue;
+        }
+        if (rc || !b)
+            break;
+        *rows += b->nrow;
+    }
+    kinds[0] = '\0';
+    const dt_schema *s = dt_csv_schema(r);
+    for (size_t c = 0; c < s->ncol; c++)
+        snprintf(kinds + strlen(kinds), cap - strlen(kinds), "%s%s", c ? "," : "",
+                 dt_kind_name(s->fields[c].kind));
+    dt_csv_close(r);
+    return rc;
+}
+
+static void test_one_pass(void)
+{
+    int restarts;
+    size_t rows;
+    char kinds[128];
+    const char *fits = "a,b,c\n1,x,\n2,y,\n3,z,\n4,w,\n5,v,\n";
+    T_OK(read_one_pass(fits, 2, &restarts, &rows, kinds, sizeof kinds));
+    T_EQ_INT(restarts, 0);
+    T_EQ_INT(rows, 5);
+    T_EQ_STR(kinds, "int64,string,string");
+    /* a late double widens a to double; a late value in c settles c */
+    const char *late = "a,b,c\n1,x,\n2,y,\n3,z,\n4,w,2024-01-01\n5.5,v,\n6,u,2024-01-02T00:00:00Z\n";
+    T_OK(read_one_pass(late, 2, &restarts, &rows, kinds, sizeof kinds));
+    T_EQ_INT(restarts, 1);
+    T_EQ_INT(rows, 6);
+    T_EQ_STR(kinds, "double,string,timestamp");
+    /* the same schema as two passes give */
+    dt_table *t;
+    T_OK(read_text(late, NULL, &t));
+    T_EQ_STR(kind_of(t, 0), "double");
+    T_EQ_STR(kind_of(t, 2), "timestamp");
+    dt_table_free(t);
+    /* errors past the prefix come from dt_csv_next */
+    T_ERR(read_one_pass("a,b\n1,2\n3,4\n5\n", 1, &restarts, &rows, kinds, sizeof kinds), DATOM_EINVAL,
+          "p.csv:4: ragged row");
+    T_ERR(read_one_pass("a,b\n1,2\n3,4\n5,\xff\n", 1, &restarts, &rows, kinds, sizeof kinds),
+          DATOM_EINVAL, "p.csv:4: invalid UTF-8");
+    /* and also after a restart */
+    T_ERR(read_one_pass("a,b\n1,2\n3,x\n5\n", 1, &restarts, &rows, kinds, sizeof kinds), DATOM_EINVAL,
+          "p.csv:4: ragged row");
+}
+
 int main(void)
 {
     T_RUN(test_inference);
@@ -501,5 +572,6 @@ int main(void)
     T_RUN(test_roundtrip);
     T_RUN(test_writer_spelling);
     T_RUN(test_files);
+    T_RUN(test_one_pass);
     return t_done();
 }

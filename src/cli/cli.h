@@ -33,5 +33,8 @@ int cli_open_store(datom_store **out);
 
 /* Verb families. */
 int cli_store(int argc, char **argv);
+int cli_convert(int argc, char **argv); /* table.c */
+int cli_cat(int argc, char **argv);
+int cli_schema(int argc, char **argv);
 
 #endif /* DT_CLI_H */

@@ -20,6 +20,9 @@ static const struct verb {
 } verbs[] = {
     {"version", cli_version, "print the version of datom"},
     {"store", cli_store, "put, get and list objects and refs of the store"},
+    {"convert", cli_convert, "convert a table file between CSV and Parquet"},
+    {"cat", cli_cat, "print a table file (CSV or Parquet) as CSV or JSON lines"},
+    {"schema", cli_schema, "print the column names and kinds of a table file"},
 
 };
 

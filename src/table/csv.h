@@ -16,7 +16,21 @@ typedef struct dt_csv_options {
     size_t n_na;
     const dt_schema *forced; /* columns whose kind is forced, by name; may be NULL */
     size_t batch_rows;       /* 0: a default */
+    bool one_pass;           /* guess kinds from the first rows; see DT_CSV_RESTART */
+    size_t prefix_rows;      /* one_pass: how many first rows (0: 65,536) */
 } dt_csv_options;
+
+/* With one_pass, opening infers kinds from the first prefix_rows records (or
+ * 16 MiB) only, and the file is read once instead of twice. If a later value
+ * does not fit (or a column empty so far gets a value), dt_csv_next infers
+ * the rest of the file, rewinds and returns DT_CSV_RESTART (positive): the
+ * schema has changed, the batches handed out so far are void, and the next
+ * call starts again at the first row. That happens at most once, and the
+ * final schema is the one the default two passes give. Errors that two
+ * passes find at opening (ragged rows, bad UTF-8, bad forced values) may come
+ * from dt_csv_next instead. For callers that can start their output again
+ * (`datom convert` writes a temporary file). */
+#define DT_CSV_RESTART 1
 
 typedef struct dt_csv_reader dt_csv_reader;
 
@@ -30,6 +44,9 @@ const dt_schema *dt_csv_schema(const dt_csv_reader *r);
  * *out = NULL at the end. */
 int dt_csv_next(dt_csv_reader *r, dt_table **out);
 void dt_csv_close(dt_csv_reader *r);
+/* Bytes of the file read so far (of the second pass), and its size: for progress. */
+uint64_t dt_csv_offset(const dt_csv_reader *r);
+uint64_t dt_csv_size(const dt_csv_reader *r);
 
 /* The writer: delim 0 is ','. Missing values are empty fields; the empty
  * string and "NA" are quoted so that they read back as strings. */

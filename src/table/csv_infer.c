@@ -163,19 +163,23 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
-/* YYYY-MM-DD at s (at least 10 bytes), as days. */
+/* YYYY-MM-DD at s (at least 10 bytes), as days. The digit checks are
+ * branch-free: this runs twice for every date and timestamp in a file. */
 static bool date_at(const char *s, int64_t *days)
 {
-    if (s[4] != '-' || s[7] != '-' || !all_digits(s, 4) || !all_digits(s + 5, 2) ||
-        !all_digits(s + 8, 2))
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned y0 = u[0] - '0', y1 = u[1] - '0', y2 = u[2] - '0', y3 = u[3] - '0';
+    unsigned m0 = u[5] - '0', m1 = u[6] - '0', d0 = u[8] - '0', d1 = u[9] - '0';
+    if ((u[4] != '-') | (u[7] != '-') | (y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) |
+        (m1 > 9) | (d0 > 9) | (d1 > 9))
         return false;
-    int y = digits2(s) * 100 + digits2(s + 2), m = digits2(s + 5), d = digits2(s + 8);
+    unsigned y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
     static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+    if (m - 1 > 11 || d - 1 >= mdays[m - 1])
         return false;
     if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
         return false;
-    *days = days_from_civil(y, (unsigned)m, (unsigned)d);
+    *days = days_from_civil(y, m, d);
     return true;
 }
 
@@ -259,12 +263,14 @@ bool dt_csv_parse_timestamp(const char *s, size_t n, int64_t *out)
             return false;
         i += 3;
         if (i < n && (s[i] == '.' || s[i] == ',')) {
+            static const int32_t scale[] = {1000000, 100000, 10000, 1000, 100, 10, 1};
             size_t start = ++i;
-            int64_t scale = 100000;
-            for (; i < n && is_digit(s[i]); i++, scale /= 10)
-                frac += (s[i] - '0') * scale; /* digits past microseconds are dropped */
+            for (; i < n && is_digit(s[i]); i++)
+                if (i - start < 6) /* digits past microseconds are dropped */
+                    frac = frac * 10 + (s[i] - '0');
             if (i == start)
                 return false;
+            frac *= scale[DT_MIN(i - start, 6)];
         }
     }
     int offset;

@@ -6,8 +6,11 @@
  * checks their shape and UTF-8 and narrows each column's possible kinds
  * (csv_infer.c); so every error in the file is found, and the schema fixed,
  * before the first batch is handed out. dt_csv_next then parses bounded
- * batches in a second pass. Pages already passed are dropped from the
- * mapping (MADV_DONTNEED), so the resident size stays bounded on any file.
+ * batches in a second pass. In one-pass mode (csv.h, DT_CSV_RESTART) the
+ * first pass stops after a prefix, and a value past it that does not fit
+ * runs the rest of the first pass from there and rewinds. Pages already
+ * passed are dropped from the mapping (MADV_DONTNEED), so the resident size
+ * stays bounded on any file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "table/csv.h"
 #include "table/csv_internal.h"
@@ -26,6 +32,8 @@
 #define UTF8_STEP (1u << 20)         /* validate this far ahead of the tokenizer */
 #define SNIFF_BYTES (64u << 10)
 #define SNIFF_RECORDS 20
+#define PREFIX_RECORDS 65536         /* one-pass mode guesses kinds from this many */
+#define PREFIX_BYTES (16u << 20)     /* ... or this much input */
 #define MAX_COLUMNS 100000
 
 typedef struct field {
@@ -44,15 +52,24 @@ struct dt_csv_reader {
     const char *data_start; /* first record after the header */
     size_t data_line;
     size_t line; /* line where the record at p starts, 1-based */
-    size_t rec_line;
+    size_t rec_line;       /* where the record last read starts */
+    const char *rec_start;
     char delim;
     uint8_t stop[256]; /* bytes that end an unquoted field */
+    uintptr_t blk;     /* the 64 bytes at blk have their stop bytes in blk_mask */
+    uint64_t blk_mask;
     dt_schema schema;
     unsigned *forced; /* per column: 0 = inferred, else 1 + the forced kind's bit */
+    unsigned *bits;   /* per column: the kinds every value so far parses as */
+    bool *seen;       /* per column: a value was seen */
+    bool *unsettled;  /* per column: one-pass mode guessed its kind from nothing */
+    bool settled;     /* the kinds hold for the whole file */
     char **na;
-    size_t n_na;
+    size_t *na_len;
+    size_t n_na, na_max;
     bool na_empty;
     size_t batch_rows;
+    size_t prefix_rows;
     dt_table *batch;
     field *fields;
     size_t fields_cap;
@@ -68,24 +85,54 @@ static void set_delim(dt_csv_reader *r, char d)
     r->delim = d;
     memset(r->stop, 0, sizeof r->stop);
     r->stop[(uint8_t)d] = r->stop['\r'] = r->stop['\n'] = 1;
+    r->blk = (uintptr_t)-1024; /* no block cached */
 }
 
-static const char *scan_unquoted(const char *p, const char *end, const uint8_t *stop)
+/* The stop bytes of the 64 bytes at b (all inside the data) as a bit mask. */
+static uint64_t block_mask(const dt_csv_reader *r, const char *b)
 {
-    while (end - p >= 4) {
-        if (stop[(uint8_t)p[0]])
-            return p;
-        if (stop[(uint8_t)p[1]])
-            return p + 1;
-        if (stop[(uint8_t)p[2]])
-            return p + 2;
-        if (stop[(uint8_t)p[3]])
-            return p + 3;
-        p += 4;
+#ifdef __SSE2__
+    const __m128i d = _mm_set1_epi8(r->delim), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
+        __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d), _mm_cmpeq_epi8(x, nl)),
+                                 _mm_cmpeq_epi8(x, cr));
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(e) << (16 * k);
     }
-    while (p < end && !stop[(uint8_t)*p])
-        p++;
-    return p;
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 64; k++)
+        m |= (uint64_t)r->stop[(uint8_t)b[k]] << k;
+    return m;
+#endif
+}
+
+/* The first stop byte (delimiter, CR, LF) at or after p, or end. Stop bytes
+ * are found 64 at a time and the mask kept, so a short field costs one
+ * count-trailing-zeros rather than a loop over its bytes. */
+static const char *next_stop(dt_csv_reader *r, const char *p)
+{
+    for (;;) {
+        uintptr_t off = (uintptr_t)p - r->blk;
+        if (off < 64) {
+            uint64_t m = r->blk_mask >> off;
+            if (m)
+                return p + __builtin_ctzll(m);
+            p = (const char *)(r->blk + 64);
+            if (p >= r->end)
+                return r->end;
+        }
+        r->blk = (uintptr_t)p;
+        if (r->end - p >= 64) {
+            r->blk_mask = block_mask(r, p);
+        } else {
+            r->blk_mask = 0;
+            for (int k = 0; k < r->end - p; k++)
+                r->blk_mask |= (uint64_t)r->stop[(uint8_t)p[k]] << k;
+        }
+    }
 }
 
 static void push_field(dt_csv_reader *r, size_t i, field f)
@@ -136,6 +183,7 @@ static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *bl
     const char *p = r->p, *end = r->end;
     size_t i = 0;
     r->rec_line = r->line;
+    r->rec_start = p;
     *blank = p < end && (*p == '\n' || *p == '\r');
     for (;;) {
         field f = {p, 0, false, false};
@@ -147,13 +195,16 @@ static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *bl
                 return dt_error(DATOM_EINVAL, "%s:%zu:%zu: text after the closing quote", r->path,
                                 r->rec_line, i + 1);
         } else {
-            const char *e = scan_unquoted(p, end, r->stop);
+            const char *e = next_stop(r, p);
             f.n = (size_t)(e - p);
             p = e;
         }
         if (i >= max_fields)
-            return dt_error(DATOM_EINVAL, "%s:%zu: ragged row: more than the header's %zu fields",
-                            r->path, r->rec_line, max_fields);
+            return max_fields == MAX_COLUMNS
+                       ? dt_error(DATOM_EINVAL, "%s:%zu: more than %d columns", r->path, r->rec_line,
+                                  MAX_COLUMNS)
+                       : dt_error(DATOM_EINVAL, "%s:%zu: ragged row: more than the header's %zu fields",
+                                  r->path, r->rec_line, max_fields);
         push_field(r, i++, f);
         if (p == end)
             break;
@@ -189,14 +240,16 @@ static const char *field_text(dt_csv_reader *r, const field *f, size_t *n)
     return (const char *)r->scratch.data;
 }
 
-static bool is_na(const dt_csv_reader *r, const field *f)
+static inline bool is_na(const dt_csv_reader *r, const field *f)
 {
     if (f->quoted)
         return false;
     if (f->n == 0)
         return r->na_empty;
+    if (f->n > r->na_max)
+        return false;
     for (size_t i = 0; i < r->n_na; i++)
-        if (strlen(r->na[i]) == f->n && !memcmp(r->na[i], f->p, f->n))
+        if (r->na_len[i] == f->n && !memcmp(r->na[i], f->p, f->n))
             return true;
     return false;
 }
@@ -280,7 +333,7 @@ static void sniff_delim(dt_csv_reader *r)
     r->p = start;
     r->end = real_end;
     r->line = line;
-    set_delim(r, best);
+    set_delim(r, best); /* also forgets the block cached against the sample's end */
 }
 
 static char *unique_name(const dt_schema *s, size_t upto, char *name)
@@ -347,7 +400,7 @@ static int apply_forced(dt_csv_reader *r, const dt_schema *forced)
 static int bad_value(const dt_csv_reader *r, size_t col, const char *t, size_t n)
 {
     const dt_field *f = &r->schema.fields[col];
-    return dt_error(DATOM_EINVAL, "%s:%zu:%zu: '%.*s' is not a %s (column '%s')", r->path, r->rec_line,
+    return dt_error(DATOM_EINVAL, "%s:%zu:%zu: '%.*s' is not a valid %s (column '%s')", r->path, r->rec_line,
                     col + 1, (int)DT_MIN(n, 40), t, dt_kind_name(f->kind), f->name);
 }
 
@@ -377,43 +430,84 @@ static int next_record(dt_csv_reader *r, bool *got)
     }
 }
 
-static int infer(dt_csv_reader *r)
+/* Narrows r->bits over the records from r->p: all of them, or (limited)
+ * until PREFIX_RECORDS records or PREFIX_BYTES of input; *at_end tells
+ * whether the end of the file was reached. Forced columns are checked. */
+static int infer(dt_csv_reader *r, bool limited, bool *at_end)
 {
-    size_t ncol = r->schema.ncol;
-    unsigned *bits = dt_malloc((ncol ? ncol : 1) * sizeof *bits);
-    bool *seen = dt_calloc(ncol ? ncol : 1, sizeof *seen);
-    for (size_t c = 0; c < ncol; c++)
-        bits[c] = r->forced[c] ? r->forced[c] - 1 : DT_CSV_ALL;
+    size_t ncol = r->schema.ncol, records = 0;
+    const char *from = r->p;
     int rc = 0;
     bool got;
+    *at_end = false;
     for (;;) {
-        if ((rc = check_utf8(r, r->p + UTF8_STEP)) || (rc = next_record(r, &got)) || !got)
+        if (limited && (records >= r->prefix_rows || r->p - from >= (ptrdiff_t)PREFIX_BYTES))
+            return 0;
+        if ((rc = check_utf8(r, r->p + UTF8_STEP)) || (rc = next_record(r, &got)))
+            return rc;
+        if (!got)
             break;
+        records++;
         for (size_t c = 0; c < ncol && !rc; c++) {
             const field *f = &r->fields[c];
-            if (!bits[c] || is_na(r, f) || (f->quoted && f->n == 0))
+            unsigned want = r->bits[c];
+            if (!want || is_na(r, f) || (f->quoted && f->n == 0))
                 continue;
-            unsigned b = dt_csv_classify(f->p, f->n, bits[c]);
+            unsigned b = dt_csv_classify(f->p, f->n, want);
             if (r->forced[c]) {
                 if (!b || (r->schema.fields[c].kind == DT_INT32 && !fits_int32(f->p, f->n)))
                     rc = bad_value(r, c, f->p, f->n);
             } else {
-                bits[c] &= b;
-                seen[c] = true;
+                r->bits[c] &= b;
+                r->seen[c] = true;
             }
         }
         if (rc)
-            break;
+            return rc;
         release_behind(r, r->p);
     }
-    if (!rc)
-        rc = check_utf8(r, r->end);
-    for (size_t c = 0; c < ncol && !rc; c++)
-        if (!r->forced[c])
-            r->schema.fields[c].kind = seen[c] ? dt_csv_kind_of(bits[c]) : DT_STRING;
-    free(bits);
-    free(seen);
-    return rc;
+    *at_end = true;
+    return check_utf8(r, r->end);
+}
+
+/* Kinds from what inference saw; with `settled` false, a column that had no
+ * value yet is marked unsettled (any value in it will restart a one-pass read). */
+static void set_kinds(dt_csv_reader *r, bool settled)
+{
+    for (size_t c = 0; c < r->schema.ncol; c++) {
+        if (r->forced[c])
+            continue;
+        r->schema.fields[c].kind = r->seen[c] ? dt_csv_kind_of(r->bits[c]) : DT_STRING;
+        r->unsettled[c] = !settled && !r->seen[c];
+    }
+    r->settled = settled;
+}
+
+/* Back to the first data row, with a fresh batch of the (new) schema. */
+static void rewind_data(dt_csv_reader *r)
+{
+    r->p = r->data_start;
+    r->line = r->data_line;
+    r->released = r->map;
+    dt_table_free(r->batch);
+    r->batch = dt_table_new(&r->schema, r->batch_rows);
+}
+
+/* One-pass mode, at a value that does not fit its column's guessed kind:
+ * infer the rest of the file from this record on (the rows before it fitted,
+ * so they leave the bits as they are), then rewind. */
+static int misfit(dt_csv_reader *r)
+{
+    r->p = r->rec_start;
+    r->line = r->rec_line;
+    bool at_end;
+    int rc = infer(r, false, &at_end);
+    if (rc)
+        return rc;
+    set_kinds(r, true);
+    rewind_data(r);
+    dt_verbose("%s: a value past the first rows changed the inferred types; reading again", r->path);
+    return DT_CSV_RESTART;
 }
 
 /* ---- opening ---- */
@@ -424,11 +518,16 @@ static void copy_na(dt_csv_reader *r, const dt_csv_options *o)
     const char *const *na = o && o->na ? o->na : defaults;
     size_t n = o && o->na ? o->n_na : DT_ARRAY_LEN(defaults);
     r->na = dt_calloc(n ? n : 1, sizeof *r->na);
+    r->na_len = dt_calloc(n ? n : 1, sizeof *r->na_len);
     for (size_t i = 0; i < n; i++) {
-        if (!*na[i])
+        size_t len = strlen(na[i]);
+        if (!len) {
             r->na_empty = true;
-        else
-            r->na[r->n_na++] = dt_strdup(na[i]);
+            continue;
+        }
+        r->na_len[r->n_na] = len;
+        r->na[r->n_na++] = dt_strdup(na[i]);
+        r->na_max = DT_MAX(r->na_max, len);
     }
 }
 
@@ -442,7 +541,8 @@ static int start(dt_csv_reader *r, const dt_csv_options *o)
     r->released = r->map;
     r->line = 1;
     copy_na(r, o);
-    r->batch_rows = o && o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
+    r->prefix_rows = o && o->prefix_rows ? o->prefix_rows : PREFIX_RECORDS;
+    r->batch_rows = o && o->batch_rows ? DT_MIN(o->batch_rows, (size_t)1 << 20) : DEFAULT_BATCH_ROWS;
     if (r->p == r->end)
         return dt_error(DATOM_EINVAL, "%s: empty file: no header row", r->path);
     if (o && o->delim) {
@@ -459,12 +559,17 @@ static int start(dt_csv_reader *r, const dt_csv_options *o)
         return rc;
     r->data_start = r->p;
     r->data_line = r->line;
-    if ((rc = infer(r)))
+    size_t ncol = r->schema.ncol ? r->schema.ncol : 1;
+    r->bits = dt_malloc(ncol * sizeof *r->bits);
+    r->seen = dt_calloc(ncol, sizeof *r->seen);
+    r->unsettled = dt_calloc(ncol, sizeof *r->unsettled);
+    for (size_t c = 0; c < r->schema.ncol; c++)
+        r->bits[c] = r->forced[c] ? r->forced[c] - 1 : DT_CSV_ALL;
+    bool at_end;
+    if ((rc = infer(r, o && o->one_pass, &at_end)))
         return rc;
-    r->p = r->data_start;
-    r->line = r->data_line;
-    r->released = r->map;
-    r->batch = dt_table_new(&r->schema, r->batch_rows);
+    set_kinds(r, at_end);
+    rewind_data(r);
     return 0;
 }
 
@@ -533,8 +638,35 @@ int dt_csv_open(dt_csv_reader **out, const char *path, const dt_csv_options *opt
 }
 
 const dt_schema *dt_csv_schema(const dt_csv_reader *r) { return &r->schema; }
+uint64_t dt_csv_offset(const dt_csv_reader *r) { return (uint64_t)(r->p - r->map); }
+uint64_t dt_csv_size(const dt_csv_reader *r) { return r->map_size; }
 
 /* ---- the second pass: batches ---- */
+
+/* Appending into a batch whose columns hold batch_rows rows (dt_table_new
+ * reserved them, and a batch never has more), without a call per value. */
+static inline size_t slot(dt_column *c)
+{
+    size_t i = c->len++;
+    if (c->valid)
+        c->valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+    return i;
+}
+
+static void put_bytes(dt_column *c, const char *s, size_t n)
+{
+    size_t i = slot(c);
+    if (c->data_len + n + 1 > c->data_cap) {
+        size_t cap = c->data_cap ? c->data_cap : 256;
+        while (cap < c->data_len + n + 1)
+            cap *= 2;
+        c->data = dt_realloc(c->data, cap);
+        c->data_cap = cap;
+    }
+    memcpy(c->data + c->data_len, s, n);
+    c->data_len += n;
+    c->offsets[i + 1] = (int64_t)c->data_len;
+}
 
 static int append_value(dt_csv_reader *r, size_t c, const field *f)
 {
@@ -544,15 +676,17 @@ static int append_value(dt_csv_reader *r, size_t c, const field *f)
         dt_col_append_null(col);
         return 0;
     }
+    if (!r->settled && r->unsettled[c])
+        return misfit(r);
     size_t n;
     const char *t = field_text(r, f, &n);
     bool ok = true;
     switch (k) {
-    case DT_STRING: dt_col_append_bytes(col, t, n); break;
+    case DT_STRING: put_bytes(col, t, n); break;
     case DT_BOOL: {
         bool v;
         if ((ok = dt_csv_parse_bool(t, n, &v)))
-            dt_col_append_bool(col, v);
+            DT_COL(col, uint8_t)[slot(col)] = v;
         break;
     }
     case DT_INT32:
@@ -560,32 +694,34 @@ static int append_value(dt_csv_reader *r, size_t c, const field *f)
         int64_t v;
         ok = dt_csv_parse_i64(t, n, &v) && (k == DT_INT64 || (v >= INT32_MIN && v <= INT32_MAX));
         if (ok && k == DT_INT64)
-            dt_col_append_i64(col, v);
+            DT_COL(col, int64_t)[slot(col)] = v;
         else if (ok)
-            dt_col_append_i32(col, (int32_t)v);
+            DT_COL(col, int32_t)[slot(col)] = (int32_t)v;
         break;
     }
     case DT_DOUBLE: {
         double v;
         if ((ok = dt_csv_parse_double(t, n, &v)))
-            dt_col_append_f64(col, v);
+            DT_COL(col, double)[slot(col)] = v;
         break;
     }
     case DT_DATE: {
         int32_t v;
         if ((ok = dt_csv_parse_date(t, n, &v)))
-            dt_col_append_i32(col, v);
+            DT_COL(col, int32_t)[slot(col)] = v;
         break;
     }
     case DT_TIMESTAMP: {
         int64_t v;
         if ((ok = dt_csv_parse_timestamp(t, n, &v)))
-            dt_col_append_i64(col, v);
+            DT_COL(col, int64_t)[slot(col)] = v;
         break;
     }
     default: ok = false; break;
     }
-    return ok ? 0 : bad_value(r, c, t, n);
+    if (ok)
+        return 0;
+    return r->settled || r->forced[c] ? bad_value(r, c, t, n) : misfit(r);
 }
 
 int dt_csv_next(dt_csv_reader *r, dt_table **out)
@@ -595,7 +731,9 @@ int dt_csv_next(dt_csv_reader *r, dt_table **out)
     const char *batch_start = r->p;
     bool got = true;
     while (r->batch->nrow < r->batch_rows && r->p - batch_start < (ptrdiff_t)BATCH_MAX_BYTES) {
-        int rc = next_record(r, &got);
+        int rc = r->settled ? 0 : check_utf8(r, r->p + UTF8_STEP);
+        if (!rc)
+            rc = next_record(r, &got);
         if (rc)
             return rc;
         if (!got)
@@ -603,7 +741,7 @@ int dt_csv_next(dt_csv_reader *r, dt_table **out)
         for (size_t c = 0; c < r->schema.ncol; c++)
             if ((rc = append_value(r, c, &r->fields[c])))
                 return rc;
-        dt_table_end_row(r->batch);
+        r->batch->nrow++;
     }
     release_behind(r, r->p);
     if (r->batch->nrow > 0)
@@ -620,7 +758,11 @@ void dt_csv_close(dt_csv_reader *r)
     for (size_t i = 0; i < r->n_na; i++)
         free(r->na[i]);
     free(r->na);
+    free(r->na_len);
     free(r->forced);
+    free(r->bits);
+    free(r->seen);
+    free(r->unsettled);
     free(r->fields);
     dt_buf_free(&r->scratch);
     dt_table_free(r->batch);

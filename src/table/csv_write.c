@@ -22,6 +22,7 @@ struct dt_csv_writer {
     dt_buf out;
     dt_buf val;
     uint8_t special[256]; /* bytes that force quoting */
+    bool check_spelled;   /* the delimiter could occur in a spelled number or date */
 };
 
 static int flush(dt_csv_writer *w)
@@ -46,7 +47,10 @@ static bool needs_quotes(const dt_csv_writer *w, const char *s, size_t n, bool i
 static void put_field(dt_csv_writer *w, const char *s, size_t n, bool is_text, bool force)
 {
     if (!force && !needs_quotes(w, s, n, is_text)) {
-        dt_buf_append(&w->out, s, n);
+        dt_buf_reserve(&w->out, n);
+        if (n)
+            memcpy(w->out.data + w->out.len, s, n);
+        w->out.len += n;
         return;
     }
     dt_buf_reserve(&w->out, 2 * n + 2);
@@ -73,6 +77,7 @@ int dt_csv_writer_open(dt_csv_writer **out, const dt_schema *s, char delim, dt_s
     w->delim = delim;
     w->sink = sink;
     w->special[(uint8_t)delim] = w->special['"'] = w->special['\r'] = w->special['\n'] = 1;
+    w->check_spelled = !strchr(",;\t|", delim);
     for (size_t c = 0; c < s->ncol; c++) {
         if (c)
             dt_buf_putc(&w->out, delim);
@@ -90,15 +95,32 @@ static void put_value(dt_csv_writer *w, const dt_column *col, size_t row)
 {
     if (!dt_col_is_valid(col, row))
         return;
-    if (col->field.kind == DT_STRING) {
-        size_t n;
+    size_t n;
+    switch (col->field.kind) {
+    case DT_STRING: {
         const char *s = dt_col_str(col, row, &n);
         put_field(w, s, n, true, false);
         return;
     }
-    dt_buf_clear(&w->val);
-    dt_value_format(col, row, &w->val);
-    put_field(w, (const char *)w->val.data, w->val.len, false, false);
+    case DT_BINARY:
+        dt_buf_clear(&w->val);
+        dt_value_format(col, row, &w->val);
+        put_field(w, (const char *)w->val.data, w->val.len, false, false);
+        return;
+    default: {
+        /* spelled straight into the output; only an unusual delimiter can need quotes */
+        dt_buf_reserve(&w->out, DT_VALUE_MAX);
+        char *at = (char *)w->out.data + w->out.len;
+        n = dt_value_spell(col, row, at);
+        if (w->check_spelled && needs_quotes(w, at, n, false)) {
+            dt_buf_clear(&w->val);
+            dt_buf_append(&w->val, at, n);
+            put_field(w, (const char *)w->val.data, n, false, true);
+        } else {
+            w->out.len += n;
+        }
+    }
+    }
 }
 
 int dt_csv_writer_write(dt_csv_writer *w, const dt_table *t)
@@ -108,11 +130,14 @@ int dt_csv_writer_write(dt_csv_writer *w, const dt_table *t)
                         w->schema.ncol);
     for (size_t r = 0; r < t->nrow; r++) {
         for (size_t c = 0; c < t->ncol; c++) {
-            if (c)
-                dt_buf_putc(&w->out, w->delim);
+            if (c) {
+                dt_buf_reserve(&w->out, 1);
+                w->out.data[w->out.len++] = (uint8_t)w->delim;
+            }
             put_value(w, &t->cols[c], r);
         }
-        dt_buf_putc(&w->out, '\n');
+        dt_buf_reserve(&w->out, 1);
+        w->out.data[w->out.len++] = '\n';
         if (w->out.len >= FLUSH_AT) {
             int rc = flush(w);
             if (rc)

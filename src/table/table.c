@@ -334,7 +334,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
-/* Decimal digits of v at the end of buf[0..32); returns where they start. */
+/* Decimal digits of v ending at end; returns where they start. */
 static char *digits_u64(char *end, uint64_t v)
 {
     do {
@@ -344,13 +344,15 @@ static char *digits_u64(char *end, uint64_t v)
     return end;
 }
 
-static void format_i64(int64_t v, dt_buf *out)
+/* The spellers below write at o (room for DT_VALUE_MAX bytes) and return the end. */
+static char *put_i64(char *o, int64_t v)
 {
     char buf[24], *end = buf + sizeof buf;
     char *s = digits_u64(end, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
     if (v < 0)
         *--s = '-';
-    dt_buf_append(out, s, (size_t)(end - s));
+    memcpy(o, s, (size_t)(end - s));
+    return o + (end - s);
 }
 
 static char *put2(char *o, unsigned v)
@@ -360,7 +362,7 @@ static char *put2(char *o, unsigned v)
     return o + 2;
 }
 
-/* YYYY-MM-DD into o (years outside 0..9999 as printf spells them); returns the end. */
+/* YYYY-MM-DD (years outside 0..9999 as printf spells them). */
 static char *put_date(char *o, int64_t days)
 {
     int64_t y;
@@ -378,17 +380,12 @@ static char *put_date(char *o, int64_t days)
     return put2(o, d);
 }
 
-static void format_date(int64_t days, dt_buf *out)
-{
-    char buf[48];
-    dt_buf_append(out, buf, (size_t)(put_date(buf, days) - buf));
-}
-
-static void format_timestamp(int64_t us, dt_buf *out)
+/* ISO-8601 in UTC with Z, the fraction only as long as it needs. */
+static char *put_timestamp(char *o, int64_t us)
 {
     int64_t days = us >= 0 ? us / 86400000000LL : -((-(us + 1)) / 86400000000LL) - 1;
     int64_t rem = us - days * 86400000000LL;
-    char buf[64], *o = put_date(buf, days);
+    o = put_date(o, days);
     unsigned secs = (unsigned)(rem / 1000000), frac = (unsigned)(rem % 1000000);
     *o++ = 'T';
     o = put2(o, secs / 3600);
@@ -404,61 +401,58 @@ static void format_timestamp(int64_t us, dt_buf *out)
         }
     }
     *o++ = 'Z';
-    dt_buf_append(out, buf, (size_t)(o - buf));
+    return o;
 }
 
-/* Fast path of format_double: a value that is exactly n / 10^p (as IEEE
+/* Fast path of put_double: a value that is exactly n / 10^p (as IEEE
  * division rounds it) for an integer n < 2^53 and p <= 15, tried with p
  * rising, so the first found is the shortest; written in fixed notation. */
-static bool format_double_fixed(double v, dt_buf *out)
+static char *put_double_fixed(char *o, double v)
 {
     static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                  1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     double a = fabs(v);
     if (!(a >= 1e-5 && a < 1e15))
-        return false;
+        return NULL;
     for (int p = 0; p <= 15; p++) {
         double m = a * p10[p];
         if (m >= 9007199254740992.0)
-            return false;
+            return NULL;
         double n = nearbyint(m);
         if (n / p10[p] != a)
             continue;
         char buf[48], *end = buf + sizeof buf, *s = digits_u64(end, (uint64_t)n);
         while (end - s <= p) /* leading zeros of a fraction */
             *--s = '0';
-        if (p > 0) {
-            memmove(s - 1, s, (size_t)(end - s - p));
-            s--;
-            end[-p - 1] = '.';
-        }
         if (v < 0)
-            *--s = '-';
-        dt_buf_append(out, s, (size_t)(end - s));
-        return true;
+            *o++ = '-';
+        size_t whole = (size_t)(end - s - p);
+        memcpy(o, s, whole);
+        o += whole;
+        if (p > 0) {
+            *o++ = '.';
+            memcpy(o, end - p, (size_t)p);
+            o += p;
+        }
+        return o;
     }
-    return false;
+    return NULL;
 }
 
 /* The shortest decimal spelling that reads back as the same double. */
-static void format_double(double v, dt_buf *out)
+static char *put_double(char *o, double v)
 {
-    if (isnan(v)) {
-        dt_buf_puts(out, "NaN");
-        return;
-    }
-    if (isinf(v)) {
-        dt_buf_puts(out, v > 0 ? "Inf" : "-Inf");
-        return;
-    }
-    if (v == 0) {
-        dt_buf_puts(out, signbit(v) ? "-0" : "0");
-        return;
-    }
-    if (format_double_fixed(v, out))
-        return;
+    if (isnan(v))
+        return memcpy(o, "NaN", 3), o + 3;
+    if (isinf(v))
+        return v > 0 ? (memcpy(o, "Inf", 3), o + 3) : (memcpy(o, "-Inf", 4), o + 4);
+    if (v == 0)
+        return signbit(v) ? (memcpy(o, "-0", 2), o + 2) : (*o = '0', o + 1);
+    char *e = put_double_fixed(o, v);
+    if (e)
+        return e;
     char s[40];
-    int prec = 15;
+    int prec;
     snprintf(s, sizeof s, "%.15g", v);
     if (strtod(s, NULL) == v) {
         for (prec = 1; prec < 15; prec++) {
@@ -466,40 +460,64 @@ static void format_double(double v, dt_buf *out)
             if (strtod(s, NULL) == v)
                 break;
         }
+        if (prec == 15)
+            snprintf(s, sizeof s, "%.15g", v);
     } else {
-        for (prec = 16; prec < 17; prec++) {
-            snprintf(s, sizeof s, "%.*g", prec, v);
-            if (strtod(s, NULL) == v)
-                break;
-        }
-        if (prec == 17)
+        snprintf(s, sizeof s, "%.16g", v);
+        if (strtod(s, NULL) != v)
             snprintf(s, sizeof s, "%.17g", v);
     }
-    dt_buf_puts(out, s);
+    size_t n = strlen(s);
+    memcpy(o, s, n);
+    return o + n;
 }
 
-static void format_decimal(int64_t unscaled, int32_t scale, dt_buf *out)
+static char *put_decimal(char *o, int64_t unscaled, int32_t scale)
 {
     char digits[32];
     uint64_t mag = unscaled < 0 ? (uint64_t)0 - (uint64_t)unscaled : (uint64_t)unscaled;
-    snprintf(digits, sizeof digits, "%" PRIu64, mag);
+    int n = snprintf(digits, sizeof digits, "%" PRIu64, mag);
     if (unscaled < 0)
-        dt_buf_putc(out, '-');
-    int n = (int)strlen(digits);
-    if (scale <= 0) {
-        dt_buf_puts(out, digits);
-        return;
+        *o++ = '-';
+    if (scale <= 0 || scale > 18) {
+        memcpy(o, digits, (size_t)n);
+        return o + n;
     }
     if (n <= scale) {
-        dt_buf_puts(out, "0.");
+        *o++ = '0';
+        *o++ = '.';
         for (int i = n; i < scale; i++)
-            dt_buf_putc(out, '0');
-        dt_buf_puts(out, digits);
-        return;
+            *o++ = '0';
+        memcpy(o, digits, (size_t)n);
+        return o + n;
     }
-    dt_buf_append(out, digits, (size_t)(n - scale));
-    dt_buf_putc(out, '.');
-    dt_buf_puts(out, digits + n - scale);
+    memcpy(o, digits, (size_t)(n - scale));
+    o += n - scale;
+    *o++ = '.';
+    memcpy(o, digits + n - scale, (size_t)scale);
+    return o + scale;
+}
+
+size_t dt_value_spell(const dt_column *c, size_t row, char *out)
+{
+    char *o = out;
+    switch (c->field.kind) {
+    case DT_BOOL:
+        if (DT_COL(c, uint8_t)[row])
+            memcpy(o, "true", 4), o += 4;
+        else
+            memcpy(o, "false", 5), o += 5;
+        break;
+    case DT_INT32: o = put_i64(o, DT_COL(c, int32_t)[row]); break;
+    case DT_INT64:
+    case DT_DURATION: o = put_i64(o, DT_COL(c, int64_t)[row]); break;
+    case DT_DOUBLE: o = put_double(o, DT_COL(c, double)[row]); break;
+    case DT_DATE: o = put_date(o, DT_COL(c, int32_t)[row]); break;
+    case DT_TIMESTAMP: o = put_timestamp(o, DT_COL(c, int64_t)[row]); break;
+    case DT_DECIMAL: o = put_decimal(o, DT_COL(c, int64_t)[row], c->field.scale); break;
+    default: break;
+    }
+    return (size_t)(o - out);
 }
 
 void dt_value_format(const dt_column *c, size_t row, dt_buf *out)
@@ -507,14 +525,6 @@ void dt_value_format(const dt_column *c, size_t row, dt_buf *out)
     if (!dt_col_is_valid(c, row))
         return;
     switch (c->field.kind) {
-    case DT_BOOL: dt_buf_puts(out, DT_COL(c, uint8_t)[row] ? "true" : "false"); break;
-    case DT_INT32: format_i64(DT_COL(c, int32_t)[row], out); break;
-    case DT_INT64:
-    case DT_DURATION: format_i64(DT_COL(c, int64_t)[row], out); break;
-    case DT_DOUBLE: format_double(DT_COL(c, double)[row], out); break;
-    case DT_DATE: format_date(DT_COL(c, int32_t)[row], out); break;
-    case DT_TIMESTAMP: format_timestamp(DT_COL(c, int64_t)[row], out); break;
-    case DT_DECIMAL: format_decimal(DT_COL(c, int64_t)[row], c->field.scale, out); break;
     case DT_STRING: {
         size_t n;
         const char *s = dt_col_str(c, row, &n);
@@ -524,12 +534,15 @@ void dt_value_format(const dt_column *c, size_t row, dt_buf *out)
     case DT_BINARY: {
         size_t n;
         const uint8_t *s = (const uint8_t *)dt_col_str(c, row, &n);
-        char *hex = dt_malloc(2 * n + 1);
-        dt_hex_encode(s, n, hex);
-        dt_buf_puts(out, hex);
-        free(hex);
+        dt_buf_reserve(out, 2 * n);
+        dt_hex_encode(s, n, (char *)out->data + out->len);
+        out->len += 2 * n;
         break;
     }
-    default: break;
+    default:
+        dt_buf_reserve(out, DT_VALUE_MAX);
+        out->len += dt_value_spell(c, row, (char *)out->data + out->len);
+        out->data[out->len] = '\0';
+        break;
     }
 }

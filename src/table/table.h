@@ -116,5 +116,9 @@ bool dt_table_equal(const dt_table *a, const dt_table *b, char *msg, size_t msg_
  * shortest round-trip doubles, NaN/Inf/-Inf, ISO dates and timestamps. Appends
  * to out; a missing value appends nothing. */
 void dt_value_format(const dt_column *c, size_t row, dt_buf *out);
+/* The same for a present value of a fixed-width kind, written at out (room
+ * for DT_VALUE_MAX bytes, not NUL-terminated); returns its length. */
+#define DT_VALUE_MAX 64
+size_t dt_value_spell(const dt_column *c, size_t row, char *out);
 
 #endif /* DT_TABLE_H */

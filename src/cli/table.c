@@ -1,0 +1,551 @@
+/*
+ * table.c: the verbs that work on table files outside any project:
+ * `datom convert` (CSV <-> Parquet), `datom cat` (a table as CSV or JSON
+ * lines) and `datom schema` (column names and kinds). They stream batches
+ * from a reader to a writer, so memory stays bounded on any file size.
+ * A file's format is told by its extension (.csv/.tsv/.txt, .parquet/.pq)
+ * or, when reading, by Parquet's magic bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "table/csv.h"
+#include "table/parquet/parquet.h"
+
+/* ---- options shared by the three verbs ---- */
+
+typedef struct table_opts {
+    dt_csv_options csv;
+    dt_schema forced;
+    dt_strv na;
+    bool na_given;
+    char out_delim;
+    dt_pq_codec codec;
+    long long limit; /* cat: rows to print, -1 for all */
+} table_opts;
+
+enum { OPT_TYPES = 1000, OPT_DELIM, OPT_OUT_DELIM, OPT_NA, OPT_CODEC, OPT_LIMIT, OPT_JSON };
+
+static const struct option table_long_opts[] = {
+    {"types", required_argument, NULL, OPT_TYPES}, {"delim", required_argument, NULL, OPT_DELIM},
+    {"na", required_argument, NULL, OPT_NA},       {"codec", required_argument, NULL, OPT_CODEC},
+    {"limit", required_argument, NULL, OPT_LIMIT}, {"json", no_argument, NULL, OPT_JSON},
+    {"out-delim", required_argument, NULL, OPT_OUT_DELIM},
+    {NULL, 0, NULL, 0}};
+
+static int parse_delim(const char *s, char *out)
+{
+    if (!strcmp(s, "tab") || !strcmp(s, "\\t"))
+        return *out = '\t', 0;
+    if (strlen(s) != 1 || *s == '"' || *s == '\n' || *s == '\r')
+        return dt_error(DATOM_EINVAL, "--delim '%s': one character (or 'tab'), not a quote or line break", s);
+    *out = *s;
+    return 0;
+}
+
+/* "name=kind,name=kind" into the forced schema (a name may hold '='; the last one splits). */
+static int parse_types(const char *spec, dt_schema *forced)
+{
+    dt_strv items = DT_STRV_INIT;
+    char *copy = dt_strdup(spec), *save = NULL;
+    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save))
+        dt_strv_push(&items, it);
+    free(copy);
+    size_t base = forced->ncol;
+    dt_field *fields = dt_realloc(forced->fields, (base + items.n + 1) * sizeof *fields);
+    forced->fields = fields;
+    int rc = 0;
+    for (size_t i = 0; i < items.n && !rc; i++) {
+        char *eq = strrchr(items.v[i], '=');
+        dt_kind k;
+        if (!eq || eq == items.v[i]) {
+            rc = dt_error(DATOM_EINVAL, "--types: '%s' is not NAME=TYPE", items.v[i]);
+            break;
+        }
+        *eq = '\0';
+        if ((rc = dt_kind_parse(eq + 1, &k)))
+            break;
+        fields[forced->ncol] = (dt_field){.name = dt_strdup(items.v[i]), .kind = k};
+        forced->ncol++;
+    }
+    dt_strv_free(&items);
+    return rc;
+}
+
+static void opts_init(table_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    dt_schema_init(&o->forced, 0);
+    o->codec = DT_PQ_SNAPPY;
+    o->limit = -1;
+}
+
+static void opts_free(table_opts *o)
+{
+    dt_schema_free(&o->forced);
+    dt_strv_free(&o->na);
+}
+
+/* Parses the options every table verb takes; returns 0, or the exit status of a usage error. */
+static int opts_parse(const char *verb, int argc, char **argv, table_opts *o)
+{
+    int c;
+    while ((c = getopt_long(argc, argv, "", table_long_opts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case OPT_TYPES: rc = parse_types(optarg, &o->forced); break;
+        case OPT_DELIM: rc = parse_delim(optarg, &o->csv.delim); break;
+        case OPT_OUT_DELIM: rc = parse_delim(optarg, &o->out_delim); break;
+        case OPT_NA:
+            dt_strv_push(&o->na, optarg);
+            o->na_given = true;
+            break;
+        case OPT_CODEC: rc = dt_pq_codec_parse(optarg, &o->codec); break;
+        case OPT_LIMIT: {
+            char *end;
+            o->limit = strtoll(optarg, &end, 10);
+            if (*end || o->limit < 0)
+                return cli_usage_error(verb, "--limit '%s': a count of rows", optarg);
+            break;
+        }
+        case OPT_JSON: cli.json = 1; break;
+        default: return cli_usage_error(verb, "unknown option");
+        }
+        if (rc)
+            return cli_usage_error(verb, "%s", datom_errmsg());
+    }
+    if (o->forced.ncol)
+        o->csv.forced = &o->forced;
+    if (o->na_given) {
+        o->csv.na = (const char **)o->na.v;
+        o->csv.n_na = o->na.n;
+    }
+    return 0;
+}
+
+/* ---- formats ---- */
+
+typedef enum fmt { FMT_UNKNOWN, FMT_CSV, FMT_PARQUET } fmt;
+
+static bool has_ext(const char *path, const char *ext)
+{
+    size_t n = strlen(path), e = strlen(ext);
+    return n > e && !strcasecmp(path + n - e, ext);
+}
+
+static fmt fmt_of_name(const char *path)
+{
+    if (has_ext(path, ".parquet") || has_ext(path, ".pq"))
+        return FMT_PARQUET;
+    if (has_ext(path, ".csv") || has_ext(path, ".tsv") || has_ext(path, ".txt") || has_ext(path, ".psv"))
+        return FMT_CSV;
+    return FMT_UNKNOWN;
+}
+
+/* By the magic bytes first (a Parquet file opens with PAR1), then the name. */
+static fmt fmt_of_input(const char *path)
+{
+    char magic[4];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, magic, 4);
+        close(fd);
+        if (n == 4 && !memcmp(magic, "PAR1", 4))
+            return FMT_PARQUET;
+    }
+    fmt f = fmt_of_name(path);
+    return f == FMT_UNKNOWN ? FMT_CSV : f;
+}
+
+/* A table file being read, of either format. */
+typedef struct source {
+    dt_csv_reader *csv;
+    dt_pq_reader *pq;
+} source;
+
+static int source_open(source *s, const char *path, table_opts *o)
+{
+    memset(s, 0, sizeof *s);
+    if (fmt_of_input(path) == FMT_PARQUET) {
+        if (o->forced.ncol || o->na_given)
+            return dt_error(DATOM_EINVAL, "%s: --types and --na apply to CSV input; this is Parquet", path);
+        if (!o->out_delim)
+            o->out_delim = o->csv.delim; /* --delim is the output's when only it is CSV */
+        return dt_pq_open(&s->pq, path);
+    }
+    if (!o->csv.delim && has_ext(path, ".tsv"))
+        o->csv.delim = '\t';
+    return dt_csv_open(&s->csv, path, &o->csv);
+}
+
+static const dt_schema *source_schema(const source *s)
+{
+    return s->csv ? dt_csv_schema(s->csv) : dt_pq_schema(s->pq);
+}
+
+static int source_next(source *s, dt_table **out)
+{
+    return s->csv ? dt_csv_next(s->csv, out) : dt_pq_next(s->pq, out);
+}
+
+static void source_close(source *s)
+{
+    dt_csv_close(s->csv);
+    dt_pq_close(s->pq);
+}
+
+/* ---- convert ---- */
+
+static const char convert_usage[] =
+    "usage: datom convert [OPTIONS] IN OUT\n"
+    "\n"
+    "Converts a table between CSV and Parquet (either way, or CSV to CSV and\n"
+    "Parquet to Parquet), streaming: memory stays bounded on any size. Formats\n"
+    "go by extension: .csv .tsv .txt .psv are CSV, .parquet .pq are Parquet (an\n"
+    "input that opens with Parquet's magic bytes is Parquet whatever its name).\n"
+    "OUT is written whole or not at all (a temporary file renamed into place);\n"
+    "OUT - writes CSV to standard output.\n"
+    "\n"
+    "CSV input: the delimiter is sniffed among , ; tab | and column types are\n"
+    "inferred from the whole file (docs/formats.md, \"CSV\").\n"
+    "\n"
+    "Options:\n"
+    "  --codec snappy|zstd|none   Parquet compression (default snappy)\n"
+    "  --types COL=TYPE,...       force column types of CSV input (bool, int32,\n"
+    "                             int64, double, string, date, timestamp)\n"
+    "  --delim C                  the delimiter of CSV input (default: sniffed), or\n"
+    "                             of CSV output when the input is Parquet\n"
+    "  --out-delim C              the delimiter of CSV output (default ',', tab\n"
+    "                             for .tsv)\n"
+    "  --na TOKEN                 a missing-value token of CSV input; repeatable;\n"
+    "                             replaces the default tokens (empty and NA)\n";
+
+typedef struct target {
+    dt_csv_writer *csv;
+    dt_pq_writer *pq;
+    int fd;
+    char *tmp; /* renamed to the final path on success */
+} target;
+
+static int target_open(target *t, const char *path, const dt_schema *s, const table_opts *o)
+{
+    memset(t, 0, sizeof *t);
+    fmt f = strcmp(path, "-") ? fmt_of_name(path) : FMT_CSV;
+    if (f == FMT_UNKNOWN)
+        return dt_error(DATOM_EINVAL, "%s: cannot tell the format by the name (.csv or .parquet)", path);
+    if (!strcmp(path, "-")) {
+        t->fd = STDOUT_FILENO;
+    } else {
+        t->tmp = dt_sprintf("%s.tmp-%ld", path, (long)getpid());
+        t->fd = open(t->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (t->fd < 0) {
+            int rc = dt_error_errno(errno, "%s", t->tmp);
+            free(t->tmp);
+            t->tmp = NULL;
+            return rc;
+        }
+    }
+    if (f == FMT_CSV) {
+        char delim = o->out_delim ? o->out_delim : has_ext(path, ".tsv") ? '\t' : ',';
+        return dt_csv_writer_open(&t->csv, s, delim, dt_sink_fd(&t->fd));
+    }
+    dt_pq_options po;
+    dt_pq_options_default(&po);
+    po.codec = o->codec;
+    return dt_pq_writer_open(&t->pq, s, &po, dt_sink_fd(&t->fd));
+}
+
+static int target_write(target *t, const dt_table *b)
+{
+    return t->csv ? dt_csv_writer_write(t->csv, b) : dt_pq_writer_write(t->pq, b);
+}
+
+/* Finishes (ok) or abandons the output; the temporary file becomes PATH only on success. */
+static int target_close(target *t, const char *path, bool ok)
+{
+    int rc = 0;
+    if (t->csv)
+        rc = dt_csv_writer_close(t->csv);
+    else if (t->pq && ok)
+        rc = dt_pq_writer_close(t->pq);
+    else if (t->pq)
+        dt_pq_writer_abort(t->pq);
+    if (t->tmp) {
+        if (ok && !rc && fsync(t->fd) < 0)
+            rc = dt_error_errno(errno, "%s", path);
+        if (close(t->fd) < 0 && ok && !rc)
+            rc = dt_error_errno(errno, "%s", path);
+        if (ok && !rc && rename(t->tmp, path) < 0)
+            rc = dt_error_errno(errno, "%s", path);
+        if (!ok || rc)
+            unlink(t->tmp);
+        free(t->tmp);
+    }
+    return rc;
+}
+
+static int convert(const char *in, const char *out, table_opts *o)
+{
+    source src;
+    /* a file can be started again (see DT_CSV_RESTART); standard output cannot */
+    o->csv.one_pass = strcmp(out, "-") != 0;
+    int rc = source_open(&src, in, o);
+    if (rc) {
+        source_close(&src);
+        return rc;
+    }
+    dt_progress *prog = src.csv ? dt_progress_start(in, dt_csv_size(src.csv)) : NULL;
+    for (;;) {
+        target dst;
+        rc = target_open(&dst, out, source_schema(&src), o);
+        dt_table *b;
+        while (!rc && (rc = source_next(&src, &b)) == 0 && b) {
+            rc = target_write(&dst, b);
+            if (prog)
+                dt_progress_update(prog, dt_csv_offset(src.csv));
+        }
+        if (rc == DT_CSV_RESTART) {
+            target_close(&dst, out, false);
+            continue;
+        }
+        int rc2 = target_close(&dst, out, rc == 0);
+        dt_progress_end(prog);
+        source_close(&src);
+        return rc ? rc : rc2;
+    }
+}
+
+int cli_convert(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(convert_usage, stdout);
+        return 0;
+    }
+    table_opts o;
+    opts_init(&o);
+    int st = opts_parse("convert", argc, argv, &o);
+    if (!st && optind != argc - 2)
+        st = cli_usage_error("convert", "expected IN and OUT");
+    if (!st) {
+        int rc = convert(argv[optind], argv[optind + 1], &o);
+        st = rc ? cli_fail(rc) : 0;
+    }
+    opts_free(&o);
+    return st;
+}
+
+/* ---- cat ---- */
+
+static const char cat_usage[] =
+    "usage: datom cat [OPTIONS] FILE\n"
+    "\n"
+    "Prints a table file (CSV or Parquet) as CSV on standard output, or with\n"
+    "--json as JSON lines: one object per row, keys in column order; numbers\n"
+    "as numbers (NaN and infinities as the strings \"NaN\", \"Inf\", \"-Inf\"),\n"
+    "dates and timestamps as ISO-8601 strings, missing values as null.\n"
+    "\n"
+    "Options:\n"
+    "  --json          JSON lines instead of CSV\n"
+    "  --limit N       at most N rows\n"
+    "  --delim C       the delimiter of CSV input (or of the output for Parquet)\n"
+    "  --out-delim C   the delimiter of the CSV output (default ',')\n"
+    "  --types COL=TYPE,...  --na TOKEN   as for `datom convert` (CSV input)\n";
+
+static void json_str(dt_buf *b, const char *s, size_t n)
+{
+    dt_buf_reserve(b, n + 2);
+    b->data[b->len++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            dt_buf_reserve(b, 1);
+            b->data[b->len++] = ch;
+        } else if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\r' || ch == '\t') {
+            dt_buf_reserve(b, 2);
+            b->data[b->len++] = '\\';
+            b->data[b->len++] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch == '\t' ? 't' : ch;
+        } else {
+            dt_buf_printf(b, "\\u%04x", ch);
+        }
+    }
+    dt_buf_reserve(b, 1);
+    b->data[b->len++] = '"';
+    b->data[b->len] = '\0';
+}
+
+static void json_value(dt_buf *b, const dt_column *c, size_t row, dt_buf *tmp)
+{
+    if (!dt_col_is_valid(c, row)) {
+        dt_buf_append(b, "null", 4);
+        return;
+    }
+    dt_buf_clear(tmp);
+    dt_value_format(c, row, tmp);
+    switch (c->field.kind) {
+    case DT_BOOL:
+    case DT_INT32:
+    case DT_INT64:
+    case DT_DURATION:
+    case DT_DECIMAL: dt_buf_append(b, tmp->data, tmp->len); break;
+    case DT_DOUBLE: {
+        double v = DT_COL(c, double)[row];
+        if (v - v == 0) /* finite */
+            dt_buf_append(b, tmp->data, tmp->len);
+        else
+            json_str(b, (const char *)tmp->data, tmp->len);
+        break;
+    }
+    default: json_str(b, (const char *)tmp->data, tmp->len); break;
+    }
+}
+
+static int write_json_rows(const dt_table *t, size_t nrow, dt_buf *out, int *fd, dt_buf *tmp)
+{
+    for (size_t r = 0; r < nrow; r++) {
+        dt_buf_putc(out, '{');
+        for (size_t c = 0; c < t->ncol; c++) {
+            if (c)
+                dt_buf_putc(out, ',');
+            json_str(out, t->cols[c].field.name, strlen(t->cols[c].field.name));
+            dt_buf_putc(out, ':');
+            json_value(out, &t->cols[c], r, tmp);
+        }
+        dt_buf_append(out, "}\n", 2);
+        if (out->len >= (1u << 20)) {
+            int rc = dt_fs_write_all(*fd, out->data, out->len);
+            dt_buf_clear(out);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* A batch cut to its first n rows (a view: shares the columns' arrays). */
+static dt_table prefix_view(const dt_table *t, size_t n)
+{
+    dt_table v = *t;
+    v.nrow = n;
+    return v;
+}
+
+static int cat(const char *path, table_opts *o)
+{
+    source src;
+    int rc = source_open(&src, path, o);
+    if (rc) {
+        source_close(&src);
+        return rc;
+    }
+    int fd = STDOUT_FILENO;
+    dt_csv_writer *w = NULL;
+    dt_buf out = DT_BUF_INIT, tmp = DT_BUF_INIT;
+    if (!cli.json)
+        rc = dt_csv_writer_open(&w, source_schema(&src), o->out_delim, dt_sink_fd(&fd));
+    long long left = o->limit;
+    dt_table *b;
+    while (!rc && left != 0 && (rc = source_next(&src, &b)) == 0 && b) {
+        size_t n = left < 0 || (unsigned long long)left > b->nrow ? b->nrow : (size_t)left;
+        dt_table view = prefix_view(b, n);
+        rc = cli.json ? write_json_rows(b, n, &out, &fd, &tmp) : dt_csv_writer_write(w, &view);
+        if (left > 0)
+            left -= (long long)n;
+    }
+    if (out.len && !rc)
+        rc = dt_fs_write_all(fd, out.data, out.len);
+    int rc2 = dt_csv_writer_close(w);
+    dt_buf_free(&out);
+    dt_buf_free(&tmp);
+    source_close(&src);
+    return rc ? rc : rc2;
+}
+
+int cli_cat(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(cat_usage, stdout);
+        return 0;
+    }
+    table_opts o;
+    opts_init(&o);
+    int st = opts_parse("cat", argc, argv, &o);
+    if (!st && optind != argc - 1)
+        st = cli_usage_error("cat", "expected one FILE");
+    if (!st) {
+        int rc = cat(argv[optind], &o);
+        st = rc ? cli_fail(rc) : 0;
+    }
+    opts_free(&o);
+    return st;
+}
+
+/* ---- schema ---- */
+
+static const char schema_usage[] =
+    "usage: datom schema [OPTIONS] FILE\n"
+    "\n"
+    "Prints the columns of a table file (CSV or Parquet): one line per column,\n"
+    "its name and kind separated by a tab; for CSV the kinds are those inference\n"
+    "gives (which reads the whole file). With --json: {\"columns\": [{\"name\": ...,\n"
+    "\"kind\": ...}, ...]}, plus \"rows\" for Parquet (from its footer).\n"
+    "\n"
+    "Options:\n"
+    "  --json                 JSON output\n"
+    "  --delim C  --types COL=TYPE,...  --na TOKEN   as for `datom convert`\n";
+
+static int schema(const char *path, table_opts *o)
+{
+    source src;
+    int rc = source_open(&src, path, o);
+    if (rc) {
+        source_close(&src);
+        return rc;
+    }
+    const dt_schema *s = source_schema(&src);
+    if (cli.json) {
+        json_t *cols = json_array();
+        for (size_t i = 0; i < s->ncol; i++) {
+            json_t *col = json_object();
+            json_object_set_new(col, "name", json_string_nocheck(s->fields[i].name));
+            json_object_set_new(col, "kind", json_string(dt_kind_name(s->fields[i].kind)));
+            json_array_append_new(cols, col);
+        }
+        json_t *j = json_pack("{s:o}", "columns", cols);
+        if (src.pq)
+            json_object_set_new(j, "rows", json_integer((json_int_t)dt_pq_num_rows(src.pq)));
+        char *text = dt_json_compact(j);
+        puts(text);
+        free(text);
+        json_decref(j);
+    } else {
+        for (size_t i = 0; i < s->ncol; i++)
+            printf("%s\t%s\n", s->fields[i].name, dt_kind_name(s->fields[i].kind));
+    }
+    source_close(&src);
+    return fflush(stdout) ? dt_error_errno(errno, "standard output") : 0;
+}
+
+int cli_schema(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(schema_usage, stdout);
+        return 0;
+    }
+    table_opts o;
+    opts_init(&o);
+    int st = opts_parse("schema", argc, argv, &o);
+    if (!st && optind != argc - 1)
+        st = cli_usage_error("schema", "expected one FILE");
+    if (!st) {
+        int rc = schema(argv[optind], &o);
+        st = rc ? cli_fail(rc) : 0;
+    }
+    opts_free(&o);
+    return st;
+}

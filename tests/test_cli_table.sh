@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# test_cli_table.sh: `datom convert`, `datom cat` and `datom schema` on CSV and
+# Parquet files: round trips, options, output formats, errors and exit statuses.
+set -u
+DATOM=${DATOM:?path of the datom command}
+base=${TEST_TMP:-/tmp}/cli_table.$$
+rm -rf "$base" && mkdir -p "$base"
+cd "$base" || exit 1
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+# expect STATUS CMD...: runs CMD, checks its exit status; output in $out, errors in $err.
+expect() {
+    local want=$1; shift
+    out=$("$@" 2>"$base/err"); local got=$?
+    err=$(cat "$base/err")
+    if [ "$got" = "$want" ]; then ok; else bad "$* -> exit $got, wanted $want ($err)"; fi
+}
+has() { case "$1" in *"$2"*) ok ;; *) bad "\"$1\" lacks \"$2\"" ;; esac; }
+same() { if cmp -s "$1" "$2"; then ok; else bad "$1 and $2 differ"; diff "$1" "$2" | head -5 >&2; fi; }
+absent() { if [ -e "$1" ]; then bad "$1 exists"; else ok; fi; }
+D() { "$DATOM" "$@"; }
+
+# Help for every verb.
+for v in convert cat schema; do
+    expect 0 D "$v" --help; has "$out" "usage: datom $v"
+done
+expect 2 D convert a.csv; has "$err" "expected IN and OUT"
+expect 2 D cat; has "$err" "expected one FILE"
+
+# A CSV with every kind, nulls, quoting; written in the writer's own spelling,
+# so CSV -> Parquet -> CSV gives the same bytes.
+cat > all.csv <<'CSV'
+id,flag,n,x,name,day,at
+1,true,10,1.5,plain,2024-01-31,2024-01-31T10:20:30Z
+2,false,-3,NaN,"with, comma",1999-12-31,1970-01-01T00:00:00.000001Z
+3,,,-Inf,"say ""hi""",,
+4,true,9223372036854775807,0.1,"two
+lines",2000-02-29,2024-06-01T00:00:00.5Z
+5,false,0,1e+300,"",1970-01-01,1969-12-31T23:59:59Z
+6,,7,,"NA",,
+CSV
+for codec in snappy zstd none; do
+    expect 0 D convert --codec "$codec" all.csv "all-$codec.parquet"
+    expect 0 D convert "all-$codec.parquet" "back-$codec.csv"
+    same all.csv "back-$codec.csv"
+done
+expect 0 D schema all-snappy.parquet
+[ "$out" = "$(printf 'id\tint64\nflag\tbool\nn\tint64\nx\tdouble\nname\tstring\nday\tdate\nat\ttimestamp')" ] && ok || bad "schema: $out"
+expect 0 D schema all.csv; has "$out" "$(printf 'at\ttimestamp')"
+expect 0 D schema --json all-snappy.parquet; has "$out" '{"name":"flag","kind":"bool"}'; has "$out" '"rows":6'
+expect 0 D --json schema all.csv; has "$out" '{"name":"x","kind":"double"}'
+
+# cat: CSV (same bytes as the source), JSON lines, --limit, from either format.
+expect 0 D cat all-zstd.parquet; [ "$out" = "$(cat all.csv)" ] && ok || bad "cat parquet differs"
+expect 0 D cat all.csv; [ "$out" = "$(cat all.csv)" ] && ok || bad "cat csv differs"
+expect 0 D cat --json --limit 3 all-snappy.parquet
+[ "$(printf '%s\n' "$out" | wc -l)" = 3 ] && ok || bad "--limit 3 gave: $out"
+has "$out" '{"id":1,"flag":true,"n":10,"x":1.5,"name":"plain","day":"2024-01-31","at":"2024-01-31T10:20:30Z"}'
+has "$out" '"x":"NaN"'
+has "$out" '"name":"say \"hi\"","day":null'
+expect 0 D --json cat all.csv; has "$out" '"name":"two\nlines"'; has "$out" '"name":"","day":"1970-01-01"'
+has "$out" '"id":6,"flag":null,"n":7,"x":null,"name":"NA"'
+
+# Convert to standard output; CSV to CSV with another delimiter; .tsv.
+expect 0 D convert all-snappy.parquet -; [ "$out" = "$(cat all.csv)" ] && ok || bad "convert to - differs"
+expect 0 D convert --out-delim ';' all.csv semi.csv; has "$(head -1 semi.csv)" "id;flag;n;x;name;day;at"
+expect 0 D schema semi.csv; has "$out" "$(printf 'name\tstring')"  # sniffed back
+expect 0 D convert --delim ';' semi.csv semi.parquet; expect 0 D cat semi.parquet; [ "$out" = "$(cat all.csv)" ] && ok || bad "semi round trip"
+expect 0 D cat --delim '|' semi.parquet; has "$out" "id|flag|n|x|name|day|at"
+expect 0 D cat --out-delim tab all.csv; has "$out" "$(printf 'id\tflag')"
+expect 0 D convert all.csv tabs.tsv; has "$(head -1 tabs.tsv)" "$(printf 'id\tflag')"
+expect 0 D convert tabs.tsv tabs.parquet; expect 0 D convert tabs.parquet tabs2.csv; same all.csv tabs2.csv
+
+# --types and --na on CSV input.
+printf 'zip,amount,note\n01234,5,-\n99999,-,x\n' > t.csv
+expect 0 D convert --types zip=string,amount=double --na - t.csv t.parquet
+expect 0 D schema t.parquet; has "$out" "$(printf 'zip\tstring\namount\tdouble\nnote\tstring')"
+expect 0 D cat --json t.parquet; has "$out" '{"zip":"01234","amount":5,"note":null}'
+has "$out" '{"zip":"99999","amount":null,"note":"x"}'
+expect 2 D convert --types zip t.csv x.parquet; has "$err" "not NAME=TYPE"
+expect 2 D convert --types zip=thing t.csv x.parquet; has "$err" "unknown type 'thing'"
+expect 2 D convert --types amount=int64 t.csv x.parquet; has "$err" "t.csv:3:2: '-' is not a valid int64 (column 'amount')"
+absent x.parquet
+expect 2 D convert --types id=int64 all-snappy.parquet x.csv; has "$err" "apply to CSV input"
+
+# Bad input: clear errors, exit 2, and no output file left behind (not even a temporary).
+printf 'a,b\n1,2\n3\n' > ragged.csv
+expect 2 D convert ragged.csv out.parquet; has "$err" "ragged.csv:3: ragged row"
+absent out.parquet
+[ -z "$(ls | grep '\.tmp-')" ] && ok || bad "temporary file left: $(ls)"
+: > empty.csv
+expect 2 D convert empty.csv out.parquet; has "$err" "empty.csv: empty file"
+printf 'a\n\xff\n' > utf.csv
+expect 2 D cat utf.csv; has "$err" "utf.csv:2: invalid UTF-8"
+expect 3 D cat missing.csv; has "$err" "missing.csv"
+expect 2 D convert all.csv out.xlsx; has "$err" "cannot tell the format"
+expect 2 D convert --codec lzma all.csv out.parquet; has "$err" "unknown Parquet codec"
+expect 2 D convert --delim ab all.csv out.csv; has "$err" "--delim"
+printf 'PAR1 but not really' > fake.parquet
+expect 7 D cat fake.parquet 2>/dev/null || true   # the Parquet reader says how it is damaged
+[ -n "$err" ] && ok || bad "no message for a damaged Parquet file"
+# an existing OUT is replaced only when the conversion succeeds
+cp all.csv keep.csv
+expect 2 D convert ragged.csv keep.csv; same all.csv keep.csv
+
+# convert reads CSV once, guessing kinds from the first 65,536 rows; a value
+# past them that does not fit makes it start again: same result as two passes.
+{ echo "n,late"; seq 1 70000 | sed 's/$/,/'; echo "2.5,2024-01-01"; } > late.csv
+expect 0 D convert late.csv late.parquet
+expect 0 D schema late.parquet; [ "$out" = "$(printf 'n\tdouble\nlate\tdate')" ] && ok || bad "late schema: $out"
+expect 0 D cat late.parquet; [ "$(printf '%s\n' "$out" | tail -1)" = "2.5,2024-01-01" ] && ok || bad "late tail"
+[ "$(printf '%s\n' "$out" | wc -l)" = 70002 ] && ok || bad "late rows"
+{ echo "a,b"; seq 1 70000 | sed 's/$/,x/'; echo "1"; } > lateragged.csv
+expect 2 D convert lateragged.csv lr.parquet; has "$err" "lateragged.csv:70002: ragged row"; absent lr.parquet
+
+# Header only: zero rows both ways.
+printf 'a,b\n' > header.csv
+expect 0 D convert header.csv header.parquet
+expect 0 D cat header.parquet; [ "$out" = "a,b" ] && ok || bad "header only: $out"
+
+rm -rf "$base"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test_csv_interop.sh: CSV between datom and DuckDB (npm @duckdb/node-api):
+# DuckDB reads the CSV datom writes with its own sniffer and gets the same
+# types and values (quotes, line breaks, NaN and infinities, nulls, "NA", and
+# the empty string "" once told allow_quoted_nulls = false: by default DuckDB
+# reads a quoted empty field as NULL); datom reads the CSV DuckDB writes (its "nan"/"inf" and
+# "+00" timestamps) and gets the values DuckDB meant.
+set -u
+DATOM=${DATOM:?path of the datom command}
+SRC=${SRC:?source directory}
+base=${TEST_TMP:-/tmp}/csv_interop.$$
+rm -rf "$base" && mkdir -p "$base"
+cd "$base" || exit 1
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+if ! command -v node >/dev/null || [ ! -d "$SRC/tests/interop/node_modules/@duckdb/node-api" ]; then
+    echo "FAIL: node and tests/interop/node_modules are needed (scripts/deps --test)" >&2
+    echo "0 passed, 1 failed"; exit 1
+fi
+duck() { (cd "$SRC/tests/interop" && node csv_duckdb.mjs "$@"); }
+check() { # check WHAT GOT WANT
+    if [ "$2" = "$3" ]; then ok; else bad "$1: got [$2] wanted [$3]"; fi
+}
+
+# datom writes: through Parquet, so the CSV is datom's own spelling.
+cat > in.csv <<'CSV'
+id,flag,n,x,name,day,at
+1,true,10,1.5,plain,2024-01-31,2024-01-31T10:20:30Z
+2,false,-3,NaN,"with, comma",1999-12-31,1970-01-01T00:00:00.000001Z
+3,,,-Inf,"say ""hi""",,
+4,true,9223372036854775807,0.1,"two
+lines",2000-02-29,2024-06-01T00:00:00.5Z
+5,false,0,1e+300,"",1970-01-01,1969-12-31T23:59:59Z
+6,,7,,"NA",,
+7,true,1,Inf, lead and trail ,2024-01-01,2024-01-01T00:00:00Z
+CSV
+"$DATOM" convert in.csv t.parquet && "$DATOM" convert t.parquet datom.csv && ok || bad "datom convert"
+got=$(duck "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE FROM read_csv('$base/datom.csv'))")
+check "DuckDB's types" "$got" '["id BIGINT, flag BOOLEAN, n BIGINT, x DOUBLE, name VARCHAR, day DATE, at TIMESTAMP WITH TIME ZONE"]'
+got=$(duck "SELECT id, flag, n::VARCHAR, x::VARCHAR, name IS NULL, name, day::VARCHAR, epoch_us(\"at\")::VARCHAR
+            FROM read_csv('$base/datom.csv', allow_quoted_nulls = false) ORDER BY id")
+want='["1",true,"10","1.5",false,"plain","2024-01-31","1706696430000000"]
+["2",false,"-3","nan",false,"with, comma","1999-12-31","1"]
+["3",null,null,"-inf",false,"say \"hi\"",null,null]
+["4",true,"9223372036854775807","0.1",false,"two\nlines","2000-02-29","1717200000500000"]
+["5",false,"0","1e+300",false,"","1970-01-01","-1000000"]
+["6",null,"7",null,false,"NA",null,null]
+["7",true,"1","inf",false," lead and trail ","2024-01-01","1704067200000000"]'
+check "DuckDB reads datom's CSV" "$got" "$want"
+
+# DuckDB writes; datom reads.
+duck "COPY (SELECT * FROM (VALUES
+        (1, true, 1.25::DOUBLE, 'a,b', DATE '2024-02-29', TIMESTAMPTZ '2024-01-01 12:00:00.123456+00'),
+        (2, NULL, 'nan'::DOUBLE, 'q\"q', NULL, TIMESTAMPTZ '1969-12-31 23:59:59+00'),
+        (3, false, '-inf'::DOUBLE, NULL, DATE '1970-01-01', NULL),
+        (4, true, NULL, 'line' || chr(10) || 'break', DATE '2000-01-01', TIMESTAMPTZ '2000-01-01 00:00:00+00'))
+      t(id, flag, x, s, d, ts)) TO '$base/duck.csv' (FORMAT csv)" >/dev/null && ok || bad "DuckDB COPY"
+got=$("$DATOM" schema --json duck.csv)
+check "datom's types" "$got" '{"columns":[{"name":"id","kind":"int64"},{"name":"flag","kind":"bool"},{"name":"x","kind":"double"},{"name":"s","kind":"string"},{"name":"d","kind":"date"},{"name":"ts","kind":"timestamp"}]}'
+got=$("$DATOM" cat --json duck.csv)
+want='{"id":1,"flag":true,"x":1.25,"s":"a,b","d":"2024-02-29","ts":"2024-01-01T12:00:00.123456Z"}
+{"id":2,"flag":null,"x":"NaN","s":"q\"q","d":null,"ts":"1969-12-31T23:59:59Z"}
+{"id":3,"flag":false,"x":"-Inf","s":null,"d":"1970-01-01","ts":null}
+{"id":4,"flag":true,"x":null,"s":"line\nbreak","d":"2000-01-01","ts":"2000-01-01T00:00:00Z"}'
+check "datom reads DuckDB's CSV" "$got" "$want"
+
+rm -rf "$base"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
