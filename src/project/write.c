@@ -19,13 +19,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "project/git_undo.h"
 #include "project/input.h"
 #include "project/metadata.h"
 #include "project/tables.h"
 #include "table/cv1.h"
 #include "table/parquet/parquet.h"
 
-#define PUSH_RETRIES 5
+#define PUSH_RETRIES 20
 
 static void crash_point(const char *step)
 {
@@ -538,29 +539,14 @@ bool dt_table_mirror_current(dt_project *p, const char *table, const char *metad
     return ok;
 }
 
-/* Push with the rule of the spec: on a non-fast-forward, pull and retry. A
- * pull that cannot replay our commit (the other writer changed the same
- * documents) is reported: the version is committed locally and its bytes are
- * stored, `datom push` publishes it once resolved. */
-static int push_with_retry(dt_project *p)
-{
-    int rc = 0;
-    for (int attempt = 0; attempt < PUSH_RETRIES; attempt++) {
-        rc = dt_git_push(p->git);
-        if (rc != DATOM_ECONFLICT)
-            return rc;
-        datom_errclear();
-        if ((rc = dt_git_pull(p->git)) != 0)
-            return rc;
-    }
-    return rc;
-}
-
-static int finish_write(wctx *w, converted *c, dt_write_result *r)
+/* Classifies against the current version and, unless nothing changed,
+ * places the bytes and commits the documents (steps 3 to 6 before the push). */
+static int publish(wctx *w, converted *c, dt_write_result *r)
 {
     json_t *meta = build_meta(w, c, c->parquet_sha, c->size);
     dt_meta_sha(meta, r->metadata_sha);
     memcpy(r->data_sha, c->data_sha, DATOM_SHA_HEX);
+    r->commit_sha[0] = '\0';
     int rc = 0;
     if (w->cur_meta && !strcmp(r->metadata_sha, w->cur_sha)) {
         r->action = "none";
@@ -580,17 +566,66 @@ static int finish_write(wctx *w, converted *c, dt_write_result *r)
     if ((rc = save_docs(w, meta, r->metadata_sha, parquet_sha, size, &versions)) != 0)
         goto out;
     const char *msg = dt_json_str(json_array_get(w->cur_hist, 0), "commit_message");
-    if ((rc = commit_docs(w, msg, r->commit_sha)) != 0)
-        goto out;
+    rc = commit_docs(w, msg, r->commit_sha);
     crash_point("committed");
-    if (w->p->remote_url && (rc = push_with_retry(w->p)) != 0)
-        goto out;
-    crash_point("pushed");
-    rc = dt_table_mirror(w->p, w->table);
-    crash_point("mirrored");
 out:
     json_decref(meta);
     return rc;
+}
+
+/* A push lost to another writer: drop our commit, take theirs, and start the
+ * classification again on top of it (the converted file is kept). */
+static int rebase_write(wctx *w, const char *base)
+{
+    dt_project *p = w->p;
+    int rc = dt_git_reset_hard(p->git, base);
+    if (rc == 0) {
+        /* a fresh handle: libgit2 caches the index of the old one */
+        dt_git_free(p->git);
+        p->git = NULL;
+        rc = dt_git_open(&p->git, p->root);
+    }
+    if (rc == 0)
+        rc = dt_git_pull(p->git);
+    json_decref(w->cur_meta);
+    json_decref(w->cur_hist);
+    w->cur_meta = w->cur_hist = NULL;
+    if (rc == 0)
+        rc = load_current(w);
+    return rc;
+}
+
+/* Steps 3 to 7, with the push retried on a non-fast-forward. */
+static int finish_write(wctx *w, converted *c, dt_write_result *r)
+{
+    dt_project *p = w->p;
+    for (int attempt = 0;; attempt++) {
+        char base[41] = "";
+        int rc = dt_git_head(p->git, base);
+        if (rc == 0)
+            rc = publish(w, c, r);
+        if (rc || !strcmp(r->action, "none"))
+            return rc;
+        if (p->remote_url) {
+            rc = dt_git_push(p->git);
+            if (rc == DATOM_ECONFLICT && attempt < PUSH_RETRIES) {
+                datom_errclear();
+                /* a little random wait, so that two writers do not collide again */
+                if (attempt == 0)
+                    srand((unsigned)getpid() ^ (unsigned)dt_monotonic_ns());
+                usleep((useconds_t)(10000 + (unsigned)rand() % 40000) * (useconds_t)(attempt + 1));
+                if ((rc = rebase_write(w, base)) != 0)
+                    return rc;
+                continue;
+            }
+            if (rc)
+                return rc;
+        }
+        crash_point("pushed");
+        rc = dt_table_mirror(p, w->table);
+        crash_point("mirrored");
+        return rc;
+    }
 }
 
 static int prepare(wctx *w, const char *file)
