@@ -23,6 +23,7 @@
 #include "project/input.h"
 #include "project/metadata.h"
 #include "project/tables.h"
+#include "project/wlock.h"
 #include "table/cv1.h"
 #include "table/parquet/parquet.h"
 
@@ -60,6 +61,7 @@ typedef struct converted {
     char **column_hashes;
     char *tmp_path; /* the Parquet file; removed by converted_free */
     const char *format;
+    bool uploaded; /* this write stored it under its data_sha */
 } converted;
 
 static void converted_free(converted *c)
@@ -319,6 +321,23 @@ static void apply_identity(const wctx *w, json_t *m, const char *data_sha)
         json_object_set(m, "custom", w->custom);
 }
 
+/* Step 5 ahead of time, outside the lock: stores the new Parquet object when
+ * no object of its data_sha exists yet (an existing one is never replaced). */
+static int upload_if_missing(wctx *w, converted *c)
+{
+    char *rel = dt_sprintf("%s/%s.parquet", w->table, c->data_sha);
+    char *key = dt_project_key(w->p, rel);
+    int rc = datom_store_stat(w->p->store, key, NULL);
+    if (rc == DATOM_ENOTFOUND) {
+        datom_errclear();
+        rc = datom_store_put_file(w->p->store, key, c->tmp_path);
+        c->uploaded = rc == 0;
+    }
+    free(rel);
+    free(key);
+    return rc ? dt_error_wrap("upload %s", w->table) : 0;
+}
+
 /* Step 1: an unchanged input file whose version would be the current one. */
 static bool unchanged_input(const wctx *w)
 {
@@ -379,6 +398,8 @@ static int place_bytes(wctx *w, const converted *c, const char *action, char par
     if (exists && (known || !strcmp(action, "metadata_only"))) {
         /* reverting, or the same content: the recorded object stays untouched */
         snprintf(parquet_sha, DATOM_SHA_HEX, "%s", known ? known : "");
+    } else if (exists && c->uploaded) {
+        memcpy(parquet_sha, c->parquet_sha, DATOM_SHA_HEX);
     } else if (exists) {
         /* an object nobody recorded (a write that crashed before its commit):
          * record what is stored, so the pin matches the bytes readers get */
@@ -637,8 +658,6 @@ static int prepare(wctx *w, const char *file)
     if (rc == 0 && p->remote_url)
         rc = dt_git_pull(p->git);
     if (rc == 0)
-        rc = discard_interrupted(p, w->table);
-    if (rc == 0)
         rc = load_current(w);
     if (rc == 0)
         rc = custom_from(w->o, &w->custom);
@@ -656,6 +675,62 @@ static int prepare(wctx *w, const char *file)
     return rc;
 }
 
+/* Inside the lock: the latest committed state, and no leftovers. */
+static int refresh(wctx *w)
+{
+    int rc = w->p->remote_url ? dt_git_pull(w->p->git) : 0;
+    if (rc == 0)
+        rc = discard_interrupted(w->p, w->table);
+    json_decref(w->cur_meta);
+    json_decref(w->cur_hist);
+    w->cur_meta = w->cur_hist = NULL;
+    return rc ? rc : load_current(w);
+}
+
+#define LOCK_TIMEOUT_MS 300000
+
+/* Converts (unless the input is unchanged), then publishes under the lock. If
+ * someone else changed the table while an unchanged input was being skipped,
+ * goes round once more, converting this time. */
+static int write_locked(wctx *w, const char *file, converted *c, dt_write_result *r)
+{
+    int rc = 0;
+    for (int round = 0; rc == 0 && round < 2; round++) {
+        bool skip = unchanged_input(w);
+        if (!skip && !c->tmp_path) {
+            rc = convert(w->p, file, w->o, c);
+            crash_point("converted");
+            if (rc == 0)
+                rc = upload_if_missing(w, c);
+            if (rc)
+                break;
+        }
+        dt_wlock lock;
+        if ((rc = dt_wlock_acquire(w->p, &lock, LOCK_TIMEOUT_MS)) != 0)
+            break;
+        rc = refresh(w);
+        if (rc == 0 && skip && !unchanged_input(w)) {
+            dt_wlock_release(w->p, &lock);
+            continue;
+        }
+        if (rc == 0 && skip) {
+            r->skipped = true;
+            r->action = "none";
+            memcpy(r->metadata_sha, w->cur_sha, DATOM_SHA_HEX);
+            snprintf(r->data_sha, DATOM_SHA_HEX, "%s", dt_json_str(w->cur_meta, "data_sha"));
+        } else if (rc == 0) {
+            rc = finish_write(w, c, r);
+        }
+        /* a no-op still heals a mirror that a crash left behind */
+        if (rc == 0 && !strcmp(r->action, "none") && w->cur_meta &&
+            !dt_table_mirror_current(w->p, w->table, w->cur_sha))
+            rc = dt_table_mirror(w->p, w->table);
+        dt_wlock_release(w->p, &lock);
+        break;
+    }
+    return rc;
+}
+
 int dt_table_write(dt_project *p, const char *table, const char *file, const dt_write_opts *o,
                    dt_write_result *r)
 {
@@ -669,19 +744,8 @@ int dt_table_write(dt_project *p, const char *table, const char *file, const dt_
     wctx w = {.p = p, .table = table, .o = o ? o : &defaults};
     converted c = {0};
     int rc = prepare(&w, file);
-    if (rc == 0 && unchanged_input(&w)) {
-        r->skipped = true;
-        memcpy(r->metadata_sha, w.cur_sha, DATOM_SHA_HEX);
-        snprintf(r->data_sha, DATOM_SHA_HEX, "%s", dt_json_str(w.cur_meta, "data_sha"));
-    } else if (rc == 0) {
-        rc = convert(p, file, w.o, &c);
-        crash_point("converted");
-        if (rc == 0)
-            rc = finish_write(&w, &c, r);
-    }
-    /* a no-op still heals a mirror that a crash left behind */
-    if (rc == 0 && !strcmp(r->action, "none") && w.cur_meta && !dt_table_mirror_current(p, table, w.cur_sha))
-        rc = dt_table_mirror(p, table);
+    if (rc == 0)
+        rc = write_locked(&w, file, &c, r);
     converted_free(&c);
     wctx_free(&w);
     return rc ? dt_error_wrap("write %s", table) : 0;
