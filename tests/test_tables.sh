@@ -217,6 +217,7 @@ for i in 1 2 3 4; do
 done
 check "after random kills: write" "$DATOM" write big big.csv --force --author "$AUTHOR"
 check "after random kills: validate" "$DATOM" validate
+same "no temporary file left behind" "$(find .datom/cache/tmp -type f | wc -l)" 0
 
 # ---- two writers through one bare remote and one shared store ----
 R=$T/remote.git

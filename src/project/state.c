@@ -4,10 +4,14 @@
  * interrupted write and are ignored); a store-only reader reads the store
  * mirror. Both give the same jansson documents, checked before use.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "project/histscan.h"
 #include "project/metadata.h"
@@ -266,4 +270,26 @@ char *dt_project_tmpdir(dt_project *p)
     }
     dt_fs_mkdirs(dir, 0755);
     return dir;
+}
+
+void dt_project_tmp_sweep(dt_project *p)
+{
+    if (!p->root)
+        return;
+    char *dir = dt_path_join(p->root, ".datom/cache/tmp");
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        /* NAME-PID-...: left by a process that no longer exists */
+        const char *dash = strchr(e->d_name, '-');
+        int pid = dash ? atoi(dash + 1) : 0;
+        if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char *path = dt_path_join(dir, e->d_name);
+        unlink(path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
 }

@@ -38,6 +38,8 @@ struct dt_hist_scan;
 int dt_table_history_scan(dt_project *p, const char *table, struct dt_hist_scan *out);
 /* A scratch directory for temporary files (caller frees). */
 char *dt_project_tmpdir(dt_project *p);
+/* Removes temporary files left in .datom/cache/tmp by processes that died. */
+void dt_project_tmp_sweep(dt_project *p);
 /* Work-tree relative paths of a table's documents (caller frees). */
 char *dt_table_path(const char *table, const char *file);
 

@@ -107,7 +107,7 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
     co.tmpdir = tmpdir;
     if ((rc = dt_cv1_begin(&cv, &c->schema, &co)) != 0)
         goto out;
-    c->tmp_path = dt_sprintf("%s/write-XXXXXX.parquet", tmpdir);
+    c->tmp_path = dt_sprintf("%s/write-%d-XXXXXX.parquet", tmpdir, (int)getpid());
     hf.fd = mkstemps(c->tmp_path, 8);
     if (hf.fd < 0) {
         free(c->tmp_path);
@@ -743,6 +743,7 @@ int dt_table_write(dt_project *p, const char *table, const char *file, const dt_
                         table);
     wctx w = {.p = p, .table = table, .o = o ? o : &defaults};
     converted c = {0};
+    dt_project_tmp_sweep(p);
     int rc = prepare(&w, file);
     if (rc == 0)
         rc = write_locked(&w, file, &c, r);
