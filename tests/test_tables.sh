@@ -133,6 +133,8 @@ check "validate after repair" "$DATOM" validate --deep
 STORE=$P/.datom/store
 cp -r "$STORE" "$T/ro-store"
 chmod -R a-w "$T/ro-store"
+snapshot() { find "$T/ro-store" -printf '%p %s %T@\n' | sort; }
+snapshot >"$T/ro.before"
 (
     cd "$T" || exit 1
     check "store-only list" "$DATOM" list --store "$T/ro-store" --project trial --json
@@ -145,6 +147,9 @@ chmod -R a-w "$T/ro-store"
     echo "$pass $fail" >"$T/sub.counts"
 )
 read -r pass fail <"$T/sub.counts"
+# (as root, chmod does not stop writes: compare the tree instead)
+snapshot >"$T/ro.after"
+check "readers left the store untouched" cmp -s "$T/ro.before" "$T/ro.after"
 # an ambiguous prefix, made by hand in a copy of the mirror
 chmod -R u+w "$T/ro-store"
 H=$T/ro-store/datom/subjects/.metadata/version_history.json
