@@ -130,6 +130,10 @@ static void test_build_field_order_and_unbox(void)
     T_EQ_INT(names.n, 1);
     T_EQ_STR(names.v[0], "x");
     T_OK(dt_meta_check(back, "metadata.json"));
+    json_object_set_new(back, "parquet_sha", json_object()); /* R's spelling of NULL */
+    T_OK(dt_meta_check(back, "metadata.json"));
+    json_object_set_new(back, "parquet_sha", json_string("nothex"));
+    T_ERR(dt_meta_check(back, "m.json"), DATOM_ECORRUPT, "\"parquet_sha\"");
     json_object_set_new(back, "data_sha", json_string("nothex"));
     T_ERR(dt_meta_check(back, "t/metadata.json"), DATOM_ECORRUPT, "t/metadata.json: \"data_sha\"");
     dt_strv_free(&names);

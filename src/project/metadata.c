@@ -145,7 +145,9 @@ void dt_meta_sha(const json_t *meta, char out[DATOM_SHA_HEX])
 static int check_sha_field(const json_t *obj, const char *key, bool required, const char *what)
 {
     json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) {
+    /* absent, null, "" or {} (how R's write_json spells a NULL) all mean "not recorded" */
+    if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)) ||
+        (json_is_object(v) && json_object_size(v) == 0)) {
         if (required)
             return dt_error(DATOM_ECORRUPT, "%s: missing \"%s\"", what, key);
         return 0;
