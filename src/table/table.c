@@ -246,9 +246,11 @@ void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present,
     col_reserve(c, first + n);
     memcpy((uint8_t *)c->vals + first * w, vals, n * w);
     c->len += n;
+    if (!present && !c->valid)
+        return; /* nothing missing, no bitmap to keep up to date */
     for (size_t i = 0; i < n; i++) {
         bool v = !present || present[i];
-        if (!v || c->valid) /* a missing value, or a bitmap to keep up to date */
+        if (!v || c->valid)
             set_valid(c, first + i, v);
         c->null_count += !v;
     }
