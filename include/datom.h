@@ -87,7 +87,7 @@ int datom_store_get_file_ca(datom_store *st, const char *prefix, const char *sha
 int datom_store_stat(datom_store *st, const char *key, uint64_t *size_out);
 int datom_store_del(datom_store *st, const char *key);
 /* Lists keys starting with PREFIX, in byte order, after START_AFTER (NULL: from
- * the first), at most LIMIT of them. keys_out is an array of *n_out strings,
+ * the first), at most LIMIT of them (0: no limit). keys_out is an array of *n_out strings,
  * freed with datom_strings_free; *more_out is 1 when more keys follow. */
 int datom_store_list(datom_store *st, const char *prefix, const char *start_after,
                      size_t limit, char ***keys_out, size_t *n_out, int *more_out);

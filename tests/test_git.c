@@ -271,6 +271,109 @@ static void test_remote_race_rebase(void)
     free(bare);
 }
 
+/* The test's derived file: manifest.json lists the directories holding a
+ * metadata.json, one a line, sorted; it never reads the old manifest. */
+static int regen_manifest(void *ctx, const char *workdir)
+{
+    ++*(int *)ctx;
+    dt_buf m = DT_BUF_INIT;
+    const char *names[] = {"t1", "t2", "t3"};
+    for (size_t i = 0; i < DT_ARRAY_LEN(names); i++) {
+        char *rel = dt_sprintf("%s/metadata.json", names[i]);
+        char *p = path_in(workdir, rel);
+        if (dt_fs_exists(p))
+            dt_buf_printf(&m, "%s\n", names[i]);
+        free(p);
+        free(rel);
+    }
+    char *mp = path_in(workdir, "manifest.json");
+    int rc = dt_fs_write_atomic(mp, m.data, m.len);
+    free(mp);
+    dt_buf_free(&m);
+    return rc;
+}
+
+static int regen_fails(void *ctx, const char *workdir)
+{
+    return dt_error(DATOM_EIO, "disk on fire");
+}
+
+static int commit2(dt_git *g, const char *table, const char *manifest, const dt_git_author *a)
+{
+    char *rel = dt_sprintf("%s/metadata.json", table);
+    write_file(dt_git_workdir(g), rel, "{}\n");
+    write_file(dt_git_workdir(g), "manifest.json", manifest);
+    const char *paths[] = {rel, "manifest.json"};
+    char id[41];
+    int rc = dt_git_commit(g, paths, 2, table, a, id);
+    free(rel);
+    return rc;
+}
+
+static void test_pull_derived(void)
+{
+    char *bare = make_bare("r4.git");
+    char *d1 = path_in(root, "e1"), *d2 = path_in(root, "e2");
+    dt_git *g1, *g2;
+    T_OK(dt_git_clone(&g1, bare, d1));
+    T_OK(commit2(g1, "t1", "t1\n", &alice));
+    T_OK(dt_git_push(g1));
+    T_OK(dt_git_clone(&g2, bare, d2));
+    /* two writers, two tables, one manifest */
+    T_OK(commit2(g1, "t2", "t1\nt2\n", &alice));
+    T_OK(commit2(g2, "t3", "t1\nt3\n", &bob));
+    T_OK(dt_git_push(g1));
+    T_ERR(dt_git_push(g2), DATOM_ECONFLICT, "pull");
+    T_ERR(dt_git_pull(g2), DATOM_ECONFLICT, "manifest.json");
+    const char *derived[] = {"manifest.json"};
+    /* a failing rebuild aborts the pull and leaves the clone as it was */
+    char before[41], after[41];
+    T_OK(dt_git_head(g2, before));
+    dt_git_derived broken = {derived, 1, regen_fails, NULL};
+    T_ERR(dt_git_pull_derived(g2, &broken), DATOM_EIO, "rebuild derived files: disk on fire");
+    T_OK(dt_git_head(g2, after));
+    T_EQ_STR(before, after);
+    char *clean = dt_sprintf("cd '%s' && test -z \"$(git status --porcelain)\" && "
+                             "test ! -e .git/rebase-merge && test ! -e t2",
+                             d2);
+    T_EQ_INT(system(clean), 0);
+    free(clean);
+    int calls = 0;
+    dt_git_derived d = {derived, 1, regen_manifest, &calls};
+    T_OK(dt_git_pull_derived(g2, &d));
+    T_EQ_INT(calls, 1);
+    char *s = read_at(g2, NULL, "manifest.json");
+    T_EQ_STR(s, "t1\nt2\nt3\n");
+    free(s);
+    s = read_at(g2, NULL, "t2/metadata.json");
+    T_EQ_STR(s, "{}\n");
+    free(s);
+    char *cmd = dt_sprintf("cd '%s' && test -z \"$(git status --porcelain)\" && "
+                           "test \"$(git log -1 --format='%%an|%%s')\" = 'Bob|t3' && "
+                           "test \"$(git rev-list --count HEAD)\" = 3",
+                           d2);
+    T_EQ_INT(system(cmd), 0);
+    free(cmd);
+    T_OK(dt_git_push(g2));
+    /* a real conflict still is one, derived files or not */
+    T_OK(dt_git_pull(g1));
+    T_OK(commit2(g1, "t3", "x\n", &alice));
+    T_OK(commit2(g2, "t3", "y\n", &bob));
+    write_file(d2, "t3/metadata.json", "{\"b\":1}\n");
+    const char *p3[] = {"t3/metadata.json"};
+    char id[41];
+    T_OK(dt_git_commit(g2, p3, 1, "t3 again", &bob, id));
+    write_file(d1, "t3/metadata.json", "{\"a\":1}\n");
+    T_OK(dt_git_commit(g1, p3, 1, "t3 again", &alice, id));
+    T_OK(dt_git_push(g1));
+    T_ERR(dt_git_pull_derived(g2, &d), DATOM_ECONFLICT, "t3/metadata.json");
+    dt_git_free(g1);
+    dt_git_free(g2);
+    free(d1);
+    free(d2);
+    free(bare);
+}
+
 static void test_remote_set(void)
 {
     char *dir = path_in(root, "w3");
@@ -317,6 +420,7 @@ int main(void)
     T_RUN(test_author);
     T_RUN(test_log);
     T_RUN(test_remote_race_rebase);
+    T_RUN(test_pull_derived);
     T_RUN(test_remote_set);
     free(home);
     free(root);

@@ -2,6 +2,7 @@
  * version history and manifest documents (src/project/metadata.c, jsonlite.c). */
 #include <jansson.h>
 
+#include "project/histscan.h"
 #include "project/jsonlite.h"
 #include "project/metadata.h"
 #include "t.h"
@@ -129,6 +130,10 @@ static void test_build_field_order_and_unbox(void)
     T_EQ_INT(names.n, 1);
     T_EQ_STR(names.v[0], "x");
     T_OK(dt_meta_check(back, "metadata.json"));
+    json_object_set_new(back, "parquet_sha", json_object()); /* R's spelling of NULL */
+    T_OK(dt_meta_check(back, "metadata.json"));
+    json_object_set_new(back, "parquet_sha", json_string("nothex"));
+    T_ERR(dt_meta_check(back, "m.json"), DATOM_ECORRUPT, "\"parquet_sha\"");
     json_object_set_new(back, "data_sha", json_string("nothex"));
     T_ERR(dt_meta_check(back, "t/metadata.json"), DATOM_ECORRUPT, "t/metadata.json: \"data_sha\"");
     dt_strv_free(&names);
@@ -212,8 +217,52 @@ static void test_manifest_sizes(void)
     json_decref(m);
 }
 
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static void test_histscan(void)
+{
+    const char *text =
+        "[\n  {\"version\": \"" SHA_A "\", \"data_sha\": \"" SHA_B "\",\n"
+        "   \"extra\": [1, -2.5e3, true, null, {\"x\": [\"y\"]}],\n"
+        "   \"author\": {\"name\": \"Ana \\u00e9 \\ud83d\\ude00\", \"email\": \"a@x\"},\n"
+        "   \"commit_message\": \"line\\nnext \\\"q\\\" \\/\"},\n"
+        "  {\"author\": \"Old Tool\", \"data_sha\": \"" SHA_A "\", \"version\": \"" SHA_B "\","
+        " \"parquet_sha\": \"" SHA_A "\"}\n]\n";
+    dt_buf doc = DT_BUF_INIT;
+    dt_buf_puts(&doc, text);
+    dt_hist_scan h;
+    T_OK(dt_hist_scan_doc(&doc, "h.json", &h));
+    T_EQ_INT(h.n, 2);
+    T_EQ_STR(h.v[0].version, SHA_A);
+    T_EQ_STR(h.v[0].author_name, "Ana \xc3\xa9 \xf0\x9f\x98\x80");
+    T_EQ_STR(h.v[0].author_email, "a@x");
+    T_EQ_STR(h.v[0].message, "line\nnext \"q\" /");
+    T_ASSERT(h.v[0].parquet_sha == NULL);
+    T_EQ_STR(h.v[1].author_name, "Old Tool");
+    T_EQ_STR(h.v[1].parquet_sha, SHA_A);
+    /* the raw slice of an entry is that entry's JSON */
+    json_t *e = json_loadb((const char *)h.raw.data + h.v[1].start, h.v[1].end - h.v[1].start, 0, NULL);
+    T_ASSERT(e != NULL);
+    T_EQ_STR(dt_json_str(e, "version"), SHA_B);
+    json_decref(e);
+    dt_hist_scan_free(&h);
+
+    const char *bad[] = {"{}", "[{\"version\": \"x\"}]", "[1]", "[{\"a\": \"unterminated}]",
+                         "[] trailing", "[{\"version\": \"" SHA_A "\", \"data_sha\": \"" SHA_B "\",}]"};
+    for (size_t i = 0; i < DT_ARRAY_LEN(bad); i++) {
+        dt_buf_puts(&doc, bad[i]);
+        T_ERR(dt_hist_scan_doc(&doc, "h.json", &h), DATOM_ECORRUPT, "h.json");
+    }
+    dt_buf_puts(&doc, "[]");
+    T_OK(dt_hist_scan_doc(&doc, "h.json", &h));
+    T_EQ_INT(h.n, 0);
+    dt_hist_scan_free(&h);
+}
+
 int main(void)
 {
+    T_RUN(test_histscan);
     T_RUN(test_spec_check_value);
     T_RUN(test_numbers);
     T_RUN(test_strings_and_unboxing);

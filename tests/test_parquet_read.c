@@ -40,8 +40,14 @@ static void value_text(const dt_column *c, size_t row, dt_buf *b)
     case DT_DATE:
     case DT_INT32: dt_buf_printf(b, "%" PRId32, DT_COL(c, int32_t)[row]); break;
     case DT_INT64:
-    case DT_TIMESTAMP:
-    case DT_DURATION: dt_buf_printf(b, "%" PRId64, DT_COL(c, int64_t)[row]); break;
+    case DT_TIMESTAMP: dt_buf_printf(b, "%" PRId64, DT_COL(c, int64_t)[row]); break;
+    case DT_DURATION: { /* in microseconds, nanoseconds floored */
+        int64_t v = DT_COL(c, int64_t)[row];
+        v = c->field.unit == DT_UNIT_S ? v * 1000000 : c->field.unit == DT_UNIT_MS ? v * 1000
+          : c->field.unit == DT_UNIT_NS ? (v - ((v % 1000) + 1000) % 1000) / 1000 : v;
+        dt_buf_printf(b, "%" PRId64, v);
+        break;
+    }
     default: dt_value_format(c, row, b); break;
     }
 }
@@ -163,6 +169,94 @@ static void test_duckdb(void) { check_peer("duckdb", "pq_duckdb_gen.mjs"); }
 static void test_arrow(void) { check_peer("arrow", "pq_arrow_gen.mjs"); }
 static void test_hyparquet(void) { check_peer("hyparquet", "pq_hyparquet_gen.mjs"); }
 
+/* datom's own writer: every kind comes back, durations with their unit. */
+static void test_own_writer(void)
+{
+    static const dt_kind kinds[] = {DT_BOOL, DT_INT32, DT_INT64, DT_DOUBLE, DT_STRING, DT_DATE,
+                                    DT_TIMESTAMP, DT_DURATION, DT_DECIMAL, DT_BINARY};
+    dt_schema s;
+    dt_schema_init(&s, DT_ARRAY_LEN(kinds));
+    for (size_t i = 0; i < DT_ARRAY_LEN(kinds); i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%zu", i);
+        dt_schema_set(&s, i, name, kinds[i]);
+    }
+    s.fields[7].unit = DT_UNIT_MS;
+    s.fields[8].precision = 12;
+    s.fields[8].scale = 3;
+    dt_table *t = dt_table_new(&s, 0);
+    for (int r = 0; r < 3000; r++) {
+        for (size_t c = 0; c < t->ncol; c++) {
+            dt_column *col = &t->cols[c];
+            if ((r + (int)c) % 11 == 0) {
+                dt_col_append_null(col);
+                continue;
+            }
+            char txt[32];
+            snprintf(txt, sizeof txt, "v%d", r % 50);
+            switch (kinds[c]) {
+            case DT_BOOL: dt_col_append_bool(col, r % 3 == 0); break;
+            case DT_INT32:
+            case DT_DATE: dt_col_append_i32(col, r * 7 - 9000); break;
+            case DT_DOUBLE: dt_col_append_f64(col, r / 3.0); break;
+            case DT_STRING:
+            case DT_BINARY: dt_col_append_bytes(col, txt, strlen(txt)); break;
+            default: dt_col_append_i64(col, (int64_t)r * 1000003 - 7); break;
+            }
+        }
+        dt_table_end_row(t);
+    }
+    dt_buf out = DT_BUF_INIT;
+    dt_pq_options o;
+    dt_pq_options_default(&o);
+    o.row_group_rows = 1000;
+    dt_pq_writer *w;
+    T_OK(dt_pq_writer_open(&w, &s, &o, dt_sink_buf(&out)));
+    T_OK(dt_pq_writer_write(w, t));
+    T_OK(dt_pq_writer_close(w));
+    dt_pq_reader *r;
+    T_OK(dt_pq_open_mem(&r, "own.parquet", out.data, out.len));
+    const dt_schema *rs = dt_pq_schema(r);
+    T_EQ_INT(rs->fields[7].kind, DT_DURATION);
+    T_EQ_INT(rs->fields[7].unit, DT_UNIT_MS);
+    T_EQ_INT(rs->fields[8].precision, 12);
+    T_EQ_INT(rs->fields[8].scale, 3);
+    dt_table *all = dt_table_new(rs, 0), *b;
+    while (dt_pq_next(r, &b) == 0 && b) {
+        T_EQ_INT(b->nrow, 1000); /* a batch per row group */
+        for (size_t i = 0; i < b->nrow; i++) {
+            for (size_t c = 0; c < b->ncol; c++) {
+                const dt_column *x = &b->cols[c];
+                dt_column *y = &all->cols[c];
+                if (!dt_col_is_valid(x, i))
+                    dt_col_append_null(y);
+                else if (kinds[c] == DT_STRING || kinds[c] == DT_BINARY) {
+                    size_t n;
+                    const char *p = dt_col_str(x, i, &n);
+                    dt_col_append_bytes(y, p, n);
+                } else if (kinds[c] == DT_BOOL)
+                    dt_col_append_bool(y, DT_COL(x, uint8_t)[i]);
+                else if (dt_kind_width(kinds[c]) == 4)
+                    dt_col_append_i32(y, DT_COL(x, int32_t)[i]);
+                else if (kinds[c] == DT_DOUBLE)
+                    dt_col_append_f64(y, DT_COL(x, double)[i]);
+                else
+                    dt_col_append_i64(y, DT_COL(x, int64_t)[i]);
+            }
+            dt_table_end_row(all);
+        }
+    }
+    char msg[256];
+    bool eq = dt_table_equal(t, all, msg, sizeof msg);
+    dt_table_free(all);
+    dt_pq_close(r);
+    dt_table_free(t);
+    dt_schema_free(&s);
+    dt_buf_free(&out);
+    if (!eq)
+        T_FAIL("read back differs: %s", msg);
+}
+
 static void test_missing_file(void)
 {
     dt_pq_reader *r;
@@ -173,6 +267,7 @@ int main(void)
 {
     gen_dir = t_tmpdir("parquet_read");
     T_RUN(test_missing_file);
+    T_RUN(test_own_writer);
     T_RUN(test_duckdb);
     T_RUN(test_arrow);
     T_RUN(test_hyparquet);

@@ -169,7 +169,6 @@ int main(int argc, char **argv)
         if (datom_store_put_file_ca(st, "", argv[3], sha))
             die(argv[3]);
         report("put-one", t0, 1, 0);
-        fprintf(stderr, "%s\n", sha);
     } else if (!strcmp(mode, "get-one") && argc == 5) {
         int64_t t0 = dt_monotonic_ns();
         if (datom_store_get_file_ca(st, "", argv[3], argv[4]))

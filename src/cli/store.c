@@ -254,14 +254,20 @@ static int cmd_ls(int argc, char **argv)
         if ((rc = datom_store_list(st, prefix, after, page, &keys, &n, &more)))
             break;
         for (size_t i = 0; i < n && rc == 0; i++) {
-            uint64_t size = 0;
-            if (arr && (rc = datom_store_stat(st, keys[i], &size)) == DATOM_ENOTFOUND)
-                rc = 0, size = 0; /* deleted since listed: skip it */
-            else if (arr)
-                json_array_append_new(arr, json_pack("{s:o,s:I}", "key", json_string_nocheck(keys[i]),
-                                                     "size", (json_int_t)size));
-            else
+            if (!arr) {
                 printf("%s\n", keys[i]);
+                continue;
+            }
+            uint64_t size = 0;
+            rc = datom_store_stat(st, keys[i], &size);
+            if (rc == DATOM_ENOTFOUND) {
+                rc = 0; /* deleted since it was listed: leave it out */
+                continue;
+            }
+            if (rc == 0)
+                json_array_append_new(arr, json_pack("{s:o,s:I}", "key",
+                                                     json_string_nocheck(keys[i]), "size",
+                                                     (json_int_t)size));
         }
         shown += n;
         free(after);

@@ -433,6 +433,37 @@ out:
     return rc;
 }
 
+/* ---- what a commit changed ---- */
+
+/* The id of PATH in COMMIT's tree; false when absent. */
+static bool path_id(const git_commit *c, const char *path, git_oid *out)
+{
+    git_tree *tree = NULL;
+    git_tree_entry *e = NULL;
+    bool found = git_commit_tree(&tree, c) == 0 && git_tree_entry_bypath(&e, tree, path) == 0;
+    if (found)
+        git_oid_cpy(out, git_tree_entry_id(e));
+    git_tree_entry_free(e);
+    git_tree_free(tree);
+    git_error_clear();
+    return found;
+}
+
+/* Whether C changed PATH against its first parent. */
+static bool touches(const git_commit *c, const char *path)
+{
+    git_oid mine, theirs;
+    bool here = path_id(c, path, &mine);
+    git_commit *parent = NULL;
+    if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) != 0) {
+        git_error_clear();
+        return here;
+    }
+    bool there = path_id(parent, path, &theirs);
+    git_commit_free(parent);
+    return here != there || (here && !git_oid_equal(&mine, &theirs));
+}
+
 /* ---- the remote ---- */
 
 int dt_git_remote_set(dt_git *g, const char *url)
@@ -595,9 +626,18 @@ static bool sorted_has(const dt_strv *s, const char *x)
     return false;
 }
 
-/* Refuses (DATOM_ECONFLICT) when a file changed both locally and upstream since BASE. */
+static bool is_derived(const dt_git_derived *d, const char *path)
+{
+    for (size_t i = 0; d && i < d->n; i++)
+        if (!strcmp(d->paths[i], path))
+            return true;
+    return false;
+}
+
+/* Refuses (DATOM_ECONFLICT) when a file changed both locally and upstream since
+ * BASE; derived files do not count (they are rebuilt). */
 static int check_disjoint(dt_git *g, const git_oid *base, const git_oid *local,
-                          const git_oid *upstream)
+                          const git_oid *upstream, const dt_git_derived *d)
 {
     dt_strv mine = DT_STRV_INIT, theirs = DT_STRV_INIT;
     dt_buf both = DT_BUF_INIT;
@@ -605,7 +645,7 @@ static int check_disjoint(dt_git *g, const git_oid *base, const git_oid *local,
     if (rc == 0)
         rc = changed_paths(g, base, upstream, &theirs);
     for (size_t i = 0; rc == 0 && i < mine.n; i++)
-        if (sorted_has(&theirs, mine.v[i]))
+        if (sorted_has(&theirs, mine.v[i]) && !is_derived(d, mine.v[i]))
             dt_buf_printf(&both, "%s%s", both.len ? ", " : "", mine.v[i]);
     if (rc == 0 && both.len)
         rc = dt_error(DATOM_ECONFLICT,
@@ -618,26 +658,86 @@ static int check_disjoint(dt_git *g, const git_oid *base, const git_oid *local,
     return rc;
 }
 
-/* The first conflicted path in the index (caller frees), or NULL. */
-static char *first_conflict(git_repository *repo)
+/* The first conflicted path in the index that is not derived (caller frees), or NULL. */
+static char *first_conflict(git_repository *repo, const dt_git_derived *d)
 {
     git_index *idx = NULL;
     git_index_conflict_iterator *it = NULL;
     const git_index_entry *anc, *ours, *theirs;
     char *path = NULL;
     if (git_repository_index(&idx, repo) == 0 && git_index_has_conflicts(idx) &&
-        git_index_conflict_iterator_new(&it, idx) == 0 &&
-        git_index_conflict_next(&anc, &ours, &theirs, it) == 0) {
-        const git_index_entry *e = ours ? ours : theirs ? theirs : anc;
-        path = dt_strdup(e->path);
+        git_index_conflict_iterator_new(&it, idx) == 0) {
+        while (!path && git_index_conflict_next(&anc, &ours, &theirs, it) == 0) {
+            const git_index_entry *e = ours ? ours : theirs ? theirs : anc;
+            if (!is_derived(d, e->path))
+                path = dt_strdup(e->path);
+        }
     }
     git_index_conflict_iterator_free(it);
     git_index_free(idx);
     return path;
 }
 
+/* Rebuilds the derived files in the work tree and stages them (which also
+ * settles any conflict git saw in them). */
+static int regen_derived(dt_git *g, const dt_git_derived *d)
+{
+    int rc = d->regen(d->ctx, g->workdir);
+    if (rc != 0)
+        return dt_error_wrap("pull: rebuild derived files");
+    git_index *idx = NULL;
+    if ((rc = check(git_repository_index(&idx, g->repo), "open index")) != 0)
+        return rc;
+    for (size_t i = 0; rc == 0 && i < d->n; i++) {
+        git_index_conflict_remove(idx, d->paths[i]);
+        git_error_clear();
+        rc = stage_path(g, idx, d->paths[i]);
+    }
+    if (rc == 0)
+        rc = check(git_index_write(idx), "write index");
+    git_index_free(idx);
+    return rc;
+}
+
+/* Commits one replayed operation. The replayed commit keeps its author; its
+ * committer is the original one, at the time of the replay. */
+static int replay_one(dt_git *g, git_rebase *rb, const git_rebase_operation *op,
+                      const dt_git_derived *d, git_signature **finisher)
+{
+    char *path = first_conflict(g->repo, d);
+    if (path) {
+        int rc = dt_error(DATOM_ECONFLICT, "pull: %s changed both here and on the remote", path);
+        free(path);
+        return rc;
+    }
+    git_commit *orig = NULL;
+    git_signature *committer = NULL;
+    int rc = check(git_commit_lookup(&orig, g->repo, &op->id), "pull: read local commit");
+    bool regen = false;
+    for (size_t i = 0; rc == 0 && d && i < d->n && !regen; i++)
+        regen = touches(orig, d->paths[i]);
+    if (rc == 0 && regen)
+        rc = regen_derived(g, d);
+    if (rc == 0) {
+        const git_signature *c = git_commit_committer(orig);
+        rc = check(git_signature_now(&committer, c->name, c->email), "pull: committer");
+    }
+    if (rc == 0 && !*finisher)
+        rc = check(git_signature_dup(finisher, committer), "pull: committer");
+    git_oid id;
+    if (rc == 0) {
+        int cr = git_rebase_commit(&id, rb, NULL, committer, NULL, NULL);
+        if (cr < 0 && cr != GIT_EAPPLIED)
+            rc = git_fail(git_code(cr), "pull: replay a local commit");
+        git_error_clear();
+    }
+    git_signature_free(committer);
+    git_commit_free(orig);
+    return rc;
+}
+
 /* Replays the local commits on top of UPSTREAM; aborts cleanly on any trouble. */
-static int rebase_onto(dt_git *g, const git_oid *upstream)
+static int rebase_onto(dt_git *g, const git_oid *upstream, const dt_git_derived *d)
 {
     git_annotated_commit *up = NULL;
     git_rebase *rb = NULL;
@@ -655,36 +755,9 @@ static int rebase_onto(dt_git *g, const git_oid *upstream)
         goto out;
     }
     int step;
-    while ((step = git_rebase_next(&op, rb)) == 0) {
-        char *path = first_conflict(g->repo);
-        if (path) {
-            rc = dt_error(DATOM_ECONFLICT, "pull: %s changed both here and on the remote", path);
-            free(path);
+    while ((step = git_rebase_next(&op, rb)) == 0)
+        if ((rc = replay_one(g, rb, op, d, &finisher)) != 0)
             break;
-        }
-        git_commit *orig = NULL;
-        git_signature *committer = NULL;
-        rc = check(git_commit_lookup(&orig, g->repo, &op->id), "pull: read local commit");
-        if (rc == 0) {
-            /* The replayed commit keeps its author; its committer is the original
-             * one, at the time of the replay. */
-            const git_signature *c = git_commit_committer(orig);
-            rc = check(git_signature_now(&committer, c->name, c->email), "pull: committer");
-        }
-        if (rc == 0 && !finisher)
-            rc = check(git_signature_dup(&finisher, committer), "pull: committer");
-        git_oid id;
-        if (rc == 0) {
-            int cr = git_rebase_commit(&id, rb, NULL, committer, NULL, NULL);
-            if (cr < 0 && cr != GIT_EAPPLIED)
-                rc = git_fail(git_code(cr), "pull: replay a local commit");
-            git_error_clear();
-        }
-        git_signature_free(committer);
-        git_commit_free(orig);
-        if (rc != 0)
-            break;
-    }
     if (rc == 0 && step != GIT_ITEROVER)
         rc = git_fail(git_code(step), "pull: rebase");
     if (rc == 0)
@@ -698,7 +771,9 @@ out:
     return rc;
 }
 
-int dt_git_pull(dt_git *g)
+int dt_git_pull(dt_git *g) { return dt_git_pull_derived(g, NULL); }
+
+int dt_git_pull_derived(dt_git *g, const dt_git_derived *d)
 {
     char *branch = NULL;
     int rc = current_branch(g, &branch);
@@ -737,8 +812,8 @@ int dt_git_pull(dt_git *g)
         goto out;
     if (git_oid_equal(&base, &local))
         rc = fast_forward(g, branch, &up);
-    else if ((rc = check_disjoint(g, &base, &local, &up)) == 0)
-        rc = rebase_onto(g, &up);
+    else if ((rc = check_disjoint(g, &base, &local, &up, d)) == 0)
+        rc = rebase_onto(g, &up, d);
 out:
     free(branch);
     return rc;
@@ -783,35 +858,6 @@ out:
 }
 
 /* ---- history ---- */
-
-/* The id of PATH in COMMIT's tree; false when absent. */
-static bool path_id(const git_commit *c, const char *path, git_oid *out)
-{
-    git_tree *tree = NULL;
-    git_tree_entry *e = NULL;
-    bool found = git_commit_tree(&tree, c) == 0 && git_tree_entry_bypath(&e, tree, path) == 0;
-    if (found)
-        git_oid_cpy(out, git_tree_entry_id(e));
-    git_tree_entry_free(e);
-    git_tree_free(tree);
-    git_error_clear();
-    return found;
-}
-
-/* Whether C changed PATH against its first parent. */
-static bool touches(const git_commit *c, const char *path)
-{
-    git_oid mine, theirs;
-    bool here = path_id(c, path, &mine);
-    git_commit *parent = NULL;
-    if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) != 0) {
-        git_error_clear();
-        return here;
-    }
-    bool there = path_id(parent, path, &theirs);
-    git_commit_free(parent);
-    return here != there || (here && !git_oid_equal(&mine, &theirs));
-}
 
 int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
 {

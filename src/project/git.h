@@ -47,6 +47,19 @@ int dt_git_remote_url(dt_git *g, char **url_out); /* *url_out NULL when none */
  * rebase of local commits that touch other files; a real conflict (the same
  * file changed on both sides) is DATOM_ECONFLICT naming the file. */
 int dt_git_pull(dt_git *g);
+/* Files derived from the others (the manifest, which every write changes):
+ * dt_git_pull_derived does not count them as conflicts; after replaying a
+ * local commit that changed one of them, it calls REGEN to rewrite them in
+ * the work tree from the files around them (the conflicting text is there and
+ * must be ignored), stages them and commits them with the replayed change. */
+typedef int (*dt_git_regen_fn)(void *ctx, const char *workdir);
+typedef struct dt_git_derived {
+    const char *const *paths; /* relative to the work tree */
+    size_t n;
+    dt_git_regen_fn regen; /* 0, or a DATOM_E* code that aborts the pull */
+    void *ctx;
+} dt_git_derived;
+int dt_git_pull_derived(dt_git *g, const dt_git_derived *d); /* d NULL: dt_git_pull */
 /* Pushes the current branch to origin; a non-fast-forward is DATOM_ECONFLICT. */
 int dt_git_push(dt_git *g);
 

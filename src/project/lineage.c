@@ -26,23 +26,20 @@ static int split_spec(const char *spec, char **table, char **version)
 int dt_parent_resolve(dt_project *p, const char *spec, json_t **entry_out, json_t **lineage_out)
 {
     char *table = NULL, *version = NULL;
-    json_t *hist = NULL, *meta = NULL;
+    json_t *meta = NULL;
     *entry_out = *lineage_out = NULL;
+    dt_version_ref ref;
     int rc = split_spec(spec, &table, &version);
     if (rc == 0)
-        rc = dt_table_load(p, table, NULL, &hist);
-    const json_t *e = NULL;
+        rc = dt_table_resolve(p, table, version, &ref);
     if (rc == 0)
-        rc = dt_history_resolve(hist, table, version, &e);
-    if (rc == 0)
-        rc = dt_table_version(p, table, dt_json_str(e, "version"), &meta);
+        rc = dt_table_version(p, table, ref.version, &meta);
     if (rc == 0) {
         *entry_out = json_pack("{s:s, s:s, s:s, s:s}", "source", p->name, "table", table, "version",
-                               dt_json_str(e, "version"), "data_sha", dt_json_str(e, "data_sha"));
+                               ref.version, "data_sha", ref.data_sha);
         json_t *sl = json_object_get(meta, "source_lineage");
         *lineage_out = json_is_array(sl) ? json_incref(sl) : NULL;
     }
-    json_decref(hist);
     json_decref(meta);
     free(table);
     free(version);
@@ -132,16 +129,11 @@ int dt_lineage_parents(dt_project *p, const char *table, const char *version, js
     *out = NULL;
     char *full = NULL;
     if (version) {
-        json_t *hist = NULL;
-        const json_t *e;
-        int rc = dt_table_load(p, table, NULL, &hist);
-        if (rc == 0)
-            rc = dt_history_resolve(hist, table, version, &e);
-        if (rc == 0)
-            full = dt_strdup(dt_json_str(e, "version"));
-        json_decref(hist);
+        dt_version_ref ref;
+        int rc = dt_table_resolve(p, table, version, &ref);
         if (rc)
             return rc;
+        full = dt_strdup(ref.version);
     }
     int rc = walk(p, table, full, 0, out);
     free(full);

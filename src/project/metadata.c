@@ -145,7 +145,9 @@ void dt_meta_sha(const json_t *meta, char out[DATOM_SHA_HEX])
 static int check_sha_field(const json_t *obj, const char *key, bool required, const char *what)
 {
     json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) {
+    /* absent, null, "" or {} (how R's write_json spells a NULL) all mean "not recorded" */
+    if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)) ||
+        (json_is_object(v) && json_object_size(v) == 0)) {
         if (required)
             return dt_error(DATOM_ECORRUPT, "%s: missing \"%s\"", what, key);
         return 0;
@@ -243,25 +245,23 @@ int dt_history_check(const json_t *history, const char *what)
     return 0;
 }
 
-int dt_history_resolve(const json_t *history, const char *table, const char *spec,
-                       const json_t **entry_out)
+int dt_version_resolve(size_t n, const char *(*version_of)(const void *ctx, size_t i),
+                       const void *ctx, const char *table, const char *spec, size_t *index_out)
 {
-    *entry_out = NULL;
     if (!dt_is_hex_prefix(spec, 6, 64))
         return dt_error(DATOM_EINVAL,
                         "invalid version '%s' for table '%s': give a metadata_sha or a prefix of "
                         "6 to 64 lowercase hex digits",
                         spec, table);
-    size_t n = strlen(spec), hits = 0, i;
-    json_t *e;
+    size_t len = strlen(spec), hits = 0;
     dt_buf list = DT_BUF_INIT;
-    json_array_foreach(history, i, e) {
-        const char *v = dt_json_str(e, "version");
-        if (v && !strncmp(v, spec, n)) {
+    for (size_t i = 0; i < n; i++) {
+        const char *v = version_of(ctx, i);
+        if (v && !strncmp(v, spec, len)) {
             if (hits < 5)
                 dt_buf_printf(&list, "%s%.12s", hits ? ", " : "", v);
             if (!hits)
-                *entry_out = e;
+                *index_out = i;
             hits++;
         }
     }
@@ -274,9 +274,23 @@ int dt_history_resolve(const json_t *history, const char *table, const char *spe
                       "version prefix %s of table '%s' is ambiguous: it matches %zu versions (%s%s); "
                       "give more digits",
                       spec, table, hits, dt_buf_cstr(&list), hits > 5 ? ", ..." : "");
-    if (rc)
-        *entry_out = NULL;
     dt_buf_free(&list);
+    return rc;
+}
+
+static const char *json_version_of(const void *ctx, size_t i)
+{
+    return dt_json_str(json_array_get((const json_t *)ctx, i), "version");
+}
+
+int dt_history_resolve(const json_t *history, const char *table, const char *spec,
+                       const json_t **entry_out)
+{
+    size_t i = 0;
+    *entry_out = NULL;
+    int rc = dt_version_resolve(json_array_size(history), json_version_of, history, table, spec, &i);
+    if (rc == 0)
+        *entry_out = json_array_get(history, i);
     return rc;
 }
 

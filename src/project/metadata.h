@@ -73,6 +73,10 @@ int dt_history_check(const json_t *history, const char *what);
  * (DATOM_ENOTFOUND), several (DATOM_EAMBIGUOUS, listing them). */
 int dt_history_resolve(const json_t *history, const char *table, const char *spec,
                        const json_t **entry_out);
+/* The same resolution over any list of N versions (VERSION_OF gives the i-th);
+ * the index of the match in *index_out. */
+int dt_version_resolve(size_t n, const char *(*version_of)(const void *ctx, size_t i),
+                       const void *ctx, const char *table, const char *spec, size_t *index_out);
 /* The most recent recorded parquet_sha for DATA_SHA, or NULL. */
 const char *dt_history_parquet_sha(const json_t *history, const char *data_sha);
 

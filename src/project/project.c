@@ -223,7 +223,11 @@ static int project_make(dt_project **out, const char *root, dt_project_config *c
     p->description = c->project_description ? dt_strdup(c->project_description) : NULL;
     p->store_url = config_store_url(c, root);
     p->ns = make_ns(c->storage_prefix);
-    p->remote_url = c->remote_url ? dt_strdup(c->remote_url) : NULL;
+    /* Pushes go where git's origin points; the yaml's URL is what init was given. */
+    if (git && dt_git_remote_url(git, &p->remote_url) != 0)
+        datom_errclear();
+    if (!p->remote_url && c->remote_url)
+        p->remote_url = dt_strdup(c->remote_url);
     p->default_store = is_default_store(c);
     int rc = open_store(p);
     if (rc != 0) {

@@ -24,7 +24,7 @@ typedef struct dt_project {
     datom_store *store;  /* where the bytes live */
     char *store_url;     /* as configured (relative local roots resolved) */
     char *ns;            /* key prefix of the project in the store: "{prefix}/datom/" or "datom/" */
-    char *remote_url;    /* repos.data.remote_url, NULL when none */
+    char *remote_url;    /* git's origin, else repos.data.remote_url; NULL when none */
     bool default_store;  /* the default local store .datom/store (its bytes stay on this machine) */
     struct dt_project_config *config; /* all of project.yaml; NULL for a store-only reader */
 } dt_project;

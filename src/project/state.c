@@ -4,11 +4,16 @@
  * interrupted write and are ignored); a store-only reader reads the store
  * mirror. Both give the same jansson documents, checked before use.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "project/histscan.h"
 #include "project/metadata.h"
 #include "project/tables.h"
 
@@ -25,6 +30,31 @@ static char *mirror_rel(const char *table, const char *file)
 static int parse_doc(const char *what, dt_buf *b, json_t **out)
 {
     return dt_json_load_buf(what, b->data ? (const void *)b->data : "", b->len, out);
+}
+
+/* The raw text of a table document (TABLE NULL: the manifest). */
+static int load_raw(dt_project *p, const char *table, const char *file, dt_buf *out, char **what)
+{
+    if (p->git) {
+        *what = table ? dt_table_path(table, file) : dt_sprintf(".datom/%s", file);
+        return dt_git_read_file(p->git, NULL, *what, out);
+    }
+    char *rel = mirror_rel(table, file);
+    *what = dt_project_key(p, rel);
+    free(rel);
+    uint64_t size = 0;
+    int rc = datom_store_stat(p->store, *what, &size);
+    if (rc == 0 && size > DOC_MAX)
+        rc = dt_error(DATOM_ECORRUPT, "%s: %" PRIu64 " bytes is too large for a metadata document",
+                      *what, size);
+    void *data = NULL;
+    size_t len = 0;
+    if (rc == 0)
+        rc = datom_store_get(p->store, *what, 0, UINT64_MAX, &data, &len);
+    if (rc == 0)
+        dt_buf_append(out, data, len);
+    free(data);
+    return rc;
 }
 
 static int git_doc(dt_project *p, const char *path, json_t **out)
@@ -145,51 +175,87 @@ static int frozen_meta(dt_project *p, const char *table, const char *version, js
     return 0;
 }
 
-int dt_table_version(dt_project *p, const char *table, const char *version, json_t **meta_out)
+int dt_table_history_scan(dt_project *p, const char *table, dt_hist_scan *out)
 {
-    json_t *meta, *hist;
-    *meta_out = NULL;
-    int rc = dt_table_load(p, table, &meta, &hist);
+    memset(out, 0, sizeof *out);
+    int rc = dt_table_load(p, table, NULL, NULL); /* an unknown table says so */
     if (rc)
         return rc;
-    if (!version) {
+    dt_buf raw = DT_BUF_INIT;
+    char *what = NULL;
+    rc = load_raw(p, table, "version_history.json", &raw, &what);
+    if (rc == DATOM_ENOTFOUND) { /* a table written by an old tool: current version only */
+        datom_errclear();
+        dt_buf_puts(&raw, "[]");
+        rc = 0;
+    }
+    if (rc == 0)
+        rc = dt_hist_scan_doc(&raw, what, out);
+    dt_buf_free(&raw);
+    free(what);
+    return rc;
+}
+
+static const char *scan_version_of(const void *ctx, size_t i)
+{
+    return ((const dt_hist_scan *)ctx)->v[i].version;
+}
+
+int dt_table_resolve(dt_project *p, const char *table, const char *spec, dt_version_ref *out)
+{
+    dt_hist_scan hs;
+    memset(out, 0, sizeof *out);
+    int rc = dt_table_history_scan(p, table, &hs);
+    size_t i = 0;
+    if (rc == 0)
+        rc = dt_version_resolve(hs.n, scan_version_of, &hs, table, spec, &i);
+    if (rc == 0) {
+        snprintf(out->version, sizeof out->version, "%s", hs.v[i].version);
+        snprintf(out->data_sha, sizeof out->data_sha, "%s", hs.v[i].data_sha);
+        snprintf(out->parquet_sha, sizeof out->parquet_sha, "%s",
+                 hs.v[i].parquet_sha ? hs.v[i].parquet_sha : "");
+    }
+    dt_hist_scan_free(&hs);
+    return rc;
+}
+
+int dt_table_version(dt_project *p, const char *table, const char *version, json_t **meta_out)
+{
+    json_t *meta;
+    *meta_out = NULL;
+    int rc = dt_table_load(p, table, &meta, NULL);
+    if (rc || !version) {
+        *meta_out = rc ? NULL : meta;
+        return rc;
+    }
+    char cur[DATOM_SHA_HEX];
+    dt_meta_sha(meta, cur);
+    dt_version_ref ref;
+    rc = dt_table_resolve(p, table, version, &ref);
+    if (rc == DATOM_ENOTFOUND && dt_is_hex_prefix(version, 6, 64) &&
+        !strncmp(cur, version, strlen(version))) {
+        /* a current version missing from its history (an old writer) */
+        datom_errclear();
         *meta_out = meta;
-        json_decref(hist);
         return 0;
     }
-    const json_t *entry;
-    rc = dt_history_resolve(hist, table, version, &entry);
-    if (rc == DATOM_ENOTFOUND && json_array_size(hist) == 0) {
-        /* no history recorded: the current version is the only one known */
-        char cur[DATOM_SHA_HEX];
-        dt_meta_sha(meta, cur);
-        if (!strncmp(cur, version, strlen(version))) {
-            *meta_out = meta;
-            json_decref(hist);
-            return 0;
-        }
-    }
-    if (rc == 0) {
-        char cur[DATOM_SHA_HEX];
-        const char *full = dt_json_str(entry, "version");
-        dt_meta_sha(meta, cur);
-        if (!strcmp(cur, full)) {
-            *meta_out = json_incref(meta);
-        } else {
-            rc = frozen_meta(p, table, full, meta_out);
-            if (rc == DATOM_ENOTFOUND) {
-                /* no frozen copy (a mirror behind git): what the history knows */
-                json_t *m = json_object();
-                json_object_set(m, "data_sha", json_object_get(entry, "data_sha"));
-                if (json_object_get(entry, "parquet_sha"))
-                    json_object_set(m, "parquet_sha", json_object_get(entry, "parquet_sha"));
-                *meta_out = m;
-                rc = 0;
-            }
-        }
+    if (rc == 0 && !strcmp(cur, ref.version)) {
+        *meta_out = meta;
+        return 0;
     }
     json_decref(meta);
-    json_decref(hist);
+    if (rc)
+        return rc;
+    rc = frozen_meta(p, table, ref.version, meta_out);
+    if (rc == DATOM_ENOTFOUND) {
+        /* no frozen copy (a mirror behind git): what the history knows */
+        datom_errclear();
+        json_t *m = json_pack("{s:s}", "data_sha", ref.data_sha);
+        if (ref.parquet_sha[0])
+            json_object_set_new(m, "parquet_sha", json_string(ref.parquet_sha));
+        *meta_out = m;
+        rc = 0;
+    }
     return rc;
 }
 
@@ -204,4 +270,26 @@ char *dt_project_tmpdir(dt_project *p)
     }
     dt_fs_mkdirs(dir, 0755);
     return dir;
+}
+
+void dt_project_tmp_sweep(dt_project *p)
+{
+    if (!p->root)
+        return;
+    char *dir = dt_path_join(p->root, ".datom/cache/tmp");
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        /* NAME-PID-...: left by a process that no longer exists */
+        const char *dash = strchr(e->d_name, '-');
+        int pid = dash ? atoi(dash + 1) : 0;
+        if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char *path = dt_path_join(dir, e->d_name);
+        unlink(path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
 }

@@ -25,8 +25,21 @@ int dt_manifest_load(dt_project *p, json_t **out);
 /* The metadata of one version of TABLE (VERSION NULL: the current one; else a
  * metadata_sha or a prefix of 6+ hex digits). */
 int dt_table_version(dt_project *p, const char *table, const char *version, json_t **meta_out);
+/* One version of a table, as its history records it. */
+typedef struct dt_version_ref {
+    char version[DATOM_SHA_HEX];
+    char data_sha[DATOM_SHA_HEX];
+    char parquet_sha[DATOM_SHA_HEX]; /* "" when not recorded */
+} dt_version_ref;
+/* Resolves SPEC (a metadata_sha or a prefix of 6+ hex digits) in TABLE's history. */
+int dt_table_resolve(dt_project *p, const char *table, const char *spec, dt_version_ref *out);
+/* The history of TABLE scanned without building a JSON tree (histscan.h). */
+struct dt_hist_scan;
+int dt_table_history_scan(dt_project *p, const char *table, struct dt_hist_scan *out);
 /* A scratch directory for temporary files (caller frees). */
 char *dt_project_tmpdir(dt_project *p);
+/* Removes temporary files left in .datom/cache/tmp by processes that died. */
+void dt_project_tmp_sweep(dt_project *p);
 /* Work-tree relative paths of a table's documents (caller frees). */
 char *dt_table_path(const char *table, const char *file);
 

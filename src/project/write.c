@@ -19,13 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "project/git_undo.h"
 #include "project/input.h"
 #include "project/metadata.h"
 #include "project/tables.h"
+#include "project/wlock.h"
 #include "table/cv1.h"
 #include "table/parquet/parquet.h"
 
-#define PUSH_RETRIES 5
+#define PUSH_RETRIES 20
 
 static void crash_point(const char *step)
 {
@@ -59,6 +61,7 @@ typedef struct converted {
     char **column_hashes;
     char *tmp_path; /* the Parquet file; removed by converted_free */
     const char *format;
+    bool uploaded; /* this write stored it under its data_sha */
 } converted;
 
 static void converted_free(converted *c)
@@ -104,7 +107,7 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
     co.tmpdir = tmpdir;
     if ((rc = dt_cv1_begin(&cv, &c->schema, &co)) != 0)
         goto out;
-    c->tmp_path = dt_sprintf("%s/write-XXXXXX.parquet", tmpdir);
+    c->tmp_path = dt_sprintf("%s/write-%d-XXXXXX.parquet", tmpdir, (int)getpid());
     hf.fd = mkstemps(c->tmp_path, 8);
     if (hf.fd < 0) {
         free(c->tmp_path);
@@ -318,6 +321,23 @@ static void apply_identity(const wctx *w, json_t *m, const char *data_sha)
         json_object_set(m, "custom", w->custom);
 }
 
+/* Step 5 ahead of time, outside the lock: stores the new Parquet object when
+ * no object of its data_sha exists yet (an existing one is never replaced). */
+static int upload_if_missing(wctx *w, converted *c)
+{
+    char *rel = dt_sprintf("%s/%s.parquet", w->table, c->data_sha);
+    char *key = dt_project_key(w->p, rel);
+    int rc = datom_store_stat(w->p->store, key, NULL);
+    if (rc == DATOM_ENOTFOUND) {
+        datom_errclear();
+        rc = datom_store_put_file(w->p->store, key, c->tmp_path);
+        c->uploaded = rc == 0;
+    }
+    free(rel);
+    free(key);
+    return rc ? dt_error_wrap("upload %s", w->table) : 0;
+}
+
 /* Step 1: an unchanged input file whose version would be the current one. */
 static bool unchanged_input(const wctx *w)
 {
@@ -378,6 +398,8 @@ static int place_bytes(wctx *w, const converted *c, const char *action, char par
     if (exists && (known || !strcmp(action, "metadata_only"))) {
         /* reverting, or the same content: the recorded object stays untouched */
         snprintf(parquet_sha, DATOM_SHA_HEX, "%s", known ? known : "");
+    } else if (exists && c->uploaded) {
+        memcpy(parquet_sha, c->parquet_sha, DATOM_SHA_HEX);
     } else if (exists) {
         /* an object nobody recorded (a write that crashed before its commit):
          * record what is stored, so the pin matches the bytes readers get */
@@ -538,29 +560,14 @@ bool dt_table_mirror_current(dt_project *p, const char *table, const char *metad
     return ok;
 }
 
-/* Push with the rule of the spec: on a non-fast-forward, pull and retry. A
- * pull that cannot replay our commit (the other writer changed the same
- * documents) is reported: the version is committed locally and its bytes are
- * stored, `datom push` publishes it once resolved. */
-static int push_with_retry(dt_project *p)
-{
-    int rc = 0;
-    for (int attempt = 0; attempt < PUSH_RETRIES; attempt++) {
-        rc = dt_git_push(p->git);
-        if (rc != DATOM_ECONFLICT)
-            return rc;
-        datom_errclear();
-        if ((rc = dt_git_pull(p->git)) != 0)
-            return rc;
-    }
-    return rc;
-}
-
-static int finish_write(wctx *w, converted *c, dt_write_result *r)
+/* Classifies against the current version and, unless nothing changed,
+ * places the bytes and commits the documents (steps 3 to 6 before the push). */
+static int publish(wctx *w, converted *c, dt_write_result *r)
 {
     json_t *meta = build_meta(w, c, c->parquet_sha, c->size);
     dt_meta_sha(meta, r->metadata_sha);
     memcpy(r->data_sha, c->data_sha, DATOM_SHA_HEX);
+    r->commit_sha[0] = '\0';
     int rc = 0;
     if (w->cur_meta && !strcmp(r->metadata_sha, w->cur_sha)) {
         r->action = "none";
@@ -580,17 +587,66 @@ static int finish_write(wctx *w, converted *c, dt_write_result *r)
     if ((rc = save_docs(w, meta, r->metadata_sha, parquet_sha, size, &versions)) != 0)
         goto out;
     const char *msg = dt_json_str(json_array_get(w->cur_hist, 0), "commit_message");
-    if ((rc = commit_docs(w, msg, r->commit_sha)) != 0)
-        goto out;
+    rc = commit_docs(w, msg, r->commit_sha);
     crash_point("committed");
-    if (w->p->remote_url && (rc = push_with_retry(w->p)) != 0)
-        goto out;
-    crash_point("pushed");
-    rc = dt_table_mirror(w->p, w->table);
-    crash_point("mirrored");
 out:
     json_decref(meta);
     return rc;
+}
+
+/* A push lost to another writer: drop our commit, take theirs, and start the
+ * classification again on top of it (the converted file is kept). */
+static int rebase_write(wctx *w, const char *base)
+{
+    dt_project *p = w->p;
+    int rc = dt_git_reset_hard(p->git, base);
+    if (rc == 0) {
+        /* a fresh handle: libgit2 caches the index of the old one */
+        dt_git_free(p->git);
+        p->git = NULL;
+        rc = dt_git_open(&p->git, p->root);
+    }
+    if (rc == 0)
+        rc = dt_git_pull(p->git);
+    json_decref(w->cur_meta);
+    json_decref(w->cur_hist);
+    w->cur_meta = w->cur_hist = NULL;
+    if (rc == 0)
+        rc = load_current(w);
+    return rc;
+}
+
+/* Steps 3 to 7, with the push retried on a non-fast-forward. */
+static int finish_write(wctx *w, converted *c, dt_write_result *r)
+{
+    dt_project *p = w->p;
+    for (int attempt = 0;; attempt++) {
+        char base[41] = "";
+        int rc = dt_git_head(p->git, base);
+        if (rc == 0)
+            rc = publish(w, c, r);
+        if (rc || !strcmp(r->action, "none"))
+            return rc;
+        if (p->remote_url) {
+            rc = dt_git_push(p->git);
+            if (rc == DATOM_ECONFLICT && attempt < PUSH_RETRIES) {
+                datom_errclear();
+                /* a little random wait, so that two writers do not collide again */
+                if (attempt == 0)
+                    srand((unsigned)getpid() ^ (unsigned)dt_monotonic_ns());
+                usleep((useconds_t)(10000 + (unsigned)rand() % 40000) * (useconds_t)(attempt + 1));
+                if ((rc = rebase_write(w, base)) != 0)
+                    return rc;
+                continue;
+            }
+            if (rc)
+                return rc;
+        }
+        crash_point("pushed");
+        rc = dt_table_mirror(p, w->table);
+        crash_point("mirrored");
+        return rc;
+    }
 }
 
 static int prepare(wctx *w, const char *file)
@@ -601,8 +657,6 @@ static int prepare(wctx *w, const char *file)
         rc = dt_git_author_resolve(p->git, w->o->author, &w->author);
     if (rc == 0 && p->remote_url)
         rc = dt_git_pull(p->git);
-    if (rc == 0)
-        rc = discard_interrupted(p, w->table);
     if (rc == 0)
         rc = load_current(w);
     if (rc == 0)
@@ -621,6 +675,62 @@ static int prepare(wctx *w, const char *file)
     return rc;
 }
 
+/* Inside the lock: the latest committed state, and no leftovers. */
+static int refresh(wctx *w)
+{
+    int rc = w->p->remote_url ? dt_git_pull(w->p->git) : 0;
+    if (rc == 0)
+        rc = discard_interrupted(w->p, w->table);
+    json_decref(w->cur_meta);
+    json_decref(w->cur_hist);
+    w->cur_meta = w->cur_hist = NULL;
+    return rc ? rc : load_current(w);
+}
+
+#define LOCK_TIMEOUT_MS 300000
+
+/* Converts (unless the input is unchanged), then publishes under the lock. If
+ * someone else changed the table while an unchanged input was being skipped,
+ * goes round once more, converting this time. */
+static int write_locked(wctx *w, const char *file, converted *c, dt_write_result *r)
+{
+    int rc = 0;
+    for (int round = 0; rc == 0 && round < 2; round++) {
+        bool skip = unchanged_input(w);
+        if (!skip && !c->tmp_path) {
+            rc = convert(w->p, file, w->o, c);
+            crash_point("converted");
+            if (rc == 0)
+                rc = upload_if_missing(w, c);
+            if (rc)
+                break;
+        }
+        dt_wlock lock;
+        if ((rc = dt_wlock_acquire(w->p, &lock, LOCK_TIMEOUT_MS)) != 0)
+            break;
+        rc = refresh(w);
+        if (rc == 0 && skip && !unchanged_input(w)) {
+            dt_wlock_release(w->p, &lock);
+            continue;
+        }
+        if (rc == 0 && skip) {
+            r->skipped = true;
+            r->action = "none";
+            memcpy(r->metadata_sha, w->cur_sha, DATOM_SHA_HEX);
+            snprintf(r->data_sha, DATOM_SHA_HEX, "%s", dt_json_str(w->cur_meta, "data_sha"));
+        } else if (rc == 0) {
+            rc = finish_write(w, c, r);
+        }
+        /* a no-op still heals a mirror that a crash left behind */
+        if (rc == 0 && !strcmp(r->action, "none") && w->cur_meta &&
+            !dt_table_mirror_current(w->p, w->table, w->cur_sha))
+            rc = dt_table_mirror(w->p, w->table);
+        dt_wlock_release(w->p, &lock);
+        break;
+    }
+    return rc;
+}
+
 int dt_table_write(dt_project *p, const char *table, const char *file, const dt_write_opts *o,
                    dt_write_result *r)
 {
@@ -633,20 +743,10 @@ int dt_table_write(dt_project *p, const char *table, const char *file, const dt_
                         table);
     wctx w = {.p = p, .table = table, .o = o ? o : &defaults};
     converted c = {0};
+    dt_project_tmp_sweep(p);
     int rc = prepare(&w, file);
-    if (rc == 0 && unchanged_input(&w)) {
-        r->skipped = true;
-        memcpy(r->metadata_sha, w.cur_sha, DATOM_SHA_HEX);
-        snprintf(r->data_sha, DATOM_SHA_HEX, "%s", dt_json_str(w.cur_meta, "data_sha"));
-    } else if (rc == 0) {
-        rc = convert(p, file, w.o, &c);
-        crash_point("converted");
-        if (rc == 0)
-            rc = finish_write(&w, &c, r);
-    }
-    /* a no-op still heals a mirror that a crash left behind */
-    if (rc == 0 && !strcmp(r->action, "none") && w.cur_meta && !dt_table_mirror_current(p, table, w.cur_sha))
-        rc = dt_table_mirror(p, table);
+    if (rc == 0)
+        rc = write_locked(&w, file, &c, r);
     converted_free(&c);
     wctx_free(&w);
     return rc ? dt_error_wrap("write %s", table) : 0;

@@ -37,6 +37,12 @@ int dt_file_tmp_open(file_store *fs, const char *what, char **path_out, int *fd_
 {
     char *path = dt_sprintf("%s/%s.%ld.XXXXXX", fs->tmp, what, (long)getpid());
     int fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && dt_fs_mkdirs(fs->tmp, 0755) == 0) {
+        /* Someone removed the internal directory: make it again. */
+        free(path);
+        path = dt_sprintf("%s/%s.%ld.XXXXXX", fs->tmp, what, (long)getpid());
+        fd = mkostemp(path, O_CLOEXEC);
+    }
     if (fd < 0) {
         int rc = dt_error_errno(errno, "%s: temporary file %s", fs->head.url, path);
         free(path);
@@ -82,6 +88,27 @@ static void file_writer_abort(dt_store_writer *w)
     free(w);
 }
 
+/* Is DIR, or a directory above it inside the store, a file (an object)? */
+static bool has_object_parent(file_store *fs, const char *dir)
+{
+    char *p = dt_strdup(dir);
+    size_t rootlen = strlen(fs->root);
+    bool found = false;
+    for (;;) {
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            found = true;
+            break;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash || (size_t)(slash - p) <= rootlen)
+            break;
+        *slash = '\0';
+    }
+    free(p);
+    return found;
+}
+
 /* Renames TMP to PATH, making its directories; retries when a concurrent
  * delete removes an emptied parent directory in between. */
 static int publish(file_store *fs, const char *key, const char *tmp, const char *path)
@@ -90,8 +117,10 @@ static int publish(file_store *fs, const char *key, const char *tmp, const char 
     int rc = 0;
     for (int tries = 0;; tries++) {
         if ((rc = dt_fs_mkdirs(dir, 0755))) {
-            rc = dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
-                          fs->head.url, key);
+            rc = has_object_parent(fs, dir)
+                     ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
+                                fs->head.url, key)
+                     : dt_error_wrap("%s: put %s", fs->head.url, key);
             break;
         }
         if (rename(tmp, path) == 0) {
@@ -100,6 +129,11 @@ static int publish(file_store *fs, const char *key, const char *tmp, const char 
         }
         if (errno == ENOENT && tries < 8)
             continue;
+        if (errno == ENAMETOOLONG) {
+            rc = dt_error(DATOM_EINVAL, "%s: cannot put %s: a segment of the key is longer "
+                          "than this filesystem allows (255 bytes)", fs->head.url, key);
+            break;
+        }
         rc = errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST
                  ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: objects exist under it as a prefix",
                             fs->head.url, key)
@@ -146,7 +180,7 @@ static int open_object(file_store *fs, const char *key, int *fd_out, uint64_t *s
         close(fd);
         err = ENOENT; /* a directory: only a prefix of keys, not an object */
     }
-    if (err == ENOENT || err == ENOTDIR)
+    if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG)
         return dt_error(DATOM_ENOTFOUND, "%s: %s: no such object", fs->head.url, key);
     return dt_error_errno(err, "%s: %s", fs->head.url, key);
 }
@@ -218,13 +252,31 @@ static int file_del(datom_store *st, const char *key)
     return rc;
 }
 
-/* ---- listing ---- */
+/* ---- listing ----
+ * A depth-first walk in byte order: each directory's entries are sorted by
+ * their key form ("name" for a file, "name/" for a directory, since every key
+ * under a directory starts with "name/"), so keys come out already sorted and
+ * the walk stops as soon as a page is full. Directories that cannot hold a
+ * key of the prefix or after start_after are not entered. */
 
 typedef struct walk {
     file_store *fs;
     const char *prefix, *start_after;
+    size_t limit;
     dt_strv *keys;
+    int *more;
+    bool done;
 } walk;
+
+typedef struct dirent_key {
+    char *key; /* keydir + name, plus '/' for a directory */
+    bool dir;
+} dirent_key;
+
+static int cmp_dirent_key(const void *a, const void *b)
+{
+    return strcmp(((const dirent_key *)a)->key, ((const dirent_key *)b)->key);
+}
 
 /* Could a key under the directory KEYDIR ("a/b/") match and come after start_after? */
 static bool dir_wanted(const walk *w, const char *keydir)
@@ -238,69 +290,97 @@ static bool dir_wanted(const walk *w, const char *keydir)
     return strcmp(keydir, w->start_after) > 0;
 }
 
-static int walk_dir(walk *w, const char *keydir)
+/* The type of entry E of DIR: DT_REG, DT_DIR or DT_UNKNOWN (skipped). A
+ * symlink counts as an object when it points at a file; symlinked
+ * directories are not walked (no loops). */
+static unsigned char entry_type(DIR *d, const struct dirent *e)
 {
+    if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+        return e->d_type;
+    struct stat sb;
+    if (fstatat(dirfd(d), e->d_name, &sb, 0) != 0)
+        return DT_UNKNOWN;
+    if (S_ISREG(sb.st_mode))
+        return DT_REG;
+    return S_ISDIR(sb.st_mode) && e->d_type != DT_LNK ? DT_DIR : DT_UNKNOWN;
+}
+
+/* The entries of the directory KEYDIR that may matter, sorted by key. */
+static int read_entries(walk *w, const char *keydir, dirent_key **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
     char *dir = *keydir ? dt_path_join(w->fs->root, keydir) : dt_strdup(w->fs->root);
     DIR *d = opendir(dir);
-    if (!d) {
-        int err = errno;
-        free(dir);
+    int err = errno;
+    free(dir);
+    if (!d)
         return err == ENOENT || err == ENOTDIR ? 0 : dt_error_errno(err, "%s: list", w->fs->head.url);
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
+    size_t n = 0, cap = 0;
+    dirent_key *v = NULL;
+    for (struct dirent *e; (e = readdir(d));) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         if (!*keydir && !strcmp(e->d_name, DT_STORE_RESERVED))
             continue;
-        char *key = dt_sprintf("%s%s", keydir, e->d_name);
-        unsigned char type = e->d_type;
-        if (type == DT_UNKNOWN || type == DT_LNK) {
-            char *p = dt_path_join(dir, e->d_name);
-            struct stat sb;
-            type = stat(p, &sb) != 0 ? DT_UNKNOWN : S_ISDIR(sb.st_mode) ? DT_DIR
-                                                   : S_ISREG(sb.st_mode) ? DT_REG : DT_UNKNOWN;
-            free(p);
+        unsigned char type = entry_type(d, e);
+        if (type != DT_REG && type != DT_DIR)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            v = dt_realloc(v, cap * sizeof *v);
         }
-        if (type == DT_DIR) {
-            char *sub = dt_sprintf("%s/", key);
-            if (dir_wanted(w, sub))
-                rc = walk_dir(w, sub);
-            free(sub);
-            free(key);
-        } else if (type == DT_REG && !strncmp(key, w->prefix, strlen(w->prefix)) &&
-                   (!w->start_after || strcmp(key, w->start_after) > 0)) {
-            dt_strv_push_owned(w->keys, key);
-        } else {
-            free(key);
-        }
+        v[n].dir = type == DT_DIR;
+        v[n].key = dt_sprintf("%s%s%s", keydir, e->d_name, v[n].dir ? "/" : "");
+        n++;
     }
     closedir(d);
-    free(dir);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_dirent_key);
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+static int walk_dir(walk *w, const char *keydir)
+{
+    if (!strncmp(keydir, DT_STORE_RESERVED "/", strlen(DT_STORE_RESERVED) + 1))
+        return 0; /* the store's internals are not keys */
+    dirent_key *v;
+    size_t n;
+    int rc = read_entries(w, keydir, &v, &n);
+    size_t plen = strlen(w->prefix);
+    for (size_t i = 0; rc == 0 && !w->done && i < n; i++) {
+        const char *key = v[i].key;
+        if (v[i].dir) {
+            if (dir_wanted(w, key))
+                rc = walk_dir(w, key);
+        } else if (!strncmp(key, w->prefix, plen) &&
+                   (!w->start_after || strcmp(key, w->start_after) > 0)) {
+            if (w->keys->n == w->limit) {
+                *w->more = 1;
+                w->done = true;
+            } else {
+                dt_strv_push(w->keys, key);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(v[i].key);
+    free(v);
     return rc;
 }
 
 static int file_list(datom_store *st, const char *prefix, const char *start_after, size_t limit,
                      dt_strv *keys, int *more)
 {
-    file_store *fs = (file_store *)st;
-    walk w = {fs, prefix, start_after, keys};
+    walk w = {(file_store *)st, prefix, start_after, limit, keys, more, false};
     /* Start at the deepest directory the prefix names. */
     const char *slash = strrchr(prefix, '/');
     char *keydir = slash ? dt_strndup(prefix, (size_t)(slash - prefix + 1)) : dt_strdup("");
     int rc = dir_wanted(&w, keydir) ? walk_dir(&w, keydir) : 0;
     free(keydir);
-    if (rc)
-        return rc;
-    dt_strv_sort(keys);
-    if (keys->n > limit) {
-        for (size_t i = limit; i < keys->n; i++)
-            free(keys->v[i]);
-        keys->n = limit;
-        *more = 1;
-    }
-    return 0;
+    return rc;
 }
 
 /* ---- open and free ---- */

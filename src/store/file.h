@@ -7,7 +7,9 @@
  *   ROOT/<key>                          each object, at its key exactly
  *   ROOT/.datom-internal/tmp/           temporary files (same filesystem)
  *   ROOT/.datom-internal/refs/<name>/   one directory per ref ('/' and '%' in
- *                                       the name escaped as %2F and %25),
+ *                                       the name escaped as %2F and %25; a
+ *                                       name over 200 bytes escaped becomes
+ *                                       its first 150, '~' and its SHA-256),
  *                                       holding numbered version files
  */
 #ifndef DT_STORE_FILE_H

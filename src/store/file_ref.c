@@ -32,11 +32,12 @@
 #define KEEP 32
 #define PRUNE_EVERY 16
 #define PRUNE_AGE_MS 10000
-#define NAME_MAX_BYTES 240 /* one directory name, escaped */
+#define NAME_MAX_BYTES 200 /* one directory name, escaped */
+#define HASHED_HEAD 150     /* a longer name: 150 bytes, '~', its SHA-256 (215 in all) */
 #define VALUE_MAX (1u << 20)
 #define RETRIES 100
 
-/* ROOT/.datom-internal/refs/<escaped name>, or an error if too long. */
+/* ROOT/.datom-internal/refs/<escaped name>. */
 static int ref_dir(file_store *fs, const char *name, char **out)
 {
     dt_buf b = DT_BUF_INIT;
@@ -49,9 +50,12 @@ static int ref_dir(file_store *fs, const char *name, char **out)
             dt_buf_putc(&b, *p);
     }
     if (b.len > NAME_MAX_BYTES) {
-        dt_buf_free(&b);
-        return dt_error(DATOM_EINVAL, "%s: ref name %s is too long for a file store", fs->head.url,
-                        name);
+        /* Too long for one directory name: a readable head and the SHA-256 of
+         * the whole name (always 215 bytes, which no short name reaches). */
+        char sha[DATOM_SHA_HEX];
+        dt_sha256_hex(name, strlen(name), sha);
+        b.len = HASHED_HEAD;
+        dt_buf_printf(&b, "~%s", sha);
     }
     *out = dt_path_join(fs->refs, dt_buf_cstr(&b));
     dt_buf_free(&b);
@@ -261,6 +265,18 @@ static int write_tmp(file_store *fs, char head, const void *value, size_t len, c
     return rc;
 }
 
+/* On NFS a link whose reply was lost is retried by the client and then fails
+ * with EEXIST although it succeeded: the link count of the temporary file
+ * tells the truth (as open(2) advises for O_EXCL on NFS). Keeps errno. */
+static bool linked_anyway(const char *tmp)
+{
+    int err = errno;
+    struct stat sb;
+    bool ok = stat(tmp, &sb) == 0 && sb.st_nlink == 2;
+    errno = err;
+    return ok;
+}
+
 static int lost(file_store *fs, const char *name, const char *expected)
 {
     if (!expected)
@@ -309,7 +325,7 @@ static int ref_publish(file_store *fs, const char *name, const char *expected, c
     if ((rc = write_tmp(fs, head, value, len, &tmp)))
         goto out;
     target = version_path(dir, base + 1);
-    if (link(tmp, target) != 0) {
+    if (link(tmp, target) != 0 && !linked_anyway(tmp)) {
         rc = errno == EEXIST ? lost(fs, name, expected)
                              : dt_error_errno(errno, "%s: ref %s", fs->head.url, name);
         goto out;

@@ -240,6 +240,20 @@ void dt_col_append_bytes(dt_column *c, const void *p, size_t n)
     c->offsets[i + 1] = (int64_t)c->data_len;
 }
 
+void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present, size_t n)
+{
+    size_t w = dt_kind_width(c->field.kind), first = c->len;
+    col_reserve(c, first + n);
+    memcpy((uint8_t *)c->vals + first * w, vals, n * w);
+    c->len += n;
+    for (size_t i = 0; i < n; i++) {
+        bool v = !present || present[i];
+        if (!v || c->valid) /* a missing value, or a bitmap to keep up to date */
+            set_valid(c, first + i, v);
+        c->null_count += !v;
+    }
+}
+
 void dt_table_end_row(dt_table *t)
 {
     t->nrow++;

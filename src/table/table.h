@@ -91,6 +91,10 @@ void dt_col_append_i32(dt_column *c, int32_t v);   /* DT_INT32, DT_DATE */
 void dt_col_append_i64(dt_column *c, int64_t v);   /* DT_INT64, DT_TIMESTAMP, DT_DURATION, DT_DECIMAL */
 void dt_col_append_f64(dt_column *c, double v);
 void dt_col_append_bytes(dt_column *c, const void *p, size_t n); /* DT_STRING, DT_BINARY */
+/* Appends n values of a fixed-width kind at once: vals packed, dt_kind_width
+ * bytes each; present[i] == 0 marks row i missing (its slot must hold zero);
+ * present NULL: none missing. */
+void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present, size_t n);
 void dt_table_end_row(dt_table *t);     /* nrow++ (checks every column has nrow+1 values) */
 
 static inline bool dt_col_is_valid(const dt_column *c, size_t i)

@@ -50,14 +50,14 @@ export const cols = [
 ];
 
 // A connection holding table t of the columns above (and i, the row number).
-export async function makeTable() {
+export async function makeTable(rows = N) {
   const inst = await DuckDBInstance.create(':memory:');
   const con = await inst.connect();
   await con.run('SET threads = 1');
   await con.run("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
   const sel = cols.map(([n, v], k) =>
     k === 0 ? `${v} AS ${n}` : `CASE WHEN (i * 31 + ${k}) % 9 = 0 THEN NULL ELSE ${v} END AS ${n}`);
-  await con.run(`CREATE TABLE t AS SELECT i, ${sel.join(', ')} FROM range(${N}) r(i)`);
+  await con.run(`CREATE TABLE t AS SELECT i, ${sel.join(', ')} FROM range(${rows}) r(i)`);
   return con;
 }
 
@@ -77,6 +77,10 @@ async function main(out) {
       manifest.push({ file, expect: 'duckdb.expect.json' });
     }
   }
+  // a file of no rows (no row groups)
+  await con.run(`COPY (${tableSql} LIMIT 0) TO '${join(out, 'duckdb_empty.parquet')}' (FORMAT parquet)`);
+  writeFileSync(join(out, 'duckdb_empty.expect.json'), JSON.stringify(await expectFor(con, `${tableSql} LIMIT 0`)));
+  manifest.push({ file: 'duckdb_empty.parquet', expect: 'duckdb_empty.expect.json' });
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 1));
 }
 

@@ -3,7 +3,7 @@
 //
 // expectFor(con, sql) returns {"columns": [[name, kind], ...], "rows": [[text|null, ...], ...]}
 // with values spelt as the C test spells what datom read:
-//   ints, durations (TIME: microseconds of the day): decimal integer;
+//   ints: decimal integer; durations (TIME): microseconds (of the day);
 //   date: days since 1970-01-01; timestamp: microseconds since the epoch
 //   (nanoseconds floored); double: DuckDB's text (compared as a double);
 //   decimal: its text (precision > 18 reads as a string of that text);

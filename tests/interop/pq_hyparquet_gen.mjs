@@ -1,7 +1,7 @@
 // pq_hyparquet_gen.mjs OUTDIR: Parquet files written by hyparquet-writer for
 // tests/test_parquet_read.c: DATA_PAGE_V2 pages (its only kind), small pages,
 // per-column encodings (RLE booleans, DELTA_*, BYTE_STREAM_SPLIT), and
-// annotations given only as a legacy ConvertedType (UINT_32, DATE,
+// REQUIRED columns, annotations given only as a legacy ConvertedType (UINT_32, DATE, TIME_MILLIS,
 // TIMESTAMP_MILLIS/MICROS, DECIMAL on FIXED_LEN_BYTE_ARRAY and BYTE_ARRAY, UTF8, JSON),
 // plus UUID and FLOAT16 logical types. What each must read as is what DuckDB
 // reads from it (pq_expect.mjs); FLOAT16, which DuckDB reads as FLOAT, is
@@ -41,12 +41,15 @@ const cols = [
   ['f64', { type: 'DOUBLE' }, range(i => nul(i, 13, i / 3)), 'BYTE_STREAM_SPLIT'],
   ['uuid', { type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } }, range(i => nul(i, 14, uuid(i))), 'PLAIN'],
   ['f16', { type: 'FIXED_LEN_BYTE_ARRAY', type_length: 2, logical_type: { type: 'FLOAT16' } }, range(i => nul(i, 15, (i % 64) * 0.25 - 4)), 'PLAIN'],
+  ['time_ms', { type: 'INT32', converted_type: 'TIME_MILLIS' }, range(i => nul(i, 16, (i * 28793) % 86400000)), 'PLAIN'],
+  ['req', { type: 'INT64', repetition_type: 'REQUIRED' }, range(i => BigInt(i) * -3n), 'PLAIN'],
+  ['req_s', { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' }, range(i => `r${i % 9}`), undefined],
 ];
 
 const file = 'hyparquet.parquet';
 parquetWriteFile({
   filename: join(out, file),
-  columnData: cols.map(([name, , data, encoding]) => ({ name, data, encoding })),
+  columnData: cols.map(([name, el, data, encoding]) => ({ name, data, encoding, nullable: el.repetition_type !== 'REQUIRED' })),
   schema: [{ name: 'root', num_children: cols.length },
     ...cols.map(([name, el]) => ({ name, repetition_type: 'OPTIONAL', ...el }))],
   pageSize: 2000,

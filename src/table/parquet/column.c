@@ -18,18 +18,12 @@ static int fail(const char **why, const char *what)
     return -1;
 }
 
-static size_t value_width(int ptype, int width)
+/* A valid value that has no column value (a UINT64 above INT64_MAX, a
+ * timestamp beyond the microsecond range): DATOM_EUNSUPPORTED, not corrupt. */
+static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
 {
-    switch (ptype) {
-    case PQ_BOOLEAN: return 1;
-    case PQ_INT32:
-    case PQ_FLOAT: return 4;
-    case PQ_INT64:
-    case PQ_DOUBLE: return 8;
-    case PQ_INT96: return 12;
-    case PQ_FIXED: return (size_t)width;
-    default: return 0;
-    }
+    c->unsupported = true;
+    return fail(why, what);
 }
 
 void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int max_def,
@@ -43,8 +37,13 @@ void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int ma
     c->conv = conv;
     c->vdec = dt_calloc(1, sizeof *c->vdec);
     c->levels = dt_malloc(DT_PQ_CHUNK * sizeof *c->levels);
-    c->fixed = dt_malloc(DT_PQ_CHUNK * (value_width(ptype, width) + 1));
+    /* wide FIXED_LEN_BYTE_ARRAY values are decoded fewer at a time: scratch stays small */
+    size_t w = dt_pq_value_width(ptype, width) + 1;
+    c->chunk = DT_MAX((size_t)1, DT_MIN((size_t)DT_PQ_CHUNK, ((size_t)4 << 20) / w));
+    c->fixed = dt_malloc(c->chunk * w);
     c->slices = dt_malloc(DT_PQ_CHUNK * sizeof *c->slices);
+    c->present = dt_malloc(DT_PQ_CHUNK);
+    c->conv_out = dt_malloc(DT_PQ_CHUNK * sizeof(int64_t));
 }
 
 static void chunk_reset(dt_pq_col *c)
@@ -66,12 +65,15 @@ void dt_pq_col_free(dt_pq_col *c)
     free(c->levels);
     free(c->fixed);
     free(c->slices);
+    free(c->present);
+    free(c->conv_out);
     dt_buf_free(&c->text);
 }
 
 void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end)
 {
     chunk_reset(c);
+    c->unsupported = false;
     c->codec = codec;
     c->pos = start;
     c->end = end;
@@ -92,14 +94,7 @@ static int page_bytes(dt_pq_col *c, const uint8_t *src, size_t src_len, size_t l
         *out = src;
         return 0;
     }
-    if (!dt_pq_decompress_plausible(c->codec, src, src_len, len))
-        return fail(why, "page's stated size does not match its compressed data");
-    if (*cap < len + 1) {
-        free(*buf);
-        *buf = dt_malloc(len + 1);
-        *cap = len + 1;
-    }
-    if (dt_pq_decompress(c->codec, src, src_len, *buf, len, why) != 0)
+    if (dt_pq_decompress(c->codec, src, src_len, len, buf, cap, why) != 0)
         return -1;
     *out = *buf;
     return 0;
@@ -137,8 +132,8 @@ static int level_width(int max_def)
 /* DATA_PAGE (v1): levels and values are compressed together. */
 static int load_v1(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body, const char **why)
 {
-    if (!h->has_data)
-        return fail(why, "data page without its header");
+    if (!h->has_data || h->num_values < 0)
+        return fail(why, "data page without its header, or with a negative value count");
     const uint8_t *p;
     if (page_bytes(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size, &c->page_buf,
                    &c->page_cap, &p, why) != 0)
@@ -174,8 +169,8 @@ static int load_v1(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body
 /* DATA_PAGE_V2: levels stay uncompressed ahead of the (maybe) compressed values. */
 static int load_v2(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body, const char **why)
 {
-    if (!h->has_v2)
-        return fail(why, "data page v2 without its header");
+    if (!h->has_v2 || h->num_values < 0)
+        return fail(why, "data page v2 without its header, or with a negative value count");
     if (h->def_len < 0 || h->rep_len < 0 || h->num_nulls < 0 ||
         (int64_t)h->def_len + h->rep_len > h->compressed_size ||
         (int64_t)h->def_len + h->rep_len > h->uncompressed_size)
@@ -227,12 +222,8 @@ static int next_page(dt_pq_col *c, const char **why)
         }
         if (rc != 0)
             return -1;
-        if (h.type != PQ_PAGE_DICTIONARY) {
-            if (h.num_values < 0)
-                return fail(why, "page with a negative value count");
-            if (h.num_values > 0)
-                return 0;
-        }
+        if (h.type != PQ_PAGE_DICTIONARY && h.num_values > 0)
+            return 0;
     }
 }
 
@@ -254,23 +245,20 @@ static int64_t ld64(const uint8_t *p)
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
-static int ts_scale(dt_column *out, int64_t v, int64_t mul, const char **why)
+static int ts_scale(dt_pq_col *c, int64_t *out, int64_t v, int64_t mul, const char **why)
 {
-    int64_t r;
-    if (__builtin_mul_overflow(v, mul, &r))
-        return fail(why, "timestamp out of the microsecond range");
-    dt_col_append_i64(out, r);
+    if (__builtin_mul_overflow(v, mul, out))
+        return unrepresentable(c, why, "timestamp beyond the microsecond range");
     return 0;
 }
 
 /* INT96: nanoseconds of the day (8 bytes) then the Julian day (4 bytes). */
-static int int96_ts(dt_column *out, const uint8_t *p, const char **why)
+static int int96_ts(dt_pq_col *c, int64_t *out, const uint8_t *p, const char **why)
 {
-    int64_t nanos = ld64(p), day = ld32(p + 8) - INT64_C(2440588), us;
-    if (__builtin_mul_overflow(day, INT64_C(86400000000), &us) ||
-        __builtin_add_overflow(us, floor_div(nanos, 1000), &us))
-        return fail(why, "INT96 timestamp out of the microsecond range");
-    dt_col_append_i64(out, us);
+    int64_t nanos = ld64(p), day = ld32(p + 8) - INT64_C(2440588);
+    if (__builtin_mul_overflow(day, INT64_C(86400000000), out) ||
+        __builtin_add_overflow(*out, floor_div(nanos, 1000), out))
+        return unrepresentable(c, why, "INT96 timestamp beyond the microsecond range");
     return 0;
 }
 
@@ -299,11 +287,12 @@ static int be_to_i64(const uint8_t *p, size_t n, int64_t *out, const char **why)
 }
 
 /* A decimal of any width spelt out, e.g. "-1234.50" for scale 2. */
-static int decimal_text(dt_buf *b, const uint8_t *p, size_t n, int scale, const char **why)
+static int decimal_text(dt_pq_col *c, const uint8_t *p, size_t n, int scale, const char **why)
 {
     uint8_t mag[64];
+    dt_buf *b = &c->text;
     if (n > sizeof mag)
-        return fail(why, "decimal wider than 64 bytes");
+        return unrepresentable(c, why, "decimal wider than 64 bytes");
     bool neg = n && (p[0] & 0x80);
     unsigned carry = 1;
     for (size_t i = n; i-- > 0;) { /* magnitude: negate two's complement when negative */
@@ -349,67 +338,6 @@ static void uuid_text(dt_buf *b, const uint8_t *p)
     }
 }
 
-static int convert(dt_pq_col *c, dt_column *out, const uint8_t *p, size_t n, const char **why)
-{
-    int64_t v;
-    switch (c->conv) {
-    case CV_BOOL: dt_col_append_bool(out, p[0] != 0); return 0;
-    case CV_I32:
-    case CV_DATE:
-    case CV_DEC_I32:
-        if (out->field.kind == DT_DECIMAL)
-            dt_col_append_i64(out, ld32(p));
-        else
-            dt_col_append_i32(out, ld32(p));
-        return 0;
-    case CV_TIME_MS: dt_col_append_i64(out, ld32(p)); return 0;
-    case CV_U32: dt_col_append_i64(out, (int64_t)(uint32_t)ld32(p)); return 0;
-    case CV_U64:
-        if (ld64(p) < 0)
-            return fail(why, "UINT64 value above the int64 range");
-        dt_col_append_i64(out, ld64(p));
-        return 0;
-    case CV_I64:
-    case CV_TS_US:
-    case CV_TIME_US:
-    case CV_TIME_NS:
-    case CV_DEC_I64: dt_col_append_i64(out, ld64(p)); return 0;
-    case CV_TS_MS: return ts_scale(out, ld64(p), 1000, why);
-    case CV_TS_NS: dt_col_append_i64(out, floor_div(ld64(p), 1000)); return 0;
-    case CV_INT96: return int96_ts(out, p, why);
-    case CV_F32: {
-        float f;
-        memcpy(&f, p, 4);
-        dt_col_append_f64(out, f);
-        return 0;
-    }
-    case CV_F64: {
-        double d;
-        memcpy(&d, p, 8);
-        dt_col_append_f64(out, d);
-        return 0;
-    }
-    case CV_F16: dt_col_append_f64(out, half_to_double((uint16_t)(p[0] | p[1] << 8))); return 0;
-    case CV_DEC_BYTES:
-        if (be_to_i64(p, n, &v, why) != 0)
-            return -1;
-        dt_col_append_i64(out, v);
-        return 0;
-    case CV_DEC_TEXT:
-        if (decimal_text(&c->text, p, n, out->field.scale, why) != 0)
-            return -1;
-        dt_col_append_bytes(out, c->text.data, c->text.len);
-        return 0;
-    case CV_UUID:
-        uuid_text(&c->text, p);
-        dt_col_append_bytes(out, c->text.data, c->text.len);
-        return 0;
-    case CV_STRING:
-    case CV_BINARY: dt_col_append_bytes(out, p, n); return 0;
-    }
-    return fail(why, "internal: unknown conversion");
-}
-
 static int decode_levels(dt_pq_col *c, size_t k, size_t *present, const char **why)
 {
     if (!c->has_levels) {
@@ -422,33 +350,144 @@ static int decode_levels(dt_pq_col *c, size_t k, size_t *present, const char **w
     for (size_t i = 0; i < k; i++) {
         if (c->levels[i] > (uint32_t)c->max_def)
             return fail(why, "definition level above the column's maximum");
-        m += c->levels[i] == (uint32_t)c->max_def;
+        c->present[i] = c->levels[i] == (uint32_t)c->max_def;
+        m += c->present[i];
     }
     *present = m;
     return 0;
 }
 
-int dt_pq_col_read(dt_pq_col *c, dt_column *out, size_t n, const char **why)
+/* Fills d[0..k) (type T) from the physical values at src (w bytes apart),
+ * zero where a row is missing. EXPR reads `p`, the value's bytes. */
+#define EACH(T, EXPR)                                                                              \
+    do {                                                                                           \
+        T *d = (T *)dst;                                                                           \
+        for (size_t i = 0, j = 0; i < k; i++) {                                                    \
+            if (present && !present[i]) {                                                          \
+                d[i] = 0;                                                                          \
+                continue;                                                                          \
+            }                                                                                      \
+            const uint8_t *p = src + j++ * w;                                                      \
+            d[i] = (EXPR);                                                                         \
+        }                                                                                          \
+    } while (0)
+
+static uint8_t ld8(const uint8_t *p) { return p[0] != 0; }
+static float ldf(const uint8_t *p)
+{
+    float f;
+    memcpy(&f, p, 4);
+    return f;
+}
+static double ldd(const uint8_t *p)
+{
+    double d;
+    memcpy(&d, p, 8);
+    return d;
+}
+
+/* A chunk of k rows of a fixed-width kind, converted in one pass into dst. */
+static int convert_fixed(dt_pq_col *c, size_t k, const uint8_t *present, void *dst, const char **why)
+{
+    const uint8_t *src = c->fixed;
+    size_t w = dt_pq_value_width(c->ptype, c->width);
+    bool bad = false;
+    switch (c->conv) {
+    case CV_BOOL: EACH(uint8_t, ld8(p)); break;
+    case CV_I32:
+    case CV_DATE: EACH(int32_t, ld32(p)); break;
+    case CV_TIME_MS:
+    case CV_DEC_I32: EACH(int64_t, ld32(p)); break;
+    case CV_U32: EACH(int64_t, (int64_t)(uint32_t)ld32(p)); break;
+    case CV_I64:
+    case CV_TS_US:
+    case CV_TIME_US:
+    case CV_TIME_NS:
+    case CV_DEC_I64: EACH(int64_t, ld64(p)); break;
+    case CV_U64:
+        EACH(int64_t, ld64(p));
+        for (size_t i = 0; i < k; i++)
+            bad |= ((int64_t *)dst)[i] < 0;
+        if (bad)
+            return unrepresentable(c, why, "UINT64 value above the int64 range");
+        break;
+    case CV_TS_NS: EACH(int64_t, floor_div(ld64(p), 1000)); break;
+    case CV_F32: EACH(double, ldf(p)); break;
+    case CV_F64: EACH(double, ldd(p)); break;
+    case CV_F16: EACH(double, half_to_double((uint16_t)(p[0] | p[1] << 8))); break;
+    default: /* conversions that can fail value by value */
+        for (size_t i = 0, j = 0; i < k; i++) {
+            int64_t v = 0;
+            if (!present || present[i]) {
+                const uint8_t *p = src + j++ * w;
+                int rc = c->conv == CV_TS_MS ? ts_scale(c, &v, ld64(p), 1000, why)
+                       : c->conv == CV_INT96 ? int96_ts(c, &v, p, why)
+                                             : be_to_i64(p, w, &v, why);
+                if (rc != 0)
+                    return -1;
+            }
+            ((int64_t *)dst)[i] = v;
+        }
+        break;
+    }
+    return 0;
+}
+
+/* A chunk of k rows of strings or binaries, value by value. */
+static int convert_bytes(dt_pq_col *c, dt_column *out, size_t k, const uint8_t *present,
+                         const char **why)
 {
     bool bytes = c->ptype == PQ_BYTE_ARRAY;
-    size_t w = value_width(c->ptype, c->width);
+    size_t w = dt_pq_value_width(c->ptype, c->width);
+    for (size_t i = 0, j = 0; i < k; i++) {
+        if (present && !present[i]) {
+            dt_col_append_null(out);
+            continue;
+        }
+        const uint8_t *p = bytes ? c->slices[j].p : c->fixed + j * w;
+        size_t n = bytes ? c->slices[j].len : w;
+        j++;
+        switch (c->conv) {
+        case CV_DEC_TEXT:
+            if (decimal_text(c, p, n, out->field.scale, why) != 0)
+                return -1;
+            dt_col_append_bytes(out, c->text.data, c->text.len);
+            break;
+        case CV_UUID:
+            uuid_text(&c->text, p);
+            dt_col_append_bytes(out, c->text.data, c->text.len);
+            break;
+        case CV_DEC_BYTES: { /* BYTE_ARRAY-backed decimals come as slices */
+            int64_t v;
+            if (be_to_i64(p, n, &v, why) != 0)
+                return -1;
+            dt_col_append_i64(out, v);
+            break;
+        }
+        default: dt_col_append_bytes(out, p, n); break;
+        }
+    }
+    return 0;
+}
+
+int dt_pq_col_read(dt_pq_col *c, dt_column *out, size_t n, const char **why)
+{
+    bool var = dt_kind_width(out->field.kind) == 0 || c->ptype == PQ_BYTE_ARRAY;
     while (n > 0) {
         if (c->page_left == 0 && next_page(c, why) != 0)
             return -1;
-        size_t k = (size_t)DT_MIN((int64_t)DT_MIN(n, (size_t)DT_PQ_CHUNK), c->page_left), m;
+        size_t k = (size_t)DT_MIN((int64_t)DT_MIN(n, c->chunk), c->page_left), m;
         if (decode_levels(c, k, &m, why) != 0 ||
             dt_pq_vdec_get(c->vdec, m, c->fixed, c->slices, why) != 0)
             return -1;
-        for (size_t i = 0, j = 0; i < k; i++) {
-            if (c->has_levels && c->levels[i] != (uint32_t)c->max_def) {
-                dt_col_append_null(out);
-                continue;
-            }
-            int rc = bytes ? convert(c, out, c->slices[j].p, c->slices[j].len, why)
-                           : convert(c, out, c->fixed + j * w, w, why);
-            if (rc != 0)
+        const uint8_t *present = m < k ? c->present : NULL;
+        if (var) {
+            if (convert_bytes(c, out, k, present, why) != 0)
                 return -1;
-            j++;
+        } else {
+            if (convert_fixed(c, k, present, c->conv_out, why) != 0)
+                return -1;
+            dt_col_append_fixed(out, c->conv_out, present, k);
         }
         c->page_left -= (int64_t)k;
         n -= k;

@@ -28,6 +28,7 @@ typedef struct dt_pq_col {
     const char *name;
     int ptype, width, max_def;
     dt_pq_conv conv;
+    size_t chunk;      /* values decoded at a time (fewer for wide values) */
     /* the chunk being read */
     int codec;
     const uint8_t *pos, *end;
@@ -43,7 +44,10 @@ typedef struct dt_pq_col {
     uint32_t *levels;
     uint8_t *fixed;
     dt_pq_slice *slices;
-    dt_buf text; /* scratch for values spelt out */
+    uint8_t *present;  /* per row of a chunk: 1 if it has a value */
+    void *conv_out;    /* a chunk's converted fixed-width values */
+    dt_buf text;      /* scratch for values spelt out */
+    bool unsupported; /* the last failure was a valid value datom cannot hold */
 } dt_pq_col;
 
 void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int max_def,

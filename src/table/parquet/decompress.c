@@ -7,12 +7,17 @@
 #include <lz4.h>
 #include <lz4frame.h>
 #include <snappy-c.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include "core/core.h"
 #include "table/parquet/decompress.h"
 #include "table/parquet/meta.h"
+
+/* No page is larger (column.h: DT_PQ_MAX_PAGE); sums past it are errors. */
+#define DT_PQ_MAX_DECOMPRESSED (1ull << 30)
 
 const char *dt_pq_codec_name(int codec)
 {
@@ -65,13 +70,6 @@ static int zstd_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
     return !ZSTD_isError(out) && out == dst_len ? 0 : -1;
 }
 
-static int brotli_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
-{
-    size_t out = dst_len;
-    if (BrotliDecoderDecompress(n, src, &out, dst) != BROTLI_DECODER_RESULT_SUCCESS)
-        return -1;
-    return out == dst_len ? 0 : -1;
-}
 
 static int lz4_raw_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
 {
@@ -123,36 +121,98 @@ static int lz4_frame_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst
     return !LZ4F_isError(rc) && rc == 0 && in == n && out == dst_len ? 0 : -1;
 }
 
-int dt_pq_decompress(int codec, const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len,
-                     const char **why)
+/* Makes room for n bytes in *buf. */
+static void reserve(uint8_t **buf, size_t *cap, size_t n)
 {
-    int rc;
-    switch (codec) {
-    case PQ_CODEC_UNCOMPRESSED:
-        rc = src_len == dst_len ? 0 : -1;
-        if (rc == 0 && dst_len)
-            memcpy(dst, src, dst_len);
-        break;
-    case PQ_CODEC_SNAPPY: rc = snappy_page(src, src_len, dst, dst_len); break;
-    case PQ_CODEC_GZIP: rc = gzip_page(src, src_len, dst, dst_len); break;
-    case PQ_CODEC_ZSTD: rc = zstd_page(src, src_len, dst, dst_len); break;
-    case PQ_CODEC_BROTLI: rc = brotli_page(src, src_len, dst, dst_len); break;
-    case PQ_CODEC_LZ4_RAW: rc = lz4_raw_page(src, src_len, dst, dst_len); break;
-    case PQ_CODEC_LZ4:
-        rc = lz4_hadoop_page(src, src_len, dst, dst_len);
-        if (rc != 0)
-            rc = lz4_frame_page(src, src_len, dst, dst_len);
-        if (rc != 0)
-            rc = lz4_raw_page(src, src_len, dst, dst_len);
-        break;
-    default: *why = "unsupported compression codec"; return -1;
-    }
-    if (rc != 0)
-        *why = "page does not decompress to its stated size";
-    return rc;
+    if (*cap >= n + 1)
+        return;
+    free(*buf);
+    *buf = dt_malloc(n + 1);
+    *cap = n + 1;
 }
 
-bool dt_pq_decompress_plausible(int codec, const uint8_t *src, size_t src_len, size_t dst_len)
+static void grow(uint8_t **buf, size_t *cap, size_t used, size_t limit)
+{
+    size_t n = *cap * 2 < limit + 1 ? *cap * 2 : limit + 1;
+    *buf = dt_realloc(*buf, n);
+    *cap = n;
+    (void)used;
+}
+
+/* Codecs whose streams state no size: output space grows with the output
+ * actually produced, up to the claimed length (+1 to notice overruns). */
+static int brotli_page(const uint8_t *src, size_t n, size_t len, uint8_t **buf, size_t *cap)
+{
+    BrotliDecoderState *st = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+    if (!st)
+        return -1;
+    reserve(buf, cap, DT_MIN(len, 4 * n + 4096));
+    size_t avail_in = n, used = 0;
+    const uint8_t *in = src;
+    BrotliDecoderResult rc;
+    for (;;) {
+        size_t avail_out = *cap - used;
+        uint8_t *out = *buf + used;
+        rc = BrotliDecoderDecompressStream(st, &avail_in, &in, &avail_out, &out, NULL);
+        used = (size_t)(out - *buf);
+        if (rc != BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT || used > len || *cap > len)
+            break;
+        grow(buf, cap, used, len);
+    }
+    BrotliDecoderDestroyInstance(st);
+    return rc == BROTLI_DECODER_RESULT_SUCCESS && avail_in == 0 && used == len ? 0 : -1;
+}
+
+static int zstd_stream_page(const uint8_t *src, size_t n, size_t len, uint8_t **buf, size_t *cap)
+{
+    ZSTD_DCtx *z = ZSTD_createDCtx();
+    if (!z)
+        return -1;
+    reserve(buf, cap, DT_MIN(len, 4 * n + 4096));
+    ZSTD_inBuffer in = {src, n, 0};
+    size_t rc = 1;
+    ZSTD_outBuffer out = {*buf, *cap, 0};
+    while (in.pos < in.size || rc != 0) {
+        out.dst = *buf;
+        out.size = *cap;
+        size_t before_in = in.pos, before_out = out.pos;
+        rc = ZSTD_decompressStream(z, &out, &in);
+        if (ZSTD_isError(rc) || out.pos > len)
+            break;
+        if (out.pos == out.size) {
+            if (*cap > len)
+                break;
+            grow(buf, cap, out.pos, len);
+        } else if (in.pos == before_in && out.pos == before_out) {
+            break; /* no progress: truncated input */
+        }
+    }
+    ZSTD_freeDCtx(z);
+    return !ZSTD_isError(rc) && rc == 0 && in.pos == in.size && out.pos == len ? 0 : -1;
+}
+
+/* The sum of the sizes the frames state: ZSTD_CONTENTSIZE_UNKNOWN if one does
+ * not, ZSTD_CONTENTSIZE_ERROR if the frames are damaged. */
+static unsigned long long zstd_total_size(const uint8_t *src, size_t n)
+{
+    unsigned long long total = 0;
+    while (n > 0) {
+        unsigned long long len = ZSTD_getFrameContentSize(src, n);
+        size_t flen = ZSTD_findFrameCompressedSize(src, n);
+        if (len == ZSTD_CONTENTSIZE_ERROR || ZSTD_isError(flen) || flen == 0 || flen > n)
+            return ZSTD_CONTENTSIZE_ERROR;
+        if (len == ZSTD_CONTENTSIZE_UNKNOWN)
+            return len;
+        if (len > (unsigned long long)DT_PQ_MAX_DECOMPRESSED - total)
+            return ZSTD_CONTENTSIZE_ERROR;
+        total += len;
+        src += flen;
+        n -= flen;
+    }
+    return total;
+}
+
+static bool plausible(int codec, const uint8_t *src, size_t src_len, size_t dst_len)
 {
     switch (codec) {
     case PQ_CODEC_UNCOMPRESSED: return src_len == dst_len;
@@ -161,16 +221,55 @@ bool dt_pq_decompress_plausible(int codec, const uint8_t *src, size_t src_len, s
         return snappy_uncompressed_length((const char *)src, src_len, &len) == SNAPPY_OK &&
                len == dst_len;
     }
-    case PQ_CODEC_ZSTD: {
-        unsigned long long len = ZSTD_getFrameContentSize(src, src_len);
-        if (len == ZSTD_CONTENTSIZE_ERROR)
-            return false;
-        /* a single frame states its size; several frames may add up to more */
-        return len == ZSTD_CONTENTSIZE_UNKNOWN || len <= dst_len;
-    }
+    case PQ_CODEC_ZSTD: return zstd_total_size(src, src_len) == dst_len;
     case PQ_CODEC_GZIP: return dst_len / 1032 <= src_len;
     case PQ_CODEC_LZ4:
     case PQ_CODEC_LZ4_RAW: return dst_len / 255 <= src_len + 16;
-    default: return true; /* brotli has no useful bound */
+    case PQ_CODEC_BROTLI: return true;
+    default: return false;
     }
 }
+
+int dt_pq_decompress(int codec, const uint8_t *src, size_t src_len, size_t len, uint8_t **buf,
+                     size_t *cap, const char **why)
+{
+    int rc;
+    *why = "page's stated size does not match its compressed data";
+    if (codec == PQ_CODEC_BROTLI) {
+        rc = brotli_page(src, src_len, len, buf, cap);
+    } else if (codec == PQ_CODEC_ZSTD &&
+               zstd_total_size(src, src_len) == ZSTD_CONTENTSIZE_UNKNOWN) {
+        rc = zstd_stream_page(src, src_len, len, buf, cap);
+    } else {
+        if (!plausible(codec, src, src_len, len)) {
+            if (codec < 0 || codec > PQ_CODEC_LZ4_RAW || codec == PQ_CODEC_LZO)
+                *why = "unsupported compression codec";
+            return -1;
+        }
+        reserve(buf, cap, len);
+        uint8_t *dst = *buf;
+        switch (codec) {
+        case PQ_CODEC_UNCOMPRESSED:
+            if (len)
+                memcpy(dst, src, len);
+            rc = 0;
+            break;
+        case PQ_CODEC_SNAPPY: rc = snappy_page(src, src_len, dst, len); break;
+        case PQ_CODEC_GZIP: rc = gzip_page(src, src_len, dst, len); break;
+        case PQ_CODEC_ZSTD: rc = zstd_page(src, src_len, dst, len); break;
+        case PQ_CODEC_LZ4_RAW: rc = lz4_raw_page(src, src_len, dst, len); break;
+        case PQ_CODEC_LZ4:
+            rc = lz4_hadoop_page(src, src_len, dst, len);
+            if (rc != 0)
+                rc = lz4_frame_page(src, src_len, dst, len);
+            if (rc != 0)
+                rc = lz4_raw_page(src, src_len, dst, len);
+            break;
+        default: rc = -1; break;
+        }
+    }
+    if (rc != 0)
+        *why = "page does not decompress to its stated size";
+    return rc;
+}
+

@@ -1,25 +1,20 @@
 /*
  * decompress.h: the Parquet page codecs (UNCOMPRESSED, SNAPPY, GZIP, BROTLI,
  * ZSTD, LZ4_RAW and the deprecated LZ4 in its Hadoop framing, an LZ4 frame or
- * a raw block). The caller has bounded the claimed size and allocated dst;
- * output must fill dst exactly.
+ * a raw block).
  */
 #ifndef DT_PQ_DECOMPRESS_H
 #define DT_PQ_DECOMPRESS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 const char *dt_pq_codec_name(int codec);
-/* 0 on success; -1 with *why (static text) if the codec is unknown, the data
- * is corrupt, or it does not decompress to exactly dst_len bytes. */
-int dt_pq_decompress(int codec, const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len,
-                     const char **why);
-
-/* Whether src could decompress to dst_len bytes at all, judged before
- * allocating dst: the codec's own size header where it has one, or its
- * largest possible ratio. */
-bool dt_pq_decompress_plausible(int codec, const uint8_t *src, size_t src_len, size_t dst_len);
-
+/* Decompresses a page body to exactly len bytes into *buf (*cap bytes,
+ * reallocated as needed). Space is reserved up front only where the codec
+ * vouches for the length (snappy's header, a zstd frame's size) or its
+ * largest ratio bounds it; otherwise it grows with the output produced, so a
+ * false claim costs nothing. 0, or -1 with a static reason in *why. */
+int dt_pq_decompress(int codec, const uint8_t *src, size_t src_len, size_t len, uint8_t **buf,
+                     size_t *cap, const char **why);
 #endif /* DT_PQ_DECOMPRESS_H */

@@ -137,8 +137,14 @@ int dt_pq_rle_get(dt_pq_rle *d, uint32_t *out, size_t n, const char **why)
             i += k;
             d->rle_left -= k;
         } else if (d->bp_left) {
+            uint64_t mask = (UINT64_C(1) << d->bw) - 1; /* bw <= 32 */
             for (; i < n && d->bp_left; i++, d->bp_left--, d->bp_pos++) {
-                uint64_t v;
+                uint64_t v, bit = d->bp_pos * (uint64_t)d->bw;
+                if (!d->msb && (bit >> 3) + 8 <= d->bp_bytes) { /* the common case, inline */
+                    memcpy(&v, d->bp + (bit >> 3), 8);
+                    out[i] = (uint32_t)((le64toh(v) >> (bit & 7)) & mask);
+                    continue;
+                }
                 if (d->msb) {
                     if (msb_bit(d, d->bp_pos, &out[i]) != 0)
                         return fail(why, "bit-packed levels truncated");
@@ -258,7 +264,7 @@ int dt_pq_delta_skip(const uint8_t *p, size_t n, const uint8_t **end, const char
 
 /* ---- dictionaries ---- */
 
-static size_t fixed_width(int ptype, int width)
+size_t dt_pq_value_width(int ptype, int width)
 {
     switch (ptype) {
     case PQ_BOOLEAN: return 1;
@@ -276,7 +282,7 @@ int dt_pq_dict_decode(dt_pq_dict *d, int ptype, int width, const uint8_t *p, siz
                       const char **why)
 {
     memset(d, 0, sizeof *d);
-    size_t w = fixed_width(ptype, width);
+    size_t w = dt_pq_value_width(ptype, width);
     if (ptype == PQ_BOOLEAN)
         return fail(why, "dictionary of BOOLEAN values");
     if (ptype == PQ_BYTE_ARRAY) {
@@ -332,14 +338,41 @@ static int init_dlba(dt_pq_vdec *v, const uint8_t *p, size_t n, dt_pq_delta *len
     return 0;
 }
 
+static void *scratch(void *p, size_t size)
+{
+    return p ? p : dt_malloc(DT_PQ_CHUNK * size);
+}
+
+/* Allocates (once) the scratch an encoding needs. */
+static void need_scratch(dt_pq_vdec *v, int encoding, int ptype)
+{
+    switch (encoding) {
+    case PQ_ENC_PLAIN_DICTIONARY:
+    case PQ_ENC_RLE_DICTIONARY:
+    case PQ_ENC_RLE: v->idx = scratch(v->idx, sizeof *v->idx); break;
+    case PQ_ENC_DELTA_BINARY_PACKED: v->ints = scratch(v->ints, sizeof *v->ints); break;
+    case PQ_ENC_DELTA_BYTE_ARRAY:
+        v->ints = scratch(v->ints, sizeof *v->ints);
+        /* fall through */
+    case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
+        v->ints2 = scratch(v->ints2, sizeof *v->ints2);
+        v->tmp = scratch(v->tmp, sizeof *v->tmp);
+        if (ptype == PQ_FIXED)
+            v->fixed_tmp = scratch(v->fixed_tmp, sizeof *v->fixed_tmp);
+        break;
+    default: break;
+    }
+}
+
 int dt_pq_vdec_init(dt_pq_vdec *v, int encoding, int ptype, int width, const uint8_t *p, size_t n,
                     const dt_pq_dict *dict, const char **why)
 {
+    need_scratch(v, encoding, ptype);
     dt_buf_free(&v->prev);
     dt_buf_free(&v->arena);
     v->encoding = encoding;
     v->ptype = ptype;
-    v->width = (int)fixed_width(ptype, width);
+    v->width = (int)dt_pq_value_width(ptype, width);
     v->p = p;
     v->end = p + n;
     v->bit = 0;
@@ -548,4 +581,9 @@ void dt_pq_vdec_free(dt_pq_vdec *v)
 {
     dt_buf_free(&v->prev);
     dt_buf_free(&v->arena);
+    free(v->idx);
+    free(v->ints);
+    free(v->ints2);
+    free(v->tmp);
+    free(v->fixed_tmp);
 }

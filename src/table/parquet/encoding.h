@@ -19,12 +19,16 @@
 #include "core/core.h"
 
 /* The most values one *_get call may ask for. */
-#define DT_PQ_CHUNK 4096
+#define DT_PQ_CHUNK 1024
 
 typedef struct dt_pq_slice {
     const uint8_t *p;
     size_t len;
 } dt_pq_slice;
+
+/* Bytes per value of a fixed-width physical type (type_length for
+ * FIXED_LEN_BYTE_ARRAY, 1 for BOOLEAN); 0 for BYTE_ARRAY. */
+size_t dt_pq_value_width(int ptype, int width);
 
 /* The RLE / bit-packed hybrid (levels, dictionary indices, RLE booleans), or,
  * with msb set, the deprecated BIT_PACKED level encoding. */
@@ -77,11 +81,10 @@ typedef struct dt_pq_vdec {
     size_t bss_n, bss_pos;   /* BYTE_STREAM_SPLIT */
     const dt_pq_dict *dict;
     dt_buf prev, arena;      /* DELTA_BYTE_ARRAY */
-    uint32_t idx[DT_PQ_CHUNK];
-    int64_t ints[DT_PQ_CHUNK];
-    int64_t ints2[DT_PQ_CHUNK];
-    dt_pq_slice tmp[DT_PQ_CHUNK];
-    dt_pq_slice fixed_tmp[DT_PQ_CHUNK];
+    /* scratch of DT_PQ_CHUNK entries, allocated when an encoding first needs it */
+    uint32_t *idx;
+    int64_t *ints, *ints2;
+    dt_pq_slice *tmp, *fixed_tmp;
 } dt_pq_vdec;
 
 int dt_pq_vdec_init(dt_pq_vdec *v, int encoding, int ptype, int width, const uint8_t *p, size_t n,

@@ -254,6 +254,41 @@ static void read_row_groups(dt_tc_reader *r, int t, dt_pq_meta *m)
         read_row_group(r, &m->rgs[i]);
 }
 
+/* key_value_metadata: only datom's own key is kept. */
+static void read_key_values(dt_tc_reader *r, int t, dt_pq_meta *m)
+{
+    int et;
+    size_t n;
+    if (!dt_tc_list(r, t, &et, &n))
+        return;
+    if (et != DT_TC_STRUCT) {
+        dt_tc_fail(r, "key-value metadata entries are not structs");
+        return;
+    }
+    for (size_t i = 0; i < n && !r->err; i++) {
+        if (!dt_tc_struct_enter(r))
+            return;
+        int16_t last = 0, id;
+        int ft;
+        size_t klen = 0, vlen = 0;
+        const uint8_t *key = NULL, *val = NULL;
+        while (dt_tc_field(r, &last, &id, &ft)) {
+            if (id == 1)
+                key = dt_tc_binary(r, ft, &klen);
+            else if (id == 2)
+                val = dt_tc_binary(r, ft, &vlen);
+            else
+                dt_tc_skip(r, ft);
+        }
+        dt_tc_struct_leave(r);
+        if (key && val && !m->datom_schema && klen == strlen(DT_PQ_DATOM_SCHEMA_KEY) &&
+            !memcmp(key, DT_PQ_DATOM_SCHEMA_KEY, klen)) {
+            m->datom_schema = dt_strndup((const char *)val, vlen);
+            m->datom_schema_len = vlen;
+        }
+    }
+}
+
 int dt_pq_meta_decode(const uint8_t *p, size_t n, dt_pq_meta *m, const char **why)
 {
     memset(m, 0, sizeof *m);
@@ -269,6 +304,7 @@ int dt_pq_meta_decode(const uint8_t *p, size_t n, dt_pq_meta *m, const char **wh
             case 2: read_schema_list(&r, t, m); break;
             case 3: m->num_rows = dt_tc_int(&r, t), seen_rows = true; break;
             case 4: read_row_groups(&r, t, m); break;
+            case 5: read_key_values(&r, t, m); break;
             case 6:
                 if (!m->created_by)
                     m->created_by = dt_tc_string(&r, t);
@@ -299,6 +335,7 @@ void dt_pq_meta_free(dt_pq_meta *m)
         free(m->rgs[i].cols);
     free(m->rgs);
     free(m->created_by);
+    free(m->datom_schema);
     memset(m, 0, sizeof *m);
 }
 

@@ -91,7 +91,12 @@ typedef struct dt_pq_meta {
     size_t nrg;
     dt_pq_row_group *rgs;
     char *created_by;
+    char *datom_schema;     /* key_value_metadata "datom.schema", if present */
+    size_t datom_schema_len;
 } dt_pq_meta;
+
+/* The key under which datom's writer records its own kinds (docs/formats.md). */
+#define DT_PQ_DATOM_SCHEMA_KEY "datom.schema"
 
 typedef struct dt_pq_page_header {
     int type;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,6 +30,8 @@ struct dt_pq_reader {
     size_t rg;         /* the row group being read */
     int64_t rg_left;   /* its rows not yet yielded */
     bool rg_started;
+    int failed;        /* the error that stopped reading: later calls repeat it */
+    size_t row_bytes;  /* string bytes per row in the last slab, + 1 */
     dt_table *batch;
 };
 
@@ -203,6 +206,36 @@ static int build_schema(dt_pq_reader *r)
     return 0;
 }
 
+/* datom's writer stores durations as plain INT64 and names their kind and
+ * unit in the footer's "datom.schema" (docs/formats.md): give them back. The
+ * hint is only taken where it agrees with the file; otherwise it is ignored. */
+static void apply_datom_schema(dt_pq_reader *r)
+{
+    json_t *j;
+    if (!r->meta.datom_schema ||
+        dt_json_load_buf("datom.schema", r->meta.datom_schema, r->meta.datom_schema_len, &j) != 0)
+        return;
+    json_t *cols = json_object_get(j, "columns");
+    if (json_is_array(cols) && json_array_size(cols) == r->schema.ncol) {
+        static const char *const units[] = {"s", "ms", "us", "ns"};
+        for (size_t i = 0; i < r->schema.ncol; i++) {
+            json_t *c = json_array_get(cols, i);
+            const char *name = dt_json_str(c, "name"), *kind = dt_json_str(c, "kind");
+            const char *unit = dt_json_str(c, "unit");
+            dt_field *f = &r->schema.fields[i];
+            if (!name || !kind || !unit || strcmp(name, f->name) || strcmp(kind, "duration") ||
+                r->cols[i].conv != CV_I64)
+                continue;
+            for (int u = 0; u < 4; u++)
+                if (!strcmp(unit, units[u])) {
+                    f->kind = DT_DURATION;
+                    f->unit = (dt_time_unit)u;
+                }
+        }
+    }
+    json_decref(j);
+}
+
 /* Every row group has one well-placed chunk per column, of the column's type. */
 static int check_row_groups(dt_pq_reader *r)
 {
@@ -249,10 +282,14 @@ static int open_bytes(dt_pq_reader *r)
         return dt_error(DATOM_ECORRUPT, "%s: not a valid Parquet file: footer metadata: %s",
                         r->path, why);
     int rc = build_schema(r);
-    if (rc == 0)
+    if (rc == 0) {
+        apply_datom_schema(r);
         rc = check_row_groups(r);
-    if (rc == 0)
+    }
+    if (rc == 0) {
         r->batch = dt_table_new(&r->schema, 1024);
+        r->row_bytes = DT_PQ_BATCH_BYTES / 16; /* the first slab: 16 rows */
+    }
     return rc;
 }
 
@@ -342,9 +379,40 @@ static int start_row_group(dt_pq_reader *r, size_t g)
     return 0;
 }
 
+static int next_batch(dt_pq_reader *r, dt_table **out);
+
+/* Bytes of string and binary data in the batch. */
+static size_t batch_bytes(const dt_table *t)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < t->ncol; c++)
+        n += t->cols[c].data_len;
+    return n;
+}
+
+/* Rows for the next slab: what the budget left allows at the bytes per row
+ * seen last, between 1 and DT_PQ_CHUNK. */
+static size_t slab_rows(const dt_pq_reader *r, size_t budget)
+{
+    size_t rows = budget / r->row_bytes;
+    return rows < 1 ? 1 : rows > DT_PQ_CHUNK ? DT_PQ_CHUNK : rows;
+}
+
 int dt_pq_next(dt_pq_reader *r, dt_table **out)
 {
     *out = NULL;
+    if (r->failed)
+        return dt_error(r->failed, "%s: reading stopped at an earlier error", r->path);
+    int rc = next_batch(r, out);
+    if (rc != 0) {
+        r->failed = rc;
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int next_batch(dt_pq_reader *r, dt_table **out)
+{
     while (r->rg_left == 0) {
         if (r->rg_started) {
             for (size_t c = 0; c < r->schema.ncol; c++)
@@ -363,14 +431,28 @@ int dt_pq_next(dt_pq_reader *r, dt_table **out)
         r->rg_started = true;
         r->rg_left = r->meta.rgs[r->rg].num_rows;
     }
-    size_t n = (size_t)DT_MIN(r->rg_left, (int64_t)DT_PQ_BATCH_ROWS);
+    size_t n = (size_t)DT_MIN(r->rg_left, (int64_t)DT_PQ_BATCH_ROWS), done = 0;
     dt_table_clear(r->batch);
-    for (size_t c = 0; c < r->schema.ncol; c++) {
-        const char *why;
-        if (dt_pq_col_read(&r->cols[c], &r->batch->cols[c], n, &why) != 0)
-            return dt_error(DATOM_ECORRUPT, "%s: column '%s', row group %zu: %s", r->path,
-                            r->schema.fields[c].name, r->rg, why);
+    /* Rows go in slabs, every column in step, so a batch can end early once
+     * its strings pass DT_PQ_BATCH_BYTES: a dictionary or prefix encoding can
+     * repeat a long value on every row. Slabs are sized from the bytes per
+     * row seen so far. */
+    while (done < n) {
+        size_t slab = DT_MIN(n - done, slab_rows(r, DT_PQ_BATCH_BYTES - batch_bytes(r->batch)));
+        size_t before = batch_bytes(r->batch);
+        for (size_t c = 0; c < r->schema.ncol; c++) {
+            const char *why;
+            if (dt_pq_col_read(&r->cols[c], &r->batch->cols[c], slab, &why) != 0)
+                return dt_error(r->cols[c].unsupported ? DATOM_EUNSUPPORTED : DATOM_ECORRUPT,
+                                "%s: column '%s', row group %zu: %s", r->path,
+                                r->schema.fields[c].name, r->rg, why);
+        }
+        done += slab;
+        r->row_bytes = (batch_bytes(r->batch) - before) / slab + 1;
+        if (batch_bytes(r->batch) >= DT_PQ_BATCH_BYTES)
+            break;
     }
+    n = done;
     r->batch->nrow = n;
     r->rg_left -= (int64_t)n;
     *out = r->batch;

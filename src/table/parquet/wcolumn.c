@@ -46,7 +46,7 @@ void pqw_col_init(pqw_col *c, const dt_field *f)
     c->width = dt_kind_width(f->kind);
     c->page_row_cap = c->width ? DT_MIN(PQW_PAGE_ROWS, PQW_PAGE_BYTES / c->width) : PQW_PAGE_ROWS;
     c->levels = dt_malloc(c->page_row_cap);
-    c->dict_on = c->ptype == PQ_BYTE_ARRAY;
+    c->dict_on = c->ptype != PQ_BOOLEAN;
 }
 
 void pqw_col_free(pqw_col *c)
@@ -133,13 +133,14 @@ static void stats_bools(pqw_col *c, const uint8_t *v, size_t n)
     }
 }
 
-/* NaN is counted, not ordered (TypeDefinedOrder rules for floating point). */
-static void stats_doubles(pqw_col *c, const double *v, size_t n)
+/* NaN is counted, not ordered (TypeDefinedOrder rules for floating point).
+ * Dictionary entries are distinct values, so their NaNs are counted as rows come. */
+static void stats_doubles(pqw_col *c, const double *v, size_t n, bool count_nans)
 {
     for (size_t i = 0; i < n; i++) {
         double d = v[i];
         if (isnan(d)) {
-            c->nans++;
+            c->nans += count_nans;
             continue;
         }
         if (!c->has_mm || d < c->dmin)
@@ -204,6 +205,22 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     return mix64(h);
 }
 
+static inline uint64_t hash_fixed(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* dict_hash holds the hash of a string entry, or the value itself of a
+ * fixed-width entry (compared directly, hashed again on rehash). */
+static inline uint64_t entry_hash(const pqw_col *c, size_t e)
+{
+    return c->width ? hash_fixed(c->dict_hash[e]) : c->dict_hash[e];
+}
+
 static void dict_rehash(pqw_col *c, size_t nslots)
 {
     free(c->slots);
@@ -211,7 +228,7 @@ static void dict_rehash(pqw_col *c, size_t nslots)
     c->nslots = nslots;
     size_t mask = nslots - 1;
     for (size_t e = 0; e < c->ndict; e++) {
-        size_t s = (size_t)c->dict_hash[e] & mask;
+        size_t s = (size_t)entry_hash(c, e) & mask;
         while (c->slots[s])
             s = (s + 1) & mask;
         c->slots[s] = (uint32_t)e + 1;
@@ -224,6 +241,37 @@ static void dict_reset(pqw_col *c)
     dt_buf_clear(&c->dict);
     if (c->slots)
         memset(c->slots, 0, c->nslots * sizeof *c->slots);
+}
+
+static void dict_room(pqw_col *c)
+{
+    if (c->ndict < c->dict_cap)
+        return;
+    c->dict_cap = c->dict_cap ? c->dict_cap * 2 : 1024;
+    c->dict_pos = dt_realloc(c->dict_pos, c->dict_cap * sizeof *c->dict_pos);
+    c->dict_hash = dt_realloc(c->dict_hash, c->dict_cap * sizeof *c->dict_hash);
+}
+
+/* The entry number of fixed-width value KEY (its bytes, zero-extended), added
+ * if new; -1 if adding it would pass MAX. */
+static int64_t dict_find_add_fixed(pqw_col *c, uint64_t key, size_t max)
+{
+    if (!c->nslots)
+        dict_rehash(c, 1024);
+    size_t mask = c->nslots - 1, s = (size_t)hash_fixed(key) & mask;
+    for (uint32_t e; (e = c->slots[s]) != 0; s = (s + 1) & mask)
+        if (c->dict_hash[e - 1] == key)
+            return e - 1;
+    if (c->dict.len + c->width > max)
+        return -1;
+    dict_room(c);
+    size_t e = c->ndict++;
+    c->dict_hash[e] = key;
+    memcpy(buf_grow(&c->dict, c->width), &key, c->width); /* little-endian: the low bytes */
+    c->slots[s] = (uint32_t)e + 1;
+    if (c->ndict * 2 > c->nslots)
+        dict_rehash(c, c->nslots * 2);
+    return (int64_t)e;
 }
 
 /* The entry number of P[0..N), added if new; -1 if adding it would pass MAX. */
@@ -244,11 +292,7 @@ static int64_t dict_find_add(pqw_col *c, const uint8_t *p, size_t n, size_t max)
     }
     if (c->dict.len + 4 + n > max)
         return -1;
-    if (c->ndict == c->dict_cap) {
-        c->dict_cap = c->dict_cap ? c->dict_cap * 2 : 1024;
-        c->dict_pos = dt_realloc(c->dict_pos, c->dict_cap * sizeof *c->dict_pos);
-        c->dict_hash = dt_realloc(c->dict_hash, c->dict_cap * sizeof *c->dict_hash);
-    }
+    dict_room(c);
     size_t e = c->ndict++;
     c->dict_pos[e] = (uint32_t)c->dict.len;
     c->dict_hash[e] = h;
@@ -387,6 +431,8 @@ static int emit_page(pqw_scratch *s, dt_buf *out, int type, size_t nvals, int en
     int rc = dt_pq_compress(&s->comp, s->body.data, s->body.len, &z, &zlen);
     if (rc)
         return rc;
+    if (zlen > INT32_MAX)
+        return dt_error(DATOM_EINVAL, "parquet: a compressed page of %zu bytes is too large", zlen);
     page_header(&s->header, type, s->body.len, zlen, nvals, enc);
     dt_buf_append(out, s->header.data, s->header.len);
     dt_buf_append(out, z, zlen);
@@ -469,7 +515,7 @@ static void put_fixed(pqw_col *c, const dt_column *src, size_t a, size_t n)
     switch (c->ptype) {
     case PQ_BOOLEAN: stats_bools(c, v, nv); break;
     case PQ_INT32: stats_ints32(c, (const int32_t *)(const void *)v, nv); break;
-    case PQ_DOUBLE: stats_doubles(c, (const double *)(const void *)v, nv); break;
+    case PQ_DOUBLE: stats_doubles(c, (const double *)(const void *)v, nv, true); break;
     default: stats_ints64(c, (const int64_t *)(const void *)v, nv); break;
     }
 }
@@ -489,6 +535,23 @@ static void put_index(pqw_col *c, uint32_t e)
         c->idx = dt_realloc(c->idx, c->idx_cap * sizeof *c->idx);
     }
     c->idx[c->nidx++] = e;
+    c->dict_seen++;
+}
+
+/* A chunk whose first PQW_DICT_PROBE values are mostly distinct will not gain
+ * from a dictionary: stop building one (and hashing every value) early. */
+static inline bool dict_hopeless(const pqw_col *c)
+{
+    return c->dict_seen == PQW_DICT_PROBE && c->ndict > PQW_DICT_PROBE / 2;
+}
+
+/* Ends the page being filled (its values are dictionary indices) and makes
+ * the rest of the chunk PLAIN. */
+static int dict_stop(pqw_col *c, pqw_scratch *s)
+{
+    int rc = pqw_col_cut_page(c, s);
+    c->dict_on = false;
+    return rc;
 }
 
 /* Strings and binaries, one row at a time, since a page can end at any row
@@ -507,16 +570,21 @@ static int put_var(pqw_col *c, pqw_scratch *s, const dt_column *src, size_t a, s
                                 c->field->name, len);
             int64_t e = c->dict_on ? dict_find_add(c, p, len, dict_max) : -1;
             if (e < 0 && c->dict_on) {
-                int rc = pqw_col_cut_page(c, s);
+                int rc = dict_stop(c, s);
                 if (rc)
                     return rc;
-                c->dict_on = false;
             }
             c->levels[c->page_rows++] = 1;
-            if (e >= 0)
-                put_index(c, (uint32_t)e);
-            else
+            if (e < 0) {
                 put_plain_bytes(c, p, len);
+            } else {
+                put_index(c, (uint32_t)e);
+                if (dict_hopeless(c)) {
+                    int rc = dict_stop(c, s);
+                    if (rc)
+                        return rc;
+                }
+            }
         }
         if (c->page_rows == c->page_row_cap || c->vals.len >= PQW_PAGE_BYTES) {
             int rc = pqw_col_cut_page(c, s);
@@ -527,13 +595,57 @@ static int put_var(pqw_col *c, pqw_scratch *s, const dt_column *src, size_t a, s
     return 0;
 }
 
+/* Fixed-width values while the chunk is dictionary-encoded: row by row, since
+ * the dictionary can fill (or prove useless) at any row; the page then ends
+ * there and the rest of the rows go PLAIN. N fits in the page. */
+static int put_fixed_dict(pqw_col *c, pqw_scratch *s, const dt_column *src, size_t a, size_t n, size_t dict_max)
+{
+    const uint8_t *base = src->vals;
+    size_t w = c->width;
+    for (size_t r = a; r < a + n; r++) {
+        if (!dt_col_is_valid(src, r)) {
+            c->levels[c->page_rows++] = 0;
+            c->page_nulls++;
+            continue;
+        }
+        uint64_t key = 0;
+        memcpy(&key, base + r * w, w);
+        int64_t e = dict_find_add_fixed(c, key, dict_max);
+        if (e >= 0) {
+            if (c->ptype == PQ_DOUBLE) {
+                double d;
+                memcpy(&d, &key, 8);
+                c->nans += isnan(d) != 0;
+            }
+            c->levels[c->page_rows++] = 1;
+            put_index(c, (uint32_t)e);
+            if (!dict_hopeless(c))
+                continue;
+            r++; /* this row is in; the rest go PLAIN */
+        }
+        int rc = dict_stop(c, s);
+        if (rc)
+            return rc;
+        if (r < a + n)
+            put_fixed(c, src, r, a + n - r);
+        return 0;
+    }
+    return 0;
+}
+
 int pqw_col_put(pqw_col *c, pqw_scratch *s, const dt_column *src, size_t a, size_t n, size_t dict_max)
 {
     if (!c->width)
         return put_var(c, s, src, a, n, dict_max);
     while (n) {
         size_t k = DT_MIN(n, c->page_row_cap - c->page_rows);
-        put_fixed(c, src, a, k);
+        if (c->dict_on) {
+            int rc = put_fixed_dict(c, s, src, a, k, dict_max);
+            if (rc)
+                return rc;
+        } else {
+            put_fixed(c, src, a, k);
+        }
         a += k;
         n -= k;
         if (c->page_rows == c->page_row_cap) {
@@ -629,6 +741,13 @@ static void write_encoding_stats(const pqw_col *c, dt_tw *tw, bool dict)
 
 static void chunk_stats_from_dict(pqw_col *c)
 {
+    const void *d = c->dict.data;
+    switch (c->ptype) {
+    case PQ_INT32: stats_ints32(c, d, c->ndict); return;
+    case PQ_INT64: stats_ints64(c, d, c->ndict); return;
+    case PQ_DOUBLE: stats_doubles(c, d, c->ndict, false); return;
+    default: break;
+    }
     for (size_t e = 0; e < c->ndict; e++) {
         const uint8_t *q = c->dict.data + c->dict_pos[e];
         uint32_t len = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
@@ -642,7 +761,8 @@ static void chunk_reset(pqw_col *c)
     c->chunk_raw = 0;
     c->rows = c->nulls = c->nans = 0;
     c->plain_pages = c->dict_pages = 0;
-    c->dict_on = c->ptype == PQ_BYTE_ARRAY;
+    c->dict_seen = 0;
+    c->dict_on = c->ptype != PQ_BOOLEAN;
     dict_reset(c);
     stats_reset(c);
 }

@@ -48,6 +48,10 @@ int dt_pq_codec_parse(const char *s, dt_pq_codec *out)
 
 static int check_field(const dt_field *f)
 {
+    json_t *name = json_string(f->name); /* NULL when not UTF-8, which Thrift strings must be */
+    if (!name)
+        return dt_error(DATOM_EINVAL, "parquet: a column name is not valid UTF-8");
+    json_decref(name);
     if (f->kind >= DT_KIND_COUNT)
         return dt_error(DATOM_EINVAL, "parquet: column '%s': unknown kind %d", f->name, (int)f->kind);
     if (f->kind == DT_DECIMAL && (f->precision < 1 || f->precision > 18 || f->scale < 0 || f->scale > f->precision))

@@ -23,6 +23,7 @@
 #define PQW_DICT_BYTES ((size_t)1 << 20)     /* default dict_max_bytes */
 #define PQW_DICT_BYTES_MAX ((size_t)1 << 30) /* dict_max_bytes is clamped to this */
 #define PQW_STAT_MAX ((size_t)4096)          /* longer string min/max are left out */
+#define PQW_DICT_PROBE ((size_t)16384)       /* values after which a mostly-distinct chunk stops its dictionary */
 
 /* Parquet enum values (parquet.thrift). */
 enum { PQ_BOOLEAN = 0, PQ_INT32 = 1, PQ_INT64 = 2, PQ_DOUBLE = 5, PQ_BYTE_ARRAY = 6 };
@@ -56,6 +57,7 @@ typedef struct pqw_col {
     uint32_t *dict_pos; /* entry -> offset in dict */
     uint64_t *dict_hash;
     size_t ndict, dict_cap;
+    size_t dict_seen; /* values dictionary-encoded in this chunk */
     uint32_t *slots; /* open addressing: entry + 1, 0 empty */
     size_t nslots;
 
