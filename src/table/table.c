@@ -421,7 +421,8 @@ static char *put_double_fixed(char *o, double v)
         if (m >= 9007199254740992.0)
             return NULL;
         double n = nearbyint(m);
-        if (n / p10[p] != a)
+        /* a = n / 10^p puts m within a few ulps of n: skip the division otherwise */
+        if (fabs(m - n) > m * 0x1p-50 || n / p10[p] != a)
             continue;
         char buf[48], *end = buf + sizeof buf, *s = digits_u64(end, (uint64_t)n);
         while (end - s <= p) /* leading zeros of a fraction */
