@@ -23,7 +23,7 @@ bad() {
 check() { # DESCRIPTION COMMAND...: the command must succeed
     local what=$1
     shift
-    if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$what (exit $?): $(cat "$T/err")"; fi
+    if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$what (exit $?): $(cat "$T/err" "$T/out")"; fi
 }
 check_exit() { # DESCRIPTION STATUS TEXT COMMAND...: fails with STATUS, stderr has TEXT
     local what=$1 want=$2 text=$3
@@ -205,6 +205,19 @@ for step in $steps; do
     "$DATOM" read crash -o "$T/now.csv" >/dev/null 2>&1
     check "crash $step: new version readable" cmp -s "$T/now.csv" new.csv
 done
+# a version committed by a killed write, then replaced by other content: it
+# stays readable from the store alone
+subjects 33 >a.csv
+subjects 34 2 >b.csv
+"$DATOM" write crash2 old.csv --author "$AUTHOR" >/dev/null 2>&1
+DATOM_TEST_CRASH_AT=committed "$DATOM" write crash2 a.csv --author "$AUTHOR" >/dev/null 2>&1 &
+wait $!
+"$DATOM" history crash2 --json >"$T/h.json"
+VA=$(json_get "$T/h.json" j[0].version)
+check "write over an unmirrored version" "$DATOM" write crash2 b.csv --author "$AUTHOR"
+check "validate after it" "$DATOM" validate
+check "the unmirrored version, from the store alone" "$DATOM" read crash2 --version "$VA" --store "$STORE" --project trial -o "$T/va.csv"
+check "is the content written then" cmp -s "$T/va.csv" a.csv
 # kills at random times while a bigger file is written
 subjects 40000 >big1.csv
 subjects 40000 5 >big2.csv

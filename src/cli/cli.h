@@ -36,5 +36,16 @@ int cli_store(int argc, char **argv);
 int cli_convert(int argc, char **argv); /* table.c */
 int cli_cat(int argc, char **argv);
 int cli_schema(int argc, char **argv);
+/* Table verbs (tables.c, tables_list.c, tables_sync.c). */
+int cli_write(int argc, char **argv);
+int cli_read(int argc, char **argv);
+int cli_show(int argc, char **argv);
+int cli_lineage(int argc, char **argv);
+int cli_history(int argc, char **argv);
+int cli_list(int argc, char **argv);
+int cli_summary(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_sync(int argc, char **argv);
+int cli_validate(int argc, char **argv);
 
 #endif /* DT_CLI_H */

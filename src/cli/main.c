@@ -23,6 +23,16 @@ static const struct verb {
     {"convert", cli_convert, "convert a table file between CSV and Parquet"},
     {"cat", cli_cat, "print a table file (CSV or Parquet) as CSV or JSON lines"},
     {"schema", cli_schema, "print the column names and kinds of a table file"},
+    {"write", cli_write, "write a file as a new version of a table"},
+    {"read", cli_read, "read a version of a table (by SHA or prefix)"},
+    {"history", cli_history, "list the versions of a table"},
+    {"list", cli_list, "list the tables of the project"},
+    {"show", cli_show, "print the metadata of a table version"},
+    {"lineage", cli_lineage, "show the parents or sources of a table version"},
+    {"status", cli_status, "where the project stands (store, remote, mirror)"},
+    {"summary", cli_summary, "totals and shapes of the project's tables"},
+    {"sync", cli_sync, "onboard the files of input_files/ as tables"},
+    {"validate", cli_validate, "check that git and the store agree (--deep: re-hash)"},
 
 };
 

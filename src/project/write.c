@@ -501,6 +501,26 @@ static void put_doc(dt_project *p, const char *rel, const json_t *doc, int *rc)
     free(text);
 }
 
+/* The frozen copy of the version this write replaces, when a crash (after its
+ * commit, before its mirror) left it out: every version stays readable from
+ * the store alone. */
+static int heal_frozen(wctx *w)
+{
+    if (!w->cur_meta)
+        return 0;
+    char *rel = dt_sprintf("%s/.metadata/%s.json", w->table, w->cur_sha);
+    char *key = dt_project_key(w->p, rel);
+    int rc = datom_store_stat(w->p->store, key, NULL);
+    if (rc == DATOM_ENOTFOUND) {
+        datom_errclear();
+        rc = 0;
+        put_doc(w->p, rel, w->cur_meta, &rc);
+    }
+    free(rel);
+    free(key);
+    return rc;
+}
+
 int dt_table_mirror(dt_project *p, const char *table)
 {
     json_t *meta = NULL, *hist = NULL, *manifest = NULL;
@@ -709,6 +729,8 @@ static int write_locked(wctx *w, const char *file, converted *c, dt_write_result
         if ((rc = dt_wlock_acquire(w->p, &lock, LOCK_TIMEOUT_MS)) != 0)
             break;
         rc = refresh(w);
+        if (rc == 0)
+            rc = heal_frozen(w);
         if (rc == 0 && skip && !unchanged_input(w)) {
             dt_wlock_release(w->p, &lock);
             continue;
