@@ -33,6 +33,10 @@ int cli_open_store(datom_store **out);
 
 /* Verb families. */
 int cli_store(int argc, char **argv);
+int cli_init(int argc, char **argv);  /* project.c */
+int cli_clone(int argc, char **argv); /* project.c */
+int cli_pull(int argc, char **argv);  /* project.c */
+int cli_push(int argc, char **argv);  /* project.c */
 int cli_convert(int argc, char **argv); /* table.c */
 int cli_cat(int argc, char **argv);
 int cli_schema(int argc, char **argv);

@@ -19,6 +19,10 @@ static const struct verb {
     const char *summary;
 } verbs[] = {
     {"version", cli_version, "print the version of datom"},
+    {"init", cli_init, "make a new project (git repository + store)"},
+    {"clone", cli_clone, "clone a project's git repository and open it"},
+    {"pull", cli_pull, "bring the project up to its git remote"},
+    {"push", cli_push, "send the project's commits to its git remote"},
     {"store", cli_store, "put, get and list objects and refs of the store"},
     {"convert", cli_convert, "convert a table file between CSV and Parquet"},
     {"cat", cli_cat, "print a table file (CSV or Parquet) as CSV or JSON lines"},

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "project/config.h"
+#include "project/metadata.h"
 #include "project/project.h"
 
 #define INIT_MESSAGE "Initialize datom repository"
@@ -339,17 +340,7 @@ int dt_project_open_store(dt_project **out, const char *store_url, const char *n
 
 static char *manifest_text(const char *name)
 {
-    char now[32];
-    dt_utc_iso(dt_now_ms(), now);
-    json_t *m = json_object();
-    json_object_set_new(m, "project_name", json_string(name));
-    json_object_set_new(m, "updated_at", json_string(now));
-    json_object_set_new(m, "tables", json_object());
-    json_t *s = json_object();
-    json_object_set_new(s, "total_tables", json_integer(0));
-    json_object_set_new(s, "total_size_bytes", json_integer(0));
-    json_object_set_new(s, "total_versions", json_integer(0));
-    json_object_set_new(m, "summary", s);
+    json_t *m = dt_manifest_new(name, dt_now_ms());
     char *text = dt_json_pretty(m);
     json_decref(m);
     return text;

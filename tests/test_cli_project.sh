@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# test_cli_project.sh: datom init / clone / pull / push as a user runs them:
+# exit statuses, files made, messages, and two clones trading through a bare
+# remote.
+set -u
+DATOM=${DATOM:?path of the datom command}
+T=${TEST_TMP:-/tmp}/cli_project.$$
+rm -rf "$T"
+mkdir -p "$T/home"
+export HOME=$T/home XDG_CONFIG_HOME=$T/home GIT_CONFIG_NOSYSTEM=1
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+AUTHOR="Ann Example <ann@example.com>"
+gitc() { git -c user.name=Tester -c user.email=t@example.com "$@"; }
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# expect STATUS CMD...: runs CMD, checks its exit status; output in $T/out, $T/err
+expect() {
+    local want=$1
+    shift
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" = "$want" ]; then ok; else bad "$* -> exit $got, wanted $want: $(cat "$T/err")"; fi
+}
+has() { if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2': $(head -c 400 "$1")"; fi; }
+
+for verb in init clone pull push; do
+    expect 0 "$DATOM" "$verb" --help
+    has "$T/out" "usage: datom $verb"
+done
+
+cd "$T"
+expect 2 "$DATOM" init p0
+has "$T/err" "--name is required"
+expect 2 "$DATOM" init p0 --name "bad name" --author "$AUTHOR"
+has "$T/err" "only letters"
+[ ! -e p0 ] && ok || bad "p0 made by a refused init"
+expect 2 "$DATOM" init p0 --name fine
+has "$T/err" "git config"
+[ ! -e p0 ] && ok || bad "p0 left behind without identity"
+
+git init -q --bare -b main remote.git
+expect 0 "$DATOM" init p1 --name study --description "Study one" --author "$AUTHOR" --remote "$T/remote.git"
+has "$T/out" "Initialized datom project study in $T/p1"
+for f in .datom/project.yaml .datom/manifest.json .gitignore README.md input_files .datom/store; do
+    [ -e "p1/$f" ] && ok || bad "p1/$f missing"
+done
+[ "$(git -C p1 log -1 --format=%s)" = "Initialize datom repository" ] && ok || bad "first commit message"
+[ "$(git -C remote.git rev-parse main)" = "$(git -C p1 rev-parse HEAD)" ] && ok || bad "init did not push"
+expect 4 "$DATOM" init p1 --name study --author "$AUTHOR"
+
+# clone: a project on its default local store warns that the bytes stay behind
+expect 0 "$DATOM" --json clone "file://$T/remote.git" p2
+has "$T/out" '"name":"study"'
+has "$T/out" "\"root\":\"$T/p2\""
+has "$T/err" "git does not carry"
+expect 0 "$DATOM" clone "$T/remote.git"
+[ -f remote/.datom/project.yaml ] && ok || bad "clone into the default directory"
+expect 3 "$DATOM" clone "$T/nowhere.git" p9
+[ ! -e p9 ] && ok || bad "failed clone left p9"
+
+# push from one clone, pull into the other
+echo "notes" >p1/NOTES.md
+gitc -C p1 add NOTES.md && gitc -C p1 commit -qm notes
+cd p1/.datom && expect 0 "$DATOM" push; cd "$T" # from a subdirectory
+has "$T/out" "Pushed"
+cd p2 && expect 0 "$DATOM" --json pull; cd "$T"
+has "$T/out" '"updated":true'
+[ -f p2/NOTES.md ] && ok || bad "pull did not bring NOTES.md"
+cd p2 && expect 0 "$DATOM" pull; cd "$T"
+has "$T/out" "Already up to date"
+
+# different files on both sides: push refused (5), pull replays, push works
+echo a >p1/a.md && gitc -C p1 add a.md && gitc -C p1 commit -qm a
+echo b >p2/b.md && gitc -C p2 add b.md && gitc -C p2 commit -qm b
+expect 0 "$DATOM" push p1
+expect 5 "$DATOM" push p2
+has "$T/err" "pull"
+expect 0 "$DATOM" pull p2
+[ -f p2/a.md ] && [ -f p2/b.md ] && ok || bad "rebase lost a file"
+expect 0 "$DATOM" push p2
+[ "$(git -C p2 rev-list --merges --count HEAD)" = 0 ] && ok || bad "pull made a merge commit"
+
+# the same file on both sides: a conflict naming it, nothing changed
+expect 0 "$DATOM" pull p1
+echo one >>p1/NOTES.md && gitc -C p1 commit -qam one
+echo two >>p2/NOTES.md && gitc -C p2 commit -qam two
+head2=$(git -C p2 rev-parse HEAD)
+expect 0 "$DATOM" push p1
+expect 5 "$DATOM" pull p2
+has "$T/err" "NOTES.md"
+[ "$(git -C p2 rev-parse HEAD)" = "$head2" ] && ok || bad "conflicting pull moved HEAD"
+
+# store commands inside a project use the store project.yaml names
+expect 0 "$DATOM" init p3 --name shared --store "$T/shared" --author "$AUTHOR"
+cd p3/input_files && expect 0 "$DATOM" store put "$T/p1/README.md"; cd "$T"
+sha=$(sha256sum p1/README.md | cut -c1-64)
+[ -f "shared/$sha" ] && ok || bad "store put did not use the project's store"
+
+# outside any project
+mkdir -p "$T/plain"
+cd "$T/plain" && expect 3 "$DATOM" pull; cd "$T"
+has "$T/err" "datom init"
+
+cd /
+rm -rf "$T"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,402 @@
+/*
+ * test_project.c: the project handle: init's files byte for byte, opening
+ * from a subdirectory, project.yaml errors with file:line, all-or-nothing
+ * init, and a clone round trip through a bare remote.
+ */
+#include <git2.h>
+
+#include "core/core.h"
+#include "project/config.h"
+#include "project/project.h"
+#include "t.h"
+
+#define AUTHOR "Test User <test@example.com>"
+
+static char *root;
+
+static char *slurp(const char *dir, const char *rel)
+{
+    char *p = dt_path_join(dir, rel);
+    dt_buf b = DT_BUF_INIT;
+    int rc = dt_fs_read_all(p, &b, 1u << 20);
+    free(p);
+    if (rc != 0) {
+        dt_buf_free(&b);
+        return NULL;
+    }
+    return b.data ? dt_buf_detach(&b) : dt_strdup("");
+}
+
+static bool exists_in(const char *dir, const char *rel)
+{
+    char *p = dt_path_join(dir, rel);
+    bool e = dt_fs_exists(p);
+    free(p);
+    return e;
+}
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+    char *p = dt_path_join(dir, rel);
+    char *parent = dt_path_dirname(p);
+    T_OK(dt_fs_mkdirs(parent, 0755));
+    T_OK(dt_fs_write_atomic(p, text, strlen(text)));
+    free(parent);
+    free(p);
+}
+
+static int sh(const char *fmt, ...) DT_PRINTF(1, 2);
+static int sh(const char *fmt, ...)
+{
+    dt_buf cmd = DT_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    dt_buf_vprintf(&cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(dt_buf_cstr(&cmd));
+    dt_buf_free(&cmd);
+    return rc;
+}
+
+static char *make_bare(const char *name)
+{
+    char *dir = dt_path_join(root, name);
+    T_EQ_INT(sh("git init -q --bare -b main '%s'", dir), 0);
+    return dir;
+}
+
+static const char gitignore_expected[] =
+    "# datom: data never enters git (its bytes live in the store)\n"
+    "*.csv\n*.tsv\n*.rds\n*.txt\n*.parquet\n*.sas7bdat\n.RData\ninput_files/\n"
+    ".datom/store/\n.datom/cache/\n";
+
+static void test_init_layout(void)
+{
+    char *dir = dt_path_join(root, "p1");
+    dt_project_init_opts o = {.name = "study_a", .description = "Trial A: raw tables",
+                              .author = AUTHOR};
+    dt_project *p;
+    T_OK(dt_project_init(&p, dir, &o));
+    char today[16];
+    dt_utc_date(dt_now_ms(), today);
+    char *want = dt_sprintf("project_name: study_a\n"
+                            "project_description: \"Trial A: raw tables\"\n"
+                            "created_at: \"%s\"\n"
+                            "datom_version: \"%s\"\n"
+                            "storage:\n"
+                            "  data:\n"
+                            "    type: local\n"
+                            "    root: .datom/store\n"
+                            "    prefix: ~\n"
+                            "  max_file_size_gb: 1\n"
+                            "repos:\n"
+                            "  data:\n"
+                            "    remote_url: ~\n"
+                            "sync:\n"
+                            "  continue_on_error: true\n"
+                            "  parallel_uploads: 4\n"
+                            "renv: false\n",
+                            today, datom_version());
+    char *yaml = slurp(dir, ".datom/project.yaml");
+    T_EQ_STR(yaml, want);
+    free(yaml);
+    free(want);
+    char *gi = slurp(dir, ".gitignore");
+    T_EQ_STR(gi, gitignore_expected);
+    free(gi);
+
+    char *m = slurp(dir, ".datom/manifest.json");
+    T_ASSERT(m && !strncmp(m, "{\n  \"project_name\": \"study_a\",\n  \"updated_at\": \"", 47));
+    T_ASSERT(strstr(m, "Z\",\n  \"tables\": {},\n  \"summary\": {\n    \"total_tables\": 0,\n"
+                       "    \"total_size_bytes\": 0,\n    \"total_versions\": 0\n  }\n}\n"));
+    free(m);
+    char *readme = slurp(dir, "README.md");
+    T_ASSERT(readme && !strncmp(readme, "# study_a\n\nTrial A: raw tables\n", 31));
+    free(readme);
+    T_ASSERT(exists_in(dir, "input_files"));
+    T_ASSERT(exists_in(dir, ".datom/store"));
+
+    /* the handle */
+    char *real = realpath(dir, NULL);
+    T_EQ_STR(p->root, real);
+    char *store = dt_path_join(real, ".datom/store");
+    T_EQ_STR(p->store_url, store);
+    free(store);
+    free(real);
+    T_EQ_STR(p->name, "study_a");
+    T_EQ_STR(p->description, "Trial A: raw tables");
+    T_EQ_STR(p->ns, "datom/");
+    T_ASSERT(p->default_store);
+    T_ASSERT(p->remote_url == NULL);
+    char *key = dt_project_key(p, "t1/.metadata/metadata.json");
+    T_EQ_STR(key, "datom/t1/.metadata/metadata.json");
+    free(key);
+    char head[41];
+    T_OK(dt_git_head(p->git, head));
+    dt_project_free(p);
+
+    /* git itself: one commit, its message, author, the files in it, a clean tree */
+    T_EQ_INT(sh("cd '%s' && test \"$(git log --format='%%an <%%ae>|%%s')\" = "
+                "'Test User <test@example.com>|Initialize datom repository'",
+                dir),
+             0);
+    T_EQ_INT(sh("cd '%s' && test \"$(git ls-files | tr '\\n' ' ')\" = "
+                "'.datom/manifest.json .datom/project.yaml .gitignore README.md '",
+                dir),
+             0);
+    T_EQ_INT(sh("cd '%s' && test -z \"$(git status --porcelain)\" && "
+                "test \"$(git symbolic-ref HEAD)\" = refs/heads/main",
+                dir),
+             0);
+
+    /* a second init is refused */
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EEXISTS, "datom project");
+    free(dir);
+}
+
+static void test_open_subdir_and_prefix(void)
+{
+    char *dir = dt_path_join(root, "p2");
+    char *shared = dt_path_join(root, "shared-store");
+    dt_project_init_opts o = {.name = "b", .store_url = shared, .prefix = "/team/x/",
+                              .author = AUTHOR};
+    dt_project *p;
+    T_OK(dt_project_init(&p, dir, &o));
+    T_EQ_STR(p->ns, "team/x/datom/");
+    T_ASSERT(!p->default_store);
+    dt_project_free(p);
+    char *yaml = slurp(dir, ".datom/project.yaml");
+    char *line = dt_sprintf("    type: local\n    root: %s\n    prefix: team/x\n", shared);
+    T_ASSERT(strstr(yaml, line));
+    T_ASSERT(strstr(yaml, "project_description: ~\n"));
+    free(line);
+    free(yaml);
+    /* readers find the empty manifest in the store */
+    T_ASSERT(exists_in(shared, "team/x/datom/.metadata/manifest.json"));
+
+    char *deep = dt_path_join(dir, "t1/sub");
+    T_OK(dt_fs_mkdirs(deep, 0755));
+    T_OK(dt_project_open(&p, deep));
+    char *real = realpath(dir, NULL);
+    T_EQ_STR(p->root, real);
+    free(real);
+    T_EQ_STR(p->store_url, shared);
+    char *url;
+    T_OK(dt_project_find_store_url(deep, &url));
+    T_EQ_STR(url, shared);
+    free(url);
+    T_EQ_STR(p->name, "b");
+    T_EQ_STR(p->ns, "team/x/datom/");
+    T_ASSERT(p->config != NULL);
+    T_EQ_INT(p->config->parallel_uploads, 4);
+    dt_project_free(p);
+
+    T_OK(dt_project_open_store(&p, shared, "b", "team/x"));
+    T_ASSERT(p->git == NULL && p->root == NULL);
+    T_EQ_STR(p->ns, "team/x/datom/");
+    dt_project_free(p);
+    T_OK(dt_project_open_store(&p, shared, NULL, NULL));
+    T_EQ_STR(p->ns, "datom/");
+    dt_project_free(p);
+
+    /* a remote added with git afterwards is the one pushes go to */
+    T_EQ_INT(sh("git -C '%s' remote add origin /elsewhere.git", dir), 0);
+    T_OK(dt_project_open(&p, dir));
+    T_EQ_STR(p->remote_url, "/elsewhere.git");
+    dt_project_free(p);
+
+    T_ERR(dt_project_open(&p, root), DATOM_ENOTFOUND, "datom init");
+    free(deep);
+    free(shared);
+    free(dir);
+}
+
+static void test_bad_yaml(void)
+{
+    char *dir = dt_path_join(root, "p3");
+    dt_project_init_opts o = {.name = "c", .author = AUTHOR};
+    dt_project *p;
+    T_OK(dt_project_init(&p, dir, &o));
+    dt_project_free(p);
+    char *yaml = dt_path_join(dir, ".datom/project.yaml");
+    char *where = dt_sprintf("%s:4:11", yaml);
+    put(dir, ".datom/project.yaml", "project_name: c\nstorage:\n  data:\n    type: ftp\n");
+    T_ERR(dt_project_open(&p, dir), DATOM_EINVAL, where);
+    T_ERR(dt_project_open(&p, dir), DATOM_EINVAL, "local or s3");
+    free(where);
+    where = dt_sprintf("%s:4:1", yaml); /* the unclosed '[' is found at the end */
+    put(dir, ".datom/project.yaml", "project_name: c\nrenv: false\nsync: [1, 2\n");
+    T_ERR(dt_project_open(&p, dir), DATOM_EINVAL, where);
+    free(where);
+    where = dt_sprintf("%s:2:26", yaml);
+    put(dir, ".datom/project.yaml", "project_name: c\nsync: {parallel_uploads: many}\n");
+    T_ERR(dt_project_open(&p, dir), DATOM_EINVAL, where);
+    free(where);
+    where = dt_sprintf("%s:1:15", yaml);
+    put(dir, ".datom/project.yaml", "project_name: 9lives\n");
+    T_ERR(dt_project_open(&p, dir), DATOM_EINVAL, where);
+    free(where);
+    put(dir, ".datom/project.yaml", "renv: false\n");
+    T_ERR(dt_project_open(&p, dir), DATOM_EINVAL, "project_name is missing");
+    put(dir, ".datom/project.yaml", "");
+    T_ERR(dt_project_open(&p, dir), DATOM_EINVAL, "empty");
+    /* a minimal file: defaults for the rest */
+    put(dir, ".datom/project.yaml", "project_name: c\n");
+    T_OK(dt_project_open(&p, dir));
+    T_ASSERT(p->default_store);
+    dt_project_free(p);
+    free(yaml);
+    free(dir);
+}
+
+static void test_config_round_trip(void)
+{
+    dt_project_config c, d;
+    dt_config_defaults(&c);
+    c.project_name = dt_strdup("rt");
+    c.project_description = dt_strdup("line one\nsays \"true\": #1");
+    c.created_at = dt_strdup("2026-01-02");
+    c.datom_version = dt_strdup("0.1.1");
+    c.storage_type = dt_strdup("s3");
+    c.storage_root = dt_strdup("bucket-1");
+    c.storage_prefix = dt_strdup("a/b");
+    c.storage_region = dt_strdup("eu-west-1");
+    c.remote_url = dt_strdup("https://example.com/x.git");
+    c.max_file_size_gb = 2.5;
+    c.renv = true;
+    char *text = dt_config_format(&c);
+    char *dir = dt_path_join(root, "cfg");
+    put(dir, "p.yaml", text);
+    char *path = dt_path_join(dir, "p.yaml");
+    T_OK(dt_config_read(path, &d));
+    T_EQ_STR(d.project_description, c.project_description);
+    T_EQ_STR(d.created_at, "2026-01-02");
+    T_EQ_STR(d.storage_type, "s3");
+    T_EQ_STR(d.storage_root, "bucket-1");
+    T_EQ_STR(d.storage_prefix, "a/b");
+    T_EQ_STR(d.storage_region, "eu-west-1");
+    T_EQ_STR(d.remote_url, "https://example.com/x.git");
+    T_ASSERT(d.max_file_size_gb == 2.5 && d.renv && d.continue_on_error);
+    char *again = dt_config_format(&d);
+    T_EQ_STR(again, text);
+    free(again);
+    dt_config_free(&d);
+    dt_config_free(&c);
+    free(text);
+    free(path);
+    free(dir);
+}
+
+static void test_init_refusals(void)
+{
+    char *dir = dt_path_join(root, "p4");
+    dt_project *p;
+    dt_project_init_opts o = {.name = "9x", .author = AUTHOR};
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "start with a letter");
+    o.name = "a b";
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "only letters");
+    o.name = "ok";
+    o.prefix = "a/../b";
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "\"..\"");
+    o.prefix = NULL;
+    o.store_url = "mem:";
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "outlive");
+    o.store_url = NULL;
+    o.author = "nobody";
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "Name <email>");
+    T_ASSERT(!dt_fs_exists(dir));
+    /* no identity at all: HOME is empty; the directory is left as found */
+    o.author = NULL;
+    T_OK(dt_fs_mkdirs(dir, 0755));
+    put(dir, "keep.me", "x\n");
+    put(dir, ".gitignore", "*.log");
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "user.name");
+    T_ASSERT(!exists_in(dir, ".git") && !exists_in(dir, ".datom") && !exists_in(dir, "README.md"));
+    T_ASSERT(!exists_in(dir, "input_files"));
+    char *gi = slurp(dir, ".gitignore");
+    T_EQ_STR(gi, "*.log");
+    free(gi);
+    /* into that directory with an identity: .gitignore extended, data not committed */
+    o.author = AUTHOR;
+    T_OK(dt_project_init(&p, dir, &o));
+    dt_project_free(p);
+    gi = slurp(dir, ".gitignore");
+    T_ASSERT(!strncmp(gi, "*.log\n\n# datom:", 15));
+    free(gi);
+    T_EQ_INT(sh("cd '%s' && ! git ls-files | grep -q keep.me", dir), 0);
+    free(dir);
+}
+
+static void test_clone_round_trip(void)
+{
+    char *bare = make_bare("proj.git");
+    char *dir = dt_path_join(root, "p5"), *copy = dt_path_join(root, "p5-copy");
+    char *shared = dt_path_join(root, "store5");
+    dt_project_init_opts o = {.name = "shared_one", .store_url = shared, .remote_url = bare,
+                              .author = AUTHOR};
+    dt_project *p, *q;
+    T_OK(dt_project_init(&p, dir, &o));
+    T_EQ_STR(p->remote_url, bare);
+    char h1[41], h2[41];
+    T_OK(dt_git_head(p->git, h1));
+    T_OK(dt_project_clone(&q, bare, copy));
+    T_OK(dt_git_head(q->git, h2));
+    T_EQ_STR(h1, h2);
+    T_EQ_STR(q->name, "shared_one");
+    T_EQ_STR(q->store_url, shared);
+    T_EQ_STR(q->remote_url, bare);
+    T_ASSERT(!q->default_store);
+    dt_project_free(q);
+    dt_project_free(p);
+
+    /* a second init pushing to the same (now full) remote fails and leaves nothing */
+    char *other = dt_path_join(root, "p6");
+    o.name = "another";
+    T_ERR(dt_project_init(&p, other, &o), DATOM_ECONFLICT, "datom clone");
+    T_ASSERT(!dt_fs_exists(other));
+
+    /* an empty repository is not a project; the clone directory goes away */
+    char *empty = make_bare("empty.git");
+    T_ERR(dt_project_clone(&q, empty, other), DATOM_ENOTFOUND, "not a datom project");
+    T_ASSERT(!dt_fs_exists(other));
+
+    /* default local store: clones fine (with a warning on stderr) */
+    char *bare2 = make_bare("local.git");
+    char *d7 = dt_path_join(root, "p7"), *d7c = dt_path_join(root, "p7-copy");
+    dt_project_init_opts o2 = {.name = "local_one", .remote_url = bare2, .author = AUTHOR};
+    T_OK(dt_project_init(&p, d7, &o2));
+    dt_project_free(p);
+    T_OK(dt_project_clone(&q, bare2, d7c));
+    T_ASSERT(q->default_store);
+    T_ASSERT(exists_in(d7c, ".datom/store"));
+    dt_project_free(q);
+
+    free(bare2);
+    free(d7);
+    free(d7c);
+    free(empty);
+    free(other);
+    free(shared);
+    free(copy);
+    free(dir);
+    free(bare);
+}
+
+int main(void)
+{
+    root = t_tmpdir("project");
+    char *home = dt_path_join(root, "home");
+    dt_fs_mkdirs(home, 0755);
+    setenv("HOME", home, 1);
+    setenv("XDG_CONFIG_HOME", home, 1);
+    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+    T_RUN(test_init_layout);
+    T_RUN(test_open_subdir_and_prefix);
+    T_RUN(test_bad_yaml);
+    T_RUN(test_config_round_trip);
+    T_RUN(test_init_refusals);
+    T_RUN(test_clone_round_trip);
+    free(home);
+    free(root);
+    return t_done();
+}
