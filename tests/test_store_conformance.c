@@ -636,6 +636,88 @@ static void test_ref_races(void)
     datom_store_free(st);
 }
 
+/* Puts and deletes racing in the same directories (a delete removes emptied
+ * directories while a put is about to rename into one), and everyone putting
+ * the same content-addressed bytes: every operation succeeds. */
+enum { CHURN = 150 };
+
+static int churn(int who)
+{
+    datom_store *st;
+    if (datom_store_open(&st, url) != 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < CHURN && rc == 0; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "churn/d%d/k%d-%d", i % 3, who, i);
+        rc = datom_store_put(st, key, "x", 1);
+        if (rc == 0)
+            rc = datom_store_del(st, key);
+        if (rc == 0) {
+            char sha[DATOM_SHA_HEX];
+            dt_store_put *p;
+            rc = dt_store_put_begin(st, &p);
+            if (rc == 0 && (rc = dt_store_put_write(p, "shared bytes", 12)) != 0)
+                dt_store_put_abort(p);
+            else if (rc == 0)
+                rc = dt_store_put_finish_ca(p, "churn/ca/", sha);
+        }
+    }
+    if (rc)
+        fprintf(stderr, "churn %d: %s\n", who, datom_errmsg());
+    datom_store_free(st);
+    return rc;
+}
+
+typedef struct churner {
+    int who, rc;
+} churner;
+
+static void *churn_thread(void *arg)
+{
+    churner *c = arg;
+    c->rc = churn(c->who);
+    return NULL;
+}
+
+static void test_object_races(void)
+{
+    datom_store *st = open_fresh("churn");
+    if (be->processes) {
+        pid_t pids[RACERS];
+        for (int i = 0; i < RACERS; i++) {
+            pids[i] = fork();
+            T_ASSERT(pids[i] >= 0);
+            if (pids[i] == 0)
+                _exit(churn(i) ? 1 : 0);
+        }
+        for (int i = 0; i < RACERS; i++) {
+            int status;
+            T_ASSERT(waitpid(pids[i], &status, 0) == pids[i]);
+            T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+    } else {
+        pthread_t th[RACERS];
+        churner c[RACERS];
+        for (int i = 0; i < RACERS; i++) {
+            c[i] = (churner){i, 0};
+            T_ASSERT(pthread_create(&th[i], NULL, churn_thread, &c[i]) == 0);
+        }
+        for (int i = 0; i < RACERS; i++) {
+            pthread_join(th[i], NULL);
+            T_EQ_INT(c[i].rc, 0);
+        }
+    }
+    char **keys;
+    size_t n;
+    int more;
+    T_OK(datom_store_list(st, "churn/", NULL, 0, &keys, &n, &more));
+    T_EQ_INT(n, 1); /* only the shared content-addressed object is left */
+    T_ASSERT(!strncmp(keys[0], "churn/ca/", 9));
+    datom_strings_free(keys, n);
+    datom_store_free(st);
+}
+
 /* ---- crashes ---- */
 
 /* A child puts a big object and is killed at many points: afterwards the object
@@ -745,6 +827,7 @@ int main(void)
         T_RUN(test_hostile_keys);
         T_RUN(test_refs);
         T_RUN(test_ref_races);
+        T_RUN(test_object_races);
         T_RUN(test_kill_mid_put);
     }
     if (t_failed == 0)

@@ -84,7 +84,8 @@ static void file_writer_abort(dt_store_writer *w)
 {
     if (w->fd >= 0)
         close(w->fd);
-    unlink(w->tmp);
+    if (w->tmp)
+        unlink(w->tmp);
     free(w->tmp);
     free(w);
 }
@@ -117,19 +118,26 @@ static int publish(file_store *fs, const char *key, const char *tmp, const char 
     char *dir = dt_path_dirname(path);
     int rc = 0;
     for (int tries = 0;; tries++) {
-        if ((rc = dt_fs_mkdirs(dir, 0755))) {
-            rc = has_object_parent(fs, dir)
-                     ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
-                                fs->head.url, key)
-                     : dt_error_wrap("%s: put %s", fs->head.url, key);
-            break;
-        }
         if (rename(tmp, path) == 0) {
             rc = dt_fs_fsync_dir(dir);
             break;
         }
-        if (errno == ENOENT && tries < 8)
+        if (errno == ENOENT && tries < 8) {
+            /* Its directory is missing (new, or emptied and removed by a delete). */
+            if ((rc = dt_fs_mkdirs(dir, 0755))) {
+                rc = has_object_parent(fs, dir)
+                         ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
+                                    fs->head.url, key)
+                         : dt_error_wrap("%s: put %s", fs->head.url, key);
+                break;
+            }
             continue;
+        }
+        if (errno == ENOTDIR && has_object_parent(fs, dir)) {
+            rc = dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
+                          fs->head.url, key);
+            break;
+        }
         if (errno == ENAMETOOLONG) {
             rc = dt_error(DATOM_EINVAL, "%s: cannot put %s: a segment of the key is longer "
                           "than this filesystem allows (255 bytes)", fs->head.url, key);
@@ -159,7 +167,11 @@ static int file_writer_commit(dt_store_writer *w, const char *key)
         rc = publish(fs, key, w->tmp, path);
         free(path);
     }
-    file_writer_abort(w); /* removes the temporary file if it is still there */
+    if (rc == 0) {
+        free(w->tmp); /* renamed: nothing left to remove */
+        w->tmp = NULL;
+    }
+    file_writer_abort(w); /* removes the temporary file after a failure */
     return rc;
 }
 
@@ -189,8 +201,8 @@ static int open_object(file_store *fs, const char *key, int *fd_out, uint64_t *s
 static int file_get(datom_store *st, const char *key, uint64_t off, uint64_t len, dt_sink sink)
 {
     file_store *fs = (file_store *)st;
-    int fd;
-    uint64_t size;
+    int fd = -1;
+    uint64_t size = 0;
     int rc = open_object(fs, key, &fd, &size);
     if (rc)
         return rc;
@@ -224,11 +236,17 @@ static int file_get(datom_store *st, const char *key, uint64_t off, uint64_t len
 
 static int file_stat(datom_store *st, const char *key, uint64_t *size_out)
 {
-    int fd;
-    int rc = open_object((file_store *)st, key, &fd, size_out);
-    if (rc == 0)
-        close(fd);
-    return rc;
+    char *path = key_path((file_store *)st, key);
+    struct stat sb;
+    int err = stat(path, &sb) == 0 ? 0 : errno;
+    free(path);
+    if (err == 0 && S_ISREG(sb.st_mode)) {
+        *size_out = (uint64_t)sb.st_size;
+        return 0;
+    }
+    if (err == 0 || err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG)
+        return dt_error(DATOM_ENOTFOUND, "%s: %s: no such object", st->url, key);
+    return dt_error_errno(err, "%s: %s", st->url, key);
 }
 
 static int file_del(datom_store *st, const char *key)

@@ -268,15 +268,19 @@ int datom_store_put(datom_store *st, const char *key, const void *data, size_t l
 static int put_copy_fd(dt_store_put *p, int fd, const char *what)
 {
     struct stat sb;
-    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+    if (fstat(fd, &sb) != 0)
+        return dt_error_errno(errno, "%s", what);
+    if (S_ISDIR(sb.st_mode))
         return dt_error(DATOM_EINVAL, "%s: is a directory", what);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     if (S_ISREG(sb.st_mode) && sb.st_size >= (off_t)PROGRESS_MIN)
         p->progress = dt_progress_start("put", (uint64_t)sb.st_size);
-    uint8_t *buf = dt_malloc(IO_CHUNK);
+    /* Small files get a small buffer (one read, then end of file). */
+    size_t cap = S_ISREG(sb.st_mode) && sb.st_size < (off_t)IO_CHUNK ? (size_t)sb.st_size + 1 : IO_CHUNK;
+    uint8_t *buf = dt_malloc(cap);
     int rc = 0;
     for (;;) {
-        ssize_t n = read(fd, buf, IO_CHUNK);
+        ssize_t n = read(fd, buf, cap);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
