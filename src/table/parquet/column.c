@@ -344,6 +344,14 @@ static int decode_levels(dt_pq_col *c, size_t k, size_t *present, const char **w
         *present = k;
         return 0;
     }
+    if (c->def.rle_left >= k && c->def.rle_value <= (uint32_t)c->max_def) {
+        /* inside an RLE run (the usual shape of levels): all present or all missing */
+        bool all = c->def.rle_value == (uint32_t)c->max_def;
+        c->def.rle_left -= k;
+        memset(c->present, all, k);
+        *present = all ? k : 0;
+        return 0;
+    }
     if (dt_pq_rle_get(&c->def, c->levels, k, why) != 0)
         return -1;
     size_t m = 0;
