@@ -26,11 +26,9 @@ static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
     return fail(why, what);
 }
 
-void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int max_def,
-                    dt_pq_conv conv)
+void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv)
 {
     memset(c, 0, sizeof *c);
-    c->name = name;
     c->ptype = ptype;
     c->width = width;
     c->max_def = max_def;

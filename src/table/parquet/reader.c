@@ -202,8 +202,8 @@ static int build_schema(dt_pq_reader *r)
         f->unit = mp.unit;
         f->precision = mp.kind == DT_DECIMAL ? mp.precision : 0;
         f->scale = mp.scale;
-        dt_pq_col_init(&r->cols[i], r->schema.fields[i].name, e->type, e->type_length,
-                       e->repetition == PQ_OPTIONAL ? 1 : 0, mp.conv);
+        dt_pq_col_init(&r->cols[i], e->type, e->type_length, e->repetition == PQ_OPTIONAL ? 1 : 0,
+                       mp.conv);
     }
     return 0;
 }
