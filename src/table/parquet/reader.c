@@ -343,6 +343,7 @@ int dt_pq_open(dt_pq_reader **out, const char *path)
             dt_pq_close(r);
             return rc;
         }
+        madvise(m, r->size, MADV_SEQUENTIAL); /* a hint: column chunks are read in order */
         r->data = m;
         r->mapped = true;
     } else {
