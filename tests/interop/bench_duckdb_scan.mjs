@@ -2,7 +2,7 @@
 // file for bench/pqread/run (columns like bench/pqwrite's: ints, doubles,
 // dates, timestamps, bools, strings of low and high cardinality, decimals;
 // some nulls), then scans it with one thread, touching every column, and
-// prints duckdb_scan_seconds.
+// prints duckdb_scan_seconds (wall) and duckdb_scan_cpu_seconds.
 import { createRequire } from 'module';
 import { join, dirname } from 'path';
 import { fileURLToPath } from 'url';
@@ -23,8 +23,10 @@ await con.run(`COPY (SELECT i AS id,
     'user-' || hash(i) % 100000000 AS name,
     (i % 100000 / 100)::DECIMAL(12,2) AS amount
   FROM range(${rows}) r(i)) TO '${file}' (FORMAT parquet, COMPRESSION ${codec}, PARQUET_VERSION ${version})`);
-const t0 = process.hrtime.bigint();
+const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
 const r = await con.runAndReadAll(`SELECT count(*), sum(id), sum(x), max(d), max(ts), count_if(flag),
   max(city), max(name), sum(amount) FROM '${file}'`);
 const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(`duckdb_rows ${r.getRows()[0][0]}\nduckdb_scan_seconds ${secs.toFixed(3)}`);
+const cpu = process.cpuUsage(c0);
+console.log(`duckdb_rows ${r.getRows()[0][0]}\nduckdb_scan_seconds ${secs.toFixed(3)}\n` +
+  `duckdb_scan_cpu_seconds ${((cpu.user + cpu.system) / 1e6).toFixed(3)}`);

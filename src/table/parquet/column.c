@@ -26,11 +26,9 @@ static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
     return fail(why, what);
 }
 
-void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int max_def,
-                    dt_pq_conv conv)
+void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv)
 {
     memset(c, 0, sizeof *c);
-    c->name = name;
     c->ptype = ptype;
     c->width = width;
     c->max_def = max_def;
@@ -342,6 +340,14 @@ static int decode_levels(dt_pq_col *c, size_t k, size_t *present, const char **w
 {
     if (!c->has_levels) {
         *present = k;
+        return 0;
+    }
+    if (c->def.rle_left >= k && c->def.rle_value <= (uint32_t)c->max_def) {
+        /* inside an RLE run (the usual shape of levels): all present or all missing */
+        bool all = c->def.rle_value == (uint32_t)c->max_def;
+        c->def.rle_left -= k;
+        memset(c->present, all, k);
+        *present = all ? k : 0;
         return 0;
     }
     if (dt_pq_rle_get(&c->def, c->levels, k, why) != 0)

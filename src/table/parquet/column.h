@@ -25,7 +25,6 @@ typedef enum dt_pq_conv {
 
 typedef struct dt_pq_col {
     /* from the schema */
-    const char *name;
     int ptype, width, max_def;
     dt_pq_conv conv;
     size_t chunk;      /* values decoded at a time (fewer for wide values) */
@@ -50,8 +49,7 @@ typedef struct dt_pq_col {
     bool unsupported; /* the last failure was a valid value datom cannot hold */
 } dt_pq_col;
 
-void dt_pq_col_init(dt_pq_col *c, const char *name, int ptype, int width, int max_def,
-                    dt_pq_conv conv);
+void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv);
 void dt_pq_col_free(dt_pq_col *c);
 /* Points the cursor at a column chunk: bytes [start, end) of the file. */
 void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end);

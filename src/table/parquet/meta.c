@@ -149,13 +149,6 @@ static void read_column_meta(dt_tc_reader *r, dt_pq_chunk *c)
     while (dt_tc_field(r, &last, &id, &t)) {
         switch (id) {
         case 1: c->type = dt_tc_i32(r, t); break;
-        case 3: {
-            int et;
-            if (dt_tc_list(r, t, &et, &c->npath))
-                for (size_t i = 0; i < c->npath && !r->err; i++)
-                    dt_tc_skip(r, et);
-            break;
-        }
         case 4: c->codec = dt_tc_i32(r, t); break;
         case 5: c->num_values = dt_tc_int(r, t); break;
         case 7: c->total_compressed_size = dt_tc_int(r, t); break;

@@ -70,7 +70,6 @@ typedef struct dt_pq_chunk {
     bool external;          /* file_path set: data lives in another file */
     int type;
     int codec;
-    size_t npath;           /* path_in_schema length */
     int64_t num_values;
     int64_t total_compressed_size;
     int64_t data_page_offset;

@@ -202,8 +202,8 @@ static int build_schema(dt_pq_reader *r)
         f->unit = mp.unit;
         f->precision = mp.kind == DT_DECIMAL ? mp.precision : 0;
         f->scale = mp.scale;
-        dt_pq_col_init(&r->cols[i], r->schema.fields[i].name, e->type, e->type_length,
-                       e->repetition == PQ_OPTIONAL ? 1 : 0, mp.conv);
+        dt_pq_col_init(&r->cols[i], e->type, e->type_length, e->repetition == PQ_OPTIONAL ? 1 : 0,
+                       mp.conv);
     }
     return 0;
 }
@@ -343,6 +343,7 @@ int dt_pq_open(dt_pq_reader **out, const char *path)
             dt_pq_close(r);
             return rc;
         }
+        madvise(m, r->size, MADV_SEQUENTIAL); /* a hint: column chunks are read in order */
         r->data = m;
         r->mapped = true;
     } else {
