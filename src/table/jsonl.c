@@ -16,11 +16,11 @@ void dt_json_string_out(const char *s, size_t n, dt_buf *out)
         if (ch >= 0x20 && ch != '"' && ch != '\\') {
             dt_buf_reserve(out, 1);
             out->data[out->len++] = ch;
-        } else if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\r' || ch == '\t') {
+        } else if (ch == '"' || ch == '\\' || ch == '\n') {
             dt_buf_reserve(out, 2);
             out->data[out->len++] = '\\';
-            out->data[out->len++] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch == '\t' ? 't' : ch;
-        } else {
+            out->data[out->len++] = ch == '\n' ? 'n' : ch;
+        } else { /* other control bytes as \u00XX, as `datom read --format jsonl` spells them */
             dt_buf_printf(out, "\\u%04x", ch);
         }
     }
