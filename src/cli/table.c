@@ -154,7 +154,7 @@ static fmt fmt_of_name(const char *path)
 static int source_open(dt_input *in, const char *path, table_opts *o)
 {
     if (!o->csv.delim && has_ext(path, ".tsv"))
-        o->csv.delim = '\t';
+        o->csv.delim = '\t'; /* sniffing might take a comma in the text for it */
     int rc = dt_input_open(in, path, &o->csv);
     if (rc || !in->pq)
         return rc;
@@ -187,7 +187,7 @@ static const char convert_usage[] =
     "  --delim C                  the delimiter of CSV input (default: sniffed), or\n"
     "                             of CSV output when the input is Parquet\n"
     "  --out-delim C              the delimiter of CSV output (default ',', tab\n"
-    "                             for .tsv)\n"
+    "                             for .tsv, | for .psv)\n"
     "  --na TOKEN                 a missing-value token of CSV input; repeatable;\n"
     "                             replaces the default tokens (empty and NA)\n";
 
@@ -217,7 +217,10 @@ static int target_open(target *t, const char *path, const dt_schema *s, const ta
         }
     }
     if (f == FMT_CSV) {
-        char delim = o->out_delim ? o->out_delim : has_ext(path, ".tsv") ? '\t' : ',';
+        char delim = o->out_delim           ? o->out_delim
+                     : has_ext(path, ".tsv") ? '\t'
+                     : has_ext(path, ".psv") ? '|'
+                                             : ',';
         return dt_csv_writer_open(&t->csv, s, delim, dt_sink_fd(&t->fd));
     }
     dt_pq_options po;
