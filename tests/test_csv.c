@@ -7,6 +7,9 @@
 
 #include "t.h"
 #include "table/csv.h"
+#include "table/csv_internal.h"
+
+#define dt_csv_parse_double_for_test dt_csv_parse_double
 
 /* Reads TEXT whole (one batch is enough: tests stay under the batch size). */
 static int read_text(const char *text, const dt_csv_options *o, dt_table **out)
@@ -470,6 +473,60 @@ static void test_writer_spelling(void)
     dt_buf_free(&out);
 }
 
+/* Doubles are spelled in the fewest significant digits that read back exactly. */
+static void test_double_spelling(void)
+{
+    dt_schema s;
+    dt_schema_init(&s, 1);
+    dt_schema_set(&s, 0, "d", DT_DOUBLE);
+    dt_table *t = dt_table_new(&s, 1);
+    dt_schema_free(&s);
+    dt_col_append_f64(&t->cols[0], 0);
+    dt_table_end_row(t);
+    uint64_t x = 88172645463325252ull;
+    dt_buf b = DT_BUF_INIT;
+    for (int i = 0; i < 40000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        if (i & 1) { /* any bit pattern */
+            memcpy(&v, &x, 8);
+            if (!isfinite(v))
+                continue;
+        } else { /* decimal-looking: n / 10^k */
+            static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+            v = (double)(int64_t)(x >> 20) / p10[x % 9];
+        }
+        DT_COL(&t->cols[0], double)[0] = v;
+        dt_buf_clear(&b);
+        dt_value_format(&t->cols[0], 0, &b);
+        double back;
+        T_ASSERT(dt_csv_parse_double_for_test(dt_buf_cstr(&b), b.len, &back));
+        if (back != v && !(back == 0 && v == 0))
+            T_FAIL("%.17g spelled %s reads back as %.17g", v, dt_buf_cstr(&b), back);
+        int prec = 1;
+        char ref[40];
+        for (; prec < 17; prec++) {
+            snprintf(ref, sizeof ref, "%.*g", prec, v);
+            if (strtod(ref, NULL) == v)
+                break;
+        }
+        size_t digits = 0; /* significant digits in the spelling */
+        const char *p = dt_buf_cstr(&b);
+        while (*p == '-' || *p == '0' || *p == '.')
+            p++;
+        for (size_t zeros = 0; *p && *p != 'e'; p++) { /* trailing zeros do not count */
+            if (*p == '0')
+                zeros++;
+            else if (*p != '.')
+                digits += 1 + zeros, zeros = 0;
+        }
+        if (digits > (size_t)prec)
+            T_FAIL("%.17g spelled %s: %zu digits, %d would do", v, dt_buf_cstr(&b), digits, prec);
+    }
+    dt_buf_free(&b);
+    dt_table_free(t);
+}
+
 static void test_files(void)
 {
     char *dir = t_tmpdir("csv");
@@ -578,6 +635,7 @@ int main(void)
     T_RUN(test_batches);
     T_RUN(test_roundtrip);
     T_RUN(test_writer_spelling);
+    T_RUN(test_double_spelling);
     T_RUN(test_files);
     T_RUN(test_one_pass);
     return t_done();

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "table/csv.h"
-#include "table/parquet/parquet.h"
+#include "project/input.h"
+#include "table/jsonl.h"
 
 /* ---- options shared by the three verbs ---- */
 
@@ -148,56 +148,21 @@ static fmt fmt_of_name(const char *path)
     return FMT_UNKNOWN;
 }
 
-/* By the magic bytes first (a Parquet file opens with PAR1), then the name. */
-static fmt fmt_of_input(const char *path)
+/* Opens an input (CSV or Parquet, by its magic bytes) with the CSV options;
+ * --types and --na make no sense for Parquet, and there --delim is the
+ * output's. */
+static int source_open(dt_input *in, const char *path, table_opts *o)
 {
-    char magic[4];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, magic, 4);
-        close(fd);
-        if (n == 4 && !memcmp(magic, "PAR1", 4))
-            return FMT_PARQUET;
-    }
-    fmt f = fmt_of_name(path);
-    return f == FMT_UNKNOWN ? FMT_CSV : f;
-}
-
-/* A table file being read, of either format. */
-typedef struct source {
-    dt_csv_reader *csv;
-    dt_pq_reader *pq;
-} source;
-
-static int source_open(source *s, const char *path, table_opts *o)
-{
-    memset(s, 0, sizeof *s);
-    if (fmt_of_input(path) == FMT_PARQUET) {
-        if (o->forced.ncol || o->na_given)
-            return dt_error(DATOM_EINVAL, "%s: --types and --na apply to CSV input; this is Parquet", path);
-        if (!o->out_delim)
-            o->out_delim = o->csv.delim; /* --delim is the output's when only it is CSV */
-        return dt_pq_open(&s->pq, path);
-    }
     if (!o->csv.delim && has_ext(path, ".tsv"))
-        o->csv.delim = '\t';
-    return dt_csv_open(&s->csv, path, &o->csv);
-}
-
-static const dt_schema *source_schema(const source *s)
-{
-    return s->csv ? dt_csv_schema(s->csv) : dt_pq_schema(s->pq);
-}
-
-static int source_next(source *s, dt_table **out)
-{
-    return s->csv ? dt_csv_next(s->csv, out) : dt_pq_next(s->pq, out);
-}
-
-static void source_close(source *s)
-{
-    dt_csv_close(s->csv);
-    dt_pq_close(s->pq);
+        o->csv.delim = '\t'; /* sniffing might take a comma in the text for it */
+    int rc = dt_input_open(in, path, &o->csv);
+    if (rc || !in->pq)
+        return rc;
+    if (o->forced.ncol || o->na_given)
+        return dt_error(DATOM_EINVAL, "%s: --types and --na apply to CSV input; this is Parquet", path);
+    if (!o->out_delim)
+        o->out_delim = o->csv.delim;
+    return 0;
 }
 
 /* ---- convert ---- */
@@ -222,7 +187,7 @@ static const char convert_usage[] =
     "  --delim C                  the delimiter of CSV input (default: sniffed), or\n"
     "                             of CSV output when the input is Parquet\n"
     "  --out-delim C              the delimiter of CSV output (default ',', tab\n"
-    "                             for .tsv)\n"
+    "                             for .tsv, | for .psv)\n"
     "  --na TOKEN                 a missing-value token of CSV input; repeatable;\n"
     "                             replaces the default tokens (empty and NA)\n";
 
@@ -252,7 +217,10 @@ static int target_open(target *t, const char *path, const dt_schema *s, const ta
         }
     }
     if (f == FMT_CSV) {
-        char delim = o->out_delim ? o->out_delim : has_ext(path, ".tsv") ? '\t' : ',';
+        char delim = o->out_delim           ? o->out_delim
+                     : has_ext(path, ".tsv") ? '\t'
+                     : has_ext(path, ".psv") ? '|'
+                                             : ',';
         return dt_csv_writer_open(&t->csv, s, delim, dt_sink_fd(&t->fd));
     }
     dt_pq_options po;
@@ -292,20 +260,20 @@ static int target_close(target *t, const char *path, bool ok)
 
 static int convert(const char *in, const char *out, table_opts *o)
 {
-    source src;
+    dt_input src;
     /* a file can be started again (see DT_CSV_RESTART); standard output cannot */
     o->csv.one_pass = strcmp(out, "-") != 0;
     int rc = source_open(&src, in, o);
     if (rc) {
-        source_close(&src);
+        dt_input_close(&src);
         return rc;
     }
     dt_progress *prog = src.csv ? dt_progress_start(in, dt_csv_size(src.csv)) : NULL;
     for (;;) {
         target dst;
-        rc = target_open(&dst, out, source_schema(&src), o);
+        rc = target_open(&dst, out, dt_input_schema(&src), o);
         dt_table *b;
-        while (!rc && (rc = source_next(&src, &b)) == 0 && b) {
+        while (!rc && (rc = dt_input_next(&src, &b)) == 0 && b) {
             rc = target_write(&dst, b);
             if (prog)
                 dt_progress_update(prog, dt_csv_offset(src.csv));
@@ -316,7 +284,7 @@ static int convert(const char *in, const char *out, table_opts *o)
         }
         int rc2 = target_close(&dst, out, rc == 0);
         dt_progress_end(prog);
-        source_close(&src);
+        dt_input_close(&src);
         return rc ? rc : rc2;
     }
 }
@@ -347,7 +315,7 @@ static const char cat_usage[] =
     "\n"
     "Prints a table file (CSV or Parquet) as CSV on standard output, or with\n"
     "--json as JSON lines: one object per row, keys in column order; numbers\n"
-    "as numbers (NaN and infinities as the strings \"NaN\", \"Inf\", \"-Inf\"),\n"
+    "as numbers (NaN and infinities, which JSON lacks, as null),\n"
     "dates and timestamps as ISO-8601 strings, missing values as null.\n"
     "\n"
     "Options:\n"
@@ -357,66 +325,10 @@ static const char cat_usage[] =
     "  --out-delim C   the delimiter of the CSV output (default ',')\n"
     "  --types COL=TYPE,...  --na TOKEN   as for `datom convert` (CSV input)\n";
 
-static void json_str(dt_buf *b, const char *s, size_t n)
-{
-    dt_buf_reserve(b, n + 2);
-    b->data[b->len++] = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\') {
-            dt_buf_reserve(b, 1);
-            b->data[b->len++] = ch;
-        } else if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\r' || ch == '\t') {
-            dt_buf_reserve(b, 2);
-            b->data[b->len++] = '\\';
-            b->data[b->len++] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch == '\t' ? 't' : ch;
-        } else {
-            dt_buf_printf(b, "\\u%04x", ch);
-        }
-    }
-    dt_buf_reserve(b, 1);
-    b->data[b->len++] = '"';
-    b->data[b->len] = '\0';
-}
-
-static void json_value(dt_buf *b, const dt_column *c, size_t row, dt_buf *tmp)
-{
-    if (!dt_col_is_valid(c, row)) {
-        dt_buf_append(b, "null", 4);
-        return;
-    }
-    dt_buf_clear(tmp);
-    dt_value_format(c, row, tmp);
-    switch (c->field.kind) {
-    case DT_BOOL:
-    case DT_INT32:
-    case DT_INT64:
-    case DT_DURATION:
-    case DT_DECIMAL: dt_buf_append(b, tmp->data, tmp->len); break;
-    case DT_DOUBLE: {
-        double v = DT_COL(c, double)[row];
-        if (v - v == 0) /* finite */
-            dt_buf_append(b, tmp->data, tmp->len);
-        else
-            json_str(b, (const char *)tmp->data, tmp->len);
-        break;
-    }
-    default: json_str(b, (const char *)tmp->data, tmp->len); break;
-    }
-}
-
 static int write_json_rows(const dt_table *t, size_t nrow, dt_buf *out, int *fd, dt_buf *tmp)
 {
     for (size_t r = 0; r < nrow; r++) {
-        dt_buf_putc(out, '{');
-        for (size_t c = 0; c < t->ncol; c++) {
-            if (c)
-                dt_buf_putc(out, ',');
-            json_str(out, t->cols[c].field.name, strlen(t->cols[c].field.name));
-            dt_buf_putc(out, ':');
-            json_value(out, &t->cols[c], r, tmp);
-        }
-        dt_buf_append(out, "}\n", 2);
+        dt_jsonl_row(t, r, out, tmp);
         if (out->len >= (1u << 20)) {
             int rc = dt_fs_write_all(*fd, out->data, out->len);
             dt_buf_clear(out);
@@ -437,20 +349,20 @@ static dt_table prefix_view(const dt_table *t, size_t n)
 
 static int cat(const char *path, table_opts *o)
 {
-    source src;
+    dt_input src;
     int rc = source_open(&src, path, o);
     if (rc) {
-        source_close(&src);
+        dt_input_close(&src);
         return rc;
     }
     int fd = STDOUT_FILENO;
     dt_csv_writer *w = NULL;
     dt_buf out = DT_BUF_INIT, tmp = DT_BUF_INIT;
     if (!cli.json)
-        rc = dt_csv_writer_open(&w, source_schema(&src), o->out_delim, dt_sink_fd(&fd));
+        rc = dt_csv_writer_open(&w, dt_input_schema(&src), o->out_delim, dt_sink_fd(&fd));
     long long left = o->limit;
     dt_table *b;
-    while (!rc && left != 0 && (rc = source_next(&src, &b)) == 0 && b) {
+    while (!rc && left != 0 && (rc = dt_input_next(&src, &b)) == 0 && b) {
         size_t n = left < 0 || (unsigned long long)left > b->nrow ? b->nrow : (size_t)left;
         dt_table view = prefix_view(b, n);
         rc = cli.json ? write_json_rows(b, n, &out, &fd, &tmp) : dt_csv_writer_write(w, &view);
@@ -462,7 +374,7 @@ static int cat(const char *path, table_opts *o)
     int rc2 = dt_csv_writer_close(w);
     dt_buf_free(&out);
     dt_buf_free(&tmp);
-    source_close(&src);
+    dt_input_close(&src);
     return rc ? rc : rc2;
 }
 
@@ -501,13 +413,13 @@ static const char schema_usage[] =
 
 static int schema(const char *path, table_opts *o)
 {
-    source src;
+    dt_input src;
     int rc = source_open(&src, path, o);
     if (rc) {
-        source_close(&src);
+        dt_input_close(&src);
         return rc;
     }
-    const dt_schema *s = source_schema(&src);
+    const dt_schema *s = dt_input_schema(&src);
     if (cli.json) {
         json_t *cols = json_array();
         for (size_t i = 0; i < s->ncol; i++) {
@@ -527,7 +439,7 @@ static int schema(const char *path, table_opts *o)
         for (size_t i = 0; i < s->ncol; i++)
             printf("%s\t%s\n", s->fields[i].name, dt_kind_name(s->fields[i].kind));
     }
-    source_close(&src);
+    dt_input_close(&src);
     return fflush(stdout) ? dt_error_errno(errno, "standard output") : 0;
 }
 
