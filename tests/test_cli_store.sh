@@ -96,6 +96,31 @@ expect 0 "$DATOM" store put "$base/a.txt"
 [ -f "$base/proj/.datom/store/$sha" ] && ok || bad "not in the project's store"
 cd "$base"
 
+# A project whose project.yaml names another store: that store is used.
+mkdir -p proj2/.datom "$base/shared"
+cat > proj2/.datom/project.yaml <<EOF
+project_name: proj2
+project_description: ~
+created_at: '2026-11-23'
+datom_version: 0.1.1
+storage:
+  data:
+    type: local
+    root: $base/shared
+  max_file_size_gb: 1
+repos:
+  data:
+    remote_url: ~
+sync:
+  continue_on_error: no
+  parallel_uploads: 4
+renv: no
+EOF
+cd proj2
+expect 0 "$DATOM" store put "$base/a.txt"
+[ -f "$base/shared/$sha" ] && ok || bad "not in the project's configured store ($err)"
+cd "$base"
+
 # Unsupported and malformed URLs.
 expect 9 "$DATOM" --store s3://bucket/x store ls; has "$err" "S3"
 expect 2 "$DATOM" --store file://host/x store ls

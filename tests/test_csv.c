@@ -192,6 +192,11 @@ static void test_bom_and_delims(void)
     T_OK(read_text("a;b\n\"x,y\";1\n\"p,q\";2\n", NULL, &t));
     T_EQ_INT(t->ncol, 2);
     dt_table_free(t);
+    /* a one-column file whose values hold commas: no delimiter splits it evenly */
+    T_OK(read_text("name\nSmith, John\nDoe, Jane\nPlain\n", NULL, &t));
+    T_EQ_INT(t->ncol, 1);
+    T_EQ_STR(cell(t, 0, 0), "Smith, John");
+    dt_table_free(t);
     /* one column */
     T_OK(read_text("only\n1\n\n3\n", NULL, &t));
     T_EQ_INT(t->ncol, 1);
@@ -236,6 +241,8 @@ static void test_errors(void)
     dt_table *t;
     T_ERR(read_text("a,b\n1,2\n3\n", NULL, &t), DATOM_EINVAL, "t.csv:3: ragged row: 1 fields");
     T_ERR(read_text("a,b\n1,2\n3,4,5\n", NULL, &t), DATOM_EINVAL, "t.csv:3: ragged row");
+    /* the sniffer goes by the header when no delimiter splits every row evenly */
+    T_ERR(read_text("a;b\n1;2\n3\n", NULL, &t), DATOM_EINVAL, "t.csv:3: ragged row: 1 fields, the header has 2");
     /* lines count the line breaks inside quotes */
     T_ERR(read_text("a,b\n\"x\ny\",2\n3\n", NULL, &t), DATOM_EINVAL, "t.csv:4: ragged row");
     T_ERR(read_text("a,b\n\"open,2\n", NULL, &t), DATOM_EINVAL, "t.csv:2: quoted field never closed");

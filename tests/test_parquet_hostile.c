@@ -534,6 +534,9 @@ static void test_bad_magic_and_footer(void)
     T_ERR(dt_pq_open_mem(&r, "f.parquet", f.data, f.len), DATOM_ECORRUPT, "footer length larger than the file");
     T_ERR(dt_pq_open_mem(&r, "e.parquet", f.data, 0), DATOM_ECORRUPT, "e.parquet");
     T_ERR(dt_pq_open_mem(&r, "e.parquet", "PAR1PAR1", 8), DATOM_ECORRUPT, "e.parquet");
+    dt_buf_clear(&f);
+    build(&f, c, 0, 0, INT64_C(1) << 60); /* no columns, many rows */
+    T_ERR(dt_pq_open_mem(&r, "nocols.parquet", f.data, f.len), DATOM_EUNSUPPORTED, "no columns");
     dt_buf_free(&f);
     dt_buf_free(&page);
 }

@@ -1,6 +1,7 @@
 /*
  * common.c: what several verb families of the datom command share: finding
- * and opening the store a command works on.
+ * and opening the store a command works on (--store, else the store of the
+ * project around the current directory).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "project/project.h"
 
 /* The nearest directory, from the current one upward, that holds .datom/;
  * NULL if none. */
@@ -38,6 +40,18 @@ int cli_open_store(datom_store **out)
     *out = NULL;
     if (cli.store_url)
         return datom_store_open(out, cli.store_url);
+    /* A project: the store its project.yaml names (by default .datom/store). */
+    char *url = NULL;
+    int rc = dt_project_find_store_url(".", &url);
+    if (rc == 0) {
+        rc = datom_store_open(out, url);
+        free(url);
+        return rc;
+    }
+    if (rc != DATOM_ENOTFOUND)
+        return rc;
+    datom_errclear();
+    /* A bare .datom/ (no project.yaml): its local store. */
     char *root = find_project_root();
     if (!root)
         return dt_error(DATOM_ENOTFOUND,
@@ -45,7 +59,7 @@ int cli_open_store(datom_store **out)
                         "directory); run `datom init` to make one here, or name a store with "
                         "--store URL (a path, file:///path or mem:)");
     char *path = dt_sprintf("%s/.datom/store", root);
-    int rc = datom_store_open(out, path);
+    rc = datom_store_open(out, path);
     free(path);
     free(root);
     return rc;

@@ -26,6 +26,7 @@ struct dt_store_writer {
     file_store *fs;
     char *tmp;
     int fd;
+    dt_store_file_out out;
 };
 
 int64_t dt_file_mtime_ms(const struct stat *sb)
@@ -68,15 +69,15 @@ static int file_writer_open(datom_store *st, dt_store_writer **out)
         free(w);
         return rc;
     }
+    w->out.fd = w->fd;
+    w->out.what = w->tmp;
     *out = w;
     return 0;
 }
 
 static int file_writer_write(dt_store_writer *w, const void *p, size_t n)
 {
-    if (dt_fs_write_all(w->fd, p, n) != 0)
-        return dt_error_errno(errno, "%s: write %s", w->fs->head.url, w->tmp);
-    return 0;
+    return dt_store_file_write(&w->out, p, n);
 }
 
 static void file_writer_abort(dt_store_writer *w)

@@ -15,6 +15,8 @@
 #ifndef DT_STORE_FILE_H
 #define DT_STORE_FILE_H
 
+#include <sys/stat.h>
+
 #include "store/store.h"
 
 typedef struct file_store {

@@ -430,6 +430,25 @@ int dt_store_get_ca(datom_store *st, const char *prefix, const char *sha, dt_sin
     return rc;
 }
 
+#define WRITEBACK_STEP (8u << 20)
+
+int dt_store_file_write(dt_store_file_out *o, const void *p, size_t n)
+{
+    if (dt_fs_write_all(o->fd, p, n) != 0)
+        return dt_error_errno(errno, "write %s", o->what);
+    o->done += n;
+    if (o->done - o->kicked >= WRITEBACK_STEP) {
+        /* Start writeback of what is written so far; does not wait. */
+        sync_file_range(o->fd, (off_t)o->kicked, (off_t)(o->done - o->kicked), SYNC_FILE_RANGE_WRITE);
+        o->kicked = o->done;
+    }
+    return 0;
+}
+
+static int file_out_write(void *ctx, const void *p, size_t n) { return dt_store_file_write(ctx, p, n); }
+
+dt_sink dt_store_file_sink(dt_store_file_out *o) { return (dt_sink){file_out_write, o}; }
+
 /* Writes PATH atomically from FILL: a temporary file beside it, fsync, rename. */
 typedef int (*fill_fn)(datom_store *st, const char *a, const char *b, dt_sink sink);
 
@@ -442,7 +461,8 @@ static int get_to_file(datom_store *st, const char *a, const char *b, const char
         free(tmp);
         return rc;
     }
-    int rc = fill(st, a, b, dt_sink_fd(&fd));
+    dt_store_file_out out = {.fd = fd, .what = path};
+    int rc = fill(st, a, b, dt_store_file_sink(&out));
     if (rc == 0 && fsync(fd) != 0)
         rc = dt_error_errno(errno, "fsync %s", tmp);
     if (rc == 0)

@@ -95,6 +95,17 @@ int dt_store_ref_get_info(datom_store *st, const char *name, dt_buf *value, dt_r
 int dt_store_ref_cas_info(datom_store *st, const char *name, const char *expected,
                           const void *value, size_t len, dt_ref_info *info_out);
 
+/* A file being written that will be fsynced when complete: dt_store_file_sink
+ * writes to FD and asks the kernel to start writing back every few MiB, so
+ * the final fsync of a big file waits for the tail, not for all of it. */
+typedef struct dt_store_file_out {
+    int fd;
+    const char *what; /* the file, for messages */
+    uint64_t done, kicked;
+} dt_store_file_out;
+int dt_store_file_write(dt_store_file_out *o, const void *p, size_t n);
+dt_sink dt_store_file_sink(dt_store_file_out *o);
+
 /* Backend constructors (store.c dispatches on the URL). They set the head's
  * ops and url (a copy of URL, freed by datom_store_free after ops->free). */
 int dt_store_file_open(datom_store **out, const char *root, const char *url);

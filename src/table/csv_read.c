@@ -300,12 +300,17 @@ static int check_utf8(dt_csv_reader *r, const char *upto)
 
 /* ---- header ---- */
 
+/* The delimiter among , ; tab | that splits the first records (the header
+ * and up to 19 more, within 64 KiB) into the same number of fields, the most
+ * fields; failing that, the one that splits the header into the most fields
+ * (so a ragged row is reported as such); for a header no candidate splits,
+ * one that splits no sampled record (a one-column file); ties to the first. */
 static void sniff_delim(dt_csv_reader *r)
 {
     static const char cands[] = {',', ';', '\t', '|'};
     const char *start = r->p, *real_end = r->end;
-    size_t line = r->line, best_n = 0;
-    char best = ',';
+    size_t line = r->line, best_n = 0, head_n = 1;
+    char best = 0, by_header = ',', single = 0;
     bool cut = real_end - start > (ptrdiff_t)SNIFF_BYTES;
     r->end = cut ? start + SNIFF_BYTES : real_end;
     for (size_t c = 0; c < sizeof cands; c++) {
@@ -327,9 +332,15 @@ static void sniff_delim(dt_csv_reader *r)
             else if (nf != want)
                 ok = false;
         }
-        if (ok && want > best_n && want > 1)
+        if (ok && want > 1 && want > best_n)
             best_n = want, best = cands[c];
+        if (want > head_n)
+            head_n = want, by_header = cands[c];
+        if (ok && want == 1 && !single)
+            single = cands[c];
     }
+    if (!best)
+        best = head_n > 1 || !single ? by_header : single;
     r->p = start;
     r->end = real_end;
     r->line = line;

@@ -246,9 +246,11 @@ void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present,
     col_reserve(c, first + n);
     memcpy((uint8_t *)c->vals + first * w, vals, n * w);
     c->len += n;
+    if (!present && !c->valid)
+        return; /* nothing missing, no bitmap to keep up to date */
     for (size_t i = 0; i < n; i++) {
         bool v = !present || present[i];
-        if (!v || c->valid) /* a missing value, or a bitmap to keep up to date */
+        if (!v || c->valid)
             set_valid(c, first + i, v);
         c->null_count += !v;
     }
@@ -419,7 +421,8 @@ static char *put_double_fixed(char *o, double v)
         if (m >= 9007199254740992.0)
             return NULL;
         double n = nearbyint(m);
-        if (n / p10[p] != a)
+        /* a = n / 10^p puts m within a few ulps of n: skip the division otherwise */
+        if (fabs(m - n) > m * 0x1p-50 || n / p10[p] != a)
             continue;
         char buf[48], *end = buf + sizeof buf, *s = digits_u64(end, (uint64_t)n);
         while (end - s <= p) /* leading zeros of a fraction */

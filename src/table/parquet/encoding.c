@@ -226,10 +226,15 @@ int dt_pq_delta_get(dt_pq_delta *d, int64_t *out, size_t n, const char **why)
             if (d->mini >= d->miniblocks || d->mpos >= d->per_mini)
                 if (delta_next_mini(d, why) != 0)
                     return -1;
-            uint64_t v;
+            uint64_t v, bit = d->mpos * (uint64_t)d->widths[d->mini];
             int bw = d->widths[d->mini];
-            if (get_bits(d->mdata, (size_t)(d->p - d->mdata), d->mpos * (uint64_t)bw, bw, &v) != 0)
+            size_t avail = (size_t)(d->p - d->mdata);
+            if (bw <= 56 && (bit >> 3) + 8 <= avail) { /* the common case, inline */
+                memcpy(&v, d->mdata + (bit >> 3), 8);
+                v = (le64toh(v) >> (bit & 7)) & ((UINT64_C(1) << bw) - 1);
+            } else if (get_bits(d->mdata, avail, bit, bw, &v) != 0) {
                 return fail(why, "DELTA_BINARY_PACKED miniblock truncated");
+            }
             d->mpos++;
             d->last += d->min_delta + v;
         }

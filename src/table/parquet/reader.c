@@ -182,6 +182,8 @@ static int build_schema(dt_pq_reader *r)
     }
     if ((size_t)m->schema[0].num_children != ncol)
         return corrupt(r, "schema root's child count does not match its elements");
+    if (ncol == 0) /* rows of nothing: nothing would bound reading them */
+        return dt_error(DATOM_EUNSUPPORTED, "%s: the file has no columns", r->path);
     dt_schema_init(&r->schema, ncol);
     r->cols = dt_calloc(ncol ? ncol : 1, sizeof *r->cols);
     for (size_t i = 0; i < ncol; i++) {
