@@ -269,6 +269,46 @@ static void test_validate_clean(void)
     dt_project_free(p);
 }
 
+/* The manifest rebuilt from the tables' documents equals the committed one
+ * (apart from when it was updated). */
+static void test_manifest_rebuild(void)
+{
+    dt_project *p = open_project();
+    json_t *committed = NULL, *rebuilt = NULL;
+    T_OK(dt_manifest_load(p, &committed));
+    T_OK(dt_manifest_rebuild(p->root, p->name, committed, &rebuilt));
+    json_t *a = json_object_get(committed, "tables"), *b = json_object_get(rebuilt, "tables");
+    T_EQ_INT(json_object_size(a), json_object_size(b));
+    const char *k;
+    json_t *row;
+    json_object_foreach(a, k, row) {
+        json_t *other = json_object_get(b, k);
+        T_ASSERT(other != NULL);
+        json_object_del(row, "last_updated");
+        json_object_del(other, "last_updated");
+        if (!json_equal(row, other)) {
+            char *x = dt_json_compact(row), *y = dt_json_compact(other);
+            fprintf(stderr, "  %s: %s vs %s\n", k, x, y);
+            free(x);
+            free(y);
+            T_FAIL("rows of %s differ", k);
+        }
+    }
+    T_ASSERT(json_equal(json_object_get(committed, "summary"), json_object_get(rebuilt, "summary")));
+    /* as a regen callback: a conflicted manifest is rewritten whole */
+    char *path = in_root(".datom/manifest.json");
+    put_file(path, "<<<<<<< ours\n{}\n=======\n");
+    T_OK(dt_manifest_regen(p, p->root));
+    json_t *again = NULL;
+    T_OK(dt_json_load_file(path, &again));
+    T_EQ_INT(json_object_size(json_object_get(again, "tables")), json_object_size(a));
+    json_decref(again);
+    free(path);
+    json_decref(committed);
+    json_decref(rebuilt);
+    dt_project_free(p);
+}
+
 int main(void)
 {
     setup();
@@ -279,6 +319,7 @@ int main(void)
     T_RUN(test_lineage);
     T_RUN(test_store_only_reader);
     T_RUN(test_validate_clean);
+    T_RUN(test_manifest_rebuild);
     free(root);
     return t_done();
 }

@@ -94,6 +94,14 @@ same "summary counts versions" "$(json_get "$T/out" j.summary.total_versions)" 3
 check "validate" "$DATOM" validate --deep
 check "the work tree is clean after writes" test -z "$(git -C "$P" status --porcelain)"
 
+# ---- reading options ----
+printf 'code;amount;when\nA1;-;2026-01-02\nB2;3.5;2026-02-03\n' >semi.csv
+check "write with --delim, --na and --types" "$DATOM" write semi semi.csv --delim ';' --na - --types code=string,amount=double --json --author "$AUTHOR"
+check "show its shape" "$DATOM" show semi --json
+same "three columns, two rows" "$(json_get "$T/out" "[j.ncol, j.nrow].join('x')")" 3x2
+check "read it as JSON lines" "$DATOM" read semi -o "$T/semi.jsonl"
+same "the missing amount is null" "$(head -1 "$T/semi.jsonl")" '{"code":"A1","amount":null,"when":"2026-01-02"}'
+
 # ---- lineage ----
 printf 'arm,n\nA,20\nB,40\n' >arms.csv
 check "derived write" "$DATOM" write arm_counts arms.csv --parent "subjects@${V2:0:8}" --json --author "$AUTHOR"
@@ -138,7 +146,7 @@ snapshot >"$T/ro.before"
 (
     cd "$T" || exit 1
     check "store-only list" "$DATOM" list --store "$T/ro-store" --project trial --json
-    same "store-only list sees the tables" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "arm_counts,subjects"
+    same "store-only list sees the tables" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "arm_counts,semi,subjects"
     check "store-only history" "$DATOM" history subjects --store "file://$T/ro-store" --project trial --json
     same "store-only history" "$(json_get "$T/out" j.length)" 3
     check "store-only read by prefix" "$DATOM" read subjects --version "${V1:0:6}" --store "$T/ro-store" --project trial -o "$T/ro1.csv"
@@ -165,8 +173,10 @@ subjects 10 >input_files/visits.csv
 printf 'x\n1\n' >input_files/notes.xlsx
 printf 'a,b\n1,2\n3\n' >input_files/broken.csv
 subjects 5 >input_files/labs.csv
+head_before=$(git -C "$P" rev-parse HEAD)
 check "sync dry run" "$DATOM" sync --dry-run --json
 same "dry run classifies" "$(json_get "$T/out" "[j.summary.new, j.summary.unsupported].join('/')")" 3/1
+same "a dry run commits nothing" "$(git -C "$P" rev-parse HEAD)" "$head_before"
 check_exit "sync with one broken file" 1 "" "$DATOM" sync --json
 same "sync summary" "$(json_get "$T/out" "[j.summary.new, j.summary.failed, j.summary.unsupported].join('/')")" 2/1/1
 check "the others were written" "$DATOM" read visits -o "$T/visits.csv"

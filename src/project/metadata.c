@@ -315,7 +315,7 @@ json_t *dt_manifest_new(const char *project_name, int64_t now_ms)
                      "total_size_bytes", 0, "total_versions", 0);
 }
 
-static void manifest_summarise(json_t *m)
+void dt_manifest_summarise(json_t *m)
 {
     json_t *tables = json_object_get(m, "tables");
     uint64_t size = 0, versions = 0;
@@ -350,7 +350,7 @@ void dt_manifest_set(json_t *manifest, const char *name, const dt_manifest_row *
         json_object_set_new(t, "original_format", json_string(row->original_format));
     json_object_set_new(tables, name, t);
     json_object_set_new(manifest, "updated_at", json_string(when));
-    manifest_summarise(manifest);
+    dt_manifest_summarise(manifest);
 }
 
 int dt_json_load_optional(const char *path, json_t **out)

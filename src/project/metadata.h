@@ -92,6 +92,8 @@ typedef struct dt_manifest_row {
 } dt_manifest_row;
 /* Sets table NAME's row, updated_at and the summary. */
 void dt_manifest_set(json_t *manifest, const char *name, const dt_manifest_row *row, int64_t now_ms);
+/* Recomputes the summary from the table rows. */
+void dt_manifest_summarise(json_t *manifest);
 
 /* Reads a JSON file of the work tree, NULL in *out when it does not exist. */
 int dt_json_load_optional(const char *path, json_t **out);

@@ -100,6 +100,14 @@ json_t *dt_lineage_union(json_t *const *lineages, size_t n);
  * projects are shown as recorded, not followed. */
 int dt_lineage_parents(dt_project *p, const char *table, const char *version, json_t **out);
 
+/* ---- manifest.c ---- */
+/* The manifest of the work tree WORKDIR rebuilt from its tables' documents
+ * (OLD, may be NULL: where to keep original_format from). */
+int dt_manifest_rebuild(const char *workdir, const char *project_name, const json_t *old,
+                        json_t **out);
+/* Rewrites WORKDIR/.datom/manifest.json so (a dt_git_regen_fn; CTX: the dt_project). */
+int dt_manifest_regen(void *ctx, const char *workdir);
+
 /* ---- sync.c: onboarding input_files/ ---- */
 typedef struct dt_sync_item {
     char *file;         /* relative to the project root */
