@@ -20,9 +20,6 @@ typedef enum dt_pq_conv {
     CV_STRING, CV_BINARY, CV_UUID
 } dt_pq_conv;
 
-/* The largest page (decompressed) the reader accepts. */
-#define DT_PQ_MAX_PAGE ((size_t)1 << 30)
-
 typedef struct dt_pq_col {
     /* from the schema */
     int ptype, width, max_def;
