@@ -394,6 +394,22 @@ out:
     return rc;
 }
 
+int dt_git_reset_hard(dt_git *g, const char *commit)
+{
+    git_object *obj = NULL;
+    int rc = git_revparse_single(&obj, g->repo, commit);
+    if (rc < 0) {
+        rc = rc == GIT_ENOTFOUND ? dt_error(DATOM_ENOTFOUND, "%s: no such commit", commit)
+                                 : git_fail(git_code(rc), commit);
+    } else {
+        char *what = dt_sprintf("reset %s to %.12s", g->workdir, commit);
+        rc = check(git_reset(g->repo, obj, GIT_RESET_HARD, NULL), what);
+        free(what);
+    }
+    git_object_free(obj);
+    return rc;
+}
+
 int dt_git_read_file(dt_git *g, const char *commit, const char *path, dt_buf *out)
 {
     git_object *obj = NULL;
