@@ -93,6 +93,25 @@ static void test_commit_read_back(void)
     free(s);
     dt_buf buf = DT_BUF_INIT;
     T_ERR(dt_git_read_file(g, id2, "sub/b.json", &buf), DATOM_ENOTFOUND, "sub/b.json");
+    /* reset hard to the first commit and back: files, index and branch follow */
+    write_file(dir, "untracked.csv", "kept\n");
+    T_OK(dt_git_reset_hard(g, id));
+    char *back = path_in(dir, "a.txt"), *ub = path_in(dir, "sub/b.json");
+    T_OK(dt_fs_read_all(back, &buf, 100));
+    T_EQ_STR(dt_buf_cstr(&buf), "one\n");
+    dt_buf_clear(&buf);
+    T_ASSERT(dt_fs_exists(ub));
+    char *untracked = path_in(dir, "untracked.csv");
+    T_ASSERT(dt_fs_exists(untracked));
+    free(untracked);
+    char now[41];
+    T_OK(dt_git_head(g, now));
+    T_EQ_STR(now, id);
+    T_OK(dt_git_reset_hard(g, id2));
+    T_ASSERT(!dt_fs_exists(ub));
+    free(ub);
+    free(back);
+    T_ERR(dt_git_reset_hard(g, "nosuchrev"), DATOM_ENOTFOUND, "nosuchrev");
     T_ERR(dt_git_read_file(g, "0123456789abcdef0123456789abcdef01234567", "a.txt", &buf),
           DATOM_ENOTFOUND, "no such commit");
     dt_buf_free(&buf);

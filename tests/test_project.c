@@ -3,8 +3,6 @@
  * from a subdirectory, project.yaml errors with file:line, all-or-nothing
  * init, and a clone round trip through a bare remote.
  */
-#include <git2.h>
-
 #include "core/core.h"
 #include "project/config.h"
 #include "project/project.h"

@@ -63,6 +63,11 @@ int dt_git_pull_derived(dt_git *g, const dt_git_derived *d); /* d NULL: dt_git_p
 /* Pushes the current branch to origin; a non-fast-forward is DATOM_ECONFLICT. */
 int dt_git_push(dt_git *g);
 
+/* Moves the current branch, the index and the tracked files of the work tree
+ * to COMMIT (any revision; untracked and ignored files are left alone): how a
+ * writer that lost a push race drops its local commit before pulling. */
+int dt_git_reset_hard(dt_git *g, const char *commit);
+
 /* Reads PATH as of COMMIT (NULL: HEAD) into out. */
 int dt_git_read_file(dt_git *g, const char *commit, const char *path, dt_buf *out);
 

@@ -122,16 +122,18 @@ static int publish(file_store *fs, const char *key, const char *tmp, const char 
             rc = dt_fs_fsync_dir(dir);
             break;
         }
-        if (errno == ENOENT && tries < 8) {
+        if (errno == ENOENT && tries < 32) {
             /* Its directory is missing (new, or emptied and removed by a delete). */
-            if ((rc = dt_fs_mkdirs(dir, 0755))) {
-                rc = has_object_parent(fs, dir)
-                         ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
-                                    fs->head.url, key)
-                         : dt_error_wrap("%s: put %s", fs->head.url, key);
-                break;
+            if ((rc = dt_fs_mkdirs(dir, 0755)) == 0 || tries < 31) {
+                /* A failure here may be a delete removing what we just made. */
+                datom_errclear();
+                continue;
             }
-            continue;
+            rc = has_object_parent(fs, dir)
+                     ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
+                                fs->head.url, key)
+                     : dt_error_wrap("%s: put %s", fs->head.url, key);
+            break;
         }
         if (errno == ENOTDIR && has_object_parent(fs, dir)) {
             rc = dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",

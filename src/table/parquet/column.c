@@ -26,9 +26,10 @@ static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
     return fail(why, what);
 }
 
-void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv)
+void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv, int scale)
 {
     memset(c, 0, sizeof *c);
+    c->scale = scale;
     c->ptype = ptype;
     c->width = width;
     c->max_def = max_def;
@@ -455,7 +456,7 @@ static int convert_bytes(dt_pq_col *c, dt_column *out, size_t k, const uint8_t *
         j++;
         switch (c->conv) {
         case CV_DEC_TEXT:
-            if (decimal_text(c, p, n, out->field.scale, why) != 0)
+            if (decimal_text(c, p, n, c->scale, why) != 0)
                 return -1;
             dt_col_append_bytes(out, c->text.data, c->text.len);
             break;

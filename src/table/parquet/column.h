@@ -20,13 +20,11 @@ typedef enum dt_pq_conv {
     CV_STRING, CV_BINARY, CV_UUID
 } dt_pq_conv;
 
-/* The largest page (decompressed) the reader accepts. */
-#define DT_PQ_MAX_PAGE ((size_t)1 << 30)
-
 typedef struct dt_pq_col {
     /* from the schema */
     int ptype, width, max_def;
     dt_pq_conv conv;
+    int scale;         /* CV_DEC_TEXT */
     size_t chunk;      /* values decoded at a time (fewer for wide values) */
     /* the chunk being read */
     int codec;
@@ -49,7 +47,8 @@ typedef struct dt_pq_col {
     bool unsupported; /* the last failure was a valid value datom cannot hold */
 } dt_pq_col;
 
-void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv);
+/* scale: digits after the point of decimals spelt as text (CV_DEC_TEXT). */
+void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv, int scale);
 void dt_pq_col_free(dt_pq_col *c);
 /* Points the cursor at a column chunk: bytes [start, end) of the file. */
 void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end);

@@ -1,7 +1,8 @@
 /*
  * decompress.c: page decompression for the reader (see decompress.h), over
- * libsnappy, zlib, libzstd, liblz4 and libbrotlidec. Each codec writes into
- * the caller's buffer of the size the page header claims, never beyond.
+ * libsnappy, zlib, libzstd, liblz4 and libbrotlidec. Output never goes past
+ * the size the page header claims, and space for it is only reserved as far
+ * as the compressed data can vouch for.
  */
 #include <brotli/decode.h>
 #include <lz4.h>
@@ -15,16 +16,6 @@
 #include "core/core.h"
 #include "table/parquet/decompress.h"
 #include "table/parquet/meta.h"
-
-/* No page is larger (column.h: DT_PQ_MAX_PAGE); sums past it are errors. */
-#define DT_PQ_MAX_DECOMPRESSED (1ull << 30)
-
-const char *dt_pq_codec_name(int codec)
-{
-    static const char *const names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
-                                        "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"};
-    return codec >= 0 && codec < (int)(sizeof names / sizeof names[0]) ? names[codec] : "unknown";
-}
 
 static int snappy_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
 {
@@ -203,7 +194,7 @@ static unsigned long long zstd_total_size(const uint8_t *src, size_t n)
             return ZSTD_CONTENTSIZE_ERROR;
         if (len == ZSTD_CONTENTSIZE_UNKNOWN)
             return len;
-        if (len > (unsigned long long)DT_PQ_MAX_DECOMPRESSED - total)
+        if (len > (unsigned long long)DT_PQ_MAX_PAGE - total)
             return ZSTD_CONTENTSIZE_ERROR;
         total += len;
         src += flen;

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-const char *dt_pq_codec_name(int codec);
+/* The largest page (decompressed) the reader accepts. */
+#define DT_PQ_MAX_PAGE ((size_t)1 << 30)
+
 /* Decompresses a page body to exactly len bytes into *buf (*cap bytes,
  * reallocated as needed). Space is reserved up front only where the codec
  * vouches for the length (snappy's header, a zstd frame's size) or its
@@ -17,4 +19,5 @@ const char *dt_pq_codec_name(int codec);
  * false claim costs nothing. 0, or -1 with a static reason in *why. */
 int dt_pq_decompress(int codec, const uint8_t *src, size_t src_len, size_t len, uint8_t **buf,
                      size_t *cap, const char **why);
+
 #endif /* DT_PQ_DECOMPRESS_H */

@@ -201,9 +201,9 @@ static int build_schema(dt_pq_reader *r)
         dt_field *f = &r->schema.fields[i];
         f->unit = mp.unit;
         f->precision = mp.kind == DT_DECIMAL ? mp.precision : 0;
-        f->scale = mp.scale;
+        f->scale = mp.kind == DT_DECIMAL ? mp.scale : 0;
         dt_pq_col_init(&r->cols[i], e->type, e->type_length, e->repetition == PQ_OPTIONAL ? 1 : 0,
-                       mp.conv);
+                       mp.conv, mp.scale);
     }
     return 0;
 }
