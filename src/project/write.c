@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "project/git_undo.h"
 #include "project/input.h"
 #include "project/metadata.h"
 #include "project/tables.h"
@@ -551,12 +550,6 @@ static int rebase_write(wctx *w, const char *base)
 {
     dt_project *p = w->p;
     int rc = dt_git_reset_hard(p->git, base);
-    if (rc == 0) {
-        /* a fresh handle: libgit2 caches the index of the old one */
-        dt_git_free(p->git);
-        p->git = NULL;
-        rc = dt_git_open(&p->git, p->root);
-    }
     if (rc == 0)
         rc = project_pull(p);
     json_decref(w->cur_meta);
