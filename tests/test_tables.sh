@@ -269,6 +269,15 @@ writer "$T/c2" gamma 4 &
 wait
 same "no writer failed" "$(grep -c failed "$T/race.err")" 0
 grep -q failed "$T/race.err" && sed 's/^/  race: /' "$T/race.err" >&2
+# a write whose push fails stays committed locally; the next write replays it
+# on top of what others pushed meanwhile (the manifest is rebuilt, not merged)
+git -C "$T/c1" remote set-url --push origin "$T/nowhere.git"
+if (cd "$T/c1" && subjects 7 >x.csv && "$DATOM" write delta x.csv --author "$AUTHOR") >/dev/null 2>&1; then
+    bad "a write whose push fails must say so"
+else ok; fi
+(cd "$T/c2" && subjects 8 >y.csv && "$DATOM" write epsilon y.csv --author "$AUTHOR") >/dev/null 2>"$T/err" || bad "epsilon: $(cat "$T/err")"
+git -C "$T/c1" config --unset remote.origin.pushurl
+(cd "$T/c1" && subjects 9 >z.csv && "$DATOM" write zeta z.csv --author "$AUTHOR") >/dev/null 2>"$T/err" || bad "zeta: $(cat "$T/err")"
 check "clone 3 sees everything" "$DATOM" clone "$R" "$T/c3"
 cd "$T/c3" || exit 1
 for t in alpha beta; do
@@ -277,6 +286,10 @@ for t in alpha beta; do
 done
 check "history gamma" "$DATOM" history gamma --json
 same "gamma has all 8 versions" "$(json_get "$T/out" j.length)" 8
+check "list the shared project" "$DATOM" list --json
+same "every table landed" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,zeta"
+check "the store mirror lists them too" "$DATOM" list --store "$SHARED" --project shared --json
+same "every table mirrored" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,zeta"
 check "validate the shared project" "$DATOM" validate --deep
 
 echo "$pass passed, $fail failed"

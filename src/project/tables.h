@@ -69,11 +69,20 @@ typedef struct dt_write_result {
 /* Writes FILE (CSV or Parquet) as a new version of TABLE (spec section 6). */
 int dt_table_write(dt_project *p, const char *table, const char *file, const dt_write_opts *o,
                    dt_write_result *r);
-/* Copies a table's current metadata, history and the manifest of HEAD to the
- * store mirror (idempotent; heals a mirror left behind by a crash). */
+/* ---- mirror.c ---- */
+/* Copies to the store mirror, from HEAD, the documents of TABLE (may be NULL)
+ * and of every table whose mirror lags (told by the mirrored manifest), then
+ * the manifest: frozen copy, history, metadata, manifest last (idempotent;
+ * heals what a crash or a failed push left behind). */
 int dt_table_mirror(dt_project *p, const char *table);
 /* True when the store mirror shows METADATA_SHA as TABLE's current version. */
 bool dt_table_mirror_current(dt_project *p, const char *table, const char *metadata_sha);
+/* True when TABLE's mirror, or the mirrored manifest, differs from HEAD. */
+bool dt_mirror_needed(dt_project *p, const char *table, const char *metadata_sha);
+/* Puts one document (pretty JSON) under REL in the project's namespace. */
+int dt_mirror_put(dt_project *p, const char *rel, const json_t *doc);
+/* DATOM_TEST_CRASH_AT=STEP: SIGKILL at that step (the crash tests). */
+void dt_crash_point(const char *step);
 
 /* ---- read.c ---- */
 typedef enum dt_out_format { DT_OUT_CSV, DT_OUT_PARQUET, DT_OUT_JSONL } dt_out_format;

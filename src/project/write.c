@@ -14,12 +14,10 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "project/git_undo.h"
 #include "project/input.h"
 #include "project/metadata.h"
 #include "project/tables.h"
@@ -28,13 +26,6 @@
 #include "table/parquet/parquet.h"
 
 #define PUSH_RETRIES 20
-
-static void crash_point(const char *step)
-{
-    const char *at = getenv("DATOM_TEST_CRASH_AT");
-    if (at && !strcmp(at, step))
-        kill(getpid(), SIGKILL);
-}
 
 /* ---- the new Parquet file: written to a temporary file, hashed on the way ---- */
 
@@ -209,6 +200,16 @@ static json_t *self_lineage(dt_project *p, const char *table, const char *data_s
 }
 
 /* ---- the steps ---- */
+
+/* Pull, replaying local commits (a write whose push failed) on top of the
+ * remote's: the manifest, which every write changes, is rebuilt rather than
+ * merged. */
+static int project_pull(dt_project *p)
+{
+    static const char *const derived[] = {".datom/manifest.json"};
+    dt_git_derived d = {derived, 1, dt_manifest_regen, p};
+    return dt_git_pull_derived(p->git, &d);
+}
 
 typedef struct wctx {
     dt_project *p;
@@ -437,7 +438,7 @@ static int save_docs(wctx *w, json_t *meta, const char *metadata_sha, const char
         rc = dt_json_save(full, meta);
         free(full);
     }
-    crash_point("metadata-written");
+    dt_crash_point("metadata-written");
     char *msg = w->o->message ? dt_strdup(w->o->message)
                 : w->o->sync_status ? dt_sprintf("Sync %s (%s)", w->table, w->o->sync_status)
                                     : dt_sprintf("Update %s", w->table);
@@ -458,7 +459,7 @@ static int save_docs(wctx *w, json_t *meta, const char *metadata_sha, const char
         rc = dt_json_save(full, w->cur_hist);
         free(full);
     }
-    crash_point("history-written");
+    dt_crash_point("history-written");
     json_t *manifest = NULL;
     if (rc == 0)
         rc = dt_manifest_load(p, &manifest);
@@ -475,7 +476,7 @@ static int save_docs(wctx *w, json_t *meta, const char *metadata_sha, const char
         free(full);
     }
     json_decref(manifest);
-    crash_point("manifest-written");
+    dt_crash_point("manifest-written");
     free(msg);
     free_paths(paths);
     return rc;
@@ -490,17 +491,6 @@ static int commit_docs(wctx *w, const char *message, char commit_sha[41])
     return rc;
 }
 
-static void put_doc(dt_project *p, const char *rel, const json_t *doc, int *rc)
-{
-    if (*rc)
-        return;
-    char *text = dt_json_pretty(doc);
-    char *key = dt_project_key(p, rel);
-    *rc = datom_store_put(p->store, key, text, strlen(text));
-    free(key);
-    free(text);
-}
-
 /* The frozen copy of the version this write replaces, when a crash (after its
  * commit, before its mirror) left it out: every version stays readable from
  * the store alone. */
@@ -513,71 +503,11 @@ static int heal_frozen(wctx *w)
     int rc = datom_store_stat(w->p->store, key, NULL);
     if (rc == DATOM_ENOTFOUND) {
         datom_errclear();
-        rc = 0;
-        put_doc(w->p, rel, w->cur_meta, &rc);
+        rc = dt_mirror_put(w->p, rel, w->cur_meta);
     }
     free(rel);
     free(key);
     return rc;
-}
-
-int dt_table_mirror(dt_project *p, const char *table)
-{
-    json_t *meta = NULL, *hist = NULL, *manifest = NULL;
-    int rc = dt_table_load(p, table, &meta, &hist);
-    if (rc == 0)
-        rc = dt_manifest_load(p, &manifest);
-    if (rc == 0) {
-        char sha[DATOM_SHA_HEX];
-        dt_meta_sha(meta, sha);
-        char *frozen = dt_sprintf("%s/.metadata/%s.json", table, sha);
-        char *hrel = dt_sprintf("%s/.metadata/version_history.json", table);
-        char *mrel = dt_sprintf("%s/.metadata/metadata.json", table);
-        put_doc(p, frozen, meta, &rc);
-        crash_point("mirror-frozen");
-        put_doc(p, hrel, hist, &rc);
-        crash_point("mirror-history");
-        put_doc(p, mrel, meta, &rc);
-        crash_point("mirror-metadata");
-        put_doc(p, ".metadata/manifest.json", manifest, &rc);
-        free(frozen);
-        free(hrel);
-        free(mrel);
-    }
-    json_decref(meta);
-    json_decref(hist);
-    json_decref(manifest);
-    return rc ? dt_error_wrap("mirror %s to the store", table) : 0;
-}
-
-/* True when the store mirror already shows HEAD's current version. */
-bool dt_table_mirror_current(dt_project *p, const char *table, const char *metadata_sha)
-{
-    char *key = dt_sprintf("%s/.metadata/%s.json", table, metadata_sha);
-    char *full = dt_project_key(p, key);
-    char *mkey = dt_project_key(p, ".metadata/manifest.json");
-    bool ok = datom_store_stat(p->store, full, NULL) == 0 && datom_store_stat(p->store, mkey, NULL) == 0;
-    if (ok) {
-        void *data = NULL;
-        size_t len = 0;
-        char *cur = dt_sprintf("%s/.metadata/metadata.json", table);
-        char *ckey = dt_project_key(p, cur);
-        json_t *m = NULL;
-        char sha[DATOM_SHA_HEX] = "";
-        if (datom_store_get(p->store, ckey, 0, UINT64_MAX, &data, &len) == 0 &&
-            dt_json_load_buf(ckey, data, len, &m) == 0)
-            dt_meta_sha(m, sha);
-        ok = !strcmp(sha, metadata_sha);
-        json_decref(m);
-        free(data);
-        free(cur);
-        free(ckey);
-    }
-    datom_errclear();
-    free(key);
-    free(full);
-    free(mkey);
-    return ok;
 }
 
 /* Classifies against the current version and, unless nothing changed,
@@ -599,7 +529,7 @@ static int publish(wctx *w, converted *c, dt_write_result *r)
     uint64_t size = c->size;
     if ((rc = place_bytes(w, c, r->action, parquet_sha, &size)) != 0)
         goto out;
-    crash_point("uploaded");
+    dt_crash_point("uploaded");
     /* the final document: the recorded object's parquet_sha and size */
     json_decref(meta);
     meta = build_meta(w, c, parquet_sha[0] ? parquet_sha : NULL, size);
@@ -608,7 +538,7 @@ static int publish(wctx *w, converted *c, dt_write_result *r)
         goto out;
     const char *msg = dt_json_str(json_array_get(w->cur_hist, 0), "commit_message");
     rc = commit_docs(w, msg, r->commit_sha);
-    crash_point("committed");
+    dt_crash_point("committed");
 out:
     json_decref(meta);
     return rc;
@@ -620,14 +550,8 @@ static int rebase_write(wctx *w, const char *base)
 {
     dt_project *p = w->p;
     int rc = dt_git_reset_hard(p->git, base);
-    if (rc == 0) {
-        /* a fresh handle: libgit2 caches the index of the old one */
-        dt_git_free(p->git);
-        p->git = NULL;
-        rc = dt_git_open(&p->git, p->root);
-    }
     if (rc == 0)
-        rc = dt_git_pull(p->git);
+        rc = project_pull(p);
     json_decref(w->cur_meta);
     json_decref(w->cur_hist);
     w->cur_meta = w->cur_hist = NULL;
@@ -662,9 +586,9 @@ static int finish_write(wctx *w, converted *c, dt_write_result *r)
             if (rc)
                 return rc;
         }
-        crash_point("pushed");
+        dt_crash_point("pushed");
         rc = dt_table_mirror(p, w->table);
-        crash_point("mirrored");
+        dt_crash_point("mirrored");
         return rc;
     }
 }
@@ -676,7 +600,7 @@ static int prepare(wctx *w, const char *file)
     if (rc == 0)
         rc = dt_git_author_resolve(p->git, w->o->author, &w->author);
     if (rc == 0 && p->remote_url)
-        rc = dt_git_pull(p->git);
+        rc = project_pull(p);
     if (rc == 0)
         rc = load_current(w);
     if (rc == 0)
@@ -698,7 +622,7 @@ static int prepare(wctx *w, const char *file)
 /* Inside the lock: the latest committed state, and no leftovers. */
 static int refresh(wctx *w)
 {
-    int rc = w->p->remote_url ? dt_git_pull(w->p->git) : 0;
+    int rc = w->p->remote_url ? project_pull(w->p) : 0;
     if (rc == 0)
         rc = discard_interrupted(w->p, w->table);
     json_decref(w->cur_meta);
@@ -719,7 +643,7 @@ static int write_locked(wctx *w, const char *file, converted *c, dt_write_result
         bool skip = unchanged_input(w);
         if (!skip && !c->tmp_path) {
             rc = convert(w->p, file, w->o, c);
-            crash_point("converted");
+            dt_crash_point("converted");
             if (rc == 0)
                 rc = upload_if_missing(w, c);
             if (rc)
@@ -745,7 +669,7 @@ static int write_locked(wctx *w, const char *file, converted *c, dt_write_result
         }
         /* a no-op still heals a mirror that a crash left behind */
         if (rc == 0 && !strcmp(r->action, "none") && w->cur_meta &&
-            !dt_table_mirror_current(w->p, w->table, w->cur_sha))
+            dt_mirror_needed(w->p, w->table, w->cur_sha))
             rc = dt_table_mirror(w->p, w->table);
         dt_wlock_release(w->p, &lock);
         break;
