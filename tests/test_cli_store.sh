@@ -21,7 +21,15 @@ has() { case "$1" in *"$2"*) ok ;; *) bad "\"$1\" lacks \"$2\"" ;; esac; }
 S="$base/store"
 D() { "$DATOM" --store "$S" "$@"; }
 
-# Help everywhere.
+# Help everywhere: every verb `datom --help` lists takes --help (exit 0, a usage line).
+expect 0 "$DATOM" --help; has "$out" "Exit status:"
+verbs=$(printf '%s\n' "$out" | sed -n '/^Verbs:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
+[ "$(printf '%s\n' "$verbs" | wc -l)" -ge 10 ] && ok || bad "verbs not found in datom --help: $verbs"
+for verb in $verbs; do
+    expect 0 "$DATOM" "$verb" --help; has "$(printf '%s\n' "$out" | head -1)" "usage: datom "
+    has "$(printf '%s\n' "$out" | head -1)" " $verb"
+done
+expect 0 "$DATOM" --version; has "$out" "datom "
 expect 0 "$DATOM" store --help; has "$out" "cat-ref"
 for sub in put get ls rm cat-ref set-ref del-ref; do
     expect 0 "$DATOM" store "$sub" --help; has "$out" "usage: datom store $sub"

@@ -27,7 +27,7 @@ static const char store_usage[] =
     "  put FILE|-            store a file by content; prints its SHA-256\n"
     "  get SHA|KEY           print an object (verified when named by SHA), or -o FILE\n"
     "  ls [PREFIX]           list keys in byte order\n"
-    "  rm KEY                delete an object\n"
+    "  rm KEY...             delete objects\n"
     "  cat-ref NAME          print a ref's value (--json: with its version)\n"
     "  set-ref NAME VALUE    set a ref by compare-and-swap; prints the new version\n"
     "  del-ref NAME          delete a ref by compare-and-swap\n"
@@ -52,7 +52,7 @@ static void print_json(json_t *j)
 /* ---- put ---- */
 
 static const char put_usage[] =
-    "usage: datom store put [--key KEY | --prefix PREFIX] FILE|-\n"
+    "usage: datom store put [--key KEY | --prefix PREFIX] [--json] FILE|-\n"
     "\n"
     "Stores FILE (or standard input for -) and prints the SHA-256 of its bytes.\n"
     "By default the object is content-addressed: its key is PREFIX (default none)\n"
@@ -290,8 +290,10 @@ static int cmd_ls(int argc, char **argv)
 static const char rm_usage[] =
     "usage: datom store rm KEY...\n"
     "\n"
-    "Deletes objects. Content-addressed objects may be shared by several tables\n"
-    "or projects: prefer `datom gc`, which knows what is still referenced.\n";
+    "Deletes objects (exit 3 if one does not exist; those before it are gone).\n"
+    "Content-addressed objects may be shared by several tables or projects, and\n"
+    "nothing here checks whether one is still referenced: `datom validate` finds\n"
+    "versions whose bytes are missing.\n";
 
 static int cmd_rm(int argc, char **argv)
 {
