@@ -126,41 +126,26 @@ static const char get_usage[] =
     "  -o, --output FILE   write to FILE instead of standard output\n"
     "  --prefix PREFIX     the key prefix of a content-addressed object (ending in '/')\n";
 
-/* Copies the file at PATH to standard output. */
-static int cat_file(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return dt_error_errno(errno, "%s", path);
-    uint8_t *buf = dt_malloc(1u << 20);
-    int rc = 0, out = STDOUT_FILENO;
-    for (;;) {
-        ssize_t n = read(fd, buf, 1u << 20);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = dt_error_errno(errno, "read %s", path);
-        if (n <= 0 || rc)
-            break;
-        if ((rc = dt_sink_write(dt_sink_fd(&out), buf, (size_t)n)))
-            break;
-    }
-    free(buf);
-    close(fd);
-    return rc;
-}
-
-/* A verified object to standard output: through a temporary file, so that
- * nothing reaches the output unless the whole object checks out. */
+/* A verified object to standard output: through an unlinked temporary file,
+ * so that nothing reaches the output unless the whole object checks out. */
 static int get_ca_stdout(datom_store *st, const char *prefix, const char *sha)
 {
     const char *dir = getenv("TMPDIR");
-    char *tmp = dt_sprintf("%s/datom-get.%ld", dir && *dir ? dir : "/tmp", (long)getpid());
-    int rc = datom_store_get_file_ca(st, prefix, sha, tmp);
-    if (rc == 0)
-        rc = cat_file(tmp);
-    unlink(tmp);
+    char *tmp = dt_sprintf("%s/datom-get.XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    int rc = fd < 0 ? dt_error_errno(errno, "%s", tmp) : 0;
+    if (fd >= 0)
+        unlink(tmp);
     free(tmp);
+    if (rc == 0)
+        rc = dt_store_get_ca(st, prefix, sha, dt_sink_fd(&fd));
+    if (rc == 0 && lseek(fd, 0, SEEK_SET) < 0)
+        rc = dt_error_errno(errno, "temporary copy of %s", sha);
+    int out = STDOUT_FILENO;
+    if (rc == 0)
+        rc = dt_fs_copy_fd(fd, 1u << 20, "temporary copy", dt_sink_fd(&out));
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 

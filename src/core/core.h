@@ -102,6 +102,10 @@ bool dt_is_sha_hex(const char *s);                           /* 64 lowercase hex
 bool dt_is_hex_prefix(const char *s, size_t min, size_t max);
 
 /* ---- files (fs.c) ---- */
+/* Reads FD to its end in reads of up to CAP bytes (an interrupted read is
+ * retried) and writes each to SINK; WHAT names FD in messages. 0, the read
+ * error, or the sink's first error. The one read loop of datom. */
+int dt_fs_copy_fd(int fd, size_t cap, const char *what, dt_sink sink);
 /* Reads a whole file; the error names PATH. Refuses files above max_bytes. */
 int dt_fs_read_all(const char *path, dt_buf *out, size_t max_bytes);
 /* Writes a file atomically and durably: temp name in the same directory,

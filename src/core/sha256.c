@@ -74,39 +74,36 @@ void dt_sha256_hex(const void *p, size_t n, char out[DATOM_SHA_HEX])
     dt_sha256_final_hex(&h, out);
 }
 
+/* A sink that hashes and counts. */
+typedef struct hash_count {
+    dt_sha256 h;
+    uint64_t total;
+} hash_count;
+
+static int hash_count_write(void *ctx, const void *p, size_t n)
+{
+    hash_count *hc = ctx;
+    dt_sha256_update(&hc->h, p, n);
+    hc->total += n;
+    return 0;
+}
+
 int dt_sha256_file(const char *path, char out[DATOM_SHA_HEX], uint64_t *size_out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return dt_error_errno(errno, "%s", path);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    enum { CHUNK = 1 << 20 };
-    uint8_t *chunk = dt_malloc(CHUNK);
-    dt_sha256 h;
-    dt_sha256_init(&h);
-    uint64_t total = 0;
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(fd, chunk, CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = dt_error_errno(errno, "%s", path);
-            break;
-        }
-        if (n == 0)
-            break;
-        dt_sha256_update(&h, chunk, (size_t)n);
-        total += (uint64_t)n;
-    }
-    free(chunk);
+    hash_count hc = {.total = 0};
+    dt_sha256_init(&hc.h);
+    int rc = dt_fs_copy_fd(fd, 1u << 20, path, (dt_sink){hash_count_write, &hc});
     close(fd);
     if (rc) {
-        dt_sha256_abort(&h);
+        dt_sha256_abort(&hc.h);
         return rc;
     }
-    dt_sha256_final_hex(&h, out);
+    dt_sha256_final_hex(&hc.h, out);
     if (size_out)
-        *size_out = total;
+        *size_out = hc.total;
     return 0;
 }
