@@ -49,6 +49,13 @@ static void print_json(json_t *j)
     json_decref(j);
 }
 
+/* Frees the store (may be NULL) and returns the exit status of RC. */
+static int finish(datom_store *st, int rc)
+{
+    datom_store_free(st);
+    return rc ? cli_fail(rc) : 0;
+}
+
 /* ---- put ---- */
 
 static const char put_usage[] =
@@ -109,8 +116,7 @@ static int cmd_put(int argc, char **argv)
         printf("%s\n", sha);
     }
     free(stored);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- get ---- */
@@ -182,8 +188,7 @@ static int cmd_get(int argc, char **argv)
         int out = STDOUT_FILENO;
         rc = dt_store_get_sink(st, name, 0, UINT64_MAX, dt_sink_fd(&out));
     }
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- ls ---- */
@@ -266,8 +271,7 @@ static int cmd_ls(int argc, char **argv)
         print_json(arr);
     else if (arr)
         json_decref(arr);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- rm ---- */
@@ -288,8 +292,7 @@ static int cmd_rm(int argc, char **argv)
     int rc = cli_open_store(&st);
     for (int i = 1; rc == 0 && i < argc; i++)
         rc = datom_store_del(st, argv[i]);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- refs ---- */
@@ -331,8 +334,7 @@ static int cmd_cat_ref(int argc, char **argv)
             fputc('\n', stdout);
     }
     dt_buf_free(&value);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 static const char set_ref_usage[] =
@@ -402,8 +404,7 @@ static int cmd_set_ref(int argc, char **argv)
     else if (rc == 0)
         printf("%s\n", info.version);
     dt_buf_free(&value);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 static int cmd_del_ref(int argc, char **argv)
@@ -416,11 +417,9 @@ static int cmd_del_ref(int argc, char **argv)
         return cli_usage_error("store del-ref", "expected one ref NAME");
     datom_store *st;
     int rc = cli_open_store(&st);
-    if (rc == 0) {
+    if (rc == 0)
         rc = datom_store_ref_del(st, argv[optind], expected);
-        datom_store_free(st);
-    }
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- dispatch ---- */
