@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 
 #include "core/core.h"
+#include "../bench.h"
 
 static void die(const char *what)
 {
@@ -26,13 +27,7 @@ static void die(const char *what)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rng(void) { return bench_xorshift(&rng_state); }
 
 static void fill(uint8_t *p, size_t n)
 {
