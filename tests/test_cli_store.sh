@@ -1,22 +1,8 @@
 #!/usr/bin/env bash
 # test_cli_store.sh: `datom store ...` verbs, their output and exit statuses.
 set -u
-DATOM=${DATOM:?path of the datom command}
-base=${TEST_TMP:-/tmp}/cli_store.$$
-rm -rf "$base" && mkdir -p "$base"
-cd "$base" || exit 1
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-# expect STATUS CMD...: runs CMD, checks its exit status; output in $out, errors in $err.
-expect() {
-    local want=$1; shift
-    out=$("$@" 2>"$base/err"); local got=$?
-    err=$(cat "$base/err")
-    if [ "$got" = "$want" ]; then ok; else bad "$* -> exit $got, wanted $want ($err)"; fi
-}
-has() { case "$1" in *"$2"*) ok ;; *) bad "\"$1\" lacks \"$2\"" ;; esac; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+t_begin cli_store
 
 S="$base/store"
 D() { "$DATOM" --store "$S" "$@"; }
@@ -133,6 +119,4 @@ cd "$base"
 expect 9 "$DATOM" --store s3://bucket/x store ls; has "$err" "S3"
 expect 2 "$DATOM" --store file://host/x store ls
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] && rm -rf "$base"
-[ "$failed" = 0 ]
+t_end
