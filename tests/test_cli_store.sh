@@ -64,6 +64,9 @@ expect 0 D store ls --start-after in/stdin; [ "$out" = "notes/a.txt" ] && ok || 
 expect 0 D store ls --json notes/; [ "$out" = '[{"key":"notes/a.txt","size":12}]' ] && ok || bad "ls --json: $out"
 expect 2 D store ls --limit x
 expect 0 D store ls nothing/; [ -z "$out" ] && ok || bad "empty ls: $out"
+# A prefix never reaches outside the store.
+mkdir -p outside && echo secret > outside/file
+expect 2 D store ls ../outside/; has "$err" '".."'; [ -z "$out" ] && ok || bad "ls ../ printed $out"
 
 # rm.
 expect 0 D store rm notes/a.txt

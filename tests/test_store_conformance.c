@@ -429,6 +429,11 @@ static void test_hostile_keys(void)
     ref_eq(st, longkey, "other", v);
     longkey[1023] = 'b';
     ref_eq(st, longkey, "long", v);
+    /* A prefix cannot climb out of the store. */
+    const char *bad_prefixes[] = {"../", "a/../", "./", "/", "a//"};
+    for (size_t i = 0; i < DT_ARRAY_LEN(bad_prefixes); i++)
+        T_ERR(datom_store_list(st, bad_prefixes[i], NULL, 0, &keys, &n, &more), DATOM_EINVAL,
+              "list prefix");
     /* The store's internals never show, even when asked for by prefix. */
     T_OK(datom_store_list(st, ".datom-internal/", NULL, 0, &keys, &n, &more));
     T_EQ_INT(n, 0);
@@ -507,7 +512,8 @@ static void test_refs(void)
 
 /* ---- refs under concurrency ---- */
 
-enum { RACERS = 4, COUNT_TO = 1000, CREATE_ROUNDS = 600 };
+/* Thousands of rounds: 2,000 compare-and-swap increments and 1,000 create-only races. */
+enum { RACERS = 4, COUNT_TO = 2000, CREATE_ROUNDS = 1000 };
 
 /* Increments the counter ref until it reaches COUNT_TO; returns wins. */
 static int count_up(datom_store *st)

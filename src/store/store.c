@@ -564,6 +564,19 @@ int datom_store_del(datom_store *st, const char *key)
     return st->ops->del(st, key);
 }
 
+/* A listing prefix is the start of a key: each whole segment in it (one
+ * followed by '/') must be one a key may have, or "../" would walk a file
+ * store's parent directory. The last, partial segment may be anything. */
+static int list_prefix_check(const char *prefix)
+{
+    if (strlen(prefix) > DT_KEY_MAX)
+        return dt_error(DATOM_EINVAL, "list: prefix longer than %d bytes", DT_KEY_MAX);
+    for (const char *seg = prefix, *slash; (slash = strchr(seg, '/')); seg = slash + 1)
+        if (segment_check(prefix, seg, (size_t)(slash - seg), false))
+            return dt_error_wrap("list prefix");
+    return 0;
+}
+
 int datom_store_list(datom_store *st, const char *prefix, const char *start_after, size_t limit,
                      char ***keys_out, size_t *n_out, int *more_out)
 {
@@ -573,11 +586,12 @@ int datom_store_list(datom_store *st, const char *prefix, const char *start_afte
         *more_out = 0;
     if (!prefix)
         prefix = "";
-    if (strlen(prefix) > DT_KEY_MAX)
-        return dt_error(DATOM_EINVAL, "list: prefix longer than %d bytes", DT_KEY_MAX);
+    int rc = list_prefix_check(prefix);
+    if (rc)
+        return rc;
     dt_strv keys = DT_STRV_INIT;
     int more = 0;
-    int rc = st->ops->list(st, prefix, start_after, limit ? limit : SIZE_MAX, &keys, &more);
+    rc = st->ops->list(st, prefix, start_after, limit ? limit : SIZE_MAX, &keys, &more);
     if (rc) {
         dt_strv_free(&keys);
         return rc;
