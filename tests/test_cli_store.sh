@@ -118,6 +118,19 @@ expect 0 "$DATOM" store put "$base/a.txt"
 [ -f "$base/shared/$sha" ] && ok || bad "not in the project's configured store ($err)"
 cd "$base"
 
+# Progress only on a terminal; --verbose says what the store did.
+truncate -s 70M big.bin
+expect 0 D store put big.bin; [ -z "$err" ] && ok || bad "progress without a terminal: $err"
+tty_out=$(script -qec "'$DATOM' --store '$S' store put --key big/copy '$base/big.bin'" /dev/null)
+has "$tty_out" "put: "; has "$tty_out" "MiB"
+printf 'verbose\n' > v.txt; vsha=$(sha256sum v.txt | cut -d' ' -f1)
+expect 0 D -v store put v.txt; has "$err" "store $S (file backend)"; has "$err" "put $vsha (8 bytes)"
+expect 0 D -v store put v.txt; has "$err" "put $vsha (8 bytes, already there)"
+expect 0 D -v store get "$vsha"; has "$err" "SHA-256 verified"
+expect 0 D -v store set-ref --create v/ref x; has "$err" "ref v/ref now at version"
+expect 0 D store get "$vsha"; [ -z "$err" ] && ok || bad "quiet by default: $err"
+rm -f big.bin
+
 # Unsupported and malformed URLs.
 expect 9 "$DATOM" --store s3://bucket/x store ls; has "$err" "S3"
 expect 2 "$DATOM" --store file://host/x store ls
