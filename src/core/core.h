@@ -94,6 +94,15 @@ void dt_sha256_final_hex(dt_sha256 *h, char out[DATOM_SHA_HEX]);
 void dt_sha256_abort(dt_sha256 *h);
 void dt_sha256_hex(const void *p, size_t n, char out[DATOM_SHA_HEX]);
 int dt_sha256_file(const char *path, char out[DATOM_SHA_HEX], uint64_t *size_out);
+/* A sink that hashes and counts the bytes through it, then passes them to
+ * NEXT (a sink whose write is NULL: nowhere). The caller finishes or aborts sha. */
+typedef struct dt_hash_tee {
+    dt_sha256 sha;
+    uint64_t size;
+    dt_sink next;
+} dt_hash_tee;
+void dt_hash_tee_init(dt_hash_tee *t, dt_sink next);
+dt_sink dt_hash_tee_sink(dt_hash_tee *t);
 
 /* ---- hex (hex.c) ---- */
 void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */

@@ -74,19 +74,22 @@ void dt_sha256_hex(const void *p, size_t n, char out[DATOM_SHA_HEX])
     dt_sha256_final_hex(&h, out);
 }
 
-/* A sink that hashes and counts. */
-typedef struct hash_count {
-    dt_sha256 h;
-    uint64_t total;
-} hash_count;
-
-static int hash_count_write(void *ctx, const void *p, size_t n)
+void dt_hash_tee_init(dt_hash_tee *t, dt_sink next)
 {
-    hash_count *hc = ctx;
-    dt_sha256_update(&hc->h, p, n);
-    hc->total += n;
-    return 0;
+    dt_sha256_init(&t->sha);
+    t->size = 0;
+    t->next = next;
 }
+
+static int hash_tee_write(void *ctx, const void *p, size_t n)
+{
+    dt_hash_tee *t = ctx;
+    dt_sha256_update(&t->sha, p, n);
+    t->size += n;
+    return t->next.write ? dt_sink_write(t->next, p, n) : 0;
+}
+
+dt_sink dt_hash_tee_sink(dt_hash_tee *t) { return (dt_sink){hash_tee_write, t}; }
 
 int dt_sha256_file(const char *path, char out[DATOM_SHA_HEX], uint64_t *size_out)
 {
@@ -94,16 +97,16 @@ int dt_sha256_file(const char *path, char out[DATOM_SHA_HEX], uint64_t *size_out
     if (fd < 0)
         return dt_error_errno(errno, "%s", path);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    hash_count hc = {.total = 0};
-    dt_sha256_init(&hc.h);
-    int rc = dt_fs_copy_fd(fd, 1u << 20, path, (dt_sink){hash_count_write, &hc});
+    dt_hash_tee t;
+    dt_hash_tee_init(&t, (dt_sink){NULL, NULL});
+    int rc = dt_fs_copy_fd(fd, 1u << 20, path, dt_hash_tee_sink(&t));
     close(fd);
     if (rc) {
-        dt_sha256_abort(&hc.h);
+        dt_sha256_abort(&t.sha);
         return rc;
     }
-    dt_sha256_final_hex(&hc.h, out);
+    dt_sha256_final_hex(&t.sha, out);
     if (size_out)
-        *size_out = hc.total;
+        *size_out = t.size;
     return 0;
 }
