@@ -46,6 +46,7 @@ expect 0 D store put --key notes/a.txt a.txt; [ "$out" = "$sha" ] && ok || bad "
 expect 3 D store put missing.txt; has "$err" "missing.txt"
 expect 2 D store put --key ../escape a.txt; has "$err" '"..'
 expect 2 D store put --prefix nodash a.txt; has "$err" "end in '/'"
+expect 2 D store put --key k --prefix p/ a.txt; has "$err" "not both"
 
 # Corruption: exit 7, nothing written (not even partially to stdout).
 printf 'HELLO STORE\n' > "$S/$sha"

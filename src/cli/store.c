@@ -87,6 +87,8 @@ static int cmd_put(int argc, char **argv)
         else
             return cli_usage_error("store put", "unknown option");
     }
+    if (key && *prefix)
+        return cli_usage_error("store put", "give --key or --prefix, not both");
     if (optind != argc - 1)
         return cli_usage_error("store put", "expected one FILE (or - for standard input)");
     const char *file = argv[optind];
