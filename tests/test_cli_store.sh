@@ -132,6 +132,12 @@ expect 0 D -v store set-ref --create v/ref x; has "$err" "ref v/ref now at versi
 expect 0 D store get "$vsha"; [ -z "$err" ] && ok || bad "quiet by default: $err"
 rm -f big.bin
 
+# Output that cannot be written is a failure (exit 8), not a short listing.
+if [ -w /dev/full ]; then
+    expect 8 sh -c '"$0" --store "$1" store ls >/dev/full' "$DATOM" "$S"; has "$err" "standard output"
+    expect 8 sh -c '"$0" --store "$1" store put "$2" >/dev/full' "$DATOM" "$S" "$base/a.txt"
+fi
+
 # Unsupported and malformed URLs.
 expect 9 "$DATOM" --store s3://bucket/x store ls; has "$err" "S3"
 expect 2 "$DATOM" --store file://host/x store ls
