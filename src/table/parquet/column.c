@@ -12,6 +12,12 @@
 #include "table/parquet/column.h"
 #include "table/parquet/decompress.h"
 
+/* Bytes read at first for a page header (and, often, its whole body); a
+ * header that does not fit is read again in a window 16 times wider, up to
+ * DT_PQ_MAX_HEADER (statistics can make headers long). */
+#define DT_PQ_HEADER_READ ((size_t)64 << 10)
+#define DT_PQ_MAX_HEADER ((size_t)16 << 20)
+
 static int fail(const char **why, const char *what)
 {
     *why = what;
@@ -58,6 +64,7 @@ void dt_pq_col_free(dt_pq_col *c)
 {
     chunk_reset(c);
     free(c->page_buf);
+    dt_pq_rbuf_free(&c->raw);
     if (c->vdec)
         dt_pq_vdec_free(c->vdec);
     free(c->vdec);
@@ -69,10 +76,12 @@ void dt_pq_col_free(dt_pq_col *c)
     dt_buf_free(&c->text);
 }
 
-void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end)
+void dt_pq_col_start(dt_pq_col *c, const dt_pq_src *src, int codec, uint64_t start, uint64_t end)
 {
     chunk_reset(c);
     c->unsupported = false;
+    c->read_err = 0;
+    c->src = src;
     c->codec = codec;
     c->pos = start;
     c->end = end;
@@ -109,10 +118,14 @@ static int load_dict(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *bo
     if (h->encoding != PQ_ENC_PLAIN && h->encoding != PQ_ENC_PLAIN_DICTIONARY)
         return fail(why, "dictionary page not PLAIN-encoded");
     const uint8_t *p;
-    size_t cap = 0;
-    if (page_bytes(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size, &c->dict_buf,
-                   &cap, &p, why) != 0)
+    size_t cap = 0, len = (size_t)h->uncompressed_size;
+    if (page_bytes(c, body, (size_t)h->compressed_size, len, &c->dict_buf, &cap, &p, why) != 0)
         return -1;
+    if (p != c->dict_buf) { /* uncompressed, in the read buffer: the next page reuses it */
+        c->dict_buf = dt_malloc(len + 1);
+        memcpy(c->dict_buf, p, len);
+        p = c->dict_buf;
+    }
     if (dt_pq_dict_decode(&c->dict, c->ptype, c->width, p, (size_t)h->uncompressed_size,
                           (size_t)h->num_values, why) != 0)
         return -1;
@@ -198,20 +211,51 @@ static int load_v2(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body
                            c->have_dict ? &c->dict : NULL, why);
 }
 
+static int read_at(dt_pq_col *c, uint64_t off, size_t n, const uint8_t **out, const char **why)
+{
+    c->read_err = dt_pq_src_read(c->src, off, n, &c->raw, out);
+    return c->read_err ? fail(why, "read failed") : 0;
+}
+
+/* The next page's header and body, read into c->raw (in place from memory).
+ * A header's length is only known once decoded: a window of the chunk is
+ * read, widened while the header does not fit it. */
+static int read_page(dt_pq_col *c, dt_pq_page_header *h, const uint8_t **body, const char **why)
+{
+    uint64_t left = c->end - c->pos;
+    size_t win = c->src->fd < 0 ? (size_t)left : (size_t)DT_MIN(left, (uint64_t)DT_PQ_HEADER_READ);
+    const uint8_t *p;
+    size_t used;
+    for (;;) {
+        if (read_at(c, c->pos, win, &p, why) != 0)
+            return -1;
+        if (dt_pq_page_header_decode(p, win, h, &used, why) == 0)
+            break;
+        if (win == left || win >= DT_PQ_MAX_HEADER)
+            return -1;
+        win = (size_t)DT_MIN(left, (uint64_t)DT_MIN(win * 16, DT_PQ_MAX_HEADER));
+    }
+    c->pos += used;
+    if ((uint64_t)h->compressed_size > c->end - c->pos)
+        return fail(why, "page runs past the end of its column chunk");
+    size_t n = (size_t)h->compressed_size;
+    if (used + n <= win)
+        *body = p + used;
+    else if (read_at(c, c->pos, n, body, why) != 0)
+        return -1;
+    c->pos += n;
+    return 0;
+}
+
 static int next_page(dt_pq_col *c, const char **why)
 {
     for (;;) {
         if (c->pos >= c->end)
             return fail(why, "column chunk ends before its row group's last row");
         dt_pq_page_header h;
-        size_t used;
-        if (dt_pq_page_header_decode(c->pos, (size_t)(c->end - c->pos), &h, &used, why) != 0)
+        const uint8_t *body;
+        if (read_page(c, &h, &body, why) != 0)
             return -1;
-        c->pos += used;
-        if ((size_t)h.compressed_size > (size_t)(c->end - c->pos))
-            return fail(why, "page runs past the end of its column chunk");
-        const uint8_t *body = c->pos;
-        c->pos += h.compressed_size;
         int rc = 0;
         switch (h.type) {
         case PQ_PAGE_DICTIONARY: rc = load_dict(c, &h, body, why); break;

@@ -9,6 +9,7 @@
 
 #include "table/parquet/encoding.h"
 #include "table/parquet/meta.h"
+#include "table/parquet/source.h"
 #include "table/table.h"
 
 /* How a physical value becomes a column value. */
@@ -28,7 +29,9 @@ typedef struct dt_pq_col {
     size_t chunk;      /* values decoded at a time (fewer for wide values) */
     /* the chunk being read */
     int codec;
-    const uint8_t *pos, *end;
+    const dt_pq_src *src;
+    uint64_t pos, end;   /* the file offsets of the chunk's next page and its end */
+    dt_pq_rbuf raw;      /* the page as read: header and (compressed) body */
     bool have_dict;
     dt_pq_dict dict;
     uint8_t *dict_buf;
@@ -45,13 +48,15 @@ typedef struct dt_pq_col {
     void *conv_out;    /* a chunk's converted fixed-width values */
     dt_buf text;      /* scratch for values spelt out */
     bool unsupported; /* the last failure was a valid value datom cannot hold */
+    int read_err;     /* the last failure was a read: its dt_pq_src_read code */
 } dt_pq_col;
 
 /* scale: digits after the point of decimals spelt as text (CV_DEC_TEXT). */
 void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv, int scale);
 void dt_pq_col_free(dt_pq_col *c);
-/* Points the cursor at a column chunk: bytes [start, end) of the file. */
-void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end);
+/* Points the cursor at a column chunk: bytes [start, end) of src, which the
+ * caller has checked lie inside it. */
+void dt_pq_col_start(dt_pq_col *c, const dt_pq_src *src, int codec, uint64_t start, uint64_t end);
 /* Appends the next n rows to out; -1 with a static reason in *why. */
 int dt_pq_col_read(dt_pq_col *c, dt_column *out, size_t n, const char **why);
 /* Whether the chunk's pages hold values beyond the rows read. */
