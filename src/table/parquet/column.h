@@ -27,6 +27,7 @@ typedef struct dt_pq_col {
     dt_pq_conv conv;
     int scale;         /* CV_DEC_TEXT */
     size_t chunk;      /* values decoded at a time (fewer for wide values) */
+    bool copy;         /* values keep their bytes: decoded straight into the column */
     /* the chunk being read */
     int codec;
     const dt_pq_src *src;
@@ -41,11 +42,9 @@ typedef struct dt_pq_col {
     bool has_levels;
     dt_pq_rle def;
     dt_pq_vdec *vdec;
-    uint32_t *levels;
     uint8_t *fixed;
     dt_pq_slice *slices;
     uint8_t *present;  /* per row of a chunk: 1 if it has a value */
-    void *conv_out;    /* a chunk's converted fixed-width values */
     dt_buf text;      /* scratch for values spelt out */
     bool unsupported; /* the last failure was a valid value datom cannot hold */
     int read_err;     /* the last failure was a read: its dt_pq_src_read code */
