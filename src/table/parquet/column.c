@@ -12,11 +12,14 @@
 #include "table/parquet/column.h"
 #include "table/parquet/decompress.h"
 
-/* Bytes read at first for a page header (and, often, its whole body); a
- * header that does not fit is read again in a window 16 times wider, up to
- * DT_PQ_MAX_HEADER (statistics can make headers long). */
+/* Bytes asked for at first for a page header; a header that does not fit is
+ * read again in a window 16 times wider, up to DT_PQ_MAX_HEADER (statistics
+ * can make headers long). Reads go at least DT_PQ_READ_AHEAD into the chunk,
+ * so small pages (and a dictionary with its first data page) come in one
+ * read. */
 #define DT_PQ_HEADER_READ ((size_t)64 << 10)
 #define DT_PQ_MAX_HEADER ((size_t)16 << 20)
+#define DT_PQ_READ_AHEAD ((size_t)1 << 20)
 
 static int fail(const char **why, const char *what)
 {
@@ -86,6 +89,7 @@ void dt_pq_col_start(dt_pq_col *c, const dt_pq_src *src, int codec, uint64_t sta
     c->codec = codec;
     c->pos = start;
     c->end = end;
+    c->raw_len = 0;
 }
 
 bool dt_pq_col_has_leftover(const dt_pq_col *c) { return c->page_left > 0; }
@@ -212,9 +216,20 @@ static int load_v2(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body
                            c->have_dict ? &c->dict : NULL, why);
 }
 
+/* Bytes [off, off + n) of the chunk: from c->raw when an earlier read brought
+ * them, else read now, with what follows up to DT_PQ_READ_AHEAD. Pointers from
+ * an earlier call are then gone: this is only called for a new page. */
 static int read_at(dt_pq_col *c, uint64_t off, size_t n, const uint8_t **out, const char **why)
 {
-    c->read_err = dt_pq_src_read(c->src, off, n, &c->raw, out);
+    if (c->src->fd >= 0 && off >= c->raw_at && n <= c->raw_len &&
+        off - c->raw_at <= c->raw_len - n) {
+        *out = c->raw.data + (off - c->raw_at);
+        return 0;
+    }
+    size_t want = c->src->fd < 0 ? n : (size_t)DT_MAX((uint64_t)n, DT_MIN(c->end - off, (uint64_t)DT_PQ_READ_AHEAD));
+    c->read_err = dt_pq_src_read(c->src, off, want, &c->raw, out);
+    c->raw_at = off;
+    c->raw_len = c->read_err ? 0 : want;
     return c->read_err ? fail(why, "read failed") : 0;
 }
 
@@ -240,9 +255,7 @@ static int read_page(dt_pq_col *c, dt_pq_page_header *h, const uint8_t **body, c
     if ((uint64_t)h->compressed_size > c->end - c->pos)
         return fail(why, "page runs past the end of its column chunk");
     size_t n = (size_t)h->compressed_size;
-    if (used + n <= win)
-        *body = p + used;
-    else if (read_at(c, c->pos, n, body, why) != 0)
+    if (read_at(c, c->pos, n, body, why) != 0)
         return -1;
     c->pos += n;
     return 0;

@@ -32,7 +32,9 @@ typedef struct dt_pq_col {
     int codec;
     const dt_pq_src *src;
     uint64_t pos, end;   /* the file offsets of the chunk's next page and its end */
-    dt_pq_rbuf raw;      /* the page as read: header and (compressed) body */
+    dt_pq_rbuf raw;      /* bytes read from the chunk: the page's header and body, */
+    uint64_t raw_at;     /* and maybe more, from this offset */
+    size_t raw_len;      /* for this many bytes */
     bool have_dict;
     dt_pq_dict dict;
     uint8_t *dict_buf;

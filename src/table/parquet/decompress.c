@@ -102,14 +102,16 @@ static int lz4_frame_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst
     return !LZ4F_isError(rc) && rc == 0 && in == n && out == dst_len ? 0 : -1;
 }
 
-/* Makes room for n bytes in *buf. */
+/* Makes room for n bytes in *buf, with some to spare: pages of a column
+ * differ a little in size, and a buffer made anew for each would be faulted
+ * in anew each time. */
 static void reserve(uint8_t **buf, size_t *cap, size_t n)
 {
     if (*cap >= n + 1)
         return;
     free(*buf);
-    *buf = dt_malloc(n + 1);
-    *cap = n + 1;
+    *cap = n + 1 + n / 8;
+    *buf = dt_malloc(*cap);
 }
 
 static void grow(uint8_t **buf, size_t *cap, size_t used, size_t limit)

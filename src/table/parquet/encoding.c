@@ -202,10 +202,9 @@ static int unpack_flags(dt_pq_rle *d, uint8_t *out, size_t k, size_t *ones, cons
     for (; bit < end && (bit & 7); bit++, i++)
         cnt += out[i] = (d->bp[bit >> 3] >> (bit & 7)) & 1;
     for (; bit + 8 <= end; bit += 8, i += 8) {
-        uint8_t b = d->bp[bit >> 3];
-        uint64_t x = spread8(b);
+        uint64_t x = spread8(d->bp[bit >> 3]);
         memcpy(out + i, &x, 8);
-        cnt += (size_t)__builtin_popcount(b);
+        cnt += (size_t)((le64toh(x) * UINT64_C(0x0101010101010101)) >> 56); /* its bytes' sum */
     }
     for (; bit < end; bit++, i++)
         cnt += out[i] = (d->bp[bit >> 3] >> (bit & 7)) & 1;

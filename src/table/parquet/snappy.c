@@ -10,6 +10,10 @@
 
 #include "table/parquet/snappy.h"
 
+/* The decoding loop's helpers must be inlined: a call per element costs as
+ * much as the element. */
+#define HOT static inline __attribute__((always_inline))
+
 int dt_snappy_length(const uint8_t *src, size_t n, size_t *len, size_t *used)
 {
     uint32_t v = 0;
@@ -31,7 +35,7 @@ int dt_snappy_length(const uint8_t *src, size_t n, size_t *len, size_t *used)
  * Copies overlap their own output when off < l: the bytes repeat. Where 16
  * bytes of room are left past the copy it goes in whole 8- or 16-byte steps
  * and may write beyond l (later elements overwrite that); otherwise exactly. */
-static void copy_back(uint8_t *op, size_t off, size_t l, size_t room)
+HOT void copy_back(uint8_t *op, size_t off, size_t l, size_t room)
 {
     const uint8_t *s = op - off;
     if (room < l + 16) {
@@ -40,10 +44,13 @@ static void copy_back(uint8_t *op, size_t off, size_t l, size_t room)
         return;
     }
     if (off >= 16) {
-        for (size_t i = 0; i < l; i += 16)
+        memcpy(op, s, 16); /* most copies are short: one move */
+        for (size_t i = 16; i < l; i += 16)
             memcpy(op + i, s + i, 16);
     } else if (off >= 8) {
-        for (size_t i = 0; i < l; i += 8)
+        memcpy(op, s, 8);
+        memcpy(op + 8, s + 8, 8);
+        for (size_t i = 16; i < l; i += 8)
             memcpy(op + i, s + i, 8);
     } else {
         /* the first 8 bytes one by one, then in steps of a multiple of the
@@ -71,9 +78,9 @@ static int literal_length(const uint8_t **ip, const uint8_t *ip_end, size_t nb, 
 
 /* A copy's length and offset, from its tag and the 1, 2 or 4 bytes after
  * it (copy_extra says how many). */
-static size_t copy_extra(uint8_t tag) { return (tag & 3) == 1 ? 1 : (tag & 3) == 2 ? 2 : 4; }
+HOT size_t copy_extra(uint8_t tag) { return (tag & 3) == 1 ? 1 : (tag & 3) == 2 ? 2 : 4; }
 
-static void copy_fields(uint8_t tag, const uint8_t *ip, size_t *l, size_t *off)
+HOT void copy_fields(uint8_t tag, const uint8_t *ip, size_t *l, size_t *off)
 {
     if ((tag & 3) == 1) {
         *l = 4 + ((tag >> 2) & 7);
@@ -88,8 +95,8 @@ static void copy_fields(uint8_t tag, const uint8_t *ip, size_t *l, size_t *off)
 
 /* One element (its tag already read), checked against what is left of both
  * buffers: the general step, used near their ends. */
-static int decode_element(uint8_t tag, const uint8_t **ipp, const uint8_t *ip_end, uint8_t *dst,
-                          uint8_t **opp, uint8_t *op_end)
+HOT int decode_element(uint8_t tag, const uint8_t **ipp, const uint8_t *ip_end, uint8_t *dst,
+                       uint8_t **opp, uint8_t *op_end)
 {
     const uint8_t *ip = *ipp;
     uint8_t *op = *opp;
