@@ -407,13 +407,17 @@ static int decode_levels(dt_pq_col *c, size_t k, size_t *present, const char **w
 }
 
 /* Spreads the m values of T packed at the front of d over k rows, zero where
- * present[i] is 0; from the back, so each value moves before it is covered. */
+ * present[i] is 0; from the back, so each value moves before it is covered.
+ * Without branches (missing rows are unpredictable): a missing row reads the
+ * slot the next value would come from, which lies inside the k rows, and
+ * masks it to zero. */
 #define SPREAD(T)                                                                                  \
     do {                                                                                           \
         for (size_t i = k, j = m; i-- > 0;) {                                                      \
-            T v = 0;                                                                               \
-            if (present[i])                                                                        \
-                memcpy(&v, d + --j * sizeof(T), sizeof(T));                                        \
+            T v, p = present[i];                                                                   \
+            j -= p;                                                                                \
+            memcpy(&v, d + j * sizeof(T), sizeof(T));                                             \
+            v &= (T)0 - p;                                                                         \
             memcpy(d + i * sizeof(T), &v, sizeof(T));                                              \
         }                                                                                          \
     } while (0)
