@@ -236,6 +236,15 @@ static void levels_3_of_4(dt_buf *b)
     dt_buf_putc(b, 0x07);
 }
 
+/* An INT32 page of 4 rows: 1, 2, 3 and a null. */
+static void page_1_2_3(dt_buf *b)
+{
+    levels_3_of_4(b);
+    put_le(b, 1, 4);
+    put_le(b, 2, 4);
+    put_le(b, 3, 4);
+}
+
 static char *write_tmp(const char *name, const dt_buf *b)
 {
     static char *dir;
@@ -458,10 +467,7 @@ static void test_hostile_footers(void)
 static void test_nested_rejected(void)
 {
     dt_buf page = DT_BUF_INIT;
-    levels_3_of_4(&page);
-    put_le(&page, 1, 4);
-    put_le(&page, 2, 4);
-    put_le(&page, 3, 4);
+    page_1_2_3(&page);
     col_spec grp[] = {
         {"plain", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0},
         {"st", 0, 1, -1, 0, 1, NULL, 0, 0, 0, 0, NULL, 0, 0, 0},
@@ -488,10 +494,7 @@ static void test_nested_rejected(void)
 static void test_huge_claims(void)
 {
     dt_buf page = DT_BUF_INIT;
-    levels_3_of_4(&page);
-    put_le(&page, 1, 4);
-    put_le(&page, 2, 4);
-    put_le(&page, 3, 4);
+    page_1_2_3(&page);
     const int codecs[] = {1 /* SNAPPY */, 2 /* GZIP */, 4 /* BROTLI */, 6 /* ZSTD */, 7 /* LZ4_RAW */, 0};
     for (size_t k = 0; k < DT_ARRAY_LEN(codecs); k++) {
         col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, INT32_MAX, codecs[k], NULL, 0, 0, 0}};
@@ -526,10 +529,7 @@ static void test_huge_claims(void)
 static void test_long_page_headers(void)
 {
     dt_buf page = DT_BUF_INIT;
-    levels_3_of_4(&page);
-    put_le(&page, 1, 4);
-    put_le(&page, 2, 4);
-    put_le(&page, 3, 4);
+    page_1_2_3(&page);
     col_spec c[] = {
         {"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, (size_t)200 << 10},
         {"y", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, (size_t)64 << 10},
@@ -555,10 +555,7 @@ static void test_long_page_headers(void)
 static void test_bad_magic_and_footer(void)
 {
     dt_buf page = DT_BUF_INIT;
-    levels_3_of_4(&page);
-    put_le(&page, 1, 4);
-    put_le(&page, 2, 4);
-    put_le(&page, 3, 4);
+    page_1_2_3(&page);
     col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, 4);

@@ -126,16 +126,37 @@ static int msb_bit(const dt_pq_rle *d, uint64_t idx, uint32_t *out)
     return 0;
 }
 
-/* Values [pos, pos + k) of the current bit-packed run (LSB first) into out,
- * k > 0; fails if the run's bytes end first. */
-static int unpack_run(const dt_pq_rle *d, uint32_t *out, size_t k, const char **why)
+/* The next stretch of at most n values: *k of them, from one RLE run (*pos
+ * UINT64_MAX, the value d->rle_value) or from the current bit-packed run
+ * starting at its value *pos. The stretch is taken: the runs move past it. */
+static int next_stretch(dt_pq_rle *d, size_t n, size_t *k, uint64_t *pos, const char **why)
+{
+    while (!d->rle_left && !d->bp_left)
+        if (rle_next_run(d, why) != 0)
+            return -1;
+    if (d->rle_left) {
+        *k = (size_t)DT_MIN((uint64_t)n, d->rle_left);
+        *pos = UINT64_MAX;
+        d->rle_left -= *k;
+    } else {
+        *k = (size_t)DT_MIN((uint64_t)n, d->bp_left);
+        *pos = d->bp_pos;
+        d->bp_left -= *k;
+        d->bp_pos += *k;
+    }
+    return 0;
+}
+
+/* Values [pos, pos + k) of the current bit-packed run (LSB first) into out;
+ * fails if the run's bytes end first. */
+static int unpack_run(const dt_pq_rle *d, uint64_t pos, uint32_t *out, size_t k, const char **why)
 {
     int bw = d->bw;
     if (bw == 0) {
         memset(out, 0, k * sizeof *out);
         return 0;
     }
-    uint64_t mask = (UINT64_C(1) << bw) - 1, pos = d->bp_pos; /* bw <= 32 */
+    uint64_t mask = (UINT64_C(1) << bw) - 1; /* bw <= 32 */
     /* values whose 8 bytes from their first are inside the run: no checks */
     uint64_t fast = d->bp_bytes >= 8 ? (uint64_t)(d->bp_bytes - 8) * 8 / (uint64_t)bw + 1 : 0;
     size_t i = 0;
@@ -155,27 +176,18 @@ static int unpack_run(const dt_pq_rle *d, uint32_t *out, size_t k, const char **
 
 int dt_pq_rle_get(dt_pq_rle *d, uint32_t *out, size_t n, const char **why)
 {
-    size_t i = 0;
-    while (i < n) {
-        if (d->rle_left) {
-            size_t k = (size_t)DT_MIN((uint64_t)(n - i), d->rle_left);
+    for (size_t i = 0, k; i < n; i += k) {
+        uint64_t pos;
+        if (next_stretch(d, n - i, &k, &pos, why) != 0)
+            return -1;
+        if (pos == UINT64_MAX) {
             for (size_t j = 0; j < k; j++)
                 out[i + j] = d->rle_value;
-            i += k;
-            d->rle_left -= k;
-        } else if (d->bp_left) {
-            size_t k = (size_t)DT_MIN((uint64_t)(n - i), d->bp_left);
-            if (d->msb) {
-                for (size_t j = 0; j < k; j++)
-                    if (msb_bit(d, d->bp_pos + j, &out[i + j]) != 0)
-                        return fail(why, "bit-packed levels truncated");
-            } else if (unpack_run(d, out + i, k, why) != 0) {
-                return -1;
-            }
-            i += k;
-            d->bp_left -= k;
-            d->bp_pos += k;
-        } else if (rle_next_run(d, why) != 0) {
+        } else if (d->msb) {
+            for (size_t j = 0; j < k; j++)
+                if (msb_bit(d, pos + j, &out[i + j]) != 0)
+                    return fail(why, "bit-packed levels truncated");
+        } else if (unpack_run(d, pos, out + i, k, why) != 0) {
             return -1;
         }
     }
@@ -192,10 +204,11 @@ static uint64_t spread8(uint8_t b)
     return htole64(x);
 }
 
-/* k one-bit values of the current bit-packed run as bytes. */
-static int unpack_flags(dt_pq_rle *d, uint8_t *out, size_t k, size_t *ones, const char **why)
+/* One-bit values [bit, bit + k) of the current bit-packed run as bytes. */
+static int unpack_flags(const dt_pq_rle *d, uint64_t bit, uint8_t *out, size_t k, size_t *ones,
+                        const char **why)
 {
-    uint64_t bit = d->bp_pos, end = bit + k;
+    uint64_t end = bit + k;
     if (end > (uint64_t)d->bp_bytes * 8)
         return fail(why, "bit-packed run truncated");
     size_t i = 0, cnt = 0;
@@ -214,33 +227,24 @@ static int unpack_flags(dt_pq_rle *d, uint8_t *out, size_t k, size_t *ones, cons
 
 int dt_pq_rle_get_flags(dt_pq_rle *d, uint8_t *out, size_t n, size_t *ones, const char **why)
 {
-    size_t i = 0;
     *ones = 0;
     if (d->bw != 1)
         return fail(why, "internal: flags of a bit width other than 1");
-    while (i < n) {
-        if (d->rle_left) {
-            size_t k = (size_t)DT_MIN((uint64_t)(n - i), d->rle_left);
+    for (size_t i = 0, k; i < n; i += k) {
+        uint64_t pos;
+        if (next_stretch(d, n - i, &k, &pos, why) != 0)
+            return -1;
+        if (pos == UINT64_MAX) {
             memset(out + i, (int)d->rle_value, k);
             *ones += d->rle_value ? k : 0;
-            i += k;
-            d->rle_left -= k;
-        } else if (d->bp_left) {
-            size_t k = (size_t)DT_MIN((uint64_t)(n - i), d->bp_left);
-            if (d->msb) {
-                for (size_t j = 0; j < k; j++) {
-                    uint32_t v;
-                    if (msb_bit(d, d->bp_pos + j, &v) != 0)
-                        return fail(why, "bit-packed levels truncated");
-                    *ones += out[i + j] = (uint8_t)v;
-                }
-            } else if (unpack_flags(d, out + i, k, ones, why) != 0) {
-                return -1;
+        } else if (d->msb) {
+            for (size_t j = 0; j < k; j++) {
+                uint32_t v;
+                if (msb_bit(d, pos + j, &v) != 0)
+                    return fail(why, "bit-packed levels truncated");
+                *ones += out[i + j] = (uint8_t)v;
             }
-            i += k;
-            d->bp_left -= k;
-            d->bp_pos += k;
-        } else if (rle_next_run(d, why) != 0) {
+        } else if (unpack_flags(d, pos, out + i, k, ones, why) != 0) {
             return -1;
         }
     }
