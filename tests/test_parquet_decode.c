@@ -51,7 +51,10 @@ static void roundtrip(const uint8_t *p, size_t n)
 
 static uint64_t rng_state = 88172645463325252u;
 /* A 64-bit LCG's high bits: repeatable inputs. */
-static uint64_t rnd(void) { return (rng_state = rng_state * 6364136223846793005u + 1442695040888963407u) >> 16; }
+static uint64_t rnd(void)
+{
+    return (rng_state = rng_state * 6364136223846793005u + 1442695040888963407u) >> 16;
+}
 
 /* n bytes of a kind: 0 zeros, 1 a short period, 2 random, 3 int64 counters,
  * 4 words, 5 doubles with few digits, 6 runs and random mixed. */

@@ -226,7 +226,8 @@ static int read_at(dt_pq_col *c, uint64_t off, size_t n, const uint8_t **out, co
         *out = c->raw.data + (off - c->raw_at);
         return 0;
     }
-    size_t want = c->src->fd < 0 ? n : (size_t)DT_MAX((uint64_t)n, DT_MIN(c->end - off, (uint64_t)DT_PQ_READ_AHEAD));
+    uint64_t ahead = DT_MIN(c->end - off, (uint64_t)DT_PQ_READ_AHEAD);
+    size_t want = c->src->fd < 0 ? n : (size_t)DT_MAX((uint64_t)n, ahead);
     c->read_err = dt_pq_src_read(c->src, off, want, &c->raw, out);
     c->raw_at = off;
     c->raw_len = c->read_err ? 0 : want;
