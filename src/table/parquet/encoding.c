@@ -307,29 +307,55 @@ static int delta_next_mini(dt_pq_delta *d, const char **why)
     return 0;
 }
 
+/* k deltas of the current miniblock (bit width bw), added up from d->last
+ * into out. */
+static int delta_run(dt_pq_delta *d, int64_t *out, size_t k, int bw, const char **why)
+{
+    size_t avail = (size_t)(d->p - d->mdata), j = 0;
+    uint64_t last = d->last, pos = d->mpos;
+    if (bw == 0) { /* every delta is the block's minimum */
+        for (; j < k; j++)
+            out[j] = (int64_t)(last += d->min_delta);
+    } else if (bw <= 56) { /* deltas whose 8 bytes from their first are inside the data: unchecked */
+        uint64_t mask = (UINT64_C(1) << bw) - 1;
+        uint64_t fast = avail >= 8 ? (uint64_t)(avail - 8) * 8 / (uint64_t)bw + 1 : 0;
+        for (; j < k && pos + j < fast; j++) {
+            uint64_t v, bit = (pos + j) * (uint64_t)bw;
+            memcpy(&v, d->mdata + (bit >> 3), 8);
+            last += d->min_delta + ((le64toh(v) >> (bit & 7)) & mask);
+            out[j] = (int64_t)last;
+        }
+    }
+    for (; j < k; j++) {
+        uint64_t v;
+        if (get_bits(d->mdata, avail, (pos + j) * (uint64_t)bw, bw, &v) != 0)
+            return fail(why, "DELTA_BINARY_PACKED miniblock truncated");
+        last += d->min_delta + v;
+        out[j] = (int64_t)last;
+    }
+    d->last = last;
+    d->mpos += k;
+    d->done += k;
+    return 0;
+}
+
 int dt_pq_delta_get(dt_pq_delta *d, int64_t *out, size_t n, const char **why)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (d->done >= d->total)
-            return fail(why, "DELTA_BINARY_PACKED holds fewer values than needed");
-        if (d->done > 0) {
-            if (d->mini >= d->miniblocks || d->mpos >= d->per_mini)
-                if (delta_next_mini(d, why) != 0)
-                    return -1;
-            uint64_t v, bit = d->mpos * (uint64_t)d->widths[d->mini];
-            int bw = d->widths[d->mini];
-            size_t avail = (size_t)(d->p - d->mdata);
-            if (bw <= 56 && (bit >> 3) + 8 <= avail) { /* the common case, inline */
-                memcpy(&v, d->mdata + (bit >> 3), 8);
-                v = (le64toh(v) >> (bit & 7)) & ((UINT64_C(1) << bw) - 1);
-            } else if (get_bits(d->mdata, avail, bit, bw, &v) != 0) {
-                return fail(why, "DELTA_BINARY_PACKED miniblock truncated");
-            }
-            d->mpos++;
-            d->last += d->min_delta + v;
-        }
-        out[i] = (int64_t)d->last;
+    if (n > d->total - d->done)
+        return fail(why, "DELTA_BINARY_PACKED holds fewer values than needed");
+    size_t i = 0;
+    if (n > 0 && d->done == 0) { /* the first value is in the header */
+        out[i++] = (int64_t)d->last;
         d->done++;
+    }
+    while (i < n) {
+        if (d->mini >= d->miniblocks || d->mpos >= d->per_mini)
+            if (delta_next_mini(d, why) != 0)
+                return -1;
+        size_t k = (size_t)DT_MIN((uint64_t)(n - i), d->per_mini - d->mpos);
+        if (delta_run(d, out + i, k, d->widths[d->mini], why) != 0)
+            return -1;
+        i += k;
     }
     return 0;
 }
@@ -640,9 +666,11 @@ static int bss_get(dt_pq_vdec *v, size_t n, uint8_t *fixed, const char **why)
     if (n > v->bss_n - v->bss_pos)
         return fail(why, "BYTE_STREAM_SPLIT values truncated");
     size_t w = (size_t)v->width;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < w; k++)
-            fixed[i * w + k] = v->p[k * v->bss_n + v->bss_pos + i];
+    for (size_t k = 0; k < w; k++) { /* stream by stream: each is read in order */
+        const uint8_t *stream = v->p + k * v->bss_n + v->bss_pos;
+        for (size_t i = 0; i < n; i++)
+            fixed[i * w + k] = stream[i];
+    }
     v->bss_pos += n;
     return 0;
 }
