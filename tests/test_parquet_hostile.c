@@ -552,6 +552,28 @@ static void test_long_page_headers(void)
     dt_buf_free(&page);
 }
 
+/* A file cut short after it was opened: the read that runs out is an I/O
+ * error naming the file and the column, not a crash or corrupt data. */
+static void test_file_shrinks(void)
+{
+    dt_buf page = DT_BUF_INIT;
+    page_1_2_3(&page);
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    dt_buf f = DT_BUF_INIT;
+    build(&f, c, 1, 1, 4);
+    char *path = write_tmp("shrinks.parquet", &f);
+    dt_pq_reader *r;
+    T_OK(dt_pq_open(&r, path));
+    T_ASSERT(truncate(path, 6) == 0);
+    size_t rows;
+    T_ERR(read_all(r, &rows), DATOM_EIO, "column 'x', row group 0: the file ended early");
+    T_ASSERT(strstr(datom_errmsg(), path) != NULL);
+    dt_pq_close(r);
+    free(path);
+    dt_buf_free(&f);
+    dt_buf_free(&page);
+}
+
 static void test_bad_magic_and_footer(void)
 {
     dt_buf page = DT_BUF_INIT;
@@ -668,6 +690,7 @@ int main(void)
     T_RUN(test_huge_claims);
     T_RUN(test_bad_magic_and_footer);
     T_RUN(test_long_page_headers);
+    T_RUN(test_file_shrinks);
     T_RUN(test_damaged_files);
     return t_done();
 }
