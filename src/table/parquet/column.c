@@ -14,12 +14,9 @@
 
 /* Bytes asked for at first for a page header; a header that does not fit is
  * read again in a window 16 times wider, up to DT_PQ_MAX_HEADER (statistics
- * can make headers long). Reads go at least DT_PQ_READ_AHEAD into the chunk,
- * so small pages (and a dictionary with its first data page) come in one
- * read. */
+ * can make headers long). */
 #define DT_PQ_HEADER_READ ((size_t)64 << 10)
 #define DT_PQ_MAX_HEADER ((size_t)16 << 20)
-#define DT_PQ_READ_AHEAD ((size_t)1 << 20)
 
 static int fail(const char **why, const char *what)
 {
@@ -38,6 +35,7 @@ static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
 void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv, int scale)
 {
     memset(c, 0, sizeof *c);
+    c->ahead = DT_PQ_HEADER_READ;
     c->scale = scale;
     c->ptype = ptype;
     c->width = width;
@@ -217,7 +215,7 @@ static int load_v2(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body
 }
 
 /* Bytes [off, off + n) of the chunk: from c->raw when an earlier read brought
- * them, else read now, with what follows up to DT_PQ_READ_AHEAD. Pointers from
+ * them, else read now, with what follows up to c->ahead. Pointers from
  * an earlier call are then gone: this is only called for a new page. */
 static int read_at(dt_pq_col *c, uint64_t off, size_t n, const uint8_t **out, const char **why)
 {
@@ -226,7 +224,7 @@ static int read_at(dt_pq_col *c, uint64_t off, size_t n, const uint8_t **out, co
         *out = c->raw.data + (off - c->raw_at);
         return 0;
     }
-    uint64_t ahead = DT_MIN(c->end - off, (uint64_t)DT_PQ_READ_AHEAD);
+    uint64_t ahead = DT_MIN(c->end - off, (uint64_t)c->ahead);
     size_t want = c->src->fd < 0 ? n : (size_t)DT_MAX((uint64_t)n, ahead);
     c->read_err = dt_pq_src_read(c->src, off, want, &c->raw, out);
     c->raw_at = off;

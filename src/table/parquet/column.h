@@ -35,6 +35,7 @@ typedef struct dt_pq_col {
     dt_pq_rbuf raw;      /* bytes read from the chunk: the page's header and body, */
     uint64_t raw_at;     /* and maybe more, from this offset */
     size_t raw_len;      /* for this many bytes */
+    size_t ahead;        /* bytes of the chunk a read takes at least (set by the reader) */
     bool have_dict;
     dt_pq_dict dict;
     uint8_t *dict_buf;

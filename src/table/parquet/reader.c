@@ -160,6 +160,14 @@ static int map_column(const dt_pq_schema_el *e, mapping *m)
     }
 }
 
+/* Bytes each column's reads take of its chunk at least: small pages (and a
+ * dictionary with its first data page) then come in one read. 1 MiB, less
+ * for wide files, so that all columns' read buffers stay near 16 MiB. */
+static size_t read_ahead(size_t ncol)
+{
+    return DT_MAX((size_t)64 << 10, DT_MIN((size_t)1 << 20, ((size_t)16 << 20) / ncol));
+}
+
 /* The flat schema: the root's children, each a primitive leaf. */
 static int build_schema(dt_pq_reader *r)
 {
@@ -203,6 +211,7 @@ static int build_schema(dt_pq_reader *r)
         f->scale = mp.kind == DT_DECIMAL ? mp.scale : 0;
         dt_pq_col_init(&r->cols[i], e->type, e->type_length, e->repetition == PQ_OPTIONAL ? 1 : 0,
                        mp.conv, mp.scale);
+        r->cols[i].ahead = read_ahead(ncol);
     }
     return 0;
 }
