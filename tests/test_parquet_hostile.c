@@ -108,6 +108,7 @@ typedef struct col_spec {
     const uint8_t *dict;                           /* a PLAIN dictionary page body, or NULL */
     size_t dict_len;
     int dict_n;                                    /* its values; the data page is then RLE_DICTIONARY */
+    size_t header_pad;                             /* bytes of an unknown field in the page header */
 } col_spec;
 
 static void schema_el(tw *w, const col_spec *c)
@@ -162,6 +163,12 @@ static void build(dt_buf *file, const col_spec *cols, size_t ncol, int root_chil
         tw_i32(&h, 3, def_level_encoding);
         tw_i32(&h, 4, 3);
         tw_end(&h);
+        if (cols[i].header_pad) { /* field 15, binary: skipped by readers */
+            tw_field(&h, 15, 8);
+            tw_varint(&h, cols[i].header_pad);
+            for (size_t k = 0; k < cols[i].header_pad; k++)
+                tw_byte(&h, (uint8_t)k);
+        }
         tw_end(&h);
         dt_buf_append(file, h.b.data, h.b.len);
         dt_buf_append(file, cols[i].page, cols[i].page_len);
@@ -229,6 +236,15 @@ static void levels_3_of_4(dt_buf *b)
     dt_buf_putc(b, 0x07);
 }
 
+/* An INT32 page of 4 rows: 1, 2, 3 and a null. */
+static void page_1_2_3(dt_buf *b)
+{
+    levels_3_of_4(b);
+    put_le(b, 1, 4);
+    put_le(b, 2, 4);
+    put_le(b, 3, 4);
+}
+
 static char *write_tmp(const char *name, const dt_buf *b)
 {
     static char *dir;
@@ -280,10 +296,10 @@ static void test_int96_and_legacy(void)
         dt_buf_puts(&putf, i == 0 ? "abc" : i == 1 ? "d\xc3\xa9" : "xyz");
     }
     col_spec cols[] = {
-        {"ts96", 3, 1, -1, 0, 0, p96.data, p96.len, 4, 0, 0, NULL, 0, 0},
-        {"ts_ms", 2, 1, 9 /* TIMESTAMP_MILLIS */, 0, 0, pms.data, pms.len, 4, 0, 0, NULL, 0, 0},
-        {"u32", 1, 1, 13 /* UINT_32 */, 0, 0, pu32.data, pu32.len, 4, 0, 0, NULL, 0, 0},
-        {"s", 6, 1, 0 /* UTF8 */, 0, 0, putf.data, putf.len, 4, 0, 0, NULL, 0, 0},
+        {"ts96", 3, 1, -1, 0, 0, p96.data, p96.len, 4, 0, 0, NULL, 0, 0, 0},
+        {"ts_ms", 2, 1, 9 /* TIMESTAMP_MILLIS */, 0, 0, pms.data, pms.len, 4, 0, 0, NULL, 0, 0, 0},
+        {"u32", 1, 1, 13 /* UINT_32 */, 0, 0, pu32.data, pu32.len, 4, 0, 0, NULL, 0, 0, 0},
+        {"s", 6, 1, 0 /* UTF8 */, 0, 0, putf.data, putf.len, 4, 0, 0, NULL, 0, 0, 0},
     };
     dt_buf f = DT_BUF_INIT;
     build(&f, cols, 4, 4, 4);
@@ -331,7 +347,7 @@ static void test_uint64_overflow(void)
     put_le(&page, 5, 8);
     put_le(&page, UINT64_MAX, 8);
     put_le(&page, 6, 8);
-    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
+    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, 4);
     dt_pq_reader *r;
@@ -360,7 +376,7 @@ static void test_dictionary_amplification(void)
     dt_buf_putc(&page, (char)(((h >> 7) & 0x7f) | 0x80));
     dt_buf_putc(&page, (char)(h >> 14));
     dt_buf_putc(&page, 0);
-    col_spec c[] = {{"s", 6, 0, 0 /* UTF8 */, 0, 0, page.data, page.len, rows, 0, 0, dict.data, dict.len, 1}};
+    col_spec c[] = {{"s", 6, 0, 0 /* UTF8 */, 0, 0, page.data, page.len, rows, 0, 0, dict.data, dict.len, 1, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, rows);
     dt_pq_reader *r;
@@ -392,7 +408,7 @@ static void test_bit_packed_levels(void)
     put_le(&page, 10, 4);
     put_le(&page, 30, 4);
     put_le(&page, 40, 4);
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     def_level_encoding = 4;
     build(&f, c, 1, 1, 4);
@@ -451,14 +467,11 @@ static void test_hostile_footers(void)
 static void test_nested_rejected(void)
 {
     dt_buf page = DT_BUF_INIT;
-    levels_3_of_4(&page);
-    put_le(&page, 1, 4);
-    put_le(&page, 2, 4);
-    put_le(&page, 3, 4);
+    page_1_2_3(&page);
     col_spec grp[] = {
-        {"plain", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0},
-        {"st", 0, 1, -1, 0, 1, NULL, 0, 0, 0, 0, NULL, 0, 0},
-        {"inner", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0},
+        {"plain", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0},
+        {"st", 0, 1, -1, 0, 1, NULL, 0, 0, 0, 0, NULL, 0, 0, 0},
+        {"inner", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0},
     };
     dt_buf f = DT_BUF_INIT;
     build(&f, grp, 3, 2, 4);
@@ -467,7 +480,7 @@ static void test_nested_rejected(void)
     T_ERR(dt_pq_open(&r, path), DATOM_EUNSUPPORTED, "column 'st' is nested");
     free(path);
     dt_buf_clear(&f);
-    col_spec rep[] = {{"rep", 1, 2, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
+    col_spec rep[] = {{"rep", 1, 2, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
     build(&f, rep, 1, 1, 4);
     path = write_tmp("repeated.parquet", &f);
     T_ERR(dt_pq_open(&r, path), DATOM_EUNSUPPORTED, "column 'rep' is repeated");
@@ -481,13 +494,10 @@ static void test_nested_rejected(void)
 static void test_huge_claims(void)
 {
     dt_buf page = DT_BUF_INIT;
-    levels_3_of_4(&page);
-    put_le(&page, 1, 4);
-    put_le(&page, 2, 4);
-    put_le(&page, 3, 4);
+    page_1_2_3(&page);
     const int codecs[] = {1 /* SNAPPY */, 2 /* GZIP */, 4 /* BROTLI */, 6 /* ZSTD */, 7 /* LZ4_RAW */, 0};
     for (size_t k = 0; k < DT_ARRAY_LEN(codecs); k++) {
-        col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, INT32_MAX, codecs[k], NULL, 0, 0}};
+        col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, INT32_MAX, codecs[k], NULL, 0, 0, 0}};
         dt_buf f = DT_BUF_INIT;
         build(&f, c, 1, 1, 4);
         char *path = write_tmp("huge.parquet", &f);
@@ -500,7 +510,7 @@ static void test_huge_claims(void)
         dt_buf_free(&f);
     }
     /* a claimed row count far beyond the pages: an error once the pages run out */
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, INT64_C(1) << 40);
     char *path = write_tmp("many_rows.parquet", &f);
@@ -514,14 +524,61 @@ static void test_huge_claims(void)
     dt_buf_free(&page);
 }
 
+/* Page headers longer than the reader's first read of a page (64 KiB) are
+ * read again in a wider window; files and memory read the same. */
+static void test_long_page_headers(void)
+{
+    dt_buf page = DT_BUF_INIT;
+    page_1_2_3(&page);
+    col_spec c[] = {
+        {"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, (size_t)200 << 10},
+        {"y", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, (size_t)64 << 10},
+    };
+    dt_buf f = DT_BUF_INIT;
+    build(&f, c, 2, 2, 4);
+    char *path = write_tmp("long_header.parquet", &f);
+    dt_pq_reader *r;
+    T_OK(dt_pq_open(&r, path));
+    dt_table *t;
+    T_OK(dt_pq_next(r, &t));
+    T_ASSERT(t && t->nrow == 4);
+    for (int k = 0; k < 2; k++) {
+        T_EQ_INT(DT_COL(&t->cols[k], int32_t)[2], 3);
+        T_ASSERT(!dt_col_is_valid(&t->cols[k], 3));
+    }
+    dt_pq_close(r);
+    free(path);
+    dt_buf_free(&f);
+    dt_buf_free(&page);
+}
+
+/* A file cut short after it was opened: the read that runs out is an I/O
+ * error naming the file and the column, not a crash or corrupt data. */
+static void test_file_shrinks(void)
+{
+    dt_buf page = DT_BUF_INIT;
+    page_1_2_3(&page);
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    dt_buf f = DT_BUF_INIT;
+    build(&f, c, 1, 1, 4);
+    char *path = write_tmp("shrinks.parquet", &f);
+    dt_pq_reader *r;
+    T_OK(dt_pq_open(&r, path));
+    T_ASSERT(truncate(path, 6) == 0);
+    size_t rows;
+    T_ERR(read_all(r, &rows), DATOM_EIO, "column 'x', row group 0: the file ended early");
+    T_ASSERT(strstr(datom_errmsg(), path) != NULL);
+    dt_pq_close(r);
+    free(path);
+    dt_buf_free(&f);
+    dt_buf_free(&page);
+}
+
 static void test_bad_magic_and_footer(void)
 {
     dt_buf page = DT_BUF_INIT;
-    levels_3_of_4(&page);
-    put_le(&page, 1, 4);
-    put_le(&page, 2, 4);
-    put_le(&page, 3, 4);
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0}};
+    page_1_2_3(&page);
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, 4);
     dt_pq_reader *r;
@@ -557,6 +614,23 @@ static int try_mutant(const uint8_t *p, size_t n)
     return rc;
 }
 
+/* The same mutant read from a file (pread, page by page) fails the same way. */
+static void check_mutant_file(const uint8_t *p, size_t n, int rc_mem)
+{
+    dt_buf b = {.data = (uint8_t *)p, .len = n};
+    char *path = write_tmp("mutant.parquet", &b);
+    dt_pq_reader *r;
+    int rc = dt_pq_open(&r, path);
+    if (rc == 0) {
+        size_t rows;
+        rc = read_all(r, &rows);
+        dt_pq_close(r);
+    }
+    free(path);
+    if (rc != rc_mem)
+        T_FAIL("a mutant fails with %d from a file, %d from memory: %s", rc, rc_mem, datom_errmsg());
+}
+
 /* Small files from every peer, truncated at many lengths and with bytes
  * flipped at many offsets. */
 static void test_damaged_files(void)
@@ -583,7 +657,10 @@ static void test_damaged_files(void)
         uint8_t *m = dt_malloc(n);
         for (size_t len = 0; len < n; len += 1 + n / 100, tries++) {
             memcpy(m, b.data, len); /* a copy of just len bytes: ASan sees overreads */
-            errors += try_mutant(m, len) != 0;
+            int rc = try_mutant(m, len);
+            errors += rc != 0;
+            if (tries % 10 == 0)
+                check_mutant_file(m, len, rc);
         }
         T_EQ_INT(errors, tries); /* every truncation loses the footer */
         for (size_t i = 0; i < n; i += 1 + n / 400) {
@@ -591,7 +668,9 @@ static void test_damaged_files(void)
             for (size_t k = 0; k < sizeof flips; k++) {
                 memcpy(m, b.data, n);
                 m[i] ^= flips[k];
-                try_mutant(m, n);
+                int rc = try_mutant(m, n);
+                if ((i + k) % 8 == 0)
+                    check_mutant_file(m, n, rc);
             }
         }
         free(m);
@@ -610,6 +689,8 @@ int main(void)
     T_RUN(test_dictionary_amplification);
     T_RUN(test_huge_claims);
     T_RUN(test_bad_magic_and_footer);
+    T_RUN(test_long_page_headers);
+    T_RUN(test_file_shrinks);
     T_RUN(test_damaged_files);
     return t_done();
 }

@@ -10,23 +10,34 @@
 
 #include "table/parquet/parquet.h"
 
+/* Adds EXPR (of row i) over the valid rows: one loop per kind, so the kind is
+ * not asked again on every row, none for validity if nothing is missing, and
+ * four partial sums, so the additions do not wait on each other (as a
+ * vectorised aggregate would not). */
+#define FOLD(EXPR)                                                                                 \
+    do {                                                                                           \
+        if (!c->valid) {                                                                           \
+            for (size_t i = 0; i < nrow; i++)                                                      \
+                acc[i & 3] += (double)(EXPR);                                                      \
+        } else {                                                                                   \
+            for (size_t i = 0; i < nrow; i++)                                                      \
+                acc[i & 3] += dt_col_is_valid(c, i) ? (double)(EXPR) : 0.0;                        \
+        }                                                                                          \
+    } while (0)
+
 static double fold(const dt_column *c, size_t nrow)
 {
-    double acc = 0;
-    for (size_t i = 0; i < nrow; i++) {
-        if (!dt_col_is_valid(c, i))
-            continue;
-        switch (c->field.kind) {
-        case DT_BOOL: acc += DT_COL(c, uint8_t)[i]; break;
-        case DT_INT32:
-        case DT_DATE: acc += DT_COL(c, int32_t)[i]; break;
-        case DT_DOUBLE: acc += DT_COL(c, double)[i]; break;
-        case DT_STRING:
-        case DT_BINARY: acc += (double)(c->offsets[i + 1] - c->offsets[i]); break;
-        default: acc += (double)DT_COL(c, int64_t)[i]; break;
-        }
+    double acc[4] = {0};
+    switch (c->field.kind) {
+    case DT_BOOL: FOLD(DT_COL(c, uint8_t)[i]); break;
+    case DT_INT32:
+    case DT_DATE: FOLD(DT_COL(c, int32_t)[i]); break;
+    case DT_DOUBLE: FOLD(DT_COL(c, double)[i]); break;
+    case DT_STRING:
+    case DT_BINARY: FOLD(c->offsets[i + 1] - c->offsets[i]); break;
+    default: FOLD(DT_COL(c, int64_t)[i]); break;
     }
-    return acc;
+    return acc[0] + acc[1] + acc[2] + acc[3];
 }
 
 int main(int argc, char **argv)

@@ -95,7 +95,7 @@ int dt_schema_index(const dt_schema *s, const char *name)
 
 static bool is_var_width(dt_kind k) { return k == DT_STRING || k == DT_BINARY; }
 
-static void col_reserve(dt_column *c, size_t rows)
+void dt_col_reserve(dt_column *c, size_t rows)
 {
     if (rows <= c->cap)
         return;
@@ -124,7 +124,7 @@ dt_table *dt_table_new(const dt_schema *s, size_t cap_rows)
     t->cols = dt_calloc(s->ncol ? s->ncol : 1, sizeof *t->cols);
     for (size_t i = 0; i < s->ncol; i++) {
         field_copy(&t->cols[i].field, &s->fields[i]);
-        col_reserve(&t->cols[i], cap_rows ? cap_rows : 16);
+        dt_col_reserve(&t->cols[i], cap_rows ? cap_rows : 16);
     }
     return t;
 }
@@ -167,13 +167,19 @@ void dt_table_clear(dt_table *t)
     t->nrow = 0;
 }
 
+/* The bitmap, made when a first value goes missing: every row so far valid. */
+static void valid_alloc(dt_column *c)
+{
+    c->valid = dt_malloc((c->cap + 7) / 8);
+    memset(c->valid, 0xff, (c->cap + 7) / 8);
+}
+
 static void set_valid(dt_column *c, size_t i, bool v)
 {
     if (!c->valid) {
         if (v)
             return;
-        c->valid = dt_malloc((c->cap + 7) / 8);
-        memset(c->valid, 0xff, (c->cap + 7) / 8);
+        valid_alloc(c);
     }
     if (v)
         c->valid[i >> 3] |= (uint8_t)(1u << (i & 7));
@@ -183,7 +189,7 @@ static void set_valid(dt_column *c, size_t i, bool v)
 
 static size_t col_push(dt_column *c, bool valid)
 {
-    col_reserve(c, c->len + 1);
+    dt_col_reserve(c, c->len + 1);
     size_t i = c->len++;
     set_valid(c, i, valid);
     if (!valid)
@@ -224,16 +230,21 @@ void dt_col_append_f64(dt_column *c, double v)
     DT_COL(c, double)[i] = v;
 }
 
+void dt_col_reserve_data(dt_column *c, size_t n)
+{
+    if (c->data_len + n + DT_COL_SLACK <= c->data_cap)
+        return;
+    size_t cap = c->data_cap ? c->data_cap : 256;
+    while (cap < c->data_len + n + DT_COL_SLACK)
+        cap *= 2;
+    c->data = dt_realloc(c->data, cap);
+    c->data_cap = cap;
+}
+
 void dt_col_append_bytes(dt_column *c, const void *p, size_t n)
 {
     size_t i = col_push(c, true);
-    if (c->data_len + n + 1 > c->data_cap) {
-        size_t cap = c->data_cap ? c->data_cap : 256;
-        while (cap < c->data_len + n + 1)
-            cap *= 2;
-        c->data = dt_realloc(c->data, cap);
-        c->data_cap = cap;
-    }
+    dt_col_reserve_data(c, n);
     if (n)
         memcpy(c->data + c->data_len, p, n);
     c->data_len += n;
@@ -242,18 +253,39 @@ void dt_col_append_bytes(dt_column *c, const void *p, size_t n)
 
 void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present, size_t n)
 {
-    size_t w = dt_kind_width(c->field.kind), first = c->len;
-    col_reserve(c, first + n);
-    memcpy((uint8_t *)c->vals + first * w, vals, n * w);
+    size_t w = dt_kind_width(c->field.kind);
+    dt_col_reserve(c, c->len + n);
+    memcpy((uint8_t *)c->vals + c->len * w, vals, n * w);
+    dt_col_mark_present(c, present, n);
+}
+
+/* Eight flags (bytes 0 or 1) as the bits of a byte, the first lowest. */
+static uint8_t pack8(const uint8_t *flags)
+{
+    uint64_t x;
+    memcpy(&x, flags, 8);
+    return (uint8_t)((le64toh(x) * UINT64_C(0x0102040810204080)) >> 56);
+}
+
+void dt_col_mark_present(dt_column *c, const uint8_t *present, size_t n)
+{
+    size_t first = c->len, missing = 0;
     c->len += n;
-    if (!present && !c->valid)
+    if (present)
+        for (size_t i = 0; i < n; i++)
+            missing += !present[i];
+    if (!missing && !c->valid)
         return; /* nothing missing, no bitmap to keep up to date */
-    for (size_t i = 0; i < n; i++) {
-        bool v = !present || present[i];
-        if (!v || c->valid)
-            set_valid(c, first + i, v);
-        c->null_count += !v;
-    }
+    if (!c->valid)
+        valid_alloc(c);
+    c->null_count += missing;
+    size_t i = 0;
+    for (; i < n && ((first + i) & 7); i++)
+        set_valid(c, first + i, !present || present[i]);
+    for (; i + 8 <= n; i += 8)
+        c->valid[(first + i) >> 3] = present ? pack8(present + i) : 0xff;
+    for (; i < n; i++)
+        set_valid(c, first + i, !present || present[i]);
 }
 
 void dt_table_end_row(dt_table *t)

@@ -95,6 +95,19 @@ void dt_col_append_bytes(dt_column *c, const void *p, size_t n); /* DT_STRING, D
  * bytes each; present[i] == 0 marks row i missing (its slot must hold zero);
  * present NULL: none missing. */
 void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present, size_t n);
+
+/* Bulk appends, for decoders that write a column's arrays directly: make room
+ * with dt_col_reserve (rows in all) and, for strings, dt_col_reserve_data (n
+ * more bytes, plus DT_COL_SLACK so short values can be moved in fixed steps);
+ * write vals, or offsets[len + 1 ..] and data (and data_len), for the new
+ * rows; then dt_col_mark_present counts them in. */
+#define DT_COL_SLACK 16
+void dt_col_reserve(dt_column *c, size_t rows);
+void dt_col_reserve_data(dt_column *c, size_t n);
+/* Ends a bulk append of n rows at c->len: present[i] == 0 marks row len + i
+ * missing (its slot must hold zero, or an empty string); present NULL: none
+ * missing. */
+void dt_col_mark_present(dt_column *c, const uint8_t *present, size_t n);
 void dt_table_end_row(dt_table *t);     /* nrow++ (checks every column has nrow+1 values) */
 
 static inline bool dt_col_is_valid(const dt_column *c, size_t i)

@@ -12,6 +12,12 @@
 #include "table/parquet/column.h"
 #include "table/parquet/decompress.h"
 
+/* Bytes asked for at first for a page header; a header that does not fit is
+ * read again in a window 16 times wider, up to DT_PQ_MAX_HEADER (statistics
+ * can make headers long). */
+#define DT_PQ_HEADER_READ ((size_t)64 << 10)
+#define DT_PQ_MAX_HEADER ((size_t)16 << 20)
+
 static int fail(const char **why, const char *what)
 {
     *why = what;
@@ -29,20 +35,24 @@ static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
 void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv, int scale)
 {
     memset(c, 0, sizeof *c);
+    c->ahead = DT_PQ_HEADER_READ;
     c->scale = scale;
     c->ptype = ptype;
     c->width = width;
     c->max_def = max_def;
     c->conv = conv;
     c->vdec = dt_calloc(1, sizeof *c->vdec);
-    c->levels = dt_malloc(DT_PQ_CHUNK * sizeof *c->levels);
+    /* conversions that keep a value's bytes, to a kind of the same width:
+     * values are decoded straight into the column */
+    c->copy = conv == CV_BOOL || conv == CV_I32 || conv == CV_DATE || conv == CV_I64 ||
+              conv == CV_TS_US || conv == CV_TIME_US || conv == CV_TIME_NS || conv == CV_DEC_I64 ||
+              conv == CV_F64;
     /* wide FIXED_LEN_BYTE_ARRAY values are decoded fewer at a time: scratch stays small */
     size_t w = dt_pq_value_width(ptype, width) + 1;
     c->chunk = DT_MAX((size_t)1, DT_MIN((size_t)DT_PQ_CHUNK, ((size_t)4 << 20) / w));
     c->fixed = dt_malloc(c->chunk * w);
     c->slices = dt_malloc(DT_PQ_CHUNK * sizeof *c->slices);
     c->present = dt_malloc(DT_PQ_CHUNK);
-    c->conv_out = dt_malloc(DT_PQ_CHUNK * sizeof(int64_t));
 }
 
 static void chunk_reset(dt_pq_col *c)
@@ -58,24 +68,26 @@ void dt_pq_col_free(dt_pq_col *c)
 {
     chunk_reset(c);
     free(c->page_buf);
+    dt_pq_rbuf_free(&c->raw);
     if (c->vdec)
         dt_pq_vdec_free(c->vdec);
     free(c->vdec);
-    free(c->levels);
     free(c->fixed);
     free(c->slices);
     free(c->present);
-    free(c->conv_out);
     dt_buf_free(&c->text);
 }
 
-void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end)
+void dt_pq_col_start(dt_pq_col *c, const dt_pq_src *src, int codec, uint64_t start, uint64_t end)
 {
     chunk_reset(c);
     c->unsupported = false;
+    c->read_err = 0;
+    c->src = src;
     c->codec = codec;
     c->pos = start;
     c->end = end;
+    c->raw_len = 0;
 }
 
 bool dt_pq_col_has_leftover(const dt_pq_col *c) { return c->page_left > 0; }
@@ -109,10 +121,14 @@ static int load_dict(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *bo
     if (h->encoding != PQ_ENC_PLAIN && h->encoding != PQ_ENC_PLAIN_DICTIONARY)
         return fail(why, "dictionary page not PLAIN-encoded");
     const uint8_t *p;
-    size_t cap = 0;
-    if (page_bytes(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size, &c->dict_buf,
-                   &cap, &p, why) != 0)
+    size_t cap = 0, len = (size_t)h->uncompressed_size;
+    if (page_bytes(c, body, (size_t)h->compressed_size, len, &c->dict_buf, &cap, &p, why) != 0)
         return -1;
+    if (p != c->dict_buf) { /* uncompressed, in the read buffer: the next page reuses it */
+        c->dict_buf = dt_malloc(len + 1);
+        memcpy(c->dict_buf, p, len);
+        p = c->dict_buf;
+    }
     if (dt_pq_dict_decode(&c->dict, c->ptype, c->width, p, (size_t)h->uncompressed_size,
                           (size_t)h->num_values, why) != 0)
         return -1;
@@ -198,20 +214,61 @@ static int load_v2(dt_pq_col *c, const dt_pq_page_header *h, const uint8_t *body
                            c->have_dict ? &c->dict : NULL, why);
 }
 
+/* Bytes [off, off + n) of the chunk: from c->raw when an earlier read brought
+ * them, else read now, with what follows up to c->ahead. Pointers from
+ * an earlier call are then gone: this is only called for a new page. */
+static int read_at(dt_pq_col *c, uint64_t off, size_t n, const uint8_t **out, const char **why)
+{
+    if (c->src->fd >= 0 && off >= c->raw_at && n <= c->raw_len &&
+        off - c->raw_at <= c->raw_len - n) {
+        *out = c->raw.data + (off - c->raw_at);
+        return 0;
+    }
+    uint64_t ahead = DT_MIN(c->end - off, (uint64_t)c->ahead);
+    size_t want = c->src->fd < 0 ? n : (size_t)DT_MAX((uint64_t)n, ahead);
+    c->read_err = dt_pq_src_read(c->src, off, want, &c->raw, out);
+    c->raw_at = off;
+    c->raw_len = c->read_err ? 0 : want;
+    return c->read_err ? fail(why, "read failed") : 0;
+}
+
+/* The next page's header and body, read into c->raw (in place from memory).
+ * A header's length is only known once decoded: a window of the chunk is
+ * read, widened while the header does not fit it. */
+static int read_page(dt_pq_col *c, dt_pq_page_header *h, const uint8_t **body, const char **why)
+{
+    uint64_t left = c->end - c->pos;
+    size_t win = c->src->fd < 0 ? (size_t)left : (size_t)DT_MIN(left, (uint64_t)DT_PQ_HEADER_READ);
+    const uint8_t *p;
+    size_t used;
+    for (;;) {
+        if (read_at(c, c->pos, win, &p, why) != 0)
+            return -1;
+        if (dt_pq_page_header_decode(p, win, h, &used, why) == 0)
+            break;
+        if (win == left || win >= DT_PQ_MAX_HEADER)
+            return -1;
+        win = (size_t)DT_MIN(left, (uint64_t)DT_MIN(win * 16, DT_PQ_MAX_HEADER));
+    }
+    c->pos += used;
+    if ((uint64_t)h->compressed_size > c->end - c->pos)
+        return fail(why, "page runs past the end of its column chunk");
+    size_t n = (size_t)h->compressed_size;
+    if (read_at(c, c->pos, n, body, why) != 0)
+        return -1;
+    c->pos += n;
+    return 0;
+}
+
 static int next_page(dt_pq_col *c, const char **why)
 {
     for (;;) {
         if (c->pos >= c->end)
             return fail(why, "column chunk ends before its row group's last row");
         dt_pq_page_header h;
-        size_t used;
-        if (dt_pq_page_header_decode(c->pos, (size_t)(c->end - c->pos), &h, &used, why) != 0)
+        const uint8_t *body;
+        if (read_page(c, &h, &body, why) != 0)
             return -1;
-        c->pos += used;
-        if ((size_t)h.compressed_size > (size_t)(c->end - c->pos))
-            return fail(why, "page runs past the end of its column chunk");
-        const uint8_t *body = c->pos;
-        c->pos += h.compressed_size;
         int rc = 0;
         switch (h.type) {
         case PQ_PAGE_DICTIONARY: rc = load_dict(c, &h, body, why); break;
@@ -337,31 +394,40 @@ static void uuid_text(dt_buf *b, const uint8_t *p)
     }
 }
 
+/* The definition levels of the next k rows as c->present (1: a value), and
+ * in *present how many have one. A flat column's levels are one bit wide. */
 static int decode_levels(dt_pq_col *c, size_t k, size_t *present, const char **why)
 {
     if (!c->has_levels) {
         *present = k;
         return 0;
     }
-    if (c->def.rle_left >= k && c->def.rle_value <= (uint32_t)c->max_def) {
-        /* inside an RLE run (the usual shape of levels): all present or all missing */
-        bool all = c->def.rle_value == (uint32_t)c->max_def;
-        c->def.rle_left -= k;
-        memset(c->present, all, k);
-        *present = all ? k : 0;
-        return 0;
+    return dt_pq_rle_get_flags(&c->def, c->present, k, present, why);
+}
+
+/* Spreads the m values of T packed at the front of d over k rows, zero where
+ * present[i] is 0; from the back, so each value moves before it is covered.
+ * Without branches (missing rows are unpredictable): a missing row reads the
+ * slot the next value would come from, which lies inside the k rows, and
+ * masks it to zero. */
+#define SPREAD(T)                                                                                  \
+    do {                                                                                           \
+        for (size_t i = k, j = m; i-- > 0;) {                                                      \
+            T v, p = present[i];                                                                   \
+            j -= p;                                                                                \
+            memcpy(&v, d + j * sizeof(T), sizeof(T));                                             \
+            v &= (T)0 - p;                                                                         \
+            memcpy(d + i * sizeof(T), &v, sizeof(T));                                              \
+        }                                                                                          \
+    } while (0)
+
+static void spread_values(uint8_t *d, size_t w, const uint8_t *present, size_t k, size_t m)
+{
+    switch (w) {
+    case 1: SPREAD(uint8_t); break;
+    case 4: SPREAD(uint32_t); break;
+    default: SPREAD(uint64_t); break;
     }
-    if (dt_pq_rle_get(&c->def, c->levels, k, why) != 0)
-        return -1;
-    size_t m = 0;
-    for (size_t i = 0; i < k; i++) {
-        if (c->levels[i] > (uint32_t)c->max_def)
-            return fail(why, "definition level above the column's maximum");
-        c->present[i] = c->levels[i] == (uint32_t)c->max_def;
-        m += c->present[i];
-    }
-    *present = m;
-    return 0;
 }
 
 /* Fills d[0..k) (type T) from the physical values at src (w bytes apart),
@@ -379,38 +445,24 @@ static int decode_levels(dt_pq_col *c, size_t k, size_t *present, const char **w
         }                                                                                          \
     } while (0)
 
-static uint8_t ld8(const uint8_t *p) { return p[0] != 0; }
 static float ldf(const uint8_t *p)
 {
     float f;
     memcpy(&f, p, 4);
     return f;
 }
-static double ldd(const uint8_t *p)
-{
-    double d;
-    memcpy(&d, p, 8);
-    return d;
-}
 
-/* A chunk of k rows of a fixed-width kind, converted in one pass into dst. */
+/* A chunk of k rows of a fixed-width kind, converted in one pass into dst
+ * (conversions that keep the bytes, c->copy, are not made here). */
 static int convert_fixed(dt_pq_col *c, size_t k, const uint8_t *present, void *dst, const char **why)
 {
     const uint8_t *src = c->fixed;
     size_t w = dt_pq_value_width(c->ptype, c->width);
     bool bad = false;
     switch (c->conv) {
-    case CV_BOOL: EACH(uint8_t, ld8(p)); break;
-    case CV_I32:
-    case CV_DATE: EACH(int32_t, ld32(p)); break;
     case CV_TIME_MS:
     case CV_DEC_I32: EACH(int64_t, ld32(p)); break;
     case CV_U32: EACH(int64_t, (int64_t)(uint32_t)ld32(p)); break;
-    case CV_I64:
-    case CV_TS_US:
-    case CV_TIME_US:
-    case CV_TIME_NS:
-    case CV_DEC_I64: EACH(int64_t, ld64(p)); break;
     case CV_U64:
         EACH(int64_t, ld64(p));
         for (size_t i = 0; i < k; i++)
@@ -420,7 +472,6 @@ static int convert_fixed(dt_pq_col *c, size_t k, const uint8_t *present, void *d
         break;
     case CV_TS_NS: EACH(int64_t, floor_div(ld64(p), 1000)); break;
     case CV_F32: EACH(double, ldf(p)); break;
-    case CV_F64: EACH(double, ldd(p)); break;
     case CV_F16: EACH(double, half_to_double((uint16_t)(p[0] | p[1] << 8))); break;
     default: /* conversions that can fail value by value */
         for (size_t i = 0, j = 0; i < k; i++) {
@@ -477,25 +528,73 @@ static int convert_bytes(dt_pq_col *c, dt_column *out, size_t k, const uint8_t *
     return 0;
 }
 
+/* A chunk of k rows of strings or binaries, m of them present, from
+ * c->slices: offsets and bytes written straight into the column. Values of up
+ * to 16 bytes move as 16 (the column keeps DT_COL_SLACK spare bytes) when
+ * their source buffer has that many left. */
+static void append_strings(dt_pq_col *c, dt_column *out, size_t k, size_t m, const uint8_t *present)
+{
+    const dt_pq_slice *s = c->slices;
+    const uint8_t *src_end = c->vdec->slices_end;
+    size_t total = 0;
+    for (size_t j = 0; j < m; j++)
+        total += s[j].len;
+    dt_col_reserve_data(out, total);
+    char *data = out->data;
+    size_t pos = out->data_len;
+    int64_t *off = out->offsets + out->len + 1;
+    for (size_t i = 0, j = 0; i < k; i++) {
+        if (!present || present[i]) {
+            const uint8_t *p = s[j].p;
+            size_t n = s[j++].len;
+            if (n <= 16 && src_end && (size_t)(src_end - p) >= 16)
+                memcpy(data + pos, p, 16);
+            else if (n)
+                memcpy(data + pos, p, n);
+            pos += n;
+        }
+        off[i] = (int64_t)pos;
+    }
+    out->data_len = pos;
+}
+
+/* The next k rows (m of them present) into out. */
+static int read_chunk(dt_pq_col *c, dt_column *out, size_t k, size_t m, const uint8_t *present,
+                      const char **why)
+{
+    size_t w = dt_kind_width(out->field.kind);
+    if (w == 0 || c->ptype == PQ_BYTE_ARRAY) {
+        if (dt_pq_vdec_get(c->vdec, m, c->fixed, c->slices, why) != 0)
+            return -1;
+        if (c->ptype != PQ_BYTE_ARRAY || (c->conv != CV_STRING && c->conv != CV_BINARY))
+            return convert_bytes(c, out, k, present, why); /* value by value, appended */
+        append_strings(c, out, k, m, present);
+    } else {
+        uint8_t *dst = (uint8_t *)out->vals + out->len * w;
+        if (c->copy) {
+            if (dt_pq_vdec_get(c->vdec, m, dst, NULL, why) != 0)
+                return -1;
+            if (present)
+                spread_values(dst, w, present, k, m);
+        } else if (dt_pq_vdec_get(c->vdec, m, c->fixed, c->slices, why) != 0 ||
+                   convert_fixed(c, k, present, dst, why) != 0) {
+            return -1;
+        }
+    }
+    dt_col_mark_present(out, present, k);
+    return 0;
+}
+
 int dt_pq_col_read(dt_pq_col *c, dt_column *out, size_t n, const char **why)
 {
-    bool var = dt_kind_width(out->field.kind) == 0 || c->ptype == PQ_BYTE_ARRAY;
+    dt_col_reserve(out, out->len + n);
     while (n > 0) {
         if (c->page_left == 0 && next_page(c, why) != 0)
             return -1;
         size_t k = (size_t)DT_MIN((int64_t)DT_MIN(n, c->chunk), c->page_left), m;
         if (decode_levels(c, k, &m, why) != 0 ||
-            dt_pq_vdec_get(c->vdec, m, c->fixed, c->slices, why) != 0)
+            read_chunk(c, out, k, m, m < k ? c->present : NULL, why) != 0)
             return -1;
-        const uint8_t *present = m < k ? c->present : NULL;
-        if (var) {
-            if (convert_bytes(c, out, k, present, why) != 0)
-                return -1;
-        } else {
-            if (convert_fixed(c, k, present, c->conv_out, why) != 0)
-                return -1;
-            dt_col_append_fixed(out, c->conv_out, present, k);
-        }
         c->page_left -= (int64_t)k;
         n -= k;
     }

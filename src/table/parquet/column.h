@@ -9,6 +9,7 @@
 
 #include "table/parquet/encoding.h"
 #include "table/parquet/meta.h"
+#include "table/parquet/source.h"
 #include "table/table.h"
 
 /* How a physical value becomes a column value. */
@@ -26,9 +27,15 @@ typedef struct dt_pq_col {
     dt_pq_conv conv;
     int scale;         /* CV_DEC_TEXT */
     size_t chunk;      /* values decoded at a time (fewer for wide values) */
+    bool copy;         /* values keep their bytes: decoded straight into the column */
     /* the chunk being read */
     int codec;
-    const uint8_t *pos, *end;
+    const dt_pq_src *src;
+    uint64_t pos, end;   /* the file offsets of the chunk's next page and its end */
+    dt_pq_rbuf raw;      /* bytes read from the chunk: the page's header and body, */
+    uint64_t raw_at;     /* and maybe more, from this offset */
+    size_t raw_len;      /* for this many bytes */
+    size_t ahead;        /* bytes of the chunk a read takes at least (set by the reader) */
     bool have_dict;
     dt_pq_dict dict;
     uint8_t *dict_buf;
@@ -38,20 +45,20 @@ typedef struct dt_pq_col {
     bool has_levels;
     dt_pq_rle def;
     dt_pq_vdec *vdec;
-    uint32_t *levels;
     uint8_t *fixed;
     dt_pq_slice *slices;
     uint8_t *present;  /* per row of a chunk: 1 if it has a value */
-    void *conv_out;    /* a chunk's converted fixed-width values */
     dt_buf text;      /* scratch for values spelt out */
     bool unsupported; /* the last failure was a valid value datom cannot hold */
+    int read_err;     /* the last failure was a read: its dt_pq_src_read code */
 } dt_pq_col;
 
 /* scale: digits after the point of decimals spelt as text (CV_DEC_TEXT). */
 void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv conv, int scale);
 void dt_pq_col_free(dt_pq_col *c);
-/* Points the cursor at a column chunk: bytes [start, end) of the file. */
-void dt_pq_col_start(dt_pq_col *c, int codec, const uint8_t *start, const uint8_t *end);
+/* Points the cursor at a column chunk: bytes [start, end) of src, which the
+ * caller has checked lie inside it. */
+void dt_pq_col_start(dt_pq_col *c, const dt_pq_src *src, int codec, uint64_t start, uint64_t end);
 /* Appends the next n rows to out; -1 with a static reason in *why. */
 int dt_pq_col_read(dt_pq_col *c, dt_column *out, size_t n, const char **why);
 /* Whether the chunk's pages hold values beyond the rows read. */

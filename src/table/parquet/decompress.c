@@ -1,13 +1,13 @@
 /*
  * decompress.c: page decompression for the reader (see decompress.h), over
- * libsnappy, zlib, libzstd, liblz4 and libbrotlidec. Output never goes past
+ * the reader's own snappy decoder (snappy.c), zlib, libzstd, liblz4 and
+ * libbrotlidec. Output never goes past
  * the size the page header claims, and space for it is only reserved as far
  * as the compressed data can vouch for.
  */
 #include <brotli/decode.h>
 #include <lz4.h>
 #include <lz4frame.h>
-#include <snappy-c.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -16,17 +16,7 @@
 #include "core/core.h"
 #include "table/parquet/decompress.h"
 #include "table/parquet/meta.h"
-
-static int snappy_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
-{
-    size_t len;
-    if (snappy_uncompressed_length((const char *)src, n, &len) != SNAPPY_OK || len != dst_len)
-        return -1;
-    size_t out = dst_len;
-    if (snappy_uncompress((const char *)src, n, (char *)dst, &out) != SNAPPY_OK || out != dst_len)
-        return -1;
-    return 0;
-}
+#include "table/parquet/snappy.h"
 
 /* GZIP pages are gzip members (zlib headers are accepted too); concatenated
  * members are read one after another. */
@@ -112,14 +102,16 @@ static int lz4_frame_page(const uint8_t *src, size_t n, uint8_t *dst, size_t dst
     return !LZ4F_isError(rc) && rc == 0 && in == n && out == dst_len ? 0 : -1;
 }
 
-/* Makes room for n bytes in *buf. */
+/* Makes room for n bytes in *buf, with some to spare: pages of a column
+ * differ a little in size, and a buffer made anew for each would be faulted
+ * in anew each time. */
 static void reserve(uint8_t **buf, size_t *cap, size_t n)
 {
     if (*cap >= n + 1)
         return;
     free(*buf);
-    *buf = dt_malloc(n + 1);
-    *cap = n + 1;
+    *cap = n + 1 + n / 8;
+    *buf = dt_malloc(*cap);
 }
 
 static void grow(uint8_t **buf, size_t *cap, size_t used, size_t limit)
@@ -208,9 +200,8 @@ static bool plausible(int codec, const uint8_t *src, size_t src_len, size_t dst_
     switch (codec) {
     case PQ_CODEC_UNCOMPRESSED: return src_len == dst_len;
     case PQ_CODEC_SNAPPY: {
-        size_t len;
-        return snappy_uncompressed_length((const char *)src, src_len, &len) == SNAPPY_OK &&
-               len == dst_len;
+        size_t len, used;
+        return dt_snappy_length(src, src_len, &len, &used) == 0 && len == dst_len;
     }
     case PQ_CODEC_ZSTD: return zstd_total_size(src, src_len) == dst_len;
     case PQ_CODEC_GZIP: return dst_len / 1032 <= src_len;
@@ -245,7 +236,7 @@ int dt_pq_decompress(int codec, const uint8_t *src, size_t src_len, size_t len, 
                 memcpy(dst, src, len);
             rc = 0;
             break;
-        case PQ_CODEC_SNAPPY: rc = snappy_page(src, src_len, dst, len); break;
+        case PQ_CODEC_SNAPPY: rc = dt_snappy_decode(src, src_len, dst, len); break;
         case PQ_CODEC_GZIP: rc = gzip_page(src, src_len, dst, len); break;
         case PQ_CODEC_ZSTD: rc = zstd_page(src, src_len, dst, len); break;
         case PQ_CODEC_LZ4_RAW: rc = lz4_raw_page(src, src_len, dst, len); break;

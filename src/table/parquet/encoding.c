@@ -126,35 +126,125 @@ static int msb_bit(const dt_pq_rle *d, uint64_t idx, uint32_t *out)
     return 0;
 }
 
+/* The next stretch of at most n values: *k of them, from one RLE run (*pos
+ * UINT64_MAX, the value d->rle_value) or from the current bit-packed run
+ * starting at its value *pos. The stretch is taken: the runs move past it. */
+static int next_stretch(dt_pq_rle *d, size_t n, size_t *k, uint64_t *pos, const char **why)
+{
+    while (!d->rle_left && !d->bp_left)
+        if (rle_next_run(d, why) != 0)
+            return -1;
+    if (d->rle_left) {
+        *k = (size_t)DT_MIN((uint64_t)n, d->rle_left);
+        *pos = UINT64_MAX;
+        d->rle_left -= *k;
+    } else {
+        *k = (size_t)DT_MIN((uint64_t)n, d->bp_left);
+        *pos = d->bp_pos;
+        d->bp_left -= *k;
+        d->bp_pos += *k;
+    }
+    return 0;
+}
+
+/* Values [pos, pos + k) of the current bit-packed run (LSB first) into out;
+ * fails if the run's bytes end first. */
+static int unpack_run(const dt_pq_rle *d, uint64_t pos, uint32_t *out, size_t k, const char **why)
+{
+    int bw = d->bw;
+    if (bw == 0) {
+        memset(out, 0, k * sizeof *out);
+        return 0;
+    }
+    uint64_t mask = (UINT64_C(1) << bw) - 1; /* bw <= 32 */
+    /* values whose 8 bytes from their first are inside the run: no checks */
+    uint64_t fast = d->bp_bytes >= 8 ? (uint64_t)(d->bp_bytes - 8) * 8 / (uint64_t)bw + 1 : 0;
+    size_t i = 0;
+    for (; i < k && pos + i < fast; i++) {
+        uint64_t v, bit = (pos + i) * (uint64_t)bw;
+        memcpy(&v, d->bp + (bit >> 3), 8);
+        out[i] = (uint32_t)((le64toh(v) >> (bit & 7)) & mask);
+    }
+    for (; i < k; i++) {
+        uint64_t v;
+        if (get_bits(d->bp, d->bp_bytes, (pos + i) * (uint64_t)bw, bw, &v) != 0)
+            return fail(why, "bit-packed run truncated");
+        out[i] = (uint32_t)v;
+    }
+    return 0;
+}
+
 int dt_pq_rle_get(dt_pq_rle *d, uint32_t *out, size_t n, const char **why)
 {
-    size_t i = 0;
-    while (i < n) {
-        if (d->rle_left) {
-            size_t k = (size_t)DT_MIN((uint64_t)(n - i), d->rle_left);
+    for (size_t i = 0, k; i < n; i += k) {
+        uint64_t pos;
+        if (next_stretch(d, n - i, &k, &pos, why) != 0)
+            return -1;
+        if (pos == UINT64_MAX) {
             for (size_t j = 0; j < k; j++)
                 out[i + j] = d->rle_value;
-            i += k;
-            d->rle_left -= k;
-        } else if (d->bp_left) {
-            uint64_t mask = (UINT64_C(1) << d->bw) - 1; /* bw <= 32 */
-            for (; i < n && d->bp_left; i++, d->bp_left--, d->bp_pos++) {
-                uint64_t v, bit = d->bp_pos * (uint64_t)d->bw;
-                if (!d->msb && (bit >> 3) + 8 <= d->bp_bytes) { /* the common case, inline */
-                    memcpy(&v, d->bp + (bit >> 3), 8);
-                    out[i] = (uint32_t)((le64toh(v) >> (bit & 7)) & mask);
-                    continue;
-                }
-                if (d->msb) {
-                    if (msb_bit(d, d->bp_pos, &out[i]) != 0)
-                        return fail(why, "bit-packed levels truncated");
-                    continue;
-                }
-                if (get_bits(d->bp, d->bp_bytes, d->bp_pos * (uint64_t)d->bw, d->bw, &v) != 0)
-                    return fail(why, "bit-packed run truncated");
-                out[i] = (uint32_t)v;
+        } else if (d->msb) {
+            for (size_t j = 0; j < k; j++)
+                if (msb_bit(d, pos + j, &out[i + j]) != 0)
+                    return fail(why, "bit-packed levels truncated");
+        } else if (unpack_run(d, pos, out + i, k, why) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The bits of a byte as eight bytes 0 or 1, the lowest first. */
+static uint64_t spread8(uint8_t b)
+{
+    uint64_t x = b;
+    x = (x | x << 28) & UINT64_C(0x0000000F0000000F);
+    x = (x | x << 14) & UINT64_C(0x0003000300030003);
+    x = (x | x << 7) & UINT64_C(0x0101010101010101);
+    return htole64(x);
+}
+
+/* One-bit values [bit, bit + k) of the current bit-packed run as bytes. */
+static int unpack_flags(const dt_pq_rle *d, uint64_t bit, uint8_t *out, size_t k, size_t *ones,
+                        const char **why)
+{
+    uint64_t end = bit + k;
+    if (end > (uint64_t)d->bp_bytes * 8)
+        return fail(why, "bit-packed run truncated");
+    size_t i = 0, cnt = 0;
+    for (; bit < end && (bit & 7); bit++, i++)
+        cnt += out[i] = (d->bp[bit >> 3] >> (bit & 7)) & 1;
+    for (; bit + 8 <= end; bit += 8, i += 8) {
+        uint64_t x = spread8(d->bp[bit >> 3]);
+        memcpy(out + i, &x, 8);
+        cnt += (size_t)((le64toh(x) * UINT64_C(0x0101010101010101)) >> 56); /* its bytes' sum */
+    }
+    for (; bit < end; bit++, i++)
+        cnt += out[i] = (d->bp[bit >> 3] >> (bit & 7)) & 1;
+    *ones += cnt;
+    return 0;
+}
+
+int dt_pq_rle_get_flags(dt_pq_rle *d, uint8_t *out, size_t n, size_t *ones, const char **why)
+{
+    *ones = 0;
+    if (d->bw != 1)
+        return fail(why, "internal: flags of a bit width other than 1");
+    for (size_t i = 0, k; i < n; i += k) {
+        uint64_t pos;
+        if (next_stretch(d, n - i, &k, &pos, why) != 0)
+            return -1;
+        if (pos == UINT64_MAX) {
+            memset(out + i, (int)d->rle_value, k);
+            *ones += d->rle_value ? k : 0;
+        } else if (d->msb) {
+            for (size_t j = 0; j < k; j++) {
+                uint32_t v;
+                if (msb_bit(d, pos + j, &v) != 0)
+                    return fail(why, "bit-packed levels truncated");
+                *ones += out[i + j] = (uint8_t)v;
             }
-        } else if (rle_next_run(d, why) != 0) {
+        } else if (unpack_flags(d, pos, out + i, k, ones, why) != 0) {
             return -1;
         }
     }
@@ -217,29 +307,55 @@ static int delta_next_mini(dt_pq_delta *d, const char **why)
     return 0;
 }
 
+/* k deltas of the current miniblock (bit width bw), added up from d->last
+ * into out. */
+static int delta_run(dt_pq_delta *d, int64_t *out, size_t k, int bw, const char **why)
+{
+    size_t avail = (size_t)(d->p - d->mdata), j = 0;
+    uint64_t last = d->last, pos = d->mpos;
+    if (bw == 0) { /* every delta is the block's minimum */
+        for (; j < k; j++)
+            out[j] = (int64_t)(last += d->min_delta);
+    } else if (bw <= 56) { /* deltas whose 8 bytes from their first are inside the data: unchecked */
+        uint64_t mask = (UINT64_C(1) << bw) - 1;
+        uint64_t fast = avail >= 8 ? (uint64_t)(avail - 8) * 8 / (uint64_t)bw + 1 : 0;
+        for (; j < k && pos + j < fast; j++) {
+            uint64_t v, bit = (pos + j) * (uint64_t)bw;
+            memcpy(&v, d->mdata + (bit >> 3), 8);
+            last += d->min_delta + ((le64toh(v) >> (bit & 7)) & mask);
+            out[j] = (int64_t)last;
+        }
+    }
+    for (; j < k; j++) {
+        uint64_t v;
+        if (get_bits(d->mdata, avail, (pos + j) * (uint64_t)bw, bw, &v) != 0)
+            return fail(why, "DELTA_BINARY_PACKED miniblock truncated");
+        last += d->min_delta + v;
+        out[j] = (int64_t)last;
+    }
+    d->last = last;
+    d->mpos += k;
+    d->done += k;
+    return 0;
+}
+
 int dt_pq_delta_get(dt_pq_delta *d, int64_t *out, size_t n, const char **why)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (d->done >= d->total)
-            return fail(why, "DELTA_BINARY_PACKED holds fewer values than needed");
-        if (d->done > 0) {
-            if (d->mini >= d->miniblocks || d->mpos >= d->per_mini)
-                if (delta_next_mini(d, why) != 0)
-                    return -1;
-            uint64_t v, bit = d->mpos * (uint64_t)d->widths[d->mini];
-            int bw = d->widths[d->mini];
-            size_t avail = (size_t)(d->p - d->mdata);
-            if (bw <= 56 && (bit >> 3) + 8 <= avail) { /* the common case, inline */
-                memcpy(&v, d->mdata + (bit >> 3), 8);
-                v = (le64toh(v) >> (bit & 7)) & ((UINT64_C(1) << bw) - 1);
-            } else if (get_bits(d->mdata, avail, bit, bw, &v) != 0) {
-                return fail(why, "DELTA_BINARY_PACKED miniblock truncated");
-            }
-            d->mpos++;
-            d->last += d->min_delta + v;
-        }
-        out[i] = (int64_t)d->last;
+    if (n > d->total - d->done)
+        return fail(why, "DELTA_BINARY_PACKED holds fewer values than needed");
+    size_t i = 0;
+    if (n > 0 && d->done == 0) { /* the first value is in the header */
+        out[i++] = (int64_t)d->last;
         d->done++;
+    }
+    while (i < n) {
+        if (d->mini >= d->miniblocks || d->mpos >= d->per_mini)
+            if (delta_next_mini(d, why) != 0)
+                return -1;
+        size_t k = (size_t)DT_MIN((uint64_t)(n - i), d->per_mini - d->mpos);
+        if (delta_run(d, out + i, k, d->widths[d->mini], why) != 0)
+            return -1;
+        i += k;
     }
     return 0;
 }
@@ -309,6 +425,7 @@ int dt_pq_dict_decode(dt_pq_dict *d, int ptype, int width, const uint8_t *p, siz
             d->slices[i] = (dt_pq_slice){q, l};
             q += l;
         }
+        d->end = end;
     } else {
         if (w == 0 || n > len / w)
             return fail(why, "dictionary claims more values than its page holds");
@@ -353,8 +470,7 @@ static void need_scratch(dt_pq_vdec *v, int encoding, int ptype)
 {
     switch (encoding) {
     case PQ_ENC_PLAIN_DICTIONARY:
-    case PQ_ENC_RLE_DICTIONARY:
-    case PQ_ENC_RLE: v->idx = scratch(v->idx, sizeof *v->idx); break;
+    case PQ_ENC_RLE_DICTIONARY: v->idx = scratch(v->idx, sizeof *v->idx); break;
     case PQ_ENC_DELTA_BINARY_PACKED: v->ints = scratch(v->ints, sizeof *v->ints); break;
     case PQ_ENC_DELTA_BYTE_ARRAY:
         v->ints = scratch(v->ints, sizeof *v->ints);
@@ -449,6 +565,7 @@ static int plain_get(dt_pq_vdec *v, size_t n, uint8_t *fixed, dt_pq_slice *slice
             slices[i] = (dt_pq_slice){v->p, l};
             v->p += l;
         }
+        v->slices_end = v->end;
         return 0;
     }
     size_t w = (size_t)v->width;
@@ -459,18 +576,35 @@ static int plain_get(dt_pq_vdec *v, size_t n, uint8_t *fixed, dt_pq_slice *slice
     return 0;
 }
 
+/* Gathers n dictionary values of w bytes by index (checked) into out. */
+#define GATHER(T)                                                                                  \
+    do {                                                                                           \
+        const T *src = (const T *)(const void *)d->fixed;                                          \
+        for (size_t i = 0; i < n; i++)                                                             \
+            memcpy(fixed + i * sizeof(T), &src[v->idx[i]], sizeof(T));                             \
+    } while (0)
+
 static int dict_get(dt_pq_vdec *v, size_t n, uint8_t *fixed, dt_pq_slice *slices, const char **why)
 {
     if (dt_pq_rle_get(&v->rle, v->idx, n, why) != 0)
         return -1;
     const dt_pq_dict *d = v->dict;
+    uint32_t top = 0;
+    for (size_t i = 0; i < n; i++)
+        top = DT_MAX(top, v->idx[i]);
+    if (n > 0 && top >= d->n)
+        return fail(why, "dictionary index out of range");
     size_t w = (size_t)v->width;
-    for (size_t i = 0; i < n; i++) {
-        if (v->idx[i] >= d->n)
-            return fail(why, "dictionary index out of range");
-        if (slices && v->ptype == PQ_BYTE_ARRAY)
+    if (slices && v->ptype == PQ_BYTE_ARRAY) {
+        for (size_t i = 0; i < n; i++)
             slices[i] = d->slices[v->idx[i]];
-        else
+        v->slices_end = d->end;
+    } else if (w == 4) {
+        GATHER(uint32_t);
+    } else if (w == 8) {
+        GATHER(uint64_t);
+    } else {
+        for (size_t i = 0; i < n; i++)
             memcpy(fixed + i * w, d->fixed + (size_t)v->idx[i] * w, w);
     }
     return 0;
@@ -532,9 +666,11 @@ static int bss_get(dt_pq_vdec *v, size_t n, uint8_t *fixed, const char **why)
     if (n > v->bss_n - v->bss_pos)
         return fail(why, "BYTE_STREAM_SPLIT values truncated");
     size_t w = (size_t)v->width;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < w; k++)
-            fixed[i * w + k] = v->p[k * v->bss_n + v->bss_pos + i];
+    for (size_t k = 0; k < w; k++) { /* stream by stream: each is read in order */
+        const uint8_t *stream = v->p + k * v->bss_n + v->bss_pos;
+        for (size_t i = 0; i < n; i++)
+            fixed[i * w + k] = stream[i];
+    }
     v->bss_pos += n;
     return 0;
 }
@@ -555,16 +691,14 @@ int dt_pq_vdec_get(dt_pq_vdec *v, size_t n, uint8_t *fixed, dt_pq_slice *slices,
 {
     if (n > DT_PQ_CHUNK)
         return fail(why, "internal: chunk too large");
+    v->slices_end = NULL;
     switch (v->encoding) {
     case PQ_ENC_PLAIN: return plain_get(v, n, fixed, slices, why);
     case PQ_ENC_PLAIN_DICTIONARY:
     case PQ_ENC_RLE_DICTIONARY: return dict_get(v, n, fixed, slices, why);
     case PQ_ENC_RLE: {
-        if (dt_pq_rle_get(&v->rle, v->idx, n, why) != 0)
-            return -1;
-        for (size_t i = 0; i < n; i++)
-            fixed[i] = v->idx[i] ? 1 : 0;
-        return 0;
+        size_t ones;
+        return dt_pq_rle_get_flags(&v->rle, fixed, n, &ones, why);
     }
     case PQ_ENC_DELTA_BINARY_PACKED: return delta_int_get(v, n, fixed, why);
     case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
@@ -575,6 +709,9 @@ int dt_pq_vdec_get(dt_pq_vdec *v, size_t n, uint8_t *fixed, dt_pq_slice *slices,
                                                         : dlba_get(v, n, out, why);
         if (rc != 0)
             return -1;
+        v->slices_end = v->encoding != PQ_ENC_DELTA_BYTE_ARRAY ? v->end
+                        : v->arena.data                     ? v->arena.data + v->arena.len
+                                                            : NULL;
         return fx ? slices_to_fixed(v, n, fixed, why) : 0;
     }
     case PQ_ENC_BYTE_STREAM_SPLIT: return bss_get(v, n, fixed, why);

@@ -45,6 +45,9 @@ typedef struct dt_pq_rle {
 
 void dt_pq_rle_init(dt_pq_rle *d, const uint8_t *p, size_t n, int bw, bool msb);
 int dt_pq_rle_get(dt_pq_rle *d, uint32_t *out, size_t n, const char **why);
+/* The same for bit width 1 (a flat column's definition levels, RLE booleans):
+ * values as bytes 0 or 1, and in *ones how many are 1. */
+int dt_pq_rle_get_flags(dt_pq_rle *d, uint8_t *out, size_t n, size_t *ones, const char **why);
 
 /* DELTA_BINARY_PACKED, decoded in 64-bit wrapping arithmetic. */
 typedef struct dt_pq_delta {
@@ -67,6 +70,7 @@ typedef struct dt_pq_dict {
     size_t n;
     uint8_t *fixed;      /* n * width bytes */
     dt_pq_slice *slices; /* BYTE_ARRAY: into the dictionary page buffer */
+    const uint8_t *end;  /* BYTE_ARRAY: the end of that buffer */
 } dt_pq_dict;
 
 /* A page's value decoder. ptype is the physical type (meta.h), width the bytes
@@ -81,6 +85,9 @@ typedef struct dt_pq_vdec {
     size_t bss_n, bss_pos;   /* BYTE_STREAM_SPLIT */
     const dt_pq_dict *dict;
     dt_buf prev, arena;      /* DELTA_BYTE_ARRAY */
+    /* after a get into slices: the end of the buffer they point into (bytes
+     * up to it may be read past a value's end), NULL if unknown */
+    const uint8_t *slices_end;
     /* scratch of DT_PQ_CHUNK entries, allocated when an encoding first needs it */
     uint32_t *idx;
     int64_t *ints, *ints2;

@@ -1,16 +1,17 @@
 /*
- * reader.c: the Parquet reader (parquet.h, specs/parquet.md "Reader"): maps
- * the file, checks the footer, decodes FileMetaData (meta.c), maps the flat
- * schema to dt_fields, and yields batches of at most DT_PQ_BATCH_ROWS rows,
- * never crossing a row group, with one column cursor (column.c) per column.
- * Errors name the file and, where it applies, the column and row group.
+ * reader.c: the Parquet reader (parquet.h, specs/parquet.md "Reader"): reads
+ * and checks the footer, decodes FileMetaData (meta.c), maps the flat schema
+ * to dt_fields, and yields batches of at most DT_PQ_BATCH_ROWS rows, never
+ * crossing a row group, with one column cursor (column.c) per column, each
+ * reading its pages with pread (source.c): memory is bounded by a page per
+ * column and a batch, whatever the file's size. Errors name the file and,
+ * where it applies, the column and row group.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,10 +21,8 @@
 
 struct dt_pq_reader {
     char *path;
-    const uint8_t *data;
-    size_t size;
-    bool mapped;
-    size_t data_end; /* where the footer begins: column chunks must end before it */
+    dt_pq_src src;
+    uint64_t data_end; /* where the footer begins: column chunks must end before it */
     dt_pq_meta meta;
     dt_schema schema;
     dt_pq_col *cols;
@@ -161,6 +160,14 @@ static int map_column(const dt_pq_schema_el *e, mapping *m)
     }
 }
 
+/* Bytes each column's reads take of its chunk at least: small pages (and a
+ * dictionary with its first data page) then come in one read. 1 MiB, less
+ * for wide files, so that all columns' read buffers stay near 16 MiB. */
+static size_t read_ahead(size_t ncol)
+{
+    return DT_MAX((size_t)64 << 10, DT_MIN((size_t)1 << 20, ((size_t)16 << 20) / ncol));
+}
+
 /* The flat schema: the root's children, each a primitive leaf. */
 static int build_schema(dt_pq_reader *r)
 {
@@ -204,6 +211,7 @@ static int build_schema(dt_pq_reader *r)
         f->scale = mp.kind == DT_DECIMAL ? mp.scale : 0;
         dt_pq_col_init(&r->cols[i], e->type, e->type_length, e->repetition == PQ_OPTIONAL ? 1 : 0,
                        mp.conv, mp.scale);
+        r->cols[i].ahead = read_ahead(ncol);
     }
     return 0;
 }
@@ -266,24 +274,68 @@ static int check_row_groups(dt_pq_reader *r)
     return 0;
 }
 
-static int open_bytes(dt_pq_reader *r)
+/* A failed read (err from dt_pq_src_read); where: "" or ": column 'x', ...". */
+static int read_error(const dt_pq_reader *r, int err, const char *where)
 {
-    if (r->size < 12 || memcmp(r->data, "PAR1", 4) || memcmp(r->data + r->size - 4, "PAR1", 4)) {
-        if (r->size >= 4 && !memcmp(r->data + r->size - 4, "PARE", 4))
+    if (err > 0)
+        return dt_error_errno(err, "%s%s: read", r->path, where);
+    return dt_error(DATOM_EIO, "%s%s: the file ended early (it changed while being read)",
+                    r->path, where);
+}
+
+/* Bytes [off, off + n) of the file into dst. */
+static int read_copy(const dt_pq_reader *r, uint64_t off, size_t n, uint8_t *dst)
+{
+    dt_pq_rbuf buf = {0};
+    const uint8_t *p;
+    int err = dt_pq_src_read(&r->src, off, n, &buf, &p);
+    if (err == 0)
+        memcpy(dst, p, n);
+    dt_pq_rbuf_free(&buf);
+    return err ? read_error(r, err, "") : 0;
+}
+
+/* The magic at both ends, the footer's length, and the footer decoded. */
+static int read_footer(dt_pq_reader *r)
+{
+    uint64_t size = r->src.size;
+    uint8_t head[4] = {0}, tail[8] = {0};
+    int rc = 0;
+    if (size >= 12)
+        rc = read_copy(r, 0, 4, head);
+    if (rc == 0 && size >= 8)
+        rc = read_copy(r, size - 8, 8, tail);
+    if (rc != 0)
+        return rc;
+    if (size < 12 || memcmp(head, "PAR1", 4) || memcmp(tail + 4, "PAR1", 4)) {
+        if (size >= 12 && !memcmp(tail + 4, "PARE", 4))
             return dt_error(DATOM_EUNSUPPORTED, "%s: encrypted Parquet files are not supported",
                             r->path);
         return corrupt(r, "no PAR1 magic at its start and end (truncated, or not Parquet)");
     }
-    const uint8_t *f = r->data + r->size - 8;
-    uint32_t flen = (uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 | (uint32_t)f[3] << 24;
-    if (flen > r->size - 12)
+    uint32_t flen = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
+                    (uint32_t)tail[3] << 24;
+    if (flen > size - 12)
         return corrupt(r, "footer length larger than the file");
-    r->data_end = r->size - 8 - flen;
+    r->data_end = size - 8 - flen;
+    dt_pq_rbuf buf = {0};
+    const uint8_t *p;
     const char *why;
-    if (dt_pq_meta_decode(r->data + r->data_end, flen, &r->meta, &why) != 0)
-        return dt_error(DATOM_ECORRUPT, "%s: not a valid Parquet file: footer metadata: %s",
-                        r->path, why);
-    int rc = build_schema(r);
+    int err = dt_pq_src_read(&r->src, r->data_end, flen, &buf, &p);
+    if (err != 0)
+        rc = read_error(r, err, "");
+    else if (dt_pq_meta_decode(p, flen, &r->meta, &why) != 0)
+        rc = dt_error(DATOM_ECORRUPT, "%s: not a valid Parquet file: footer metadata: %s",
+                      r->path, why);
+    dt_pq_rbuf_free(&buf);
+    return rc;
+}
+
+static int open_source(dt_pq_reader *r)
+{
+    int rc = read_footer(r);
+    if (rc == 0)
+        rc = build_schema(r);
     if (rc == 0) {
         apply_datom_schema(r);
         rc = check_row_groups(r);
@@ -299,6 +351,7 @@ static dt_pq_reader *reader_new(const char *name)
 {
     dt_pq_reader *r = dt_calloc(1, sizeof *r);
     r->path = dt_strdup(name);
+    r->src.fd = -1;
     return r;
 }
 
@@ -306,9 +359,9 @@ int dt_pq_open_mem(dt_pq_reader **out, const char *name, const void *p, size_t n
 {
     *out = NULL;
     dt_pq_reader *r = reader_new(name);
-    r->data = p;
-    r->size = n;
-    int rc = open_bytes(r);
+    r->src.mem = p;
+    r->src.size = n;
+    int rc = open_source(r);
     if (rc != 0) {
         dt_pq_close(r);
         return rc;
@@ -334,23 +387,12 @@ int dt_pq_open(dt_pq_reader **out, const char *path)
         return dt_error(DATOM_EINVAL, "%s: not a regular file", path);
     }
     dt_pq_reader *r = reader_new(path);
-    r->size = (size_t)st.st_size;
-    if (r->size > 0) {
-        void *m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m == MAP_FAILED) {
-            int rc = dt_error_errno(errno, "%s: mmap", path);
-            close(fd);
-            dt_pq_close(r);
-            return rc;
-        }
-        madvise(m, r->size, MADV_SEQUENTIAL); /* a hint: column chunks are read in order */
-        r->data = m;
-        r->mapped = true;
-    } else {
-        r->data = (const uint8_t *)"";
-    }
-    close(fd);
-    int rc = open_bytes(r);
+    r->src.fd = fd; /* closed by dt_pq_close */
+    r->src.size = (uint64_t)st.st_size;
+    /* a hint: each column chunk is read in order (pages stay in the page
+     * cache, not in this process) */
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    int rc = open_source(r);
     if (rc != 0) {
         dt_pq_close(r);
         return rc;
@@ -377,12 +419,24 @@ static int start_row_group(dt_pq_reader *r, size_t g)
             (uint64_t)len > r->data_end - (uint64_t)start)
             return dt_error(DATOM_ECORRUPT, "%s: column '%s', row group %zu: column chunk lies "
                             "outside the file's data", r->path, r->schema.fields[c].name, g);
-        dt_pq_col_start(&r->cols[c], ch->codec, r->data + start, r->data + start + len);
+        dt_pq_col_start(&r->cols[c], &r->src, ch->codec, (uint64_t)start, (uint64_t)(start + len));
     }
     return 0;
 }
 
 static int next_batch(dt_pq_reader *r, dt_table **out);
+
+static int column_error(const dt_pq_reader *r, size_t c, const char *why)
+{
+    const char *name = r->schema.fields[c].name;
+    if (r->cols[c].read_err) {
+        char where[300];
+        snprintf(where, sizeof where, ": column '%.200s', row group %zu", name, r->rg);
+        return read_error(r, r->cols[c].read_err, where);
+    }
+    return dt_error(r->cols[c].unsupported ? DATOM_EUNSUPPORTED : DATOM_ECORRUPT,
+                    "%s: column '%s', row group %zu: %s", r->path, name, r->rg, why);
+}
 
 /* Bytes of string and binary data in the batch. */
 static size_t batch_bytes(const dt_table *t)
@@ -446,9 +500,7 @@ static int next_batch(dt_pq_reader *r, dt_table **out)
         for (size_t c = 0; c < r->schema.ncol; c++) {
             const char *why;
             if (dt_pq_col_read(&r->cols[c], &r->batch->cols[c], slab, &why) != 0)
-                return dt_error(r->cols[c].unsupported ? DATOM_EUNSUPPORTED : DATOM_ECORRUPT,
-                                "%s: column '%s', row group %zu: %s", r->path,
-                                r->schema.fields[c].name, r->rg, why);
+                return column_error(r, c, why);
         }
         done += slab;
         r->row_bytes = (batch_bytes(r->batch) - before) / slab + 1;
@@ -473,8 +525,8 @@ void dt_pq_close(dt_pq_reader *r)
     dt_table_free(r->batch);
     dt_schema_free(&r->schema);
     dt_pq_meta_free(&r->meta);
-    if (r->mapped)
-        munmap((void *)r->data, r->size);
+    if (r->src.fd >= 0)
+        close(r->src.fd);
     free(r->path);
     free(r);
 }
