@@ -114,8 +114,12 @@ int dt_lineage_parents(dt_project *p, const char *table, const char *version, js
  * (OLD, may be NULL: where to keep original_format from). */
 int dt_manifest_rebuild(const char *workdir, const char *project_name, const json_t *old,
                         json_t **out);
-/* Rewrites WORKDIR/.datom/manifest.json so (a dt_git_regen_fn; CTX: the dt_project). */
+/* Rewrites WORKDIR/.datom/manifest.json so, the project's name from
+ * WORKDIR's project.yaml (a dt_git_regen_fn; CTX unused). */
 int dt_manifest_regen(void *ctx, const char *workdir);
+/* dt_git_pull with the manifest as a derived file: a replayed local write's
+ * manifest is rebuilt, not merged (what a write and `datom pull` do). */
+int dt_project_pull(dt_git *g);
 
 /* ---- sync.c: onboarding input_files/ ---- */
 typedef struct dt_sync_item {
