@@ -83,12 +83,11 @@ void dt_wlock_release(dt_project *p, dt_wlock *l)
     /* keep the message of a failed write: releasing must not replace it */
     int code = datom_errcode();
     char *msg = dt_strdup(datom_errmsg());
-    if (l->held && datom_store_ref_del(p->store, l->name, l->version) != 0) {
-        /* taken over meanwhile: not ours to delete */
+    /* failing to delete means it was taken over meanwhile: not ours to delete */
+    if (l->held && datom_store_ref_del(p->store, l->name, l->version) != 0)
         datom_errclear();
-        if (code)
-            dt_error(code, "%s", msg);
-    }
+    if (code) /* the store's calls start by clearing the error, success or not */
+        dt_error(code, "%s", msg);
     free(msg);
     free(l->name);
     memset(l, 0, sizeof *l);
