@@ -82,6 +82,9 @@ same "current has 60 rows" "$(($(wc -l <"$T/out") - 1))" 60
 check "read to parquet" "$DATOM" read subjects --version "$V2" -o "$T/r2.parquet"
 check "read to jsonl" "$DATOM" read subjects -o "$T/r2.jsonl"
 same "jsonl has 60 lines" "$(wc -l <"$T/r2.jsonl")" 60
+check "cat --json of the same version" "$DATOM" cat --json "$T/r2.parquet"
+cp "$T/out" "$T/cat.jsonl"
+check "read's JSON lines are cat's" cmp -s "$T/cat.jsonl" "$T/r2.jsonl"
 check "show" "$DATOM" show "subjects@${V1:0:10}" --json
 same "show gives the metadata of v1" "$(json_get "$T/out" j.nrow)" 50
 check "list" "$DATOM" list --json

@@ -100,6 +100,7 @@ void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
 int dt_hex_decode(const char *hex, uint8_t *out, size_t n); /* exactly 2n digits */
 bool dt_is_sha_hex(const char *s);                           /* 64 lowercase hex */
 bool dt_is_hex_prefix(const char *s, size_t min, size_t max);
+int dt_hex_digit(char c); /* 0..15 for 0-9, a-f, A-F; else -1 */
 
 /* ---- files (fs.c) ---- */
 /* Reads a whole file; the error names PATH. Refuses files above max_bytes. */

@@ -44,24 +44,13 @@ static bool eat(scanner *s, char c)
     return false;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool read_u4(scanner *s, size_t at, unsigned *out)
 {
     if (at + 4 > s->len)
         return false;
     unsigned v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(s->p[at + (size_t)k]);
+        int h = dt_hex_digit(s->p[at + (size_t)k]);
         if (h < 0)
             return false;
         v = v * 16 + (unsigned)h;
