@@ -88,7 +88,7 @@ int dt_git_clone(dt_git **out, const char *url, const char *dir)
         if (exists)
             return dt_error(DATOM_EEXISTS, "%s: already a git repository", dir);
     }
-    git_libgit2_init();
+    dt_git_startup();
     int tries = 0;
     git_clone_options o;
     git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);

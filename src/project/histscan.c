@@ -83,22 +83,41 @@ static size_t put_utf8(char *o, unsigned cp)
     return 4;
 }
 
+/* Bytes that a JSON string holds as they are: not '"', '\\' or a control. */
+static const unsigned char plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* A string at the cursor (after skip_ws), unescaped in place; its start in
  * *out (NUL-terminated) when KEEP. */
 static int string(scanner *s, bool keep, const char **out)
 {
     if (!eat(s, '"'))
         return fail(s, "expected a string");
-    size_t w = s->i; /* write position */
     char *start = s->p + s->i;
-    /* the common case: no escape, nothing to move */
-    while (s->i < s->len) {
-        unsigned char c = (unsigned char)s->p[s->i];
-        if (c == '"' || c == '\\' || c < 0x20)
-            break;
-        s->i++;
-    }
-    w = s->i;
+    /* the common case: no escape, nothing to move. The hottest loop of
+     * `datom history`: a table lookup per byte, the cursor in a register. */
+    const unsigned char *p = (const unsigned char *)s->p;
+    size_t i = s->i, n = s->len;
+    while (i < n && plain[p[i]])
+        i++;
+    s->i = i;
+    size_t w = i; /* write position */
     for (;;) {
         if (s->i >= s->len)
             return fail(s, "unterminated string");
