@@ -2,7 +2,8 @@
 # test_tables.sh: the table verbs end to end (write, read, history, list, show,
 # lineage, status, summary, sync, validate), bad input, readers without git on
 # a read-only store, crash safety (kill -9 at every step of a write and at
-# random times) and two writers racing through one bare remote.
+# random times, and around the push with a remote) and two writers racing
+# through one bare remote. KEEP=1 keeps the temporary directory.
 set -uo pipefail
 : "${DATOM:?path of the built datom}" "${TEST_TMP:=/tmp}"
 if ! "$DATOM" init --help >/dev/null 2>&1 || ! "$DATOM" write --help >/dev/null 2>&1; then
@@ -11,7 +12,7 @@ if ! "$DATOM" init --help >/dev/null 2>&1 || ! "$DATOM" write --help >/dev/null 
 fi
 T=$TEST_TMP/test_tables_sh.$$
 rm -rf "$T" && mkdir -p "$T"
-trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'chmod -R u+w "$T" 2>/dev/null; [[ -n "${KEEP:-}" ]] || rm -rf "$T"' EXIT
 AUTHOR="Table Tester <tables@example.org>"
 pass=0 fail=0
 
@@ -144,21 +145,39 @@ check "validate after repair" "$DATOM" validate --deep
 STORE=$P/.datom/store
 cp -r "$STORE" "$T/ro-store"
 chmod -R a-w "$T/ro-store"
+# As root, chmod stops nothing: the readers then run as nobody (setpriv), for
+# whom the store really is read-only, and the probe below proves it. Either
+# way the tree (names, sizes, mtimes, directories too) must not change.
+reader=()
+if [[ $(id -u) -eq 0 ]]; then
+    if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+        reader=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    else
+        echo "note: running as root without setpriv: the store-only readers can write; only the unchanged tree is checked" >&2
+    fi
+fi
+mkdir -p "$T/ro-out" && chmod 1777 "$T/ro-out"
+if [[ $(id -u) -ne 0 || ${#reader[@]} -gt 0 ]]; then
+    if "${reader[@]}" touch "$T/ro-store/probe" 2>/dev/null; then
+        bad "the store-only readers could write the store: the test would prove nothing"
+    else ok; fi
+fi
 snapshot() { find "$T/ro-store" -printf '%p %s %T@\n' | sort; }
 snapshot >"$T/ro.before"
 (
-    cd "$T" || exit 1
-    check "store-only list" "$DATOM" list --store "$T/ro-store" --project trial --json
+    cd "$T/ro-out" || exit 1
+    check "store-only list" "${reader[@]}" "$DATOM" list --store "$T/ro-store" --project trial --json
     same "store-only list sees the tables" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "arm_counts,semi,subjects"
-    check "store-only history" "$DATOM" history subjects --store "file://$T/ro-store" --project trial --json
-    same "store-only history" "$(json_get "$T/out" j.length)" 3
-    check "store-only read by prefix" "$DATOM" read subjects --version "${V1:0:6}" --store "$T/ro-store" --project trial -o "$T/ro1.csv"
-    check "store-only read equals the input" cmp -s "$T/ro1.csv" "$P/v1.csv"
-    check_exit "store-only write is refused" 2 "unrecognized option" "$DATOM" write x "$P/v1.csv" --store "$T/ro-store" --project trial
+    check "store-only history" "${reader[@]}" "$DATOM" history subjects --store "file://$T/ro-store" --project trial --json
+    same "store-only history" "$(json_get "$T/out" "j.map(e => e.version).join(',')")" "$V3,$V2,$V1"
+    check "store-only read by prefix" "${reader[@]}" "$DATOM" read subjects --version "${V1:0:6}" --store "$T/ro-store" --project trial -o "$T/ro-out/ro1.csv"
+    check "store-only read equals the input" cmp -s "$T/ro-out/ro1.csv" "$P/v1.csv"
+    check "store-only read of the current version" "${reader[@]}" "$DATOM" read subjects --store "$T/ro-store" --project trial
+    same "the current version has 60 rows" "$(($(wc -l <"$T/out") - 1))" 60
+    check_exit "store-only write is refused" 2 "unrecognized option" "${reader[@]}" "$DATOM" write x "$P/v1.csv" --store "$T/ro-store" --project trial
     echo "$pass $fail" >"$T/sub.counts"
 )
 read -r pass fail <"$T/sub.counts"
-# (as root, chmod does not stop writes: compare the tree instead)
 snapshot >"$T/ro.after"
 check "readers left the store untouched" cmp -s "$T/ro.before" "$T/ro.after"
 # an ambiguous prefix, made by hand in a copy of the mirror
@@ -281,6 +300,36 @@ else ok; fi
 (cd "$T/c2" && subjects 8 >y.csv && "$DATOM" write epsilon y.csv --author "$AUTHOR") >/dev/null 2>"$T/err" || bad "epsilon: $(cat "$T/err")"
 git -C "$T/c1" config --unset remote.origin.pushurl
 (cd "$T/c1" && subjects 9 >z.csv && "$DATOM" write zeta z.csv --author "$AUTHOR") >/dev/null 2>"$T/err" || bad "zeta: $(cat "$T/err")"
+# kill -9 around the push, with a remote: another clone, and readers of the
+# store alone, see the old or the new version (never bytes that are missing),
+# and the next write publishes what the killed one committed
+k=0
+for step in committed pushed mirror-frozen; do
+    k=$((k + 1))
+    cd "$T/c1" || exit 1
+    subjects $((10 + 3 * k)) >k-old.csv
+    subjects $((11 + 3 * k)) 4 >k-new.csv
+    "$DATOM" write kappa k-old.csv --author "$AUTHOR" >/dev/null 2>&1 || bad "kappa $step: old write"
+    (DATOM_TEST_CRASH_AT=$step "$DATOM" write kappa k-new.csv --author "$AUTHOR" >/dev/null 2>&1 &
+        wait $!) 2>/dev/null
+    st=$?
+    [[ $st -eq 137 ]] || bad "kappa $step: expected a kill, exit $st"
+    cd "$T/c2" || exit 1
+    check "kappa $step: the other clone pulls" "$DATOM" pull
+    for where in git mirror; do
+        opts=()
+        [[ $where == mirror ]] && opts=(--store "$SHARED" --project shared)
+        if "$DATOM" read kappa "${opts[@]}" -o "$T/k.csv" >/dev/null 2>"$T/err"; then
+            if cmp -s "$T/k.csv" "$T/c1/k-old.csv" || cmp -s "$T/k.csv" "$T/c1/k-new.csv"; then ok
+            else bad "kappa $step: $where reads neither old nor new"; fi
+        else bad "kappa $step: $where unreadable: $(cat "$T/err")"; fi
+    done
+    cd "$T/c1" || exit 1
+    subjects $((12 + 3 * k)) 5 >k-next.csv
+    check "kappa $step: the next write" "$DATOM" write kappa k-next.csv --author "$AUTHOR"
+    same "kappa $step: the remote has the killed write's commit" "$(git -C "$T/c1" rev-parse HEAD)" "$(git -C "$R" rev-parse main)"
+    check "kappa $step: validate" "$DATOM" validate
+done
 check "clone 3 sees everything" "$DATOM" clone "$R" "$T/c3"
 cd "$T/c3" || exit 1
 for t in alpha beta; do
@@ -289,10 +338,16 @@ for t in alpha beta; do
 done
 check "history gamma" "$DATOM" history gamma --json
 same "gamma has all 8 versions" "$(json_get "$T/out" j.length)" 8
+same "each of the 8 writes is one of them" "$(json_get "$T/out" "j.map(e => e.commit_message).sort().join(',')")" "3 v1,3 v2,3 v3,3 v4,4 v1,4 v2,4 v3,4 v4"
+cp "$T/out" "$T/gamma.json"
+check "list --versions" "$DATOM" list 'gam*' --versions --json
+same "gamma's current version is its newest entry" "$(json_get "$T/out" "j[0].current_version")" "$(json_get "$T/gamma.json" "j[0].version")"
+same "list --versions agrees with history" "$(json_get "$T/out" "j[0].versions.map(e => e.version).join(',')")" "$(json_get "$T/gamma.json" "j.map(e => e.version).join(',')")"
 check "list the shared project" "$DATOM" list --json
-same "every table landed" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,zeta"
+same "every table landed" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,kappa,zeta"
+same "kappa has every version, the killed ones too" "$(json_get "$T/out" "j.find(t => t.name == 'kappa').version_count")" 9
 check "the store mirror lists them too" "$DATOM" list --store "$SHARED" --project shared --json
-same "every table mirrored" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,zeta"
+same "every table mirrored" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,kappa,zeta"
 check "validate the shared project" "$DATOM" validate --deep
 
 echo "$pass passed, $fail failed"
