@@ -350,5 +350,19 @@ check "the store mirror lists them too" "$DATOM" list --store "$SHARED" --projec
 same "every table mirrored" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,kappa,zeta"
 check "validate the shared project" "$DATOM" validate --deep
 
+# ---- the quick start (issue 4 part 12): the README's example, as a user runs it ----
+QS=$(cd "$(dirname "$0")/.." && pwd)/examples/quickstart.sh
+if HOME=$T/qs-home GIT_CONFIG_NOSYSTEM=1 TMPDIR=$T bash "$QS" "$DATOM" >"$T/qs.out" 2>"$T/qs.err"; then
+    ok
+    # its steps, in order: two full writes, a no-op, the first version read back
+    # by prefix (12 subjects), the derived table's parent and source, validate
+    same "quick start: the writes" "$(grep -E '^subjects: ' "$T/qs.out" | cut -d' ' -f2 | tr '\n' ' ')" "full full none "
+    first=$(awk '/^== history/ {h = 1; next} h && NF == 0 {h = 0} h' "$T/qs.out" | tail -1 | cut -c1-12)
+    same "quick start: the first version read back has 12 subjects" \
+        "$(awk -v p="== read the first version back by its SHA prefix ${first:0:8}" '$0 == p {r = 1; next} r && /^== / {r = 0} r && /^S0/' "$T/qs.out" | wc -l)" 12
+    check "quick start: lineage shown" grep -q '^  subjects@.* (imported) \[trial\]$' "$T/qs.out"
+    check "quick start: validated" grep -q '^ok: 2 tables, 3 versions' "$T/qs.out"
+else bad "quick start failed: $(tail -5 "$T/qs.err")"; fi
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
