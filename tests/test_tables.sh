@@ -66,6 +66,7 @@ same "action of the first write" "$(json_get "$T/w1.json" j.action)" full
 V1=$(json_get "$T/w1.json" j.metadata_sha)
 check "write v1 again" "$DATOM" write subjects v1.csv --json --author "$AUTHOR"
 same "unchanged input is a no-op" "$(json_get "$T/out" j.action)/$(json_get "$T/out" j.skipped)" none/true
+check "an unchanged input is not parsed" env DATOM_TEST_CRASH_AT=converted "$DATOM" write subjects v1.csv --author "$AUTHOR"
 check "write v2" "$DATOM" write subjects v2.csv --json -m "week 2" --author "$AUTHOR"
 same "action of a changed input" "$(json_get "$T/out" j.action)" full
 V2=$(json_get "$T/out" j.metadata_sha)
@@ -206,6 +207,9 @@ subjects 6 >input_files/labs.csv
 rm input_files/broken.csv
 check "sync again" "$DATOM" sync --json
 same "changed and unchanged" "$(json_get "$T/out" "[j.summary.changed, j.summary.unchanged].join('/')")" 1/1
+# unchanged files are skipped before parsing: a conversion would be killed here
+check "unchanged files are not parsed" env DATOM_TEST_CRASH_AT=converted "$DATOM" sync --json
+same "all unchanged" "$(json_get "$T/out" "[j.summary.unchanged, j.summary.new, j.summary.changed].join('/')")" 2/0/0
 check "sync commit message" "$DATOM" history labs --json
 same "message says sync" "$(json_get "$T/out" j[0].commit_message)" "Sync labs (changed)"
 
