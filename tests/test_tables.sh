@@ -101,7 +101,11 @@ check "the work tree is clean after writes" test -z "$(git -C "$P" status --porc
 
 # ---- reading options ----
 printf 'code;amount;when\nA1;-;2026-01-02\nB2;3.5;2026-02-03\n' >semi.csv
-check "write with --delim, --na and --types" "$DATOM" write semi semi.csv --delim ';' --na - --types code=string,amount=double --json --author "$AUTHOR"
+check "write with --delim, --na and --types" "$DATOM" write semi semi.csv --delim ';' --na - --types code=string,amount=double --json -m $'say "hi"\tto Zoë \\o/' --author "$AUTHOR"
+check "history shows a message that JSON escapes" "$DATOM" history semi
+same "the message unescaped" "$(sed -n 2p "$T/out" | sed 's/.*Table Tester      //')" $'say "hi"\tto Zoë \\o/'
+check "history --json keeps it as stored" "$DATOM" history semi --json
+same "the message from JSON" "$(json_get "$T/out" "j[0].commit_message")" $'say "hi"\tto Zoë \\o/'
 check "show its shape" "$DATOM" show semi --json
 same "three columns, two rows" "$(json_get "$T/out" "[j.ncol, j.nrow].join('x')")" 3x2
 check "read it as JSON lines" "$DATOM" read semi -o "$T/semi.jsonl"

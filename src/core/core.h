@@ -52,6 +52,10 @@ typedef struct dt_buf {
 } dt_buf;
 #define DT_BUF_INIT {NULL, 0, 0}
 void dt_buf_reserve(dt_buf *b, size_t extra);
+/* dt_buf_reserve, with the room's pages mapped in one system call: for
+ * megabytes about to be written, where a fault per 4 KiB page is dear (very
+ * much so on virtual machines). */
+void dt_buf_reserve_mapped(dt_buf *b, size_t extra);
 void dt_buf_append(dt_buf *b, const void *p, size_t n);
 void dt_buf_puts(dt_buf *b, const char *s);
 void dt_buf_putc(dt_buf *b, char c);

@@ -373,7 +373,7 @@ static bool read_workdir_copy(dt_git *g, const char *path, const git_oid *id, dt
     size_t start = out->len, got = 0;
     bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size;
     if (ok)
-        dt_buf_reserve(out, size);
+        dt_buf_reserve_mapped(out, size);
     while (ok && got < size) {
         ssize_t n = read(fd, out->data + start + got, size - got);
         if (n < 0 && errno == EINTR)

@@ -320,12 +320,9 @@ static int check_entries(const dt_hist_scan *h, const char *what)
     return 0;
 }
 
-int dt_hist_scan_doc(dt_buf *doc, const char *what, dt_hist_scan *out)
+/* Scans out->work in place. */
+static int scan(dt_hist_scan *out, const char *what)
 {
-    memset(out, 0, sizeof *out);
-    out->raw = *doc;
-    *doc = (dt_buf)DT_BUF_INIT;
-    dt_buf_append(&out->work, out->raw.data ? out->raw.data : (uint8_t *)"", out->raw.len);
     scanner s = {(char *)out->work.data, out->work.len, 0, what, 0};
     size_t cap = 0;
     if (!eat(&s, '['))
@@ -350,6 +347,26 @@ int dt_hist_scan_doc(dt_buf *doc, const char *what, dt_hist_scan *out)
     if (rc)
         dt_hist_scan_free(out);
     return rc;
+}
+
+int dt_hist_scan_doc(dt_buf *doc, const char *what, dt_hist_scan *out)
+{
+    memset(out, 0, sizeof *out);
+    out->raw = *doc;
+    *doc = (dt_buf)DT_BUF_INIT;
+    dt_buf_reserve_mapped(&out->work, out->raw.len);
+    dt_buf_append(&out->work, out->raw.data ? out->raw.data : (uint8_t *)"", out->raw.len);
+    return scan(out, what);
+}
+
+int dt_hist_scan_take(dt_buf *doc, const char *what, dt_hist_scan *out)
+{
+    memset(out, 0, sizeof *out);
+    out->work = *doc;
+    *doc = (dt_buf)DT_BUF_INIT;
+    if (!out->work.data)
+        dt_buf_puts(&out->work, "");
+    return scan(out, what);
 }
 
 void dt_hist_scan_free(dt_hist_scan *s)

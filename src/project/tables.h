@@ -33,9 +33,11 @@ typedef struct dt_version_ref {
 } dt_version_ref;
 /* Resolves SPEC (a metadata_sha or a prefix of 6+ hex digits) in TABLE's history. */
 int dt_table_resolve(dt_project *p, const char *table, const char *spec, dt_version_ref *out);
-/* The history of TABLE scanned without building a JSON tree (histscan.h). */
+/* The history of TABLE scanned without building a JSON tree (histscan.h);
+ * KEEP_RAW: keep the document's text too (to print entries as stored). */
 struct dt_hist_scan;
-int dt_table_history_scan(dt_project *p, const char *table, struct dt_hist_scan *out);
+int dt_table_history_scan(dt_project *p, const char *table, bool keep_raw,
+                          struct dt_hist_scan *out);
 /* A scratch directory for temporary files (caller frees). */
 char *dt_project_tmpdir(dt_project *p);
 /* Removes temporary files left in .datom/cache/tmp by processes that died. */
