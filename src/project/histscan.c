@@ -306,25 +306,24 @@ static int entry(scanner *s, dt_hist_entry *e)
     return 0;
 }
 
-static int check_entries(const dt_hist_scan *h, const char *what)
+static bool entry_ok(const dt_hist_entry *e)
 {
-    for (size_t i = 0; i < h->n; i++) {
-        const dt_hist_entry *e = &h->v[i];
-        if (!e->version || !dt_is_sha_hex(e->version))
-            return dt_error(DATOM_ECORRUPT, "%s: entry %zu: \"version\" is not a 64-digit SHA-256",
-                            what, i + 1);
-        if (!e->data_sha || !dt_is_sha_hex(e->data_sha))
-            return dt_error(DATOM_ECORRUPT,
-                            "%s: entry %zu: \"data_sha\" is not a 64-digit SHA-256", what, i + 1);
-    }
-    return 0;
+    return e->version && dt_is_sha_hex(e->version) && e->data_sha && dt_is_sha_hex(e->data_sha);
+}
+
+/* The error for entry I (counted from 1), which is not entry_ok. */
+static int entry_error(const dt_hist_entry *e, size_t i, const char *what)
+{
+    const char *field = !e->version || !dt_is_sha_hex(e->version) ? "version" : "data_sha";
+    return dt_error(DATOM_ECORRUPT, "%s: entry %zu: \"%s\" is not a 64-digit SHA-256", what, i,
+                    field);
 }
 
 /* Scans out->work in place. */
 static int scan(dt_hist_scan *out, const char *what)
 {
     scanner s = {(char *)out->work.data, out->work.len, 0, what, 0};
-    size_t cap = 0;
+    size_t cap = 0, bad = 0;
     if (!eat(&s, '['))
         fail(&s, "version history is not a JSON array");
     else if (!eat(&s, ']')) {
@@ -335,6 +334,10 @@ static int scan(dt_hist_scan *out, const char *what)
             }
             if (entry(&s, &out->v[out->n]))
                 break;
+            /* checked now, while its text is still in the cache; reported
+             * after the scan, whose own errors come first */
+            if (!bad && !entry_ok(&out->v[out->n]))
+                bad = out->n + 1;
             out->n++;
         } while (eat(&s, ','));
         if (!s.rc && !eat(&s, ']'))
@@ -343,7 +346,7 @@ static int scan(dt_hist_scan *out, const char *what)
     skip_ws(&s);
     if (!s.rc && s.i != s.len)
         fail(&s, "text after the array");
-    int rc = s.rc ? s.rc : check_entries(out, what);
+    int rc = s.rc ? s.rc : bad ? entry_error(&out->v[bad - 1], bad, what) : 0;
     if (rc)
         dt_hist_scan_free(out);
     return rc;
