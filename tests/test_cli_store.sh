@@ -1,27 +1,21 @@
 #!/usr/bin/env bash
 # test_cli_store.sh: `datom store ...` verbs, their output and exit statuses.
 set -u
-DATOM=${DATOM:?path of the datom command}
-base=${TEST_TMP:-/tmp}/cli_store.$$
-rm -rf "$base" && mkdir -p "$base"
-cd "$base" || exit 1
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-# expect STATUS CMD...: runs CMD, checks its exit status; output in $out, errors in $err.
-expect() {
-    local want=$1; shift
-    out=$("$@" 2>"$base/err"); local got=$?
-    err=$(cat "$base/err")
-    if [ "$got" = "$want" ]; then ok; else bad "$* -> exit $got, wanted $want ($err)"; fi
-}
-has() { case "$1" in *"$2"*) ok ;; *) bad "\"$1\" lacks \"$2\"" ;; esac; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+t_begin cli_store
 
 S="$base/store"
 D() { "$DATOM" --store "$S" "$@"; }
 
-# Help everywhere.
+# Help everywhere: every verb `datom --help` lists takes --help (exit 0, a usage line).
+expect 0 "$DATOM" --help; has "$out" "Exit status:"
+verbs=$(printf '%s\n' "$out" | sed -n '/^Verbs:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
+[ "$(printf '%s\n' "$verbs" | wc -l)" -ge 10 ] && ok || bad "verbs not found in datom --help: $verbs"
+for verb in $verbs; do
+    expect 0 "$DATOM" "$verb" --help; has "$(printf '%s\n' "$out" | head -1)" "usage: datom "
+    has "$(printf '%s\n' "$out" | head -1)" " $verb"
+done
+expect 0 "$DATOM" --version; has "$out" "datom "
 expect 0 "$DATOM" store --help; has "$out" "cat-ref"
 for sub in put get ls rm cat-ref set-ref del-ref; do
     expect 0 "$DATOM" store "$sub" --help; has "$out" "usage: datom store $sub"
@@ -52,6 +46,7 @@ expect 0 D store put --key notes/a.txt a.txt; [ "$out" = "$sha" ] && ok || bad "
 expect 3 D store put missing.txt; has "$err" "missing.txt"
 expect 2 D store put --key ../escape a.txt; has "$err" '"..'
 expect 2 D store put --prefix nodash a.txt; has "$err" "end in '/'"
+expect 2 D store put --key k --prefix p/ a.txt; has "$err" "not both"
 
 # Corruption: exit 7, nothing written (not even partially to stdout).
 printf 'HELLO STORE\n' > "$S/$sha"
@@ -70,6 +65,9 @@ expect 0 D store ls --start-after in/stdin; [ "$out" = "notes/a.txt" ] && ok || 
 expect 0 D store ls --json notes/; [ "$out" = '[{"key":"notes/a.txt","size":12}]' ] && ok || bad "ls --json: $out"
 expect 2 D store ls --limit x
 expect 0 D store ls nothing/; [ -z "$out" ] && ok || bad "empty ls: $out"
+# A prefix never reaches outside the store.
+mkdir -p outside && echo secret > outside/file
+expect 2 D store ls ../outside/; has "$err" '".."'; [ -z "$out" ] && ok || bad "ls ../ printed $out"
 
 # rm.
 expect 0 D store rm notes/a.txt
@@ -121,10 +119,27 @@ expect 0 "$DATOM" store put "$base/a.txt"
 [ -f "$base/shared/$sha" ] && ok || bad "not in the project's configured store ($err)"
 cd "$base"
 
+# Progress only on a terminal; --verbose says what the store did.
+truncate -s 70M big.bin
+expect 0 D store put big.bin; [ -z "$err" ] && ok || bad "progress without a terminal: $err"
+tty_out=$(script -qec "'$DATOM' --store '$S' store put --key big/copy '$base/big.bin'" /dev/null)
+has "$tty_out" "put: "; has "$tty_out" "MiB"
+printf 'verbose\n' > v.txt; vsha=$(sha256sum v.txt | cut -d' ' -f1)
+expect 0 D -v store put v.txt; has "$err" "store $S (file backend)"; has "$err" "put $vsha (8 bytes)"
+expect 0 D -v store put v.txt; has "$err" "put $vsha (8 bytes, already there)"
+expect 0 D -v store get "$vsha"; has "$err" "SHA-256 verified"
+expect 0 D -v store set-ref --create v/ref x; has "$err" "ref v/ref now at version"
+expect 0 D store get "$vsha"; [ -z "$err" ] && ok || bad "quiet by default: $err"
+rm -f big.bin
+
+# Output that cannot be written is a failure (exit 8), not a short listing.
+if [ -w /dev/full ]; then
+    expect 8 sh -c '"$0" --store "$1" store ls >/dev/full' "$DATOM" "$S"; has "$err" "standard output"
+    expect 8 sh -c '"$0" --store "$1" store put "$2" >/dev/full' "$DATOM" "$S" "$base/a.txt"
+fi
+
 # Unsupported and malformed URLs.
 expect 9 "$DATOM" --store s3://bucket/x store ls; has "$err" "S3"
 expect 2 "$DATOM" --store file://host/x store ls
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] && rm -rf "$base"
-[ "$failed" = 0 ]
+t_end

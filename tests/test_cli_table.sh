@@ -2,24 +2,8 @@
 # test_cli_table.sh: `datom convert`, `datom cat` and `datom schema` on CSV and
 # Parquet files: round trips, options, output formats, errors and exit statuses.
 set -u
-DATOM=${DATOM:?path of the datom command}
-base=${TEST_TMP:-/tmp}/cli_table.$$
-rm -rf "$base" && mkdir -p "$base"
-cd "$base" || exit 1
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-# expect STATUS CMD...: runs CMD, checks its exit status; output in $out, errors in $err.
-expect() {
-    local want=$1; shift
-    out=$("$@" 2>"$base/err"); local got=$?
-    err=$(cat "$base/err")
-    if [ "$got" = "$want" ]; then ok; else bad "$* -> exit $got, wanted $want ($err)"; fi
-}
-has() { case "$1" in *"$2"*) ok ;; *) bad "\"$1\" lacks \"$2\"" ;; esac; }
-same() { if cmp -s "$1" "$2"; then ok; else bad "$1 and $2 differ"; diff "$1" "$2" | head -5 >&2; fi; }
-absent() { if [ -e "$1" ]; then bad "$1 exists"; else ok; fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+t_begin cli_table
 D() { "$DATOM" "$@"; }
 
 # Help for every verb.
@@ -29,18 +13,8 @@ done
 expect 2 D convert a.csv; has "$err" "expected IN and OUT"
 expect 2 D cat; has "$err" "expected one FILE"
 
-# A CSV with every kind, nulls, quoting; written in the writer's own spelling,
-# so CSV -> Parquet -> CSV gives the same bytes.
-cat > all.csv <<'CSV'
-id,flag,n,x,name,day,at
-1,true,10,1.5,plain,2024-01-31,2024-01-31T10:20:30Z
-2,false,-3,NaN,"with, comma",1999-12-31,1970-01-01T00:00:00.000001Z
-3,,,-Inf,"say ""hi""",,
-4,true,9223372036854775807,0.1,"two
-lines",2000-02-29,2024-06-01T00:00:00.5Z
-5,false,0,1e+300,"",1970-01-01,1969-12-31T23:59:59Z
-6,,7,,"NA",,
-CSV
+# A CSV with every kind, nulls, quoting, in the writer's own spelling.
+all_kinds_csv > all.csv
 for codec in snappy zstd none; do
     expect 0 D convert --codec "$codec" all.csv "all-$codec.parquet"
     expect 0 D convert "all-$codec.parquet" "back-$codec.csv"
@@ -120,6 +94,4 @@ printf 'a,b\n' > header.csv
 expect 0 D convert header.csv header.parquet
 expect 0 D cat header.parquet; [ "$out" = "a,b" ] && ok || bad "header only: $out"
 
-rm -rf "$base"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_end

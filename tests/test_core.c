@@ -1,5 +1,7 @@
 /* test_core.c: errors, buffers, SHA-256, hex, files and JSON of src/core. */
+#include <fcntl.h>
 #include <jansson.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "t.h"
@@ -132,6 +134,56 @@ static void test_atomic_write_replaces(void)
     free(dir);
 }
 
+/* A sink that fails once it has taken LIMIT bytes. */
+typedef struct capped {
+    dt_buf b;
+    size_t limit;
+} capped;
+
+static int capped_write(void *ctx, const void *p, size_t n)
+{
+    capped *c = ctx;
+    if (c->b.len + n > c->limit)
+        return dt_error(DATOM_EIO, "sink full");
+    dt_buf_append(&c->b, p, n);
+    return 0;
+}
+
+static void test_copy_fd_and_hash_tee(void)
+{
+    char *dir = t_tmpdir("core_copy");
+    char *path = dt_path_join(dir, "f");
+    T_OK(dt_fs_write_atomic(path, "0123456789abcdef", 16));
+    /* Small reads: every byte arrives once, in order, through the tee. */
+    int fd = open(path, O_RDONLY);
+    T_ASSERT(fd >= 0);
+    dt_buf got = DT_BUF_INIT;
+    dt_hash_tee t;
+    dt_hash_tee_init(&t, dt_sink_buf(&got));
+    T_OK(dt_fs_copy_fd(fd, 3, path, dt_hash_tee_sink(&t)));
+    close(fd);
+    T_EQ_STR(dt_buf_cstr(&got), "0123456789abcdef");
+    T_EQ_INT(t.size, 16);
+    char hex[DATOM_SHA_HEX], want[DATOM_SHA_HEX];
+    dt_sha256_final_hex(&t.sha, hex);
+    dt_sha256_hex("0123456789abcdef", 16, want);
+    T_EQ_STR(hex, want);
+    dt_buf_free(&got);
+    /* The sink's error stops the copy and comes back. */
+    fd = open(path, O_RDONLY);
+    T_ASSERT(fd >= 0);
+    capped c = {DT_BUF_INIT, 7};
+    T_ERR(dt_fs_copy_fd(fd, 4, path, (dt_sink){capped_write, &c}), DATOM_EIO, "sink full");
+    T_EQ_INT(c.b.len, 4);
+    close(fd);
+    dt_buf_free(&c.b);
+    /* A read error names what was read. */
+    T_ERR(dt_fs_copy_fd(-1, 4, "nothing", dt_sink_buf(&got)), DATOM_EIO, "read nothing");
+    dt_fs_rmtree(dir);
+    free(path);
+    free(dir);
+}
+
 int main(void)
 {
     T_RUN(test_sha256_nist);
@@ -142,5 +194,6 @@ int main(void)
     T_RUN(test_errors_wrap_and_exit_codes);
     T_RUN(test_json_errors_name_line_and_column);
     T_RUN(test_atomic_write_replaces);
+    T_RUN(test_copy_fd_and_hash_tee);
     return t_done();
 }

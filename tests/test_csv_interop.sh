@@ -6,35 +6,17 @@
 # reads a quoted empty field as NULL); datom reads the CSV DuckDB writes (its "nan"/"inf" and
 # "+00" timestamps) and gets the values DuckDB meant.
 set -u
-DATOM=${DATOM:?path of the datom command}
 SRC=${SRC:?source directory}
-base=${TEST_TMP:-/tmp}/csv_interop.$$
-rm -rf "$base" && mkdir -p "$base"
-cd "$base" || exit 1
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+t_begin csv_interop
 if ! command -v node >/dev/null || [ ! -d "$SRC/tests/interop/node_modules/@duckdb/node-api" ]; then
     echo "FAIL: node and tests/interop/node_modules are needed (scripts/deps --test)" >&2
     echo "0 passed, 1 failed"; exit 1
 fi
 duck() { (cd "$SRC/tests/interop" && node csv_duckdb.mjs "$@"); }
-check() { # check WHAT GOT WANT
-    if [ "$2" = "$3" ]; then ok; else bad "$1: got [$2] wanted [$3]"; fi
-}
 
 # datom writes: through Parquet, so the CSV is datom's own spelling.
-cat > in.csv <<'CSV'
-id,flag,n,x,name,day,at
-1,true,10,1.5,plain,2024-01-31,2024-01-31T10:20:30Z
-2,false,-3,NaN,"with, comma",1999-12-31,1970-01-01T00:00:00.000001Z
-3,,,-Inf,"say ""hi""",,
-4,true,9223372036854775807,0.1,"two
-lines",2000-02-29,2024-06-01T00:00:00.5Z
-5,false,0,1e+300,"",1970-01-01,1969-12-31T23:59:59Z
-6,,7,,"NA",,
-7,true,1,Inf, lead and trail ,2024-01-01,2024-01-01T00:00:00Z
-CSV
+{ all_kinds_csv; echo '7,true,1,Inf, lead and trail ,2024-01-01,2024-01-01T00:00:00Z'; } > in.csv
 "$DATOM" convert in.csv t.parquet && "$DATOM" convert t.parquet datom.csv && ok || bad "datom convert"
 got=$(duck "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE FROM read_csv('$base/datom.csv'))")
 check "DuckDB's types" "$got" '["id BIGINT, flag BOOLEAN, n BIGINT, x DOUBLE, name VARCHAR, day DATE, at TIMESTAMP WITH TIME ZONE"]'
@@ -67,6 +49,4 @@ want='id,flag,x,s,d,ts
 break",2000-01-01,2000-01-01T00:00:00Z'
 check "datom reads DuckDB's CSV" "$got" "$want"
 
-rm -rf "$base"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_end

@@ -9,15 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../bench.h"
+
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t next(void) { return bench_xorshift(&rng); }
 
 static unsigned below(unsigned n) { return (unsigned)((next() >> 11) % n); }
 static int missing(void) { return below(100) < 5; }

@@ -5,19 +5,11 @@
  *
  * Usage: bench_csv2parquet IN.csv OUT.parquet [snappy|zstd|none]
  */
-#include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "table/csv.h"
 #include "table/parquet/parquet.h"
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "../bench.h"
 
 static int convert(const char *in, int fd, const dt_pq_options *o, uint64_t *rows)
 {
@@ -55,22 +47,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_csv2parquet IN.csv OUT.parquet [snappy|zstd|none]\n");
         return 2;
     }
-    dt_pq_options o;
-    dt_pq_options_default(&o);
-    if (argc > 3 && dt_pq_codec_parse(argv[3], &o.codec)) {
-        fprintf(stderr, "%s\n", datom_errmsg());
-        return 2;
-    }
-    int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        perror(argv[2]);
-        return 1;
-    }
+    dt_pq_options o = bench_pq_options(argc > 3 ? argv[3] : NULL);
+    int fd = bench_open_out(argv[2]);
     uint64_t rows = 0;
     int64_t t0 = dt_monotonic_ns();
-    double c0 = cpu_seconds();
+    double c0 = bench_cpu_seconds();
     int rc = convert(argv[1], fd, &o, &rows);
-    double c1 = cpu_seconds();
+    double c1 = bench_cpu_seconds();
     int64_t t1 = dt_monotonic_ns();
     close(fd);
     if (rc) {

@@ -7,33 +7,18 @@
  *
  * Usage: bench_pqwrite OUT.parquet [ROWS] [snappy|zstd|none]
  */
-#include <fcntl.h>
-#include <time.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "table/parquet/parquet.h"
+#include "../bench.h"
 
 #define BATCH ((size_t)65536)
 
 static uint64_t rng = 88172645463325252ULL;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-/* CPU seconds of this process: the machine may be shared, wall time is noisy. */
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static uint64_t rnd(void) { return bench_xorshift(&rng); }
 
 static const char *const cities[] = {"Amsterdam", "Berlin", "Cairo", "Delhi", "Espoo", "Fes", "Graz", "Hanoi"};
 
@@ -68,12 +53,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t rows = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
-    dt_pq_options o;
-    dt_pq_options_default(&o);
-    if (argc > 3 && dt_pq_codec_parse(argv[3], &o.codec)) {
-        fprintf(stderr, "%s\n", datom_errmsg());
-        return 2;
-    }
+    dt_pq_options o = bench_pq_options(argc > 3 ? argv[3] : NULL);
     dt_schema s;
     dt_schema_init(&s, 8);
     static const char *const names[] = {"id", "amount", "day", "ts", "flag", "city", "user", "price"};
@@ -88,20 +68,16 @@ int main(int argc, char **argv)
     for (size_t b = 0; b < nb; b++)
         batches[b] = make_batch(&s, b * BATCH, rows - b * BATCH < BATCH ? rows - b * BATCH : BATCH);
 
-    int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        perror(argv[1]);
-        return 1;
-    }
+    int fd = bench_open_out(argv[1]);
     int64_t t0 = dt_monotonic_ns();
-    double c0 = cpu_seconds();
+    double c0 = bench_cpu_seconds();
     dt_pq_writer *w;
     int rc = dt_pq_writer_open(&w, &s, &o, dt_sink_fd(&fd));
     for (size_t b = 0; b < nb && !rc; b++)
         rc = dt_pq_writer_write(w, batches[b]);
     rc = rc ? (dt_pq_writer_abort(w), rc) : dt_pq_writer_close(w);
     int64_t t1 = dt_monotonic_ns();
-    double c1 = cpu_seconds();
+    double c1 = bench_cpu_seconds();
     close(fd);
     if (rc) {
         fprintf(stderr, "%s\n", datom_errmsg());

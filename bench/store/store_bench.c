@@ -9,7 +9,7 @@
  *   bench_store_bench put-one URL FILE       content-addressed put of FILE
  *   bench_store_bench get-one URL SHA OUT    verified get of SHA to OUT
  *
- * Each timed mode prints one line: "MODE seconds=S objects=N bytes=B maxrss_kb=K".
+ * Each timed mode prints one line: "MODE seconds=S objects=N maxrss_kb=K".
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 
 #include "core/core.h"
+#include "../bench.h"
 
 static void die(const char *what)
 {
@@ -26,13 +27,7 @@ static void die(const char *what)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rng(void) { return bench_xorshift(&rng_state); }
 
 static void fill(uint8_t *p, size_t n)
 {
@@ -81,12 +76,12 @@ static void gen_big(const char *path, long mib)
     }
 }
 
-static void report(const char *mode, int64_t t0, long objects, uint64_t bytes)
+static void report(const char *mode, int64_t t0, long objects)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("%s seconds=%.3f objects=%ld bytes=%llu maxrss_kb=%ld\n", mode,
-           (double)(dt_monotonic_ns() - t0) / 1e9, objects, (unsigned long long)bytes, ru.ru_maxrss);
+    printf("%s seconds=%.3f objects=%ld maxrss_kb=%ld\n", mode,
+           (double)(dt_monotonic_ns() - t0) / 1e9, objects, ru.ru_maxrss);
 }
 
 static void put_many(datom_store *st, const char *dir)
@@ -110,7 +105,7 @@ static void put_many(datom_store *st, const char *dir)
             die(path);
         free(path);
     }
-    report("put-many", t0, (long)names.n, 0);
+    report("put-many", t0, (long)names.n);
     dt_strv_free(&names);
 }
 
@@ -138,7 +133,7 @@ static void get_many(datom_store *st, const char *outdir)
         datom_strings_free(keys, k);
     }
     free(after);
-    report("get-many", t0, n, 0);
+    report("get-many", t0, n);
 }
 
 int main(int argc, char **argv)
@@ -168,12 +163,12 @@ int main(int argc, char **argv)
         char sha[DATOM_SHA_HEX];
         if (datom_store_put_file_ca(st, "", argv[3], sha))
             die(argv[3]);
-        report("put-one", t0, 1, 0);
+        report("put-one", t0, 1);
     } else if (!strcmp(mode, "get-one") && argc == 5) {
         int64_t t0 = dt_monotonic_ns();
         if (datom_store_get_file_ca(st, "", argv[3], argv[4]))
             die(argv[3]);
-        report("get-one", t0, 1, 0);
+        report("get-one", t0, 1);
     } else {
         fprintf(stderr, "store_bench: unknown mode %s\n", mode);
         return 2;

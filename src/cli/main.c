@@ -2,6 +2,7 @@
  * main.c: entry point of the datom command: global options, the verb table,
  * and the help text (which documents the exit statuses).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,21 @@ bool cli_wants_help(int argc, char **argv)
     return false;
 }
 
+/* A verb that succeeded but whose output did not all reach standard output
+ * (a full disk, a closed pipe) has failed: a script must not take a
+ * truncated listing for a whole one. */
+static int output_checked(int status)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return status;
+    if (status == 0) {
+        fprintf(stderr, "datom: standard output: %s\n", errno ? strerror(errno) : "write error");
+        status = dt_exit_code(DATOM_EIO);
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -144,7 +160,7 @@ int main(int argc, char **argv)
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
             optind = 1; /* each verb runs getopt anew on its own argv */
-            return verbs[i].fn(sub_argc, sub_argv);
+            return output_checked(verbs[i].fn(sub_argc, sub_argv));
         }
     fprintf(stderr, "datom: unknown verb '%s' (see `datom --help`)\n", name);
     return 2;

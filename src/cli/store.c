@@ -27,7 +27,7 @@ static const char store_usage[] =
     "  put FILE|-            store a file by content; prints its SHA-256\n"
     "  get SHA|KEY           print an object (verified when named by SHA), or -o FILE\n"
     "  ls [PREFIX]           list keys in byte order\n"
-    "  rm KEY                delete an object\n"
+    "  rm KEY...             delete objects\n"
     "  cat-ref NAME          print a ref's value (--json: with its version)\n"
     "  set-ref NAME VALUE    set a ref by compare-and-swap; prints the new version\n"
     "  del-ref NAME          delete a ref by compare-and-swap\n"
@@ -49,10 +49,17 @@ static void print_json(json_t *j)
     json_decref(j);
 }
 
+/* Frees the store (may be NULL) and returns the exit status of RC. */
+static int finish(datom_store *st, int rc)
+{
+    datom_store_free(st);
+    return rc ? cli_fail(rc) : 0;
+}
+
 /* ---- put ---- */
 
 static const char put_usage[] =
-    "usage: datom store put [--key KEY | --prefix PREFIX] FILE|-\n"
+    "usage: datom store put [--key KEY | --prefix PREFIX] [--json] FILE|-\n"
     "\n"
     "Stores FILE (or standard input for -) and prints the SHA-256 of its bytes.\n"
     "By default the object is content-addressed: its key is PREFIX (default none)\n"
@@ -80,6 +87,8 @@ static int cmd_put(int argc, char **argv)
         else
             return cli_usage_error("store put", "unknown option");
     }
+    if (key && *prefix)
+        return cli_usage_error("store put", "give --key or --prefix, not both");
     if (optind != argc - 1)
         return cli_usage_error("store put", "expected one FILE (or - for standard input)");
     const char *file = argv[optind];
@@ -109,8 +118,7 @@ static int cmd_put(int argc, char **argv)
         printf("%s\n", sha);
     }
     free(stored);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- get ---- */
@@ -126,41 +134,26 @@ static const char get_usage[] =
     "  -o, --output FILE   write to FILE instead of standard output\n"
     "  --prefix PREFIX     the key prefix of a content-addressed object (ending in '/')\n";
 
-/* Copies the file at PATH to standard output. */
-static int cat_file(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return dt_error_errno(errno, "%s", path);
-    uint8_t *buf = dt_malloc(1u << 20);
-    int rc = 0, out = STDOUT_FILENO;
-    for (;;) {
-        ssize_t n = read(fd, buf, 1u << 20);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = dt_error_errno(errno, "read %s", path);
-        if (n <= 0 || rc)
-            break;
-        if ((rc = dt_sink_write(dt_sink_fd(&out), buf, (size_t)n)))
-            break;
-    }
-    free(buf);
-    close(fd);
-    return rc;
-}
-
-/* A verified object to standard output: through a temporary file, so that
- * nothing reaches the output unless the whole object checks out. */
+/* A verified object to standard output: through an unlinked temporary file,
+ * so that nothing reaches the output unless the whole object checks out. */
 static int get_ca_stdout(datom_store *st, const char *prefix, const char *sha)
 {
     const char *dir = getenv("TMPDIR");
-    char *tmp = dt_sprintf("%s/datom-get.%ld", dir && *dir ? dir : "/tmp", (long)getpid());
-    int rc = datom_store_get_file_ca(st, prefix, sha, tmp);
-    if (rc == 0)
-        rc = cat_file(tmp);
-    unlink(tmp);
+    char *tmp = dt_sprintf("%s/datom-get.XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    int rc = fd < 0 ? dt_error_errno(errno, "%s", tmp) : 0;
+    if (fd >= 0)
+        unlink(tmp);
     free(tmp);
+    if (rc == 0)
+        rc = dt_store_get_ca(st, prefix, sha, dt_sink_fd(&fd));
+    if (rc == 0 && lseek(fd, 0, SEEK_SET) < 0)
+        rc = dt_error_errno(errno, "temporary copy of %s", sha);
+    int out = STDOUT_FILENO;
+    if (rc == 0)
+        rc = dt_fs_copy_fd(fd, 1u << 20, "temporary copy", dt_sink_fd(&out));
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
@@ -197,8 +190,7 @@ static int cmd_get(int argc, char **argv)
         int out = STDOUT_FILENO;
         rc = dt_store_get_sink(st, name, 0, UINT64_MAX, dt_sink_fd(&out));
     }
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- ls ---- */
@@ -281,8 +273,7 @@ static int cmd_ls(int argc, char **argv)
         print_json(arr);
     else if (arr)
         json_decref(arr);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- rm ---- */
@@ -290,8 +281,10 @@ static int cmd_ls(int argc, char **argv)
 static const char rm_usage[] =
     "usage: datom store rm KEY...\n"
     "\n"
-    "Deletes objects. Content-addressed objects may be shared by several tables\n"
-    "or projects: prefer `datom gc`, which knows what is still referenced.\n";
+    "Deletes objects (exit 3 if one does not exist; those before it are gone).\n"
+    "Content-addressed objects may be shared by several tables or projects, and\n"
+    "nothing here checks whether one is still referenced: `datom validate` finds\n"
+    "versions whose bytes are missing.\n";
 
 static int cmd_rm(int argc, char **argv)
 {
@@ -301,8 +294,7 @@ static int cmd_rm(int argc, char **argv)
     int rc = cli_open_store(&st);
     for (int i = 1; rc == 0 && i < argc; i++)
         rc = datom_store_del(st, argv[i]);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- refs ---- */
@@ -344,8 +336,7 @@ static int cmd_cat_ref(int argc, char **argv)
             fputc('\n', stdout);
     }
     dt_buf_free(&value);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 static const char set_ref_usage[] =
@@ -415,8 +406,7 @@ static int cmd_set_ref(int argc, char **argv)
     else if (rc == 0)
         printf("%s\n", info.version);
     dt_buf_free(&value);
-    datom_store_free(st);
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 static int cmd_del_ref(int argc, char **argv)
@@ -429,11 +419,9 @@ static int cmd_del_ref(int argc, char **argv)
         return cli_usage_error("store del-ref", "expected one ref NAME");
     datom_store *st;
     int rc = cli_open_store(&st);
-    if (rc == 0) {
+    if (rc == 0)
         rc = datom_store_ref_del(st, argv[optind], expected);
-        datom_store_free(st);
-    }
-    return rc ? cli_fail(rc) : 0;
+    return finish(st, rc);
 }
 
 /* ---- dispatch ---- */

@@ -129,6 +129,35 @@ static int opts_parse(const char *verb, int argc, char **argv, table_opts *o)
     return 0;
 }
 
+/* ---- the verbs' common entry ---- */
+
+/* A verb over table files: its usage, its operands (IN and OUT, or FILE) and
+ * what it does with them. */
+typedef struct table_verb {
+    const char *name, *usage, *operands;
+    int nargs;
+    int (*run)(char **args, table_opts *o);
+} table_verb;
+
+static int table_verb_main(const table_verb *v, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(v->usage, stdout);
+        return 0;
+    }
+    table_opts o;
+    opts_init(&o);
+    int st = opts_parse(v->name, argc, argv, &o);
+    if (!st && optind != argc - v->nargs)
+        st = cli_usage_error(v->name, "expected %s", v->operands);
+    if (!st) {
+        int rc = v->run(argv + optind, &o);
+        st = rc ? cli_fail(rc) : 0;
+    }
+    opts_free(&o);
+    return st;
+}
+
 /* ---- formats ---- */
 
 typedef enum fmt { FMT_UNKNOWN, FMT_CSV, FMT_PARQUET } fmt;
@@ -289,23 +318,12 @@ static int convert(const char *in, const char *out, table_opts *o)
     }
 }
 
+static int convert_run(char **args, table_opts *o) { return convert(args[0], args[1], o); }
+
 int cli_convert(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(convert_usage, stdout);
-        return 0;
-    }
-    table_opts o;
-    opts_init(&o);
-    int st = opts_parse("convert", argc, argv, &o);
-    if (!st && optind != argc - 2)
-        st = cli_usage_error("convert", "expected IN and OUT");
-    if (!st) {
-        int rc = convert(argv[optind], argv[optind + 1], &o);
-        st = rc ? cli_fail(rc) : 0;
-    }
-    opts_free(&o);
-    return st;
+    static const table_verb v = {"convert", convert_usage, "IN and OUT", 2, convert_run};
+    return table_verb_main(&v, argc, argv);
 }
 
 /* ---- cat ---- */
@@ -378,23 +396,12 @@ static int cat(const char *path, table_opts *o)
     return rc ? rc : rc2;
 }
 
+static int cat_run(char **args, table_opts *o) { return cat(args[0], o); }
+
 int cli_cat(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(cat_usage, stdout);
-        return 0;
-    }
-    table_opts o;
-    opts_init(&o);
-    int st = opts_parse("cat", argc, argv, &o);
-    if (!st && optind != argc - 1)
-        st = cli_usage_error("cat", "expected one FILE");
-    if (!st) {
-        int rc = cat(argv[optind], &o);
-        st = rc ? cli_fail(rc) : 0;
-    }
-    opts_free(&o);
-    return st;
+    static const table_verb v = {"cat", cat_usage, "one FILE", 1, cat_run};
+    return table_verb_main(&v, argc, argv);
 }
 
 /* ---- schema ---- */
@@ -443,21 +450,10 @@ static int schema(const char *path, table_opts *o)
     return fflush(stdout) ? dt_error_errno(errno, "standard output") : 0;
 }
 
+static int schema_run(char **args, table_opts *o) { return schema(args[0], o); }
+
 int cli_schema(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(schema_usage, stdout);
-        return 0;
-    }
-    table_opts o;
-    opts_init(&o);
-    int st = opts_parse("schema", argc, argv, &o);
-    if (!st && optind != argc - 1)
-        st = cli_usage_error("schema", "expected one FILE");
-    if (!st) {
-        int rc = schema(argv[optind], &o);
-        st = rc ? cli_fail(rc) : 0;
-    }
-    opts_free(&o);
-    return st;
+    static const table_verb v = {"schema", schema_usage, "one FILE", 1, schema_run};
+    return table_verb_main(&v, argc, argv);
 }

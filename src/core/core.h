@@ -98,6 +98,15 @@ void dt_sha256_final_hex(dt_sha256 *h, char out[DATOM_SHA_HEX]);
 void dt_sha256_abort(dt_sha256 *h);
 void dt_sha256_hex(const void *p, size_t n, char out[DATOM_SHA_HEX]);
 int dt_sha256_file(const char *path, char out[DATOM_SHA_HEX], uint64_t *size_out);
+/* A sink that hashes and counts the bytes through it, then passes them to
+ * NEXT (a sink whose write is NULL: nowhere). The caller finishes or aborts sha. */
+typedef struct dt_hash_tee {
+    dt_sha256 sha;
+    uint64_t size;
+    dt_sink next;
+} dt_hash_tee;
+void dt_hash_tee_init(dt_hash_tee *t, dt_sink next);
+dt_sink dt_hash_tee_sink(dt_hash_tee *t);
 
 /* ---- hex (hex.c) ---- */
 void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
@@ -107,6 +116,10 @@ bool dt_is_hex_prefix(const char *s, size_t min, size_t max);
 int dt_hex_digit(char c); /* 0..15 for 0-9, a-f, A-F; else -1 */
 
 /* ---- files (fs.c) ---- */
+/* Reads FD to its end in reads of up to CAP bytes (an interrupted read is
+ * retried) and writes each to SINK; WHAT names FD in messages. 0, the read
+ * error, or the sink's first error. The one read loop of datom. */
+int dt_fs_copy_fd(int fd, size_t cap, const char *what, dt_sink sink);
 /* Reads a whole file; the error names PATH. Refuses files above max_bytes. */
 int dt_fs_read_all(const char *path, dt_buf *out, size_t max_bytes);
 /* Writes a file atomically and durably: temp name in the same directory,

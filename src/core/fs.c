@@ -30,6 +30,41 @@ int dt_fs_write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+int dt_fs_copy_fd(int fd, size_t cap, const char *what, dt_sink sink)
+{
+    uint8_t *buf = dt_malloc(cap ? cap : 1);
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, cap ? cap : 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = dt_error_errno(errno, "read %s", what);
+        if (n <= 0 || rc)
+            break;
+        if ((rc = dt_sink_write(sink, buf, (size_t)n)))
+            break;
+    }
+    free(buf);
+    return rc;
+}
+
+/* A sink into a buffer that refuses to grow past a bound. */
+typedef struct bounded_buf {
+    dt_buf *b;
+    size_t max;
+    const char *what;
+} bounded_buf;
+
+static int bounded_write(void *ctx, const void *p, size_t n)
+{
+    bounded_buf *bb = ctx;
+    if (n > bb->max - bb->b->len)
+        return dt_error(DATOM_EINVAL, "%s: larger than %zu bytes", bb->what, bb->max);
+    dt_buf_append(bb->b, p, n);
+    return 0;
+}
+
 int dt_fs_read_all(const char *path, dt_buf *out, size_t max_bytes)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -40,25 +75,9 @@ int dt_fs_read_all(const char *path, dt_buf *out, size_t max_bytes)
         close(fd);
         return dt_error(DATOM_EINVAL, "%s: is a directory", path);
     }
-    int rc = 0;
-    for (;;) {
-        dt_buf_reserve(out, 65536);
-        ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = dt_error_errno(errno, "%s", path);
-            break;
-        }
-        if (n == 0)
-            break;
-        out->len += (size_t)n;
-        out->data[out->len] = '\0';
-        if (out->len > max_bytes) {
-            rc = dt_error(DATOM_EINVAL, "%s: larger than %zu bytes", path, max_bytes);
-            break;
-        }
-    }
+    size_t start = out->len;
+    bounded_buf bb = {out, start + max_bytes < start ? SIZE_MAX : start + max_bytes, path};
+    int rc = dt_fs_copy_fd(fd, 65536, path, (dt_sink){bounded_write, &bb});
     close(fd);
     return rc;
 }

@@ -74,39 +74,39 @@ void dt_sha256_hex(const void *p, size_t n, char out[DATOM_SHA_HEX])
     dt_sha256_final_hex(&h, out);
 }
 
+void dt_hash_tee_init(dt_hash_tee *t, dt_sink next)
+{
+    dt_sha256_init(&t->sha);
+    t->size = 0;
+    t->next = next;
+}
+
+static int hash_tee_write(void *ctx, const void *p, size_t n)
+{
+    dt_hash_tee *t = ctx;
+    dt_sha256_update(&t->sha, p, n);
+    t->size += n;
+    return t->next.write ? dt_sink_write(t->next, p, n) : 0;
+}
+
+dt_sink dt_hash_tee_sink(dt_hash_tee *t) { return (dt_sink){hash_tee_write, t}; }
+
 int dt_sha256_file(const char *path, char out[DATOM_SHA_HEX], uint64_t *size_out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return dt_error_errno(errno, "%s", path);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    enum { CHUNK = 1 << 20 };
-    uint8_t *chunk = dt_malloc(CHUNK);
-    dt_sha256 h;
-    dt_sha256_init(&h);
-    uint64_t total = 0;
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(fd, chunk, CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = dt_error_errno(errno, "%s", path);
-            break;
-        }
-        if (n == 0)
-            break;
-        dt_sha256_update(&h, chunk, (size_t)n);
-        total += (uint64_t)n;
-    }
-    free(chunk);
+    dt_hash_tee t;
+    dt_hash_tee_init(&t, (dt_sink){NULL, NULL});
+    int rc = dt_fs_copy_fd(fd, 1u << 20, path, dt_hash_tee_sink(&t));
     close(fd);
     if (rc) {
-        dt_sha256_abort(&h);
+        dt_sha256_abort(&t.sha);
         return rc;
     }
-    dt_sha256_final_hex(&h, out);
+    dt_sha256_final_hex(&t.sha, out);
     if (size_out)
-        *size_out = total;
+        *size_out = t.size;
     return 0;
 }

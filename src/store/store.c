@@ -110,6 +110,15 @@ static int prefix_check(const char *prefix)
     return rc;
 }
 
+/* A content address: PREFIX as prefix_check wants and SHA as 64 lowercase hex digits. */
+static int ca_check(const char *prefix, const char *sha)
+{
+    if (!sha || !dt_is_sha_hex(sha))
+        return dt_error(DATOM_EINVAL, "\"%s\": not a SHA-256 (64 lowercase hex digits)",
+                        sha ? sha : "");
+    return prefix_check(prefix);
+}
+
 static char *ca_key(const char *prefix, const char *sha) { return dt_sprintf("%s%s", prefix ? prefix : "", sha); }
 
 /* ---- open and free ---- */
@@ -122,9 +131,8 @@ static bool has_scheme(const char *url)
     return p > url && !strncmp(p, "://", 3);
 }
 
-int datom_store_open(datom_store **out, const char *url)
+static int store_dispatch(datom_store **out, const char *url)
 {
-    *out = NULL;
     if (!url || !*url)
         return dt_error(DATOM_EINVAL, "store URL: empty");
     if (!strncmp(url, "mem:", 4))
@@ -143,6 +151,15 @@ int datom_store_open(datom_store **out, const char *url)
         return dt_error(DATOM_EUNSUPPORTED, "%s: unknown store URL scheme (known: mem:, file://, "
                         "a plain path; s3:// later)", url);
     return dt_store_file_open(out, url, url);
+}
+
+int datom_store_open(datom_store **out, const char *url)
+{
+    *out = NULL;
+    int rc = store_dispatch(out, url);
+    if (rc == 0)
+        dt_verbose("store %s (%s backend)", url, (*out)->ops->name);
+    return rc;
 }
 
 void datom_store_free(datom_store *st)
@@ -216,6 +233,8 @@ int dt_store_put_finish(dt_store_put *p, const char *key)
     }
     dt_sha256_abort(&p->sha);
     rc = p->st->ops->writer_commit(p->w, key);
+    if (rc == 0)
+        dt_verbose("%s: put %s (%llu bytes)", p->st->url, key, (unsigned long long)p->size);
     put_free(p);
     return rc;
 }
@@ -230,7 +249,7 @@ int dt_store_put_finish_ca(dt_store_put *p, const char *prefix, char sha_out[DAT
     char sha[DATOM_SHA_HEX];
     dt_sha256_final_hex(&p->sha, sha);
     char *key = ca_key(prefix, sha);
-    uint64_t have;
+    uint64_t have = 0;
     /* Same name, same size: the same bytes are already there. A different
      * size means a damaged object, which the new bytes repair. */
     int found = p->st->ops->stat(p->st, key, &have);
@@ -242,6 +261,9 @@ int dt_store_put_finish_ca(dt_store_put *p, const char *prefix, char sha_out[DAT
     } else {
         rc = p->st->ops->writer_commit(p->w, key);
     }
+    if (rc == 0)
+        dt_verbose("%s: put %s (%llu bytes%s)", p->st->url, key, (unsigned long long)p->size,
+                   found == 0 && have == p->size ? ", already there" : "");
     put_free(p);
     free(key);
     if (rc == 0 && sha_out)
@@ -249,55 +271,35 @@ int dt_store_put_finish_ca(dt_store_put *p, const char *prefix, char sha_out[DAT
     return rc;
 }
 
-int datom_store_put(datom_store *st, const char *key, const void *data, size_t len)
-{
-    int rc = dt_store_key_check(key);
-    if (rc)
-        return rc;
-    dt_store_put *p;
-    if ((rc = dt_store_put_begin(st, &p)))
-        return rc;
-    if ((rc = dt_store_put_write(p, data, len))) {
-        dt_store_put_abort(p);
-        return dt_error_wrap("put %s", key);
-    }
-    return dt_store_put_finish(p, key);
-}
+/* How a put is filled: from memory or from a file descriptor. */
+typedef struct put_source {
+    const void *data;
+    size_t len;
+    int fd; /* -1: from data */
+    const char *what;
+} put_source;
 
-/* Streams FD (named WHAT in messages) into P. */
-static int put_copy_fd(dt_store_put *p, int fd, const char *what)
+/* Streams the file descriptor of SRC into P, with progress for a big file. */
+static int put_copy_fd(dt_store_put *p, const put_source *src)
 {
     struct stat sb;
-    if (fstat(fd, &sb) != 0)
-        return dt_error_errno(errno, "%s", what);
+    if (fstat(src->fd, &sb) != 0)
+        return dt_error_errno(errno, "%s", src->what);
     if (S_ISDIR(sb.st_mode))
-        return dt_error(DATOM_EINVAL, "%s: is a directory", what);
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        return dt_error(DATOM_EINVAL, "%s: is a directory", src->what);
+    posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     if (S_ISREG(sb.st_mode) && sb.st_size >= (off_t)PROGRESS_MIN)
         p->progress = dt_progress_start("put", (uint64_t)sb.st_size);
     /* Small files get a small buffer (one read, then end of file). */
     size_t cap = S_ISREG(sb.st_mode) && sb.st_size < (off_t)IO_CHUNK ? (size_t)sb.st_size + 1 : IO_CHUNK;
-    uint8_t *buf = dt_malloc(cap);
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf, cap);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = dt_error_errno(errno, "read %s", what);
-            break;
-        }
-        if (n == 0)
-            break;
-        if ((rc = dt_store_put_write(p, buf, (size_t)n)))
-            break;
-    }
-    free(buf);
-    return rc;
+    return dt_fs_copy_fd(src->fd, cap, src->what, dt_store_put_sink(p));
 }
 
-int dt_store_put_fd(datom_store *st, int fd, const char *what, const char *key,
-                    const char *prefix, char sha_out[DATOM_SHA_HEX])
+/* One whole put: fills a streaming put from SRC, then names the object KEY,
+ * or PREFIX + its SHA-256 when KEY is NULL; sha_out (may be NULL) gets the
+ * SHA-256 of the bytes either way. */
+static int put_run(datom_store *st, const put_source *src, const char *key, const char *prefix,
+                   char sha_out[DATOM_SHA_HEX])
 {
     int rc = key ? dt_store_key_check(key) : prefix_check(prefix);
     if (rc)
@@ -305,15 +307,31 @@ int dt_store_put_fd(datom_store *st, int fd, const char *what, const char *key,
     dt_store_put *p;
     if ((rc = dt_store_put_begin(st, &p)))
         return rc;
-    if ((rc = put_copy_fd(p, fd, what))) {
+    rc = src->fd < 0 ? dt_store_put_write(p, src->data, src->len) : put_copy_fd(p, src);
+    if (rc) {
         dt_store_put_abort(p);
-        return rc;
+        return key ? dt_error_wrap("put %s", key) : rc;
     }
     if (!key)
         return dt_store_put_finish_ca(p, prefix, sha_out);
     if (sha_out)
         dt_sha256_final_hex(&p->sha, sha_out); /* leaves nothing for finish to free */
     return dt_store_put_finish(p, key);
+}
+
+int datom_store_put(datom_store *st, const char *key, const void *data, size_t len)
+{
+    if (!key)
+        return dt_store_key_check(key);
+    put_source src = {.data = data, .len = len, .fd = -1, .what = key};
+    return put_run(st, &src, key, NULL, NULL);
+}
+
+int dt_store_put_fd(datom_store *st, int fd, const char *what, const char *key,
+                    const char *prefix, char sha_out[DATOM_SHA_HEX])
+{
+    put_source src = {.fd = fd, .what = what};
+    return put_run(st, &src, key, prefix, sha_out);
 }
 
 static int put_path(datom_store *st, const char *path, const char *key, const char *prefix,
@@ -335,7 +353,8 @@ int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *p
         return dt_error_errno(errno, "%s", path);
     dt_store_put p = {.st = st, .w = w};
     dt_sha256_init(&p.sha);
-    int rc = put_copy_fd(&p, fd, path);
+    put_source src = {.fd = fd, .what = path};
+    int rc = put_copy_fd(&p, &src);
     close(fd);
     dt_progress_end(p.progress);
     if (rc == 0 && sha_out)
@@ -406,10 +425,7 @@ static int tee_write(void *ctx, const void *p, size_t n)
 
 int dt_store_get_ca(datom_store *st, const char *prefix, const char *sha, dt_sink sink)
 {
-    if (!sha || !dt_is_sha_hex(sha))
-        return dt_error(DATOM_EINVAL, "\"%s\": not a SHA-256 (64 lowercase hex digits)",
-                        sha ? sha : "");
-    int rc = prefix_check(prefix);
+    int rc = ca_check(prefix, sha);
     if (rc)
         return rc;
     char *key = ca_key(prefix, sha);
@@ -429,6 +445,9 @@ int dt_store_get_ca(datom_store *st, const char *prefix, const char *sha, dt_sin
         if (strcmp(got, sha))
             rc = dt_error(DATOM_ECORRUPT, "%s: object %s is corrupt (its bytes hash to %s)",
                           st->url, key, got);
+        else
+            dt_verbose("%s: get %s (%llu bytes, SHA-256 verified)", st->url, key,
+                       (unsigned long long)t.done);
     }
     free(key);
     return rc;
@@ -496,6 +515,8 @@ static int fill_plain(datom_store *st, const char *key, const char *unused, dt_s
         t.progress = dt_progress_start("get", size);
     rc = st->ops->get(st, key, 0, UINT64_MAX, (dt_sink){tee_write, &t});
     dt_progress_end(t.progress);
+    if (rc == 0)
+        dt_verbose("%s: get %s (%llu bytes)", st->url, key, (unsigned long long)t.done);
     return rc;
 }
 
@@ -514,10 +535,7 @@ int datom_store_get_file(datom_store *st, const char *key, const char *path)
 
 int datom_store_get_file_ca(datom_store *st, const char *prefix, const char *sha, const char *path)
 {
-    if (!sha || !dt_is_sha_hex(sha))
-        return dt_error(DATOM_EINVAL, "\"%s\": not a SHA-256 (64 lowercase hex digits)",
-                        sha ? sha : "");
-    int rc = prefix_check(prefix);
+    int rc = ca_check(prefix, sha);
     if (rc)
         return rc;
     return get_to_file(st, prefix, sha, path, fill_ca);
@@ -546,6 +564,19 @@ int datom_store_del(datom_store *st, const char *key)
     return st->ops->del(st, key);
 }
 
+/* A listing prefix is the start of a key: each whole segment in it (one
+ * followed by '/') must be one a key may have, or "../" would walk a file
+ * store's parent directory. The last, partial segment may be anything. */
+static int list_prefix_check(const char *prefix)
+{
+    if (strlen(prefix) > DT_KEY_MAX)
+        return dt_error(DATOM_EINVAL, "list: prefix longer than %d bytes", DT_KEY_MAX);
+    for (const char *seg = prefix, *slash; (slash = strchr(seg, '/')); seg = slash + 1)
+        if (segment_check(prefix, seg, (size_t)(slash - seg), false))
+            return dt_error_wrap("list prefix");
+    return 0;
+}
+
 int datom_store_list(datom_store *st, const char *prefix, const char *start_after, size_t limit,
                      char ***keys_out, size_t *n_out, int *more_out)
 {
@@ -555,11 +586,12 @@ int datom_store_list(datom_store *st, const char *prefix, const char *start_afte
         *more_out = 0;
     if (!prefix)
         prefix = "";
-    if (strlen(prefix) > DT_KEY_MAX)
-        return dt_error(DATOM_EINVAL, "list: prefix longer than %d bytes", DT_KEY_MAX);
+    int rc = list_prefix_check(prefix);
+    if (rc)
+        return rc;
     dt_strv keys = DT_STRV_INIT;
     int more = 0;
-    int rc = st->ops->list(st, prefix, start_after, limit ? limit : SIZE_MAX, &keys, &more);
+    rc = st->ops->list(st, prefix, start_after, limit ? limit : SIZE_MAX, &keys, &more);
     if (rc) {
         dt_strv_free(&keys);
         return rc;
@@ -617,6 +649,8 @@ int dt_store_ref_cas_info(datom_store *st, const char *name, const char *expecte
         return dt_error(DATOM_EINVAL, "ref %s: malformed expected version", name);
     dt_ref_info info = {0};
     rc = st->ops->ref_cas(st, name, expected, value ? value : "", len, &info);
+    if (rc == 0)
+        dt_verbose("%s: ref %s now at version %s", st->url, name, info.version);
     if (rc == 0 && info_out)
         *info_out = info;
     return rc;
