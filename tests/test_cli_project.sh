@@ -92,6 +92,39 @@ expect 5 "$DATOM" pull p2
 has "$T/err" "NOTES.md"
 [ "$(git -C p2 rev-parse HEAD)" = "$head2" ] && ok || bad "conflicting pull moved HEAD"
 
+# a write whose push failed, then `datom pull`: the local write is replayed on
+# top of the remote's and the manifest (changed on both sides by every write)
+# is rebuilt from the tables, not reported as a conflict
+git init -q --bare -b main w.git
+expect 0 "$DATOM" init w1 --name wide --store "$T/wstore" --remote "$T/w.git" --author "$AUTHOR"
+expect 0 "$DATOM" clone "$T/w.git" w2
+printf 'a,b\n1,2\n' >alpha.csv
+printf 'c\nx\ny\n' >beta.csv
+git -C w2 remote set-url --push origin "$T/nowhere.git"
+cd w2 && expect 8 "$DATOM" write beta "$T/beta.csv" --author "$AUTHOR"; cd "$T"
+has "$T/err" "push to $T/nowhere.git: no such repository"
+# push and pull to a remote that is not there: the remote's status (8, i/o), said plainly
+expect 8 "$DATOM" push w2
+has "$T/err" "push to $T/nowhere.git: no such repository"
+git -C w1 remote set-url origin "file://$T/gone.git"
+expect 8 "$DATOM" pull w1
+has "$T/err" "fetch file://$T/gone.git: no such repository"
+expect 8 "$DATOM" push w1
+git -C w1 remote set-url origin "$T/w.git"
+cd w1 && expect 0 "$DATOM" write alpha "$T/alpha.csv" --author "$AUTHOR"; cd "$T"
+git -C w2 config --unset remote.origin.pushurl
+expect 0 "$DATOM" pull w2
+[ -f w2/alpha/metadata.json ] && [ -f w2/beta/metadata.json ] && ok || bad "pull lost a table"
+manifest_tables() { node -e "const m = JSON.parse(require('fs').readFileSync('$1/.datom/manifest.json', 'utf8'));
+    console.log(Object.keys(m.tables).join(',') + ' ' + m.summary.total_tables + ' ' + m.summary.total_versions + ' ' + m.project_name)"; }
+[ "$(manifest_tables w2)" = "alpha,beta 2 2 wide" ] && ok || bad "manifest after pull: $(manifest_tables w2)"
+[ -z "$(git -C w2 status --porcelain)" ] && ok || bad "pull left changes: $(git -C w2 status --porcelain)"
+[ "$(git -C w2 log -1 --format=%s)" = "Update beta" ] && ok || bad "replayed commit: $(git -C w2 log -1 --format=%s)"
+[ "$(git -C w2 rev-list --merges --count HEAD)" = 0 ] && ok || bad "pull made a merge commit"
+expect 0 "$DATOM" push w2
+expect 0 "$DATOM" pull w1
+[ "$(manifest_tables w1)" = "alpha,beta 2 2 wide" ] && ok || bad "manifest in w1: $(manifest_tables w1)"
+
 # store commands inside a project use the store project.yaml names
 expect 0 "$DATOM" init p3 --name shared --store "$T/shared" --author "$AUTHOR"
 cd p3/input_files && expect 0 "$DATOM" store put "$T/p1/README.md"; cd "$T"

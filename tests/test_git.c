@@ -1,9 +1,12 @@
 /*
  * test_git.c: the git layer against real repositories and bare remotes in
  * temporary directories: commit and read back, identity, two clones racing
- * to push, rebase of disjoint changes, conflicts on the same file.
+ * to push, rebase of disjoint changes, conflicts on the same file, and reads
+ * that give the committed bytes only.
  */
 #include <git2.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "project/git.h"
@@ -423,6 +426,73 @@ static void test_remote_set(void)
     free(dir);
 }
 
+/* dt_git_read_file gives the committed bytes whatever the work tree holds: its
+ * copy is used only when it hashes to the committed blob, and an object whose
+ * bytes do not hash to its id is refused. GOOD and OTHER have the same length;
+ * in repository NAME. */
+static void read_committed_case(const char *name, const char *good, const char *other)
+{
+    char *dir = path_in(root, name);
+    dt_git *g;
+    T_OK(dt_git_init(&g, dir));
+    char id[41];
+    T_OK(commit1(g, "d/a.json", good, &alice, id));
+    char *s = read_at(g, NULL, "d/a.json"); /* the work tree's copy is the committed one */
+    T_EQ_STR(s, good);
+    free(s);
+    write_file(dir, "d/a.json", other); /* an interrupted edit, same size */
+    s = read_at(g, NULL, "d/a.json");
+    T_EQ_STR(s, good);
+    free(s);
+    write_file(dir, "d/a.json", "shorter\n");
+    s = read_at(g, NULL, "d/a.json");
+    T_EQ_STR(s, good);
+    free(s);
+    char *path = path_in(dir, "d/a.json");
+    T_EQ_INT(unlink(path), 0);
+    T_EQ_INT(mkfifo(path, 0644), 0); /* must not block */
+    s = read_at(g, NULL, "d/a.json");
+    T_EQ_STR(s, good);
+    free(s);
+    T_EQ_INT(unlink(path), 0);
+    /* the object file of d/a.json replaced by that of OTHER (a valid zlib
+     * stream of the same size, so only the id check can tell) */
+    write_file(dir, "other.txt", other);
+    char *cmd = dt_sprintf("cd '%s' && x=$(git hash-object -w other.txt) && "
+                           "a=$(git rev-parse HEAD:d/a.json) && f=.git/objects/${a%%${a#??}}/${a#??} && "
+                           "chmod u+w \"$f\" && cp .git/objects/${x%%${x#??}}/${x#??} \"$f\"",
+                           dir);
+    T_EQ_INT(system(cmd), 0);
+    dt_buf b = DT_BUF_INIT;
+    T_ERR(dt_git_read_file(g, NULL, "d/a.json", &b), DATOM_ECORRUPT, "does not hash to its id");
+    T_ASSERT(b.len == 0);
+    /* its work-tree copy, were it the bytes committed, is still good */
+    write_file(dir, "d/a.json", good);
+    T_OK(dt_git_read_file(g, NULL, "d/a.json", &b));
+    T_EQ_STR((char *)b.data, good);
+    dt_buf_free(&b);
+    free(cmd);
+    free(path);
+    dt_git_free(g);
+    free(dir);
+}
+
+static void test_read_committed_bytes(void)
+{
+    read_committed_case("w4", "committed\n", "COMMITTED\n");
+    /* above 1 MiB the id is checked with OpenSSL's SHA-1, below with libgit2's */
+    size_t n = (3u << 20) / 2;
+    char *good = dt_malloc(n + 1), *other = dt_malloc(n + 1);
+    memset(good, 'g', n);
+    memcpy(other, good, n);
+    other[n / 2] = 'o';
+    good[n - 1] = other[n - 1] = '\n';
+    good[n] = other[n] = '\0';
+    read_committed_case("w5", good, other);
+    free(good);
+    free(other);
+}
+
 int main(void)
 {
     root = t_tmpdir("git");
@@ -441,6 +511,7 @@ int main(void)
     T_RUN(test_remote_race_rebase);
     T_RUN(test_pull_derived);
     T_RUN(test_remote_set);
+    T_RUN(test_read_committed_bytes);
     free(home);
     free(root);
     return t_done();

@@ -1,12 +1,17 @@
 /*
  * test_project.c: the project handle: init's files byte for byte, opening
  * from a subdirectory, project.yaml errors with file:line, all-or-nothing
- * init, and a clone round trip through a bare remote.
+ * init, a clone round trip through a bare remote, and the write lock's
+ * take-over rules.
  */
 #include "core/core.h"
 #include "project/config.h"
 #include "project/project.h"
+#include "project/wlock.h"
 #include "t.h"
+
+#include <inttypes.h>
+#include <sys/wait.h>
 
 #define AUTHOR "Test User <test@example.com>"
 
@@ -380,6 +385,80 @@ static void test_clone_round_trip(void)
     free(bare);
 }
 
+/* Plants a lock held by "HOST PID WHEN_MS", then tries to take it for 50 ms. */
+static int lock_against(dt_project *p, const char *host, int pid, int64_t when)
+{
+    char *key = dt_project_key(p, ".locks/write");
+    char *value = dt_sprintf("%s %d %" PRId64, host, pid, when);
+    char ver[DATOM_REF_VERSION_MAX];
+    T_OK(datom_store_ref_cas(p->store, key, NULL, value, strlen(value), ver));
+    dt_wlock l;
+    int rc = dt_wlock_acquire(p, &l, 50);
+    if (rc == 0) { /* ours now: the ref names this process */
+        void *got = NULL;
+        size_t len = 0;
+        T_OK(datom_store_ref_get(p->store, key, &got, &len, ver));
+        char *mine = dt_sprintf(" %d ", (int)getpid());
+        char *text = dt_strndup(got, len);
+        T_ASSERT(strstr(text, mine) != NULL);
+        free(text);
+        free(mine);
+        free(got);
+        dt_wlock_release(p, &l);
+        T_ERR(datom_store_ref_get(p->store, key, &got, &len, ver), DATOM_ENOTFOUND, "");
+    } else {
+        T_ASSERT(strstr(datom_errmsg(), "another write holds the lock") != NULL);
+        dt_wlock_release(p, &l);
+        T_OK(datom_store_ref_del(p->store, key, ver));
+    }
+    datom_errclear();
+    free(value);
+    free(key);
+    return rc;
+}
+
+/* A pid that certainly belonged to a process that is gone. */
+static int dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    T_ASSERT(pid > 0);
+    T_EQ_INT(waitpid(pid, NULL, 0), pid);
+    return (int)pid;
+}
+
+static void test_write_lock_takeover(void)
+{
+    char *store = dt_path_join(root, "lock-store");
+    T_OK(dt_fs_mkdirs(store, 0755));
+    dt_project *p;
+    T_OK(dt_project_open_store(&p, store, "locked", NULL));
+    char host[256] = "";
+    T_ASSERT(gethostname(host, sizeof host - 1) == 0 && host[0]);
+    int64_t now = dt_now_ms(), old = now - 10 * DT_WLOCK_STALE_MS;
+    /* this host, a live holder: never broken, however old its lock
+     * (getppid(): alive for the whole test, and not us) */
+    T_EQ_INT(lock_against(p, host, (int)getppid(), old), DATOM_ELOCKED);
+    T_EQ_INT(lock_against(p, host, (int)getppid(), now), DATOM_ELOCKED);
+    /* this host, a dead holder: taken over, however young its lock */
+    T_OK(lock_against(p, host, dead_pid(), now));
+    T_OK(lock_against(p, host, dead_pid(), old));
+    /* another host: the pid means nothing there; only the age counts */
+    T_EQ_INT(lock_against(p, "elsewhere.example", dead_pid(), now), DATOM_ELOCKED);
+    T_OK(lock_against(p, "elsewhere.example", (int)getppid(), old));
+    /* a value this version cannot read: stale */
+    char *key = dt_project_key(p, ".locks/write");
+    char ver[DATOM_REF_VERSION_MAX];
+    T_OK(datom_store_ref_cas(p->store, key, NULL, "garbage", 7, ver));
+    dt_wlock l;
+    T_OK(dt_wlock_acquire(p, &l, 50));
+    dt_wlock_release(p, &l);
+    free(key);
+    dt_project_free(p);
+    free(store);
+}
+
 int main(void)
 {
     root = t_tmpdir("project");
@@ -394,6 +473,7 @@ int main(void)
     T_RUN(test_config_round_trip);
     T_RUN(test_init_refusals);
     T_RUN(test_clone_round_trip);
+    T_RUN(test_write_lock_takeover);
     free(home);
     free(root);
     return t_done();

@@ -2,7 +2,8 @@
 # test_tables.sh: the table verbs end to end (write, read, history, list, show,
 # lineage, status, summary, sync, validate), bad input, readers without git on
 # a read-only store, crash safety (kill -9 at every step of a write and at
-# random times) and two writers racing through one bare remote.
+# random times, and around the push with a remote) and two writers racing
+# through one bare remote. KEEP=1 keeps the temporary directory.
 set -uo pipefail
 : "${DATOM:?path of the built datom}" "${TEST_TMP:=/tmp}"
 if ! "$DATOM" init --help >/dev/null 2>&1 || ! "$DATOM" write --help >/dev/null 2>&1; then
@@ -11,7 +12,7 @@ if ! "$DATOM" init --help >/dev/null 2>&1 || ! "$DATOM" write --help >/dev/null 
 fi
 T=$TEST_TMP/test_tables_sh.$$
 rm -rf "$T" && mkdir -p "$T"
-trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'chmod -R u+w "$T" 2>/dev/null; [[ -n "${KEEP:-}" ]] || rm -rf "$T"' EXIT
 AUTHOR="Table Tester <tables@example.org>"
 pass=0 fail=0
 
@@ -65,6 +66,7 @@ same "action of the first write" "$(json_get "$T/w1.json" j.action)" full
 V1=$(json_get "$T/w1.json" j.metadata_sha)
 check "write v1 again" "$DATOM" write subjects v1.csv --json --author "$AUTHOR"
 same "unchanged input is a no-op" "$(json_get "$T/out" j.action)/$(json_get "$T/out" j.skipped)" none/true
+check "an unchanged input is not parsed" env DATOM_TEST_CRASH_AT=converted "$DATOM" write subjects v1.csv --author "$AUTHOR"
 check "write v2" "$DATOM" write subjects v2.csv --json -m "week 2" --author "$AUTHOR"
 same "action of a changed input" "$(json_get "$T/out" j.action)" full
 V2=$(json_get "$T/out" j.metadata_sha)
@@ -82,6 +84,9 @@ same "current has 60 rows" "$(($(wc -l <"$T/out") - 1))" 60
 check "read to parquet" "$DATOM" read subjects --version "$V2" -o "$T/r2.parquet"
 check "read to jsonl" "$DATOM" read subjects -o "$T/r2.jsonl"
 same "jsonl has 60 lines" "$(wc -l <"$T/r2.jsonl")" 60
+check "cat --json of the same version" "$DATOM" cat --json "$T/r2.parquet"
+cp "$T/out" "$T/cat.jsonl"
+check "read's JSON lines are cat's" cmp -s "$T/cat.jsonl" "$T/r2.jsonl"
 check "show" "$DATOM" show "subjects@${V1:0:10}" --json
 same "show gives the metadata of v1" "$(json_get "$T/out" j.nrow)" 50
 check "list" "$DATOM" list --json
@@ -96,7 +101,11 @@ check "the work tree is clean after writes" test -z "$(git -C "$P" status --porc
 
 # ---- reading options ----
 printf 'code;amount;when\nA1;-;2026-01-02\nB2;3.5;2026-02-03\n' >semi.csv
-check "write with --delim, --na and --types" "$DATOM" write semi semi.csv --delim ';' --na - --types code=string,amount=double --json --author "$AUTHOR"
+check "write with --delim, --na and --types" "$DATOM" write semi semi.csv --delim ';' --na - --types code=string,amount=double --json -m $'say "hi"\tto Zoë \\o/' --author "$AUTHOR"
+check "history shows a message that JSON escapes" "$DATOM" history semi
+same "the message unescaped" "$(sed -n 2p "$T/out" | sed 's/.*Table Tester      //')" $'say "hi"\tto Zoë \\o/'
+check "history --json keeps it as stored" "$DATOM" history semi --json
+same "the message from JSON" "$(json_get "$T/out" "j[0].commit_message")" $'say "hi"\tto Zoë \\o/'
 check "show its shape" "$DATOM" show semi --json
 same "three columns, two rows" "$(json_get "$T/out" "[j.ncol, j.nrow].join('x')")" 3x2
 check "read it as JSON lines" "$DATOM" read semi -o "$T/semi.jsonl"
@@ -141,21 +150,39 @@ check "validate after repair" "$DATOM" validate --deep
 STORE=$P/.datom/store
 cp -r "$STORE" "$T/ro-store"
 chmod -R a-w "$T/ro-store"
+# As root, chmod stops nothing: the readers then run as nobody (setpriv), for
+# whom the store really is read-only, and the probe below proves it. Either
+# way the tree (names, sizes, mtimes, directories too) must not change.
+reader=()
+if [[ $(id -u) -eq 0 ]]; then
+    if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+        reader=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    else
+        echo "note: running as root without setpriv: the store-only readers can write; only the unchanged tree is checked" >&2
+    fi
+fi
+mkdir -p "$T/ro-out" && chmod 1777 "$T/ro-out"
+if [[ $(id -u) -ne 0 || ${#reader[@]} -gt 0 ]]; then
+    if "${reader[@]}" touch "$T/ro-store/probe" 2>/dev/null; then
+        bad "the store-only readers could write the store: the test would prove nothing"
+    else ok; fi
+fi
 snapshot() { find "$T/ro-store" -printf '%p %s %T@\n' | sort; }
 snapshot >"$T/ro.before"
 (
-    cd "$T" || exit 1
-    check "store-only list" "$DATOM" list --store "$T/ro-store" --project trial --json
+    cd "$T/ro-out" || exit 1
+    check "store-only list" "${reader[@]}" "$DATOM" list --store "$T/ro-store" --project trial --json
     same "store-only list sees the tables" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "arm_counts,semi,subjects"
-    check "store-only history" "$DATOM" history subjects --store "file://$T/ro-store" --project trial --json
-    same "store-only history" "$(json_get "$T/out" j.length)" 3
-    check "store-only read by prefix" "$DATOM" read subjects --version "${V1:0:6}" --store "$T/ro-store" --project trial -o "$T/ro1.csv"
-    check "store-only read equals the input" cmp -s "$T/ro1.csv" "$P/v1.csv"
-    check_exit "store-only write is refused" 2 "unrecognized option" "$DATOM" write x "$P/v1.csv" --store "$T/ro-store" --project trial
+    check "store-only history" "${reader[@]}" "$DATOM" history subjects --store "file://$T/ro-store" --project trial --json
+    same "store-only history" "$(json_get "$T/out" "j.map(e => e.version).join(',')")" "$V3,$V2,$V1"
+    check "store-only read by prefix" "${reader[@]}" "$DATOM" read subjects --version "${V1:0:6}" --store "$T/ro-store" --project trial -o "$T/ro-out/ro1.csv"
+    check "store-only read equals the input" cmp -s "$T/ro-out/ro1.csv" "$P/v1.csv"
+    check "store-only read of the current version" "${reader[@]}" "$DATOM" read subjects --store "$T/ro-store" --project trial
+    same "the current version has 60 rows" "$(($(wc -l <"$T/out") - 1))" 60
+    check_exit "store-only write is refused" 2 "unrecognized option" "${reader[@]}" "$DATOM" write x "$P/v1.csv" --store "$T/ro-store" --project trial
     echo "$pass $fail" >"$T/sub.counts"
 )
 read -r pass fail <"$T/sub.counts"
-# (as root, chmod does not stop writes: compare the tree instead)
 snapshot >"$T/ro.after"
 check "readers left the store untouched" cmp -s "$T/ro.before" "$T/ro.after"
 # an ambiguous prefix, made by hand in a copy of the mirror
@@ -184,6 +211,9 @@ subjects 6 >input_files/labs.csv
 rm input_files/broken.csv
 check "sync again" "$DATOM" sync --json
 same "changed and unchanged" "$(json_get "$T/out" "[j.summary.changed, j.summary.unchanged].join('/')")" 1/1
+# unchanged files are skipped before parsing: a conversion would be killed here
+check "unchanged files are not parsed" env DATOM_TEST_CRASH_AT=converted "$DATOM" sync --json
+same "all unchanged" "$(json_get "$T/out" "[j.summary.unchanged, j.summary.new, j.summary.changed].join('/')")" 2/0/0
 check "sync commit message" "$DATOM" history labs --json
 same "message says sync" "$(json_get "$T/out" j[0].commit_message)" "Sync labs (changed)"
 
@@ -278,6 +308,36 @@ else ok; fi
 (cd "$T/c2" && subjects 8 >y.csv && "$DATOM" write epsilon y.csv --author "$AUTHOR") >/dev/null 2>"$T/err" || bad "epsilon: $(cat "$T/err")"
 git -C "$T/c1" config --unset remote.origin.pushurl
 (cd "$T/c1" && subjects 9 >z.csv && "$DATOM" write zeta z.csv --author "$AUTHOR") >/dev/null 2>"$T/err" || bad "zeta: $(cat "$T/err")"
+# kill -9 around the push, with a remote: another clone, and readers of the
+# store alone, see the old or the new version (never bytes that are missing),
+# and the next write publishes what the killed one committed
+k=0
+for step in committed pushed mirror-frozen; do
+    k=$((k + 1))
+    cd "$T/c1" || exit 1
+    subjects $((10 + 3 * k)) >k-old.csv
+    subjects $((11 + 3 * k)) 4 >k-new.csv
+    "$DATOM" write kappa k-old.csv --author "$AUTHOR" >/dev/null 2>&1 || bad "kappa $step: old write"
+    (DATOM_TEST_CRASH_AT=$step "$DATOM" write kappa k-new.csv --author "$AUTHOR" >/dev/null 2>&1 &
+        wait $!) 2>/dev/null
+    st=$?
+    [[ $st -eq 137 ]] || bad "kappa $step: expected a kill, exit $st"
+    cd "$T/c2" || exit 1
+    check "kappa $step: the other clone pulls" "$DATOM" pull
+    for where in git mirror; do
+        opts=()
+        [[ $where == mirror ]] && opts=(--store "$SHARED" --project shared)
+        if "$DATOM" read kappa "${opts[@]}" -o "$T/k.csv" >/dev/null 2>"$T/err"; then
+            if cmp -s "$T/k.csv" "$T/c1/k-old.csv" || cmp -s "$T/k.csv" "$T/c1/k-new.csv"; then ok
+            else bad "kappa $step: $where reads neither old nor new"; fi
+        else bad "kappa $step: $where unreadable: $(cat "$T/err")"; fi
+    done
+    cd "$T/c1" || exit 1
+    subjects $((12 + 3 * k)) 5 >k-next.csv
+    check "kappa $step: the next write" "$DATOM" write kappa k-next.csv --author "$AUTHOR"
+    same "kappa $step: the remote has the killed write's commit" "$(git -C "$T/c1" rev-parse HEAD)" "$(git -C "$R" rev-parse main)"
+    check "kappa $step: validate" "$DATOM" validate
+done
 check "clone 3 sees everything" "$DATOM" clone "$R" "$T/c3"
 cd "$T/c3" || exit 1
 for t in alpha beta; do
@@ -286,11 +346,31 @@ for t in alpha beta; do
 done
 check "history gamma" "$DATOM" history gamma --json
 same "gamma has all 8 versions" "$(json_get "$T/out" j.length)" 8
+same "each of the 8 writes is one of them" "$(json_get "$T/out" "j.map(e => e.commit_message).sort().join(',')")" "3 v1,3 v2,3 v3,3 v4,4 v1,4 v2,4 v3,4 v4"
+cp "$T/out" "$T/gamma.json"
+check "list --versions" "$DATOM" list 'gam*' --versions --json
+same "gamma's current version is its newest entry" "$(json_get "$T/out" "j[0].current_version")" "$(json_get "$T/gamma.json" "j[0].version")"
+same "list --versions agrees with history" "$(json_get "$T/out" "j[0].versions.map(e => e.version).join(',')")" "$(json_get "$T/gamma.json" "j.map(e => e.version).join(',')")"
 check "list the shared project" "$DATOM" list --json
-same "every table landed" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,zeta"
+same "every table landed" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,kappa,zeta"
+same "kappa has every version, the killed ones too" "$(json_get "$T/out" "j.find(t => t.name == 'kappa').version_count")" 9
 check "the store mirror lists them too" "$DATOM" list --store "$SHARED" --project shared --json
-same "every table mirrored" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,zeta"
+same "every table mirrored" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "alpha,beta,delta,epsilon,gamma,kappa,zeta"
 check "validate the shared project" "$DATOM" validate --deep
+
+# ---- the quick start (issue 4 part 12): the README's example, as a user runs it ----
+QS=$(cd "$(dirname "$0")/.." && pwd)/examples/quickstart.sh
+if HOME=$T/qs-home GIT_CONFIG_NOSYSTEM=1 TMPDIR=$T bash "$QS" "$DATOM" >"$T/qs.out" 2>"$T/qs.err"; then
+    ok
+    # its steps, in order: two full writes, a no-op, the first version read back
+    # by prefix (12 subjects), the derived table's parent and source, validate
+    same "quick start: the writes" "$(grep -E '^subjects: ' "$T/qs.out" | cut -d' ' -f2 | tr '\n' ' ')" "full full none "
+    first=$(awk '/^== history/ {h = 1; next} h && NF == 0 {h = 0} h' "$T/qs.out" | tail -1 | cut -c1-12)
+    same "quick start: the first version read back has 12 subjects" \
+        "$(awk -v p="== read the first version back by its SHA prefix ${first:0:8}" '$0 == p {r = 1; next} r && /^== / {r = 0} r && /^S0/' "$T/qs.out" | wc -l)" 12
+    check "quick start: lineage shown" grep -q '^  subjects@.* (imported) \[trial\]$' "$T/qs.out"
+    check "quick start: validated" grep -q '^ok: 2 tables, 3 versions' "$T/qs.out"
+else bad "quick start failed: $(tail -5 "$T/qs.err")"; fi
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "project/project.h"
+#include "project/tables.h"
 
 static const char init_help[] =
     "usage: datom init [DIR] --name NAME [--description TEXT] [--store URL] [--prefix P]\n"
@@ -48,14 +49,17 @@ static const char pull_help[] =
     "\n"
     "Fetches origin and brings the current branch up to it: a fast-forward, or a\n"
     "replay of local commits on top of the remote's when the two sides changed\n"
-    "different files. When the same file changed on both sides nothing is changed\n"
-    "and the file is named (exit status 5): resolve it with git.\n";
+    "different files (.datom/manifest.json does not count: it is rebuilt from the\n"
+    "tables). When another file changed on both sides nothing is changed and the\n"
+    "file is named (exit status 5): resolve it with git. Exit status 8: the remote\n"
+    "cannot be reached.\n";
 
 static const char push_help[] =
     "usage: datom push [DIR] [--json]\n"
     "\n"
     "Pushes the current branch to origin. When the remote has commits this clone\n"
-    "lacks, nothing is pushed (exit status 5): run `datom pull`, then push again.\n";
+    "lacks, nothing is pushed (exit status 5): run `datom pull`, then push again.\n"
+    "Exit status 8: the remote cannot be reached.\n";
 
 /* Parses the verb's own --json and returns the index of the first operand. */
 static int simple_opts(int argc, char **argv, const char *verb, int max_operands,
@@ -223,5 +227,9 @@ static int exchange(int argc, char **argv, const char *verb, const char *help,
     return 0;
 }
 
-int cli_pull(int argc, char **argv) { return exchange(argc, argv, "pull", pull_help, dt_git_pull); }
+/* The manifest is derived: a replayed local write gets it rebuilt, as a write's own pull does. */
+int cli_pull(int argc, char **argv)
+{
+    return exchange(argc, argv, "pull", pull_help, dt_project_pull);
+}
 int cli_push(int argc, char **argv) { return exchange(argc, argv, "push", push_help, dt_git_push); }

@@ -90,7 +90,7 @@ int cli_history(int argc, char **argv)
     memset(&h, 0, sizeof h);
     int rc = tcli_open(&w, &p);
     if (rc == 0)
-        rc = dt_table_history_scan(p, argv[optind], &h);
+        rc = dt_table_history_scan(p, argv[optind], cli.json, &h);
     if (rc == 0) {
         size_t count = h.n;
         if (n >= 0 && (size_t)n < count)
@@ -123,7 +123,7 @@ static void manifest_names(const json_t *manifest, const char *pattern, dt_strv 
 static int list_versions(dt_project *p, const char *table, json_t *row)
 {
     dt_hist_scan h;
-    int rc = dt_table_history_scan(p, table, &h);
+    int rc = dt_table_history_scan(p, table, row != NULL, &h);
     if (rc)
         return rc;
     if (row) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -22,6 +23,22 @@ void dt_buf_reserve(dt_buf *b, size_t extra)
         cap = cap < (SIZE_MAX / 2) ? cap * 2 : need;
     b->data = dt_realloc(b->data, cap);
     b->cap = cap;
+}
+
+void dt_buf_reserve_mapped(dt_buf *b, size_t extra)
+{
+    dt_buf_reserve(b, extra);
+    /* whole pages of the room only; MADV_POPULATE_WRITE is Linux 5.14+, and
+     * where it is missing the pages simply fault in as they are written */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)(b->data + b->len) + page - 1) & ~(page - 1);
+    uintptr_t to = (uintptr_t)(b->data + b->len + extra) & ~(page - 1);
+#ifdef MADV_POPULATE_WRITE
+    if (to > from)
+        madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+    (void)from, (void)to;
+#endif
 }
 
 void dt_buf_append(dt_buf *b, const void *p, size_t n)

@@ -52,6 +52,10 @@ typedef struct dt_buf {
 } dt_buf;
 #define DT_BUF_INIT {NULL, 0, 0}
 void dt_buf_reserve(dt_buf *b, size_t extra);
+/* dt_buf_reserve, with the room's pages mapped in one system call: for
+ * megabytes about to be written, where a fault per 4 KiB page is dear (very
+ * much so on virtual machines). */
+void dt_buf_reserve_mapped(dt_buf *b, size_t extra);
 void dt_buf_append(dt_buf *b, const void *p, size_t n);
 void dt_buf_puts(dt_buf *b, const char *s);
 void dt_buf_putc(dt_buf *b, char c);
@@ -109,6 +113,7 @@ void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
 int dt_hex_decode(const char *hex, uint8_t *out, size_t n); /* exactly 2n digits */
 bool dt_is_sha_hex(const char *s);                           /* 64 lowercase hex */
 bool dt_is_hex_prefix(const char *s, size_t min, size_t max);
+int dt_hex_digit(char c); /* 0..15 for 0-9, a-f, A-F; else -1 */
 
 /* ---- files (fs.c) ---- */
 /* Reads FD to its end in reads of up to CAP bytes (an interrupted read is

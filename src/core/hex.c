@@ -13,7 +13,7 @@ void dt_hex_encode(const uint8_t *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hexval(char c)
+int dt_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -29,7 +29,7 @@ int dt_hex_decode(const char *hex, uint8_t *out, size_t n)
     if (strlen(hex) != 2 * n)
         return dt_error(DATOM_EINVAL, "'%s': expected %zu hex digits", hex, 2 * n);
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        int hi = dt_hex_digit(hex[2 * i]), lo = dt_hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return dt_error(DATOM_EINVAL, "'%s': not hex", hex);
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -17,6 +17,9 @@ struct dt_git {
     char *workdir; /* no trailing slash */
 };
 
+/* git_libgit2_init, with datom's settings (every opener calls it; the
+ * matching git_libgit2_shutdown is the opener's). */
+void dt_git_startup(void);
 /* Records the last libgit2 error as CODE, prefixed by WHAT; returns CODE. */
 int dt_git_fail(int code, const char *what);
 /* The DATOM_E* code of a libgit2 return code. */

@@ -63,6 +63,18 @@ static const char *local_path(const char *url)
     return url;
 }
 
+/* A local remote that is not there: said plainly (libgit2 calls a missing
+ * path an "unsupported URL protocol"). An unreachable remote is an i/o
+ * failure for fetch and push; clone says "not found" of the URL it was given. */
+static int local_remote_check(const char *verb, const char *url)
+{
+    const char *local = local_path(url);
+    if (local && !dt_fs_is_dir(local))
+        return dt_error(DATOM_EIO, "%s %s: no such repository (%s is not a directory)", verb,
+                        url, local);
+    return 0;
+}
+
 int dt_git_clone(dt_git **out, const char *url, const char *dir)
 {
     *out = NULL;
@@ -76,7 +88,7 @@ int dt_git_clone(dt_git **out, const char *url, const char *dir)
         if (exists)
             return dt_error(DATOM_EEXISTS, "%s: already a git repository", dir);
     }
-    git_libgit2_init();
+    dt_git_startup();
     int tries = 0;
     git_clone_options o;
     git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);
@@ -170,6 +182,10 @@ static int fetch(dt_git *g)
     int rc = origin(g, &r);
     if (rc != 0)
         return rc;
+    if ((rc = local_remote_check("fetch", git_remote_url(r))) != 0) {
+        git_remote_free(r);
+        return rc;
+    }
     int tries = 0;
     git_fetch_options fo;
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
@@ -464,6 +480,10 @@ int dt_git_push(dt_git *g)
         return dt_error_wrap("push");
     if ((rc = current_branch(g, &branch)) != 0 || (rc = origin(g, &r)) != 0)
         goto out;
+    /* pushes go to the push URL when one is set apart from the fetch URL */
+    const char *url = git_remote_pushurl(r) ? git_remote_pushurl(r) : git_remote_url(r);
+    if ((rc = local_remote_check("push to", url)) != 0)
+        goto out;
     char *spec = dt_sprintf("refs/heads/%s:refs/heads/%s", branch, branch);
     git_strarray specs = {&spec, 1};
     struct push_state ps = {0, NULL};
@@ -479,9 +499,9 @@ int dt_git_push(dt_git *g)
         rc = dt_error(DATOM_ECONFLICT,
                       "push to %s: the remote has commits this clone does not (%s); pull, "
                       "then push again",
-                      git_remote_url(r), ps.rejected ? ps.rejected : "non-fast-forward");
+                      url, ps.rejected ? ps.rejected : "non-fast-forward");
     else if (pr < 0) {
-        char *what = dt_sprintf("push to %s", git_remote_url(r));
+        char *what = dt_sprintf("push to %s", url);
         rc = dt_git_fail(dt_git_code(pr), what);
         free(what);
     }

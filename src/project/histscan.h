@@ -24,13 +24,17 @@ typedef struct dt_hist_entry {
 typedef struct dt_hist_scan {
     dt_hist_entry *v;
     size_t n;
-    dt_buf raw;  /* the document as read */
+    dt_buf raw;  /* the document as read (empty after dt_hist_scan_take) */
     dt_buf work; /* a copy whose strings are unescaped in place */
 } dt_hist_scan;
 
 /* Scans DOC (taken over: *doc is reset) read from WHAT. Checks that every
  * entry has a 64-hex version and data_sha. */
 int dt_hist_scan_doc(dt_buf *doc, const char *what, dt_hist_scan *out);
+/* The same without keeping the document as read (out->raw stays empty):
+ * DOC itself is scanned in place, which spares a copy of megabytes when
+ * nobody prints the entries' stored text. */
+int dt_hist_scan_take(dt_buf *doc, const char *what, dt_hist_scan *out);
 void dt_hist_scan_free(dt_hist_scan *s);
 
 #endif /* DT_HISTSCAN_H */

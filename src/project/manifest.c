@@ -3,7 +3,8 @@
  * for a pull that replays a local write on top of someone else's (every write
  * changes the manifest, so its text always conflicts; its content does not:
  * it is a summary of {table}/metadata.json and version_history.json).
- * Matches dt_git_regen_fn (git.h), with the dt_project as context.
+ * Matches dt_git_regen_fn (git.h); dt_project_pull is the pull every
+ * caller makes with it (a write, `datom pull`).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "project/config.h"
 #include "project/metadata.h"
 #include "project/tables.h"
 
@@ -77,20 +79,46 @@ int dt_manifest_rebuild(const char *workdir, const char *project_name, const jso
     return 0;
 }
 
+/* The project's name, from the project.yaml of the work tree being rebuilt
+ * (not a pull's concern to know it otherwise: `datom pull` opens no store). */
+static char *workdir_project_name(const char *workdir)
+{
+    char *yaml = dt_path_join(workdir, DT_CONFIG_PATH);
+    dt_project_config c;
+    char *name = NULL;
+    if (dt_config_read(yaml, &c) == 0) {
+        name = c.project_name ? dt_strdup(c.project_name) : NULL;
+        dt_config_free(&c);
+    }
+    free(yaml);
+    return name;
+}
+
 int dt_manifest_regen(void *ctx, const char *workdir)
 {
-    dt_project *p = ctx;
+    (void)ctx;
+    char *name = workdir_project_name(workdir);
+    if (!name)
+        return dt_error_wrap("rebuild the manifest of %s", workdir);
     char *path = dt_path_join(workdir, ".datom/manifest.json");
     json_t *old = NULL, *m = NULL;
     if (dt_json_load_optional(path, &old) != 0) { /* conflict markers: no old rows */
         datom_errclear();
         old = NULL;
     }
-    int rc = dt_manifest_rebuild(workdir, p && p->name ? p->name : "", old, &m);
+    int rc = dt_manifest_rebuild(workdir, name, old, &m);
     if (rc == 0)
         rc = dt_json_save(path, m);
     json_decref(old);
     json_decref(m);
     free(path);
+    free(name);
     return rc;
+}
+
+int dt_project_pull(dt_git *g)
+{
+    static const char *const derived[] = {".datom/manifest.json"};
+    dt_git_derived d = {derived, 1, dt_manifest_regen, NULL};
+    return dt_git_pull_derived(g, &d);
 }

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +14,7 @@
 
 #include "project/metadata.h"
 #include "project/tables.h"
+#include "table/jsonl.h"
 #include "table/parquet/parquet.h"
 
 int dt_out_format_of(const char *path, dt_out_format *out)
@@ -66,70 +66,14 @@ int dt_table_fetch(dt_project *p, const char *table, const char *version, const 
     return rc;
 }
 
-/* ---- JSON lines ---- */
-
-static void json_string_out(const char *s, size_t n, dt_buf *out)
-{
-    dt_buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            dt_buf_printf(out, "\\%c", c);
-        else if (c == '\n')
-            dt_buf_puts(out, "\\n");
-        else if (c < 0x20)
-            dt_buf_printf(out, "\\u%04x", c);
-        else
-            dt_buf_putc(out, (char)c);
-    }
-    dt_buf_putc(out, '"');
-}
-
-static void jsonl_value(const dt_column *c, size_t r, dt_buf *out, dt_buf *tmp)
-{
-    if (!dt_col_is_valid(c, r)) {
-        dt_buf_puts(out, "null");
-        return;
-    }
-    dt_buf_clear(tmp);
-    dt_value_format(c, r, tmp);
-    switch (c->field.kind) {
-    case DT_BOOL:
-    case DT_INT32:
-    case DT_INT64:
-    case DT_DURATION:
-    case DT_DECIMAL: dt_buf_append(out, tmp->data, tmp->len); break;
-    case DT_DOUBLE:
-        if (isfinite(DT_COL(c, double)[r]))
-            dt_buf_append(out, tmp->data, tmp->len);
-        else
-            dt_buf_puts(out, "null"); /* JSON has no NaN or infinity */
-        break;
-    case DT_STRING: {
-        size_t n;
-        const char *s = dt_col_str(c, r, &n);
-        json_string_out(s, n, out);
-        break;
-    }
-    default: json_string_out(tmp->data ? (const char *)tmp->data : "", tmp->len, out); break;
-    }
-}
-
+/* JSON lines, spelled as `datom cat --json` spells them (table/jsonl.h). */
 static int write_jsonl(const dt_table *b, dt_sink sink)
 {
     dt_buf line = DT_BUF_INIT, tmp = DT_BUF_INIT;
     int rc = 0;
     for (size_t r = 0; r < b->nrow && rc == 0; r++) {
         dt_buf_clear(&line);
-        dt_buf_putc(&line, '{');
-        for (size_t i = 0; i < b->ncol; i++) {
-            if (i)
-                dt_buf_putc(&line, ',');
-            json_string_out(b->cols[i].field.name, strlen(b->cols[i].field.name), &line);
-            dt_buf_putc(&line, ':');
-            jsonl_value(&b->cols[i], r, &line, &tmp);
-        }
-        dt_buf_puts(&line, "}\n");
+        dt_jsonl_row(b, r, &line, &tmp);
         rc = dt_sink_write(sink, line.data, line.len);
     }
     dt_buf_free(&line);

@@ -175,7 +175,7 @@ static int frozen_meta(dt_project *p, const char *table, const char *version, js
     return 0;
 }
 
-int dt_table_history_scan(dt_project *p, const char *table, dt_hist_scan *out)
+int dt_table_history_scan(dt_project *p, const char *table, bool keep_raw, dt_hist_scan *out)
 {
     memset(out, 0, sizeof *out);
     int rc = dt_table_load(p, table, NULL, NULL); /* an unknown table says so */
@@ -190,7 +190,7 @@ int dt_table_history_scan(dt_project *p, const char *table, dt_hist_scan *out)
         rc = 0;
     }
     if (rc == 0)
-        rc = dt_hist_scan_doc(&raw, what, out);
+        rc = keep_raw ? dt_hist_scan_doc(&raw, what, out) : dt_hist_scan_take(&raw, what, out);
     dt_buf_free(&raw);
     free(what);
     return rc;
@@ -205,7 +205,7 @@ int dt_table_resolve(dt_project *p, const char *table, const char *spec, dt_vers
 {
     dt_hist_scan hs;
     memset(out, 0, sizeof *out);
-    int rc = dt_table_history_scan(p, table, &hs);
+    int rc = dt_table_history_scan(p, table, false, &hs);
     size_t i = 0;
     if (rc == 0)
         rc = dt_version_resolve(hs.n, scan_version_of, &hs, table, spec, &i);

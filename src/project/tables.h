@@ -33,9 +33,11 @@ typedef struct dt_version_ref {
 } dt_version_ref;
 /* Resolves SPEC (a metadata_sha or a prefix of 6+ hex digits) in TABLE's history. */
 int dt_table_resolve(dt_project *p, const char *table, const char *spec, dt_version_ref *out);
-/* The history of TABLE scanned without building a JSON tree (histscan.h). */
+/* The history of TABLE scanned without building a JSON tree (histscan.h);
+ * KEEP_RAW: keep the document's text too (to print entries as stored). */
 struct dt_hist_scan;
-int dt_table_history_scan(dt_project *p, const char *table, struct dt_hist_scan *out);
+int dt_table_history_scan(dt_project *p, const char *table, bool keep_raw,
+                          struct dt_hist_scan *out);
 /* A scratch directory for temporary files (caller frees). */
 char *dt_project_tmpdir(dt_project *p);
 /* Removes temporary files left in .datom/cache/tmp by processes that died. */
@@ -114,8 +116,12 @@ int dt_lineage_parents(dt_project *p, const char *table, const char *version, js
  * (OLD, may be NULL: where to keep original_format from). */
 int dt_manifest_rebuild(const char *workdir, const char *project_name, const json_t *old,
                         json_t **out);
-/* Rewrites WORKDIR/.datom/manifest.json so (a dt_git_regen_fn; CTX: the dt_project). */
+/* Rewrites WORKDIR/.datom/manifest.json so, the project's name from
+ * WORKDIR's project.yaml (a dt_git_regen_fn; CTX unused). */
 int dt_manifest_regen(void *ctx, const char *workdir);
+/* dt_git_pull with the manifest as a derived file: a replayed local write's
+ * manifest is rebuilt, not merged (what a write and `datom pull` do). */
+int dt_project_pull(dt_git *g);
 
 /* ---- sync.c: onboarding input_files/ ---- */
 typedef struct dt_sync_item {

@@ -11,7 +11,6 @@
 
 #include "project/wlock.h"
 
-#define STALE_MS 60000
 
 static void holder_text(char *out, size_t n)
 {
@@ -20,7 +19,12 @@ static void holder_text(char *out, size_t n)
     snprintf(out, n, "%s %d %" PRId64, host[0] ? host : "?", (int)getpid(), dt_now_ms());
 }
 
-/* True when the holder described by VALUE is gone. */
+/* True when the holder described by VALUE is gone. On this host that is
+ * exactly "its process no longer exists": a live writer keeps its lock however
+ * long it takes (a 1 GiB write outlasts any fixed timeout, and there is no
+ * heartbeat to tell a slow holder from a dead one). On another host the pid
+ * says nothing, so only the age can: a lease with renewal and fencing is the
+ * locks work's (specs/datastore.md "Locks"). */
 static bool holder_gone(const char *value)
 {
     char host[256] = "", me[256] = "";
@@ -29,9 +33,9 @@ static bool holder_gone(const char *value)
     if (sscanf(value, "%255s %d %" SCNd64, host, &pid, &when) != 3)
         return true; /* not ours to understand: treat as stale */
     gethostname(me, sizeof me - 1);
-    if (!strcmp(host, me) && pid > 0 && kill(pid, 0) != 0 && errno == ESRCH)
-        return true;
-    return dt_now_ms() - when > STALE_MS;
+    if (!strcmp(host, me))
+        return pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH);
+    return dt_now_ms() - when > DT_WLOCK_STALE_MS;
 }
 
 int dt_wlock_acquire(dt_project *p, dt_wlock *l, int64_t timeout_ms)
@@ -79,12 +83,11 @@ void dt_wlock_release(dt_project *p, dt_wlock *l)
     /* keep the message of a failed write: releasing must not replace it */
     int code = datom_errcode();
     char *msg = dt_strdup(datom_errmsg());
-    if (l->held && datom_store_ref_del(p->store, l->name, l->version) != 0) {
-        /* taken over meanwhile: not ours to delete */
+    /* failing to delete means it was taken over meanwhile: not ours to delete */
+    if (l->held && datom_store_ref_del(p->store, l->name, l->version) != 0)
         datom_errclear();
-        if (code)
-            dt_error(code, "%s", msg);
-    }
+    if (code) /* the store's calls start by clearing the error, success or not */
+        dt_error(code, "%s", msg);
     free(msg);
     free(l->name);
     memset(l, 0, sizeof *l);

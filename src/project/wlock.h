@@ -5,13 +5,18 @@
  * git remote cannot (a push to a local bare repository is check-then-set);
  * converting and hashing the input happen before, without the lock.
  *
- * A lock whose holder is gone is taken over: on the same host when its
- * process no longer exists, elsewhere when it is older than a minute.
+ * A lock whose holder is gone is taken over: on the same host when, and only
+ * when, its process no longer exists (a live writer is never timed out);
+ * from another host, when it is older than a minute (DT_WLOCK_STALE_MS). No
+ * heartbeat or fencing: leases belong to the locks work (specs/datastore.md).
  */
 #ifndef DT_WLOCK_H
 #define DT_WLOCK_H
 
 #include "project/project.h"
+
+/* Age after which a lock held from another host is taken over. */
+#define DT_WLOCK_STALE_MS 60000
 
 typedef struct dt_wlock {
     char *name;

@@ -201,16 +201,6 @@ static json_t *self_lineage(dt_project *p, const char *table, const char *data_s
 
 /* ---- the steps ---- */
 
-/* Pull, replaying local commits (a write whose push failed) on top of the
- * remote's: the manifest, which every write changes, is rebuilt rather than
- * merged. */
-static int project_pull(dt_project *p)
-{
-    static const char *const derived[] = {".datom/manifest.json"};
-    dt_git_derived d = {derived, 1, dt_manifest_regen, p};
-    return dt_git_pull_derived(p->git, &d);
-}
-
 typedef struct wctx {
     dt_project *p;
     const char *table;
@@ -551,7 +541,7 @@ static int rebase_write(wctx *w, const char *base)
     dt_project *p = w->p;
     int rc = dt_git_reset_hard(p->git, base);
     if (rc == 0)
-        rc = project_pull(p);
+        rc = dt_project_pull(p->git);
     json_decref(w->cur_meta);
     json_decref(w->cur_hist);
     w->cur_meta = w->cur_hist = NULL;
@@ -600,7 +590,7 @@ static int prepare(wctx *w, const char *file)
     if (rc == 0)
         rc = dt_git_author_resolve(p->git, w->o->author, &w->author);
     if (rc == 0 && p->remote_url)
-        rc = project_pull(p);
+        rc = dt_project_pull(p->git);
     if (rc == 0)
         rc = load_current(w);
     if (rc == 0)
@@ -622,7 +612,7 @@ static int prepare(wctx *w, const char *file)
 /* Inside the lock: the latest committed state, and no leftovers. */
 static int refresh(wctx *w)
 {
-    int rc = w->p->remote_url ? project_pull(w->p) : 0;
+    int rc = w->p->remote_url ? dt_project_pull(w->p->git) : 0;
     if (rc == 0)
         rc = discard_interrupted(w->p, w->table);
     json_decref(w->cur_meta);
