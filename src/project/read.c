@@ -111,20 +111,7 @@ static int copy_to_sink(const char *src, dt_sink sink)
     int fd = open(src, O_RDONLY);
     if (fd < 0)
         return dt_error_errno(errno, "%s", src);
-    char *buf = dt_malloc(1 << 20);
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf, 1 << 20);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = dt_error_errno(errno, "%s", src);
-        if (n <= 0 || rc)
-            break;
-        if ((rc = dt_sink_write(sink, buf, (size_t)n)) != 0)
-            break;
-    }
-    free(buf);
+    int rc = dt_fs_copy_fd(fd, 1 << 20, src, sink);
     close(fd);
     return rc;
 }

@@ -29,20 +29,6 @@
 
 /* ---- the new Parquet file: written to a temporary file, hashed on the way ---- */
 
-typedef struct hashing_fd {
-    int fd;
-    dt_sha256 sha;
-    uint64_t size;
-} hashing_fd;
-
-static int hashing_write(void *ctx, const void *p, size_t n)
-{
-    hashing_fd *h = ctx;
-    dt_sha256_update(&h->sha, p, n);
-    h->size += n;
-    return dt_fs_write_all(h->fd, p, n);
-}
-
 typedef struct converted {
     char data_sha[DATOM_SHA_HEX];
     char parquet_sha[DATOM_SHA_HEX];
@@ -86,7 +72,8 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
     dt_input in;
     dt_cv1 *cv = NULL;
     dt_pq_writer *pw = NULL;
-    hashing_fd hf = {.fd = -1};
+    int fd = -1;
+    dt_hash_tee tee = {0}; /* the Parquet bytes on their way to fd */
     memset(c, 0, sizeof *c);
     int rc = dt_input_open(&in, file, o->csv);
     if (rc)
@@ -99,30 +86,30 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
     if ((rc = dt_cv1_begin(&cv, &c->schema, &co)) != 0)
         goto out;
     c->tmp_path = dt_sprintf("%s/write-%d-XXXXXX.parquet", tmpdir, (int)getpid());
-    hf.fd = mkstemps(c->tmp_path, 8);
-    if (hf.fd < 0) {
+    fd = mkstemps(c->tmp_path, 8);
+    if (fd < 0) {
         free(c->tmp_path);
         c->tmp_path = NULL;
         rc = dt_error_errno(errno, "temporary file in %s", tmpdir);
         goto out;
     }
-    dt_sha256_init(&hf.sha);
+    dt_hash_tee_init(&tee, dt_sink_fd(&fd));
     dt_pq_options po;
     dt_pq_options_default(&po);
-    if ((rc = dt_pq_writer_open(&pw, &c->schema, &po, (dt_sink){hashing_write, &hf})) != 0)
+    if ((rc = dt_pq_writer_open(&pw, &c->schema, &po, dt_hash_tee_sink(&tee))) != 0)
         goto out;
     rc = stream_batches(&in, cv, pw);
     if (rc == 0) {
         rc = dt_pq_writer_close(pw);
         pw = NULL;
     }
-    if (rc == 0 && fsync(hf.fd) != 0)
+    if (rc == 0 && fsync(fd) != 0)
         rc = dt_error_errno(errno, "%s", c->tmp_path);
     if (rc == 0)
         rc = dt_cv1_finish(cv, c->data_sha);
     if (rc == 0) {
-        dt_sha256_final_hex(&hf.sha, c->parquet_sha);
-        c->size = hf.size;
+        dt_sha256_final_hex(&tee.sha, c->parquet_sha);
+        c->size = tee.size;
         c->nrow = dt_cv1_nrow(cv);
         c->column_hashes = dt_calloc(c->schema.ncol, sizeof *c->column_hashes);
         for (size_t i = 0; i < c->schema.ncol; i++)
@@ -131,10 +118,10 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
 out:
     if (pw)
         dt_pq_writer_abort(pw);
-    if (hf.sha.ctx)
-        dt_sha256_abort(&hf.sha);
-    if (hf.fd >= 0)
-        close(hf.fd);
+    if (tee.sha.ctx)
+        dt_sha256_abort(&tee.sha);
+    if (fd >= 0)
+        close(fd);
     dt_cv1_free(cv);
     dt_input_close(&in);
     free(tmpdir);
