@@ -103,13 +103,18 @@ check "the work tree is clean after writes" test -z "$(git -C "$P" status --porc
 printf 'code;amount;when\nA1;-;2026-01-02\nB2;3.5;2026-02-03\n' >semi.csv
 check "write with --delim, --na and --types" "$DATOM" write semi semi.csv --delim ';' --na - --types code=string,amount=double --json -m $'say "hi"\tto Zoë \\o/' --author "$AUTHOR"
 check "history shows a message that JSON escapes" "$DATOM" history semi
-same "the message unescaped" "$(sed -n 2p "$T/out" | sed 's/.*Table Tester      //')" $'say "hi"\tto Zoë \\o/'
+same "the message unescaped, its tab a space" "$(sed -n 2p "$T/out" | sed 's/.*Table Tester      //')" 'say "hi" to Zoë \o/'
 check "history --json keeps it as stored" "$DATOM" history semi --json
 same "the message from JSON" "$(json_get "$T/out" "j[0].commit_message")" $'say "hi"\tto Zoë \\o/'
 check "show its shape" "$DATOM" show semi --json
 same "three columns, two rows" "$(json_get "$T/out" "[j.ncol, j.nrow].join('x')")" 3x2
 check "read it as JSON lines" "$DATOM" read semi -o "$T/semi.jsonl"
 same "the missing amount is null" "$(head -1 "$T/semi.jsonl")" '{"code":"A1","amount":null,"when":"2026-01-02"}'
+printf 'code;amount;when\nA1;-;2026-01-02\n' >semi2.csv
+check "write with a two-line message and a long author" "$DATOM" write semi semi2.csv --delim ';' --na - --types code=string,amount=double -m $'first line\nsecond line' --author "Zoë Ångström-Lindqvist <z@example.com>"
+check "history of it" "$DATOM" history semi
+same "one line per version" "$(wc -l <"$T/out")" 3
+same "the author clipped to 16 characters, the message to its first line" "$(sed -n 2p "$T/out" | cut -c51-)" 'Zoë Ångström-Lin  first line ...'
 
 # ---- lineage ----
 printf 'arm,n\nA,20\nB,40\n' >arms.csv

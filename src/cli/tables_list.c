@@ -50,11 +50,36 @@ static int parse_common(int argc, char **argv, const char *verb, tcli_where *w, 
     return 0;
 }
 
+/* Prints S on one line: at most MAX characters (UTF-8 code points; 0: no
+ * limit), stopping at its first line break (" ..." then marks the rest),
+ * control characters as spaces (a message must not drive the terminal), then
+ * spaces up to PAD characters. */
+static void put_cell(const char *s, size_t max, size_t pad)
+{
+    size_t chars = 0;
+    for (; *s && (!max || chars < max); s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n' || c == '\r') {
+            fputs(" ...", stdout);
+            chars += 4;
+            break;
+        }
+        putchar(c < 0x20 || c == 0x7f ? ' ' : c);
+        while ((s[1] & 0xC0) == 0x80) /* the rest of this code point */
+            putchar(*++s);
+        chars++;
+    }
+    for (; chars < pad; chars++)
+        putchar(' ');
+}
+
 static void print_entry(const dt_hist_entry *e)
 {
-    printf("%.12s  %.12s  %s  %-16.16s  %s\n", e->version, e->data_sha,
-           e->timestamp ? e->timestamp : "-", e->author_name ? e->author_name : "-",
-           e->message ? e->message : "");
+    printf("%.12s  %.12s  %s  ", e->version, e->data_sha, e->timestamp ? e->timestamp : "-");
+    put_cell(e->author_name ? e->author_name : "-", 16, 16);
+    fputs("  ", stdout);
+    put_cell(e->message ? e->message : "", 0, 0);
+    putchar('\n');
 }
 
 /* Entries [0, n) as a JSON array of their stored text (no tree built). */

@@ -288,7 +288,7 @@ static int entry(scanner *s, dt_hist_entry *e)
                 return fail(s, "expected a key and ':'");
             bool done = false;
             for (size_t f = 0; f < DT_ARRAY_LEN(fields) && !done; f++)
-                if (!strcmp(k, fields[f].key)) {
+                if (k[0] == fields[f].key[0] && !strcmp(k, fields[f].key)) {
                     keep_string(s, (const char **)((char *)e + fields[f].off));
                     done = true;
                 }
