@@ -353,9 +353,39 @@ static bool bytes_are_blob(const void *p, size_t n, const git_oid *id)
     return ok;
 }
 
+static bool same_time(const git_index_time *t, const struct timespec *ts)
+{
+    return t->seconds == (int32_t)ts->tv_sec && t->nanoseconds == (uint32_t)ts->tv_nsec;
+}
+
+/* Whether the index vouches that the work tree's file PATH (stat ST) holds
+ * the blob ID, as `git status` decides it: the index entry is ID and the
+ * file's size, inode, mtime and ctime are those staged, and the file was last
+ * changed before the index was written (a change within the index's own
+ * timestamp could leave the stat data equal: such an entry is hashed).
+ * Spares hashing a long history (5 MB: ~10 ms of SHA-1 on the test VM). */
+static bool index_vouches(dt_git *g, const char *path, const git_oid *id, const struct stat *st)
+{
+    git_index *idx = NULL;
+    struct stat ist;
+    char *ipath = dt_path_join(git_repository_path(g->repo), "index");
+    bool ok = stat(ipath, &ist) == 0 && git_repository_index(&idx, g->repo) == 0;
+    free(ipath);
+    const git_index_entry *e = ok ? git_index_get_bypath(idx, path, 0) : NULL;
+    ok = e && git_oid_equal(&e->id, id) && e->file_size == (uint32_t)st->st_size &&
+         e->ino == (uint32_t)st->st_ino && same_time(&e->mtime, &st->st_mtim) &&
+         same_time(&e->ctime, &st->st_ctim) &&
+         (st->st_mtim.tv_sec < ist.st_mtim.tv_sec ||
+          (st->st_mtim.tv_sec == ist.st_mtim.tv_sec && st->st_mtim.tv_nsec < ist.st_mtim.tv_nsec));
+    git_index_free(idx);
+    git_error_clear();
+    return ok;
+}
+
 /* Appends the work tree's copy of PATH to OUT when its bytes are exactly the
  * blob ID: what a checkout or a commit left there, read without inflating
- * the object (a long history's 5 MB takes ~15 ms to inflate, ~3 ms to hash).
+ * the object (a long history's 5 MB takes ~15 ms to inflate, ~3 to 10 ms to
+ * hash), and without hashing it when the index vouches for it.
  * Anything else (an interrupted write's edit, a missing file): false, OUT
  * as it was. */
 static bool read_workdir_copy(dt_git *g, const char *path, const git_oid *id, dt_buf *out)
@@ -388,7 +418,7 @@ static bool read_workdir_copy(dt_git *g, const char *path, const git_oid *id, dt
         got += ok ? (size_t)n : 0;
     }
     close(fd);
-    ok = ok && bytes_are_blob(out->data + start, size, id);
+    ok = ok && (index_vouches(g, path, id, &st) || bytes_are_blob(out->data + start, size, id));
     if (out->data) {
         out->len = ok ? start + size : start;
         out->data[out->len] = '\0';
