@@ -118,7 +118,7 @@ int dt_hex_digit(char c); /* 0..15 for 0-9, a-f, A-F; else -1 */
 /* ---- files (fs.c) ---- */
 /* Reads FD to its end in reads of up to CAP bytes (an interrupted read is
  * retried) and writes each to SINK; WHAT names FD in messages. 0, the read
- * error, or the sink's first error. The one read loop of datom. */
+ * error, or the sink's first error. */
 int dt_fs_copy_fd(int fd, size_t cap, const char *what, dt_sink sink);
 /* Reads a whole file; the error names PATH. Refuses files above max_bytes. */
 int dt_fs_read_all(const char *path, dt_buf *out, size_t max_bytes);

@@ -337,15 +337,12 @@ static bool bytes_are_blob(const void *p, size_t n, const git_oid *id)
         git_oid got;
         return git_odb_hash(&got, p, n, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&got, id);
     }
-    static EVP_MD *sha1;
-    if (!sha1)
-        sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
     char head[32];
     int hn = snprintf(head, sizeof head, "blob %zu", n);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    bool ok = sha1 && ctx && EVP_DigestInit_ex(ctx, sha1, NULL) &&
+    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) &&
               EVP_DigestUpdate(ctx, head, (size_t)hn + 1) && EVP_DigestUpdate(ctx, p, n) &&
               EVP_DigestFinal_ex(ctx, md, &md_len) && md_len == GIT_OID_RAWSZ &&
               !memcmp(md, id->id, GIT_OID_RAWSZ);

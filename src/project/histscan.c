@@ -356,7 +356,7 @@ static int scan(dt_hist_scan *out, const char *what)
         out->v = (dt_hist_entry *)(void *)room.data;
         do {
             if (out->n == cap) {
-                cap = cap ? cap * 2 : 64;
+                cap *= 2;
                 out->v = dt_realloc(out->v, cap * sizeof *out->v);
             }
             if (entry(&s, &out->v[out->n]))

@@ -87,7 +87,7 @@ static char *workdir_project_name(const char *workdir)
     dt_project_config c;
     char *name = NULL;
     if (dt_config_read(yaml, &c) == 0) {
-        name = c.project_name ? dt_strdup(c.project_name) : NULL;
+        name = dt_strdup(c.project_name); /* dt_config_read vouches for it */
         dt_config_free(&c);
     }
     free(yaml);
