@@ -245,6 +245,16 @@ static void page_1_2_3(dt_buf *b)
     put_le(b, 3, 4);
 }
 
+/* A file of one OPTIONAL int32 column "x" holding page_1_2_3, claiming ROWS rows. */
+static void file_1_2_3(dt_buf *f, int64_t rows)
+{
+    dt_buf page = DT_BUF_INIT;
+    page_1_2_3(&page);
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    build(f, c, 1, 1, rows);
+    dt_buf_free(&page);
+}
+
 static char *write_tmp(const char *name, const dt_buf *b)
 {
     static char *dir;
@@ -556,11 +566,8 @@ static void test_long_page_headers(void)
  * error naming the file and the column, not a crash or corrupt data. */
 static void test_file_shrinks(void)
 {
-    dt_buf page = DT_BUF_INIT;
-    page_1_2_3(&page);
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
-    build(&f, c, 1, 1, 4);
+    file_1_2_3(&f, 4);
     char *path = write_tmp("shrinks.parquet", &f);
     dt_pq_reader *r;
     T_OK(dt_pq_open(&r, path));
@@ -571,16 +578,12 @@ static void test_file_shrinks(void)
     dt_pq_close(r);
     free(path);
     dt_buf_free(&f);
-    dt_buf_free(&page);
 }
 
 static void test_bad_magic_and_footer(void)
 {
-    dt_buf page = DT_BUF_INIT;
-    page_1_2_3(&page);
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
-    build(&f, c, 1, 1, 4);
+    file_1_2_3(&f, 4);
     dt_pq_reader *r;
     T_OK(dt_pq_open_mem(&r, "good.parquet", f.data, f.len));
     dt_pq_close(r);
@@ -592,10 +595,9 @@ static void test_bad_magic_and_footer(void)
     T_ERR(dt_pq_open_mem(&r, "e.parquet", f.data, 0), DATOM_ECORRUPT, "e.parquet");
     T_ERR(dt_pq_open_mem(&r, "e.parquet", "PAR1PAR1", 8), DATOM_ECORRUPT, "e.parquet");
     dt_buf_clear(&f);
-    build(&f, c, 0, 0, INT64_C(1) << 60); /* no columns, many rows */
+    build(&f, NULL, 0, 0, INT64_C(1) << 60); /* no columns, many rows */
     T_ERR(dt_pq_open_mem(&r, "nocols.parquet", f.data, f.len), DATOM_EUNSUPPORTED, "no columns");
     dt_buf_free(&f);
-    dt_buf_free(&page);
 }
 
 /* Opens and reads the mutant; 0 when it read cleanly, else the error, which
