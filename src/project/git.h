@@ -32,9 +32,12 @@ const char *dt_git_workdir(const dt_git *g);
 int dt_git_author_resolve(dt_git *g, const char *spec, dt_git_author *out);
 void dt_git_author_free(dt_git_author *a);
 
-/* Stages PATHS (relative to the work tree; files written already, or removed)
- * and commits them on the current branch with MESSAGE. Writes the new commit's
- * hex id to commit_out. An empty change is DATOM_EINVAL "nothing to commit". */
+/* Commits HEAD's tree with PATHS (relative to the work tree; files written
+ * already, or removed) as the work tree has them, on the current branch with
+ * MESSAGE; nothing else of the index or the work tree goes in. HEAD moves only
+ * if no other commit was made since it was read (else DATOM_ECONFLICT); the
+ * index entries of PATHS then follow. Writes the new commit's hex id to
+ * commit_out. An empty change is DATOM_EINVAL "nothing to commit". */
 int dt_git_commit(dt_git *g, const char *const *paths, size_t n_paths, const char *message,
                   const dt_git_author *author, char commit_out[41]);
 /* HEAD's commit id; DATOM_ENOTFOUND on an unborn branch. */
@@ -67,6 +70,14 @@ int dt_git_push(dt_git *g);
  * to COMMIT (any revision; untracked and ignored files are left alone): how a
  * writer that lost a push race drops its local commit before pulling. */
 int dt_git_reset_hard(dt_git *g, const char *commit);
+
+/* The tracked paths whose work-tree file or index entry differs from HEAD
+ * (as `git status` sees them; untracked files are not looked for), appended
+ * to OUT. */
+int dt_git_changed(dt_git *g, dt_strv *out);
+/* Sets the index entries of PATHS to HEAD's (`git reset -- PATHS`); the work
+ * tree is not touched. */
+int dt_git_index_reset(dt_git *g, const char *const *paths, size_t n);
 
 /* Reads PATH as of COMMIT (NULL: HEAD) into out. */
 int dt_git_read_file(dt_git *g, const char *commit, const char *path, dt_buf *out);

@@ -15,6 +15,9 @@
 #include "project/project.h"
 #include "table/csv.h"
 
+/* The manifest's place in the work tree. */
+#define DT_MANIFEST_PATH ".datom/manifest.json"
+
 /* ---- state.c: the committed (or mirrored) documents ---- */
 
 /* The current metadata and history of TABLE. An unknown table is
@@ -85,6 +88,18 @@ bool dt_mirror_needed(dt_project *p, const char *table, const char *metadata_sha
 int dt_mirror_put(dt_project *p, const char *rel, const json_t *doc);
 /* DATOM_TEST_CRASH_AT=STEP: SIGKILL at that step (the crash tests). */
 void dt_crash_point(const char *step);
+
+/* ---- repair.c: what an interrupted write leaves, and `datom repair` ---- */
+/* Puts back as HEAD has them the documents an interrupted write left in the
+ * work tree: every table's edited or staged metadata.json and
+ * version_history.json, the manifest, and TABLE's (may be NULL) even when
+ * HEAD has none (a first write). Run under the write lock, before a pull
+ * (a replay refuses a dirty work tree). */
+int dt_discard_leftovers(dt_project *p, const char *table);
+/* `datom pull` (PUSH false) or `datom push` of a project: under the write
+ * lock, so that HEAD never moves under a write of the same work tree, after
+ * discarding an interrupted write's leftovers (which would stop a replay). */
+int dt_project_exchange(dt_project *p, bool push);
 
 /* ---- read.c ---- */
 typedef enum dt_out_format { DT_OUT_CSV, DT_OUT_PARQUET, DT_OUT_JSONL } dt_out_format;

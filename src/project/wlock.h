@@ -15,6 +15,9 @@
 
 #include "project/project.h"
 
+/* How long a writer waits for the lock before giving up (DATOM_ELOCKED). */
+#define DT_WLOCK_WAIT_MS 300000
+
 /* Age after which a lock held from another host is taken over. */
 #define DT_WLOCK_STALE_MS 60000
 

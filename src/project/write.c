@@ -213,55 +213,17 @@ static void wctx_free(wctx *w)
     free(w->format);
 }
 
-/* Puts the work-tree copy of a committed document back as HEAD has it (or
- * removes it): the leftovers of an interrupted write. */
-static int restore_doc(dt_project *p, const char *rel)
-{
-    dt_buf b = DT_BUF_INIT;
-    char *path = dt_path_join(p->root, rel);
-    int rc = dt_git_read_file(p->git, NULL, rel, &b);
-    if (rc == DATOM_ENOTFOUND) {
-        datom_errclear();
-        rc = 0;
-        if (dt_fs_exists(path) && unlink(path) != 0)
-            rc = dt_error_errno(errno, "%s", path);
-    } else if (rc == 0) {
-        dt_buf now = DT_BUF_INIT;
-        if (dt_fs_read_all(path, &now, 1u << 30) != 0 || now.len != b.len ||
-            memcmp(now.data, b.data, b.len) != 0) {
-            datom_errclear();
-            rc = dt_fs_write_atomic(path, b.data ? (const void *)b.data : "", b.len);
-        }
-        dt_buf_free(&now);
-    }
-    free(path);
-    dt_buf_free(&b);
-    return rc;
-}
-
-static int table_docs(const char *table, char *paths[3])
+static void table_docs(const char *table, char *paths[3])
 {
     paths[0] = dt_table_path(table, "metadata.json");
     paths[1] = dt_table_path(table, "version_history.json");
-    paths[2] = dt_strdup(".datom/manifest.json");
-    return 0;
+    paths[2] = dt_strdup(DT_MANIFEST_PATH);
 }
 
 static void free_paths(char *paths[3])
 {
     for (int i = 0; i < 3; i++)
         free(paths[i]);
-}
-
-static int discard_interrupted(dt_project *p, const char *table)
-{
-    char *paths[3];
-    table_docs(table, paths);
-    int rc = 0;
-    for (int i = 0; i < 3 && rc == 0; i++)
-        rc = restore_doc(p, paths[i]);
-    free_paths(paths);
-    return rc;
 }
 
 static int load_current(wctx *w)
@@ -576,8 +538,8 @@ static int prepare(wctx *w, const char *file)
     int rc = dt_table_name_check(w->table);
     if (rc == 0)
         rc = dt_git_author_resolve(p->git, w->o->author, &w->author);
-    if (rc == 0 && p->remote_url)
-        rc = dt_project_pull(p->git);
+    /* the committed state as it is here: a first look, taken again under the
+     * lock (a pull moves HEAD and the work tree, so it happens only there) */
     if (rc == 0)
         rc = load_current(w);
     if (rc == 0)
@@ -596,19 +558,18 @@ static int prepare(wctx *w, const char *file)
     return rc;
 }
 
-/* Inside the lock: the latest committed state, and no leftovers. */
+/* Inside the lock: no leftovers (they would stop a pull's replay), then the
+ * latest committed state. */
 static int refresh(wctx *w)
 {
-    int rc = w->p->remote_url ? dt_project_pull(w->p->git) : 0;
-    if (rc == 0)
-        rc = discard_interrupted(w->p, w->table);
+    int rc = dt_discard_leftovers(w->p, w->table);
+    if (rc == 0 && w->p->remote_url)
+        rc = dt_project_pull(w->p->git);
     json_decref(w->cur_meta);
     json_decref(w->cur_hist);
     w->cur_meta = w->cur_hist = NULL;
     return rc ? rc : load_current(w);
 }
-
-#define LOCK_TIMEOUT_MS 300000
 
 /* Converts (unless the input is unchanged), then publishes under the lock. If
  * someone else changed the table while an unchanged input was being skipped,
@@ -627,7 +588,7 @@ static int write_locked(wctx *w, const char *file, converted *c, dt_write_result
                 break;
         }
         dt_wlock lock;
-        if ((rc = dt_wlock_acquire(w->p, &lock, LOCK_TIMEOUT_MS)) != 0)
+        if ((rc = dt_wlock_acquire(w->p, &lock, DT_WLOCK_WAIT_MS)) != 0)
             break;
         rc = refresh(w);
         if (rc == 0)
