@@ -222,6 +222,21 @@ same "all unchanged" "$(json_get "$T/out" "[j.summary.unchanged, j.summary.new, 
 check "sync commit message" "$DATOM" history labs --json
 same "message says sync" "$(json_get "$T/out" j[0].commit_message)" "Sync labs (changed)"
 
+# two files that map to one table: an error naming both, nothing committed
+# (issue 8 item 12: sync used to flip-flop between them, committing each run)
+printf 'a,b\n1,2\n' >input_files/dup2.csv
+printf 'a\tb\n3\t4\n' >input_files/dup2.tsv
+head_before=$(git -C "$P" rev-parse HEAD)
+for run in 1 2; do
+    check_exit "sync with a name clash ($run)" 2 "input_files/dup2.csv and input_files/dup2.tsv" "$DATOM" sync
+done
+check_exit "a dry run says so too" 2 "both map to table 'dup2'" "$DATOM" sync --dry-run
+same "a name clash commits nothing" "$(git -C "$P" rev-parse HEAD)" "$head_before"
+rm input_files/dup2.tsv
+check "sync once the clash is gone" "$DATOM" sync --json
+same "dup2 is new" "$(json_get "$T/out" "j.files.find(f => f.table == 'dup2').status")" new
+rm input_files/dup2.csv
+
 # ---- crash safety: kill -9 at every step of a write ----
 steps="converted uploaded metadata-written history-written manifest-written committed pushed mirror-frozen mirror-history mirror-metadata mirrored"
 n=0

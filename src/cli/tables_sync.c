@@ -18,7 +18,8 @@ static const char sync_help[] =
     "imported table named after the file (without its extension). Each file is new,\n"
     "changed, unchanged (same bytes as the last import: skipped before parsing) or\n"
     "unsupported. A file that fails is reported and the others proceed; the exit\n"
-    "status is non-zero when any failed.\n"
+    "status is non-zero when any failed. Two files that map to one table (a.csv,\n"
+    "a.tsv) are an error naming both (exit 2), before anything is written.\n"
     "\n"
     "  --dry-run      say what would happen, change nothing\n"
     "  --json         the report as JSON\n";
