@@ -21,6 +21,9 @@ void dt_crash_point(const char *step)
     const char *at = getenv("DATOM_TEST_CRASH_AT");
     if (at && !strcmp(at, step))
         kill(getpid(), SIGKILL);
+    at = getenv("DATOM_TEST_STOP_AT");
+    if (at && !strcmp(at, step))
+        kill(getpid(), SIGSTOP);
 }
 
 int dt_mirror_put(dt_project *p, const char *rel, const json_t *doc)

@@ -86,7 +86,8 @@ bool dt_table_mirror_current(dt_project *p, const char *table, const char *metad
 bool dt_mirror_needed(dt_project *p, const char *table, const char *metadata_sha);
 /* Puts one document (pretty JSON) under REL in the project's namespace. */
 int dt_mirror_put(dt_project *p, const char *rel, const json_t *doc);
-/* DATOM_TEST_CRASH_AT=STEP: SIGKILL at that step (the crash tests). */
+/* DATOM_TEST_CRASH_AT=STEP: SIGKILL at that step (the crash tests);
+ * DATOM_TEST_STOP_AT=STEP: SIGSTOP there (a test acts, then sends SIGCONT). */
 void dt_crash_point(const char *step);
 
 /* ---- repair.c: what an interrupted write leaves, and `datom repair` ---- */

@@ -6,9 +6,14 @@
  * converting and hashing the input happen before, without the lock.
  *
  * A lock whose holder is gone is taken over: on the same host when, and only
- * when, its process no longer exists (a live writer is never timed out);
- * from another host, when it is older than a minute (DT_WLOCK_STALE_MS). No
- * heartbeat or fencing: leases belong to the locks work (specs/datastore.md).
+ * when, its process no longer exists (or the pid is another incarnation: a
+ * reused pid; a live writer is never timed out); from another host, when it
+ * is older than a minute (DT_WLOCK_STALE_MS); by the process that held it, if
+ * its release failed (a full disk refused the tombstone). No heartbeat or
+ * fencing: leases belong to the locks work (specs/datastore.md).
+ *
+ * Only a lost race is waited for: any other failure of the store ends
+ * dt_wlock_acquire at once with that failure.
  */
 #ifndef DT_WLOCK_H
 #define DT_WLOCK_H
