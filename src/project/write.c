@@ -55,14 +55,16 @@ static void converted_free(converted *c)
 }
 
 /* Streams FILE once: every batch goes to the cv1 hash and the Parquet writer. */
-static int stream_batches(dt_input *in, dt_cv1 *cv, dt_pq_writer *pw)
+static int stream_batches(const char *file, dt_input *in, dt_cv1 *cv, dt_pq_writer *pw)
 {
     for (;;) {
         dt_table *b = NULL;
         int rc = dt_input_next(in, &b);
         if (rc || !b)
             return rc;
-        if ((rc = dt_cv1_add(cv, b)) != 0 || (rc = dt_pq_writer_write(pw, b)) != 0)
+        if ((rc = dt_cv1_add(cv, b)) != 0)
+            return dt_error_wrap("%s", file); /* a value the hash refuses: where */
+        if ((rc = dt_pq_writer_write(pw, b)) != 0)
             return rc;
     }
 }
@@ -98,7 +100,7 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
     dt_pq_options_default(&po);
     if ((rc = dt_pq_writer_open(&pw, &c->schema, &po, dt_hash_tee_sink(&tee))) != 0)
         goto out;
-    rc = stream_batches(&in, cv, pw);
+    rc = stream_batches(file, &in, cv, pw);
     if (rc == 0) {
         rc = dt_pq_writer_close(pw);
         pw = NULL;
