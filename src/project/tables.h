@@ -69,6 +69,8 @@ typedef struct dt_write_result {
     char commit_sha[41];            /* "" when nothing was committed */
     const char *action;             /* "none", "metadata_only" or "full" */
     bool skipped;                   /* an unchanged input file: not even parsed */
+    bool repaired;                  /* the stored object of this content was damaged or
+                                     * missing, and this write stored it again */
 } dt_write_result;
 
 /* Writes FILE (CSV or Parquet) as a new version of TABLE (spec section 6). */
