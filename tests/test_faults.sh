@@ -11,7 +11,10 @@
 #      once space is back the next writer takes the lock over and publishes,
 #      and `datom validate` passes;
 #   3. a lock naming a live process of another incarnation (a pid reused by
-#      the system) is taken over; one naming its live holder is not.
+#      the system) is taken over; one naming its live holder is not;
+#   4. `datom repair` on a read-only store: with nothing to do it succeeds
+#      (it takes no lock); with a lagging mirror it fails at once naming the
+#      cause, and changes nothing; once writable it completes the mirror.
 # KEEP=1 keeps the directory.
 set -uo pipefail
 : "${DATOM:?path of the built datom}" "${TEST_TMP:=/tmp}"
@@ -116,6 +119,26 @@ kill -CONT "$a"
 wait "$a" && ok || bad "the stopped holder finished"
 wait "$b" && ok || bad "the waiting writer finished"
 "$DATOM" validate >"$T/out" 2>&1 && ok || bad "validate at the end: $(cat "$T/out")"
+
+# ---- 4. repair on a read-only store ----
+"$DATOM" repair >"$T/out" 2>&1 && ok || bad "repair with nothing to do: $(cat "$T/out")"
+mount -o remount,ro "$T/full" || bad "remount read-only"
+"$DATOM" repair >"$T/out" 2>&1 && ok || bad "repair with nothing to do, read-only store: $(cat "$T/out")"
+mount -o remount,rw "$T/full"
+printf 'a,b\n1,8\n' >v7.csv
+(DATOM_TEST_CRASH_AT=committed "$DATOM" write t v7.csv --author "$AUTHOR" >/dev/null 2>&1 &
+    wait $!) 2>/dev/null
+mount -o remount,ro "$T/full" || bad "remount read-only"
+"$DATOM" validate >"$T/before" 2>&1
+same "a lagging mirror on a read-only store: validate" "$?" 1
+timeout 120 "$DATOM" repair >"$T/out" 2>"$T/err"
+same "repair on a read-only store: exit status (8: i/o)" "$?" 8
+has "$T/err" "Read-only file system" "repair on a read-only store"
+"$DATOM" validate >"$T/after" 2>&1
+same "a refused repair changed nothing" "$(cat "$T/after")" "$(cat "$T/before")"
+mount -o remount,rw "$T/full"
+"$DATOM" repair >"$T/out" 2>&1 && ok || bad "repair once writable: $(cat "$T/out")"
+"$DATOM" validate >"$T/out" 2>&1 && ok || bad "valid after the repair: $(cat "$T/out")"
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -66,6 +66,11 @@ int dt_git_pull_derived(dt_git *g, const dt_git_derived *d); /* d NULL: dt_git_p
 /* Pushes the current branch to origin; a non-fast-forward is DATOM_ECONFLICT. */
 int dt_git_push(dt_git *g);
 
+/* How many commits of HEAD origin's branch lacks, as this clone last saw it
+ * (the remote-tracking branch; no network): commits made here and not pushed
+ * yet. 0 without a remote (a commit is then published by being made). */
+int dt_git_unpushed(dt_git *g, size_t *n);
+
 /* Moves the current branch, the index and the tracked files of the work tree
  * to COMMIT (any revision; untracked and ignored files are left alone): how a
  * writer that lost a push race drops its local commit before pulling. */

@@ -470,6 +470,42 @@ out:
     return rc;
 }
 
+int dt_git_unpushed(dt_git *g, size_t *n)
+{
+    *n = 0;
+    git_remote *r = NULL;
+    if (git_remote_lookup(&r, g->repo, DT_GIT_REMOTE) < 0) {
+        git_error_clear();
+        return 0; /* no remote: every commit is published by being made */
+    }
+    git_remote_free(r);
+    char *branch = NULL;
+    git_oid head, theirs;
+    git_revwalk *walk = NULL;
+    int rc = current_branch(g, &branch);
+    if (rc == 0 && git_reference_name_to_id(&head, g->repo, "HEAD") < 0) {
+        git_error_clear();
+        goto out; /* nothing committed yet */
+    }
+    if (rc == 0)
+        rc = dt_git_check(git_revwalk_new(&walk, g->repo), "walk commits");
+    if (rc == 0)
+        rc = dt_git_check(git_revwalk_push(walk, &head), "walk commits");
+    char *tracking = branch ? dt_sprintf("refs/remotes/" DT_GIT_REMOTE "/%s", branch) : NULL;
+    if (rc == 0 && git_reference_name_to_id(&theirs, g->repo, tracking) == 0)
+        rc = dt_git_check(git_revwalk_hide(walk, &theirs), "walk commits");
+    git_error_clear();
+    free(tracking);
+    git_oid id;
+    while (rc == 0 && git_revwalk_next(&id, walk) == 0)
+        (*n)++;
+    git_error_clear();
+out:
+    git_revwalk_free(walk);
+    free(branch);
+    return rc;
+}
+
 /* Sends the objects of HEAD that REMOTE lacks (those not reachable from
  * THEIRS, when set) into a pack of REMOTE, as libgit2's local transport does. */
 static int send_pack(dt_git *g, git_repository *remote, const git_oid *head, const git_oid *theirs)

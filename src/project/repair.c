@@ -1,14 +1,23 @@
 /*
  * repair.c: finishing what an interrupted write left behind. A write that is
- * killed, or that fails half way, leaves one of these, and nothing else:
+ * killed, or that fails half way, leaves some of these, and nothing else
+ * (write.c's order sees to it):
  *   (1) documents written but not committed (the work tree differs from
- *       HEAD): invisible to readers, discarded (put back as HEAD has them);
- *   (2) a commit not pushed (the push failed, or a kill came first): pushed;
- *   (3) a commit whose store mirror lags (a kill between the commit and the
- *       mirror's last put): mirrored, frozen copies first, manifest last.
- * (1) happens at the start of every write, under the write lock; (2) and (3)
- * at the end of every write and of `datom repair`.
+ *       HEAD): invisible to readers; discarded, put back as HEAD has them;
+ *   (2) commits not pushed (the push failed, or a kill came first): pushed;
+ *   (3) a store mirror behind HEAD (a kill between the commit and the
+ *       mirror's last put, or a push that failed): mirrored, frozen copies
+ *       first (recovered from git history when a version's write never
+ *       made one), the manifest last.
+ * (1) is done by every command that moves the work tree (write, sync, pull,
+ * push), under the write lock, before anything else; (2) and (3) by the end
+ * of every write and of push and pull, from which the next command that
+ * writes completes an interrupted publication; `datom repair` does all of
+ * them at once, and rebuilds a manifest that disagrees with the tables'
+ * documents. Every step is idempotent and keeps the crash-safe order, so a
+ * repair that is itself killed is finished by the next one.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -18,6 +27,8 @@
 #include "project/metadata.h"
 #include "project/tables.h"
 #include "project/wlock.h"
+
+/* ---- (1) uncommitted documents ---- */
 
 /* Puts the work-tree copy of REL back as HEAD has it, or removes it when
  * HEAD has none. */
@@ -75,9 +86,49 @@ static void push_unique(dt_strv *v, char *s)
     dt_strv_push_owned(v, s);
 }
 
-int dt_discard_leftovers(dt_project *p, const char *table)
+/* An untracked document of a table HEAD does not have, that datom wrote (it
+ * parses as a table's metadata or history): a first write that never got
+ * committed. Anything else in such a directory is the user's. */
+static bool untracked_doc(dt_project *p, const char *rel, bool history)
 {
-    dt_strv changed = DT_STRV_INIT, docs = DT_STRV_INIT;
+    char *path = dt_path_join(p->root, rel);
+    json_t *doc = NULL;
+    bool yes = dt_fs_exists(path) && dt_json_load_file(path, &doc) == 0 &&
+               (history ? dt_history_check(doc, rel) : dt_meta_check(doc, rel)) == 0;
+    datom_errclear();
+    json_decref(doc);
+    free(path);
+    return yes;
+}
+
+/* Adds to DOCS the untracked documents of first writes that were never
+ * committed: a readdir of the work tree's top, and two stats per directory. */
+static void untracked_leftovers(dt_project *p, const json_t *tables, dt_strv *docs)
+{
+    DIR *d = opendir(p->root);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || json_object_get(tables, e->d_name) ||
+            dt_table_name_check(e->d_name) != 0) {
+            datom_errclear();
+            continue;
+        }
+        char *m = dt_table_path(e->d_name, "metadata.json");
+        char *h = dt_table_path(e->d_name, "version_history.json");
+        if (untracked_doc(p, m, false))
+            push_unique(docs, m), m = NULL;
+        if (untracked_doc(p, h, true))
+            push_unique(docs, h), h = NULL;
+        free(m);
+        free(h);
+    }
+    if (d)
+        closedir(d);
+}
+
+int dt_leftover_docs(dt_project *p, dt_strv *docs)
+{
+    dt_strv changed = DT_STRV_INIT;
     json_t *manifest = NULL;
     int rc = dt_git_changed(p->git, &changed);
     if (rc == 0)
@@ -85,24 +136,32 @@ int dt_discard_leftovers(dt_project *p, const char *table)
     json_t *tables = manifest ? json_object_get(manifest, "tables") : NULL;
     for (size_t i = 0; rc == 0 && i < changed.n; i++)
         if (is_doc(tables, changed.v[i]))
-            push_unique(&docs, dt_strdup(changed.v[i]));
-    /* a first write's documents are untracked: git status does not list them */
-    if (rc == 0 && table && !json_object_get(tables, table)) {
-        push_unique(&docs, dt_table_path(table, "metadata.json"));
-        push_unique(&docs, dt_table_path(table, "version_history.json"));
-    }
+            push_unique(docs, dt_strdup(changed.v[i]));
+    if (rc == 0)
+        untracked_leftovers(p, tables, docs);
+    json_decref(manifest);
+    dt_strv_free(&changed);
+    return rc;
+}
+
+int dt_discard_leftovers(dt_project *p, dt_strv *discarded)
+{
+    dt_strv docs = DT_STRV_INIT;
+    int rc = dt_leftover_docs(p, &docs);
     for (size_t i = 0; rc == 0 && i < docs.n; i++)
         rc = restore_doc(p, docs.v[i]);
     if (rc == 0)
         rc = dt_git_index_reset(p->git, (const char *const *)docs.v, docs.n);
+    for (size_t i = 0; rc == 0 && discarded && i < docs.n; i++)
+        dt_strv_push(discarded, docs.v[i]);
     if (rc == 0 && docs.n)
         dt_verbose("discarded what an interrupted write left in %zu document%s", docs.n,
                    docs.n == 1 ? "" : "s");
-    json_decref(manifest);
-    dt_strv_free(&changed);
     dt_strv_free(&docs);
     return rc ? dt_error_wrap("discard an interrupted write's documents") : 0;
 }
+
+/* ---- (2) and (3): publishing what is committed ---- */
 
 int dt_project_exchange(dt_project *p, bool push)
 {
@@ -113,6 +172,131 @@ int dt_project_exchange(dt_project *p, bool push)
     rc = dt_discard_leftovers(p, NULL);
     if (rc == 0)
         rc = push ? dt_git_push(p->git) : dt_project_pull(p->git);
+    /* what was committed and pushed, here or by a clone whose mirror was cut
+     * short, reaches the mirror; a pull's replayed local commits wait for a push */
+    size_t ahead = 0;
+    if (rc == 0 && (rc = dt_git_unpushed(p->git, &ahead)) == 0 && !ahead)
+        rc = dt_table_mirror(p, NULL);
     dt_wlock_release(p, &lock);
     return rc;
+}
+
+/* ---- datom repair ---- */
+
+/* The manifest rebuilt from the tables' documents, when HEAD's disagrees
+ * with them (a write of an older version of datom that lost a race): written
+ * and committed. */
+static int repair_manifest(dt_project *p, dt_strv *done)
+{
+    json_t *head = NULL, *rebuilt = NULL;
+    int rc = dt_manifest_load(p, &head);
+    if (rc == 0)
+        rc = dt_manifest_rebuild(p->root, p->name, head, &rebuilt);
+    json_t *a = head ? json_object_get(head, "tables") : NULL;
+    json_t *b = rebuilt ? json_object_get(rebuilt, "tables") : NULL;
+    bool differ = rc == 0 && json_object_size(a) != json_object_size(b);
+    const char *k;
+    json_t *row;
+    json_object_foreach(b, k, row) {
+        json_t *old = json_object_get(a, k);
+        static const char *const fields[] = {"current_version", "current_data_sha", "version_count",
+                                             "size_bytes"};
+        for (size_t i = 0; old && i < DT_ARRAY_LEN(fields); i++)
+            differ |= !json_equal(json_object_get(old, fields[i]), json_object_get(row, fields[i]));
+        differ |= !old;
+    }
+    if (rc == 0 && differ) {
+        char *path = dt_path_join(p->root, DT_MANIFEST_PATH);
+        const char *paths[] = {DT_MANIFEST_PATH};
+        char commit[41];
+        rc = dt_json_save(path, rebuilt);
+        if (rc == 0)
+            rc = dt_git_commit(p->git, paths, 1, "Repair the manifest: rebuilt from the tables",
+                               NULL, commit);
+        if (rc == 0)
+            dt_strv_push(done, "rebuilt the manifest from the tables' documents (committed)");
+        free(path);
+    }
+    json_decref(head);
+    json_decref(rebuilt);
+    return rc;
+}
+
+/* Every version's frozen copy: a missing or damaged one is recovered from git. */
+static int repair_frozen(dt_project *p, const char *table, dt_strv *done)
+{
+    json_t *hist = NULL;
+    int rc = dt_table_load(p, table, NULL, &hist);
+    size_t i;
+    json_t *e;
+    json_array_foreach(hist, i, e) {
+        const char *v = dt_json_str(e, "version");
+        if (rc || !v || dt_mirror_frozen_ok(p, table, v))
+            continue;
+        rc = dt_mirror_recover_frozen(p, table, v);
+        if (rc == 0)
+            dt_strv_push_owned(done, dt_sprintf("%s@%.12s: frozen copy put in the store mirror",
+                                                table, v));
+        else if (rc == DATOM_ENOTFOUND) { /* validate reports it */
+            datom_errclear();
+            rc = 0;
+        }
+    }
+    json_decref(hist);
+    return rc;
+}
+
+static int repair_locked(dt_project *p, dt_strv *done)
+{
+    dt_strv discarded = DT_STRV_INIT;
+    size_t ahead = 0;
+    int rc = dt_discard_leftovers(p, &discarded);
+    for (size_t i = 0; i < discarded.n; i++)
+        dt_strv_push_owned(done, dt_sprintf("%s: an interrupted write's uncommitted change "
+                                            "discarded",
+                                            discarded.v[i]));
+    dt_strv_free(&discarded);
+    if (rc == 0 && p->remote_url)
+        rc = dt_project_pull(p->git);
+    if (rc == 0)
+        rc = repair_manifest(p, done);
+    if (rc == 0)
+        rc = dt_git_unpushed(p->git, &ahead);
+    if (rc == 0 && ahead && (rc = dt_git_push(p->git)) == 0)
+        dt_strv_push_owned(done, dt_sprintf("pushed %zu commit%s to origin", ahead,
+                                            ahead == 1 ? "" : "s"));
+    json_t *manifest = NULL;
+    if (rc == 0)
+        rc = dt_manifest_load(p, &manifest);
+    const char *k;
+    json_t *row;
+    json_object_foreach(manifest ? json_object_get(manifest, "tables") : NULL, k, row) {
+        if (rc == 0)
+            rc = repair_frozen(p, k, done);
+    }
+    json_decref(manifest);
+    if (rc == 0)
+        rc = dt_mirror_all(p, done);
+    return rc;
+}
+
+int dt_project_repair(dt_project *p, bool deep, dt_strv *done)
+{
+    if (!p->git)
+        return dt_error(DATOM_EINVAL, "repair needs the project's work tree: it completes "
+                                      "publications from git (this is a store-only reader)");
+    /* a look first, without the lock: a sound project is left alone, so a
+     * repair on a store this user cannot write succeeds when nothing is wrong */
+    dt_validate_report v;
+    int rc = dt_project_validate(p, deep, &v);
+    bool clean = rc == 0 && !v.lagging.n && !v.problems.n;
+    dt_validate_report_free(&v);
+    if (rc || clean)
+        return rc;
+    dt_wlock lock;
+    if ((rc = dt_wlock_acquire(p, &lock, DT_WLOCK_WAIT_MS)) != 0)
+        return dt_error_wrap("repair");
+    rc = repair_locked(p, done);
+    dt_wlock_release(p, &lock);
+    return rc ? dt_error_wrap("repair") : 0;
 }

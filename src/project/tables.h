@@ -86,6 +86,17 @@ int dt_table_mirror(dt_project *p, const char *table);
 bool dt_table_mirror_current(dt_project *p, const char *table, const char *metadata_sha);
 /* True when TABLE's mirror, or the mirrored manifest, differs from HEAD. */
 bool dt_mirror_needed(dt_project *p, const char *table, const char *metadata_sha);
+/* Puts into the store mirror the frozen copy of TABLE@VERSION, found in git
+ * history (the metadata.json of a commit that hashes to VERSION): a write
+ * whose mirror a crash cut short left it out. DATOM_ENOTFOUND when no commit
+ * has it. */
+int dt_mirror_recover_frozen(dt_project *p, const char *table, const char *version);
+/* True when the mirror has a frozen copy of TABLE@VERSION that hashes to it. */
+bool dt_mirror_frozen_ok(dt_project *p, const char *table, const char *version);
+/* Brings every table's mirrored documents, then the mirrored manifest, up
+ * to HEAD where they differ (`datom repair`; a write mirrors only the tables
+ * the mirrored manifest shows lagging). DONE gets one line per table. */
+int dt_mirror_all(dt_project *p, dt_strv *done);
 /* Puts one document (pretty JSON) under REL in the project's namespace. */
 int dt_mirror_put(dt_project *p, const char *rel, const json_t *doc);
 /* DATOM_TEST_CRASH_AT=STEP: SIGKILL at that step (the crash tests);
@@ -93,16 +104,30 @@ int dt_mirror_put(dt_project *p, const char *rel, const json_t *doc);
 void dt_crash_point(const char *step);
 
 /* ---- repair.c: what an interrupted write leaves, and `datom repair` ---- */
-/* Puts back as HEAD has them the documents an interrupted write left in the
- * work tree: every table's edited or staged metadata.json and
- * version_history.json, the manifest, and TABLE's (may be NULL) even when
- * HEAD has none (a first write). Run under the write lock, before a pull
- * (a replay refuses a dirty work tree). */
-int dt_discard_leftovers(dt_project *p, const char *table);
+/* The documents an interrupted write left in the work tree, appended to DOCS:
+ * every table's metadata.json and version_history.json, and the manifest,
+ * that differ from HEAD (edited or staged), and those of a first write that
+ * was never committed (untracked, in a directory HEAD has no table of). */
+int dt_leftover_docs(dt_project *p, dt_strv *docs);
+/* Puts them back as HEAD has them (index entries too); DISCARDED (may be
+ * NULL) gets their paths. Run under the write lock, before a pull (a replay
+ * refuses a dirty work tree). */
+int dt_discard_leftovers(dt_project *p, dt_strv *discarded);
 /* `datom pull` (PUSH false) or `datom push` of a project: under the write
  * lock, so that HEAD never moves under a write of the same work tree, after
- * discarding an interrupted write's leftovers (which would stop a replay). */
+ * discarding an interrupted write's leftovers (which would stop a replay);
+ * then, when nothing is left unpushed, the store mirror is brought up to HEAD
+ * (what a crash or a failed push left behind). */
 int dt_project_exchange(dt_project *p, bool push);
+/* `datom repair`: when validation finds anything (a look taken without the
+ * lock: a sound project is left alone), under the write lock: discards
+ * leftovers, pulls, rebuilds a manifest that disagrees with the tables (a
+ * commit), pushes what is not pushed, recovers every missing or damaged
+ * frozen copy from git history and brings the mirror up to HEAD. DONE gets
+ * one line per thing repaired. Objects whose bytes are missing or damaged
+ * cannot be rebuilt here (validate names them; a write of their file with
+ * --force stores them again). DEEP: the look re-hashes every object. */
+int dt_project_repair(dt_project *p, bool deep, dt_strv *done);
 
 /* ---- read.c ---- */
 typedef enum dt_out_format { DT_OUT_CSV, DT_OUT_PARQUET, DT_OUT_JSONL } dt_out_format;
@@ -166,14 +191,18 @@ void dt_sync_report_free(dt_sync_report *r);
 
 /* ---- validate.c ---- */
 typedef struct dt_validate_report {
-    dt_strv problems; /* one line each: "table: what is wrong" */
+    dt_strv problems; /* damage, one line each: "table: what is wrong" */
+    dt_strv lagging;  /* an interrupted publication (a mirror behind git, commits
+                       * not pushed, uncommitted leftovers): `datom repair`, or
+                       * the next write, completes it */
     size_t tables, versions, objects;
 } dt_validate_report;
 
 /* Checks that git (or the mirror, for a store-only reader), the manifest and
  * the store agree; with DEEP, re-hashes every stored object and recomputes
- * every version's data_sha from its Parquet. Problems are listed in the
- * report (the call itself fails only when it cannot look). */
+ * every version's data_sha from its Parquet. What an interrupted publication
+ * left (with git only: the mirror alone cannot tell) is listed apart from
+ * damage (the call itself fails only when it cannot look). */
 int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out);
 void dt_validate_report_free(dt_validate_report *r);
 

@@ -686,7 +686,7 @@ static int prepare(wctx *w, const char *file)
  * latest committed state. */
 static int refresh(wctx *w)
 {
-    int rc = dt_discard_leftovers(w->p, w->table);
+    int rc = dt_discard_leftovers(w->p, NULL);
     if (rc == 0 && w->p->remote_url)
         rc = dt_project_pull(w->p->git);
     json_decref(w->cur_meta);
