@@ -10,24 +10,14 @@
 #   4. `datom pull` running while writes go on in the same work tree.
 # Each acknowledged write is checked in `datom history`, in `git log` (its
 # commit is an ancestor of HEAD and of the remote's branch), in the manifest's
-# version count, and `datom validate` passes. KEEP=1 keeps the directory.
+# version count, and `datom validate` passes. The directory stays when a check fails.
 set -uo pipefail
-: "${DATOM:?path of the built datom}" "${TEST_TMP:=/tmp}"
-T=$TEST_TMP/test_races.$$
-rm -rf "$T" && mkdir -p "$T/home"
-trap '[[ -n "${KEEP:-}" ]] || rm -rf "$T"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+t_begin test_races
+T=$base
+mkdir -p "$T/home"
 export HOME=$T/home XDG_CONFIG_HOME=$T/home GIT_CONFIG_NOSYSTEM=1
 AUTHOR="Race Tester <race@example.org>"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL: $*" >&2
-}
-same() { if [[ "$2" == "$3" ]]; then ok; else bad "$1: '$2' != '$3'"; fi; }
-json_get() { # FILE EXPRESSION (JavaScript over `j`)
-    node -e "const j = JSON.parse(require('fs').readFileSync('$1', 'utf8')); console.log($2)"
-}
 
 # writer DIR TABLE TAG N LOG: N writes of distinct content; each acknowledged
 # one (exit 0) appends "TABLE METADATA_SHA COMMIT_SHA" to LOG, each failure
@@ -54,7 +44,7 @@ account() {
     for table in $(cut -d' ' -f1 "$log" | sort -u); do
         "$DATOM" -q history "$table" --json >"$T/h.json" 2>"$T/err" || bad "$what: history $table: $(cat "$T/err")"
         hist[$table]=$(json_get "$T/h.json" "j.map(e => e.version).join(' ')")
-        same "$what: $table's manifest counts its history" \
+        check "$what: $table's manifest counts its history" \
             "$(json_get "$dir/.datom/manifest.json" "j.tables['$table'].version_count")" \
             "$(json_get "$T/h.json" j.length)"
     done
@@ -65,8 +55,8 @@ account() {
             git -C "$dir" merge-base --is-ancestor "$commit" HEAD 2>/dev/null || { lost=$((lost + 1)); echo "  $what: commit ${commit:0:12} ($table) not in git log" >&2; }
         fi
     done <"$log"
-    same "$what: acknowledged writes missing from their history" "$missing" 0
-    same "$what: acknowledged commits missing from git log" "$lost" 0
+    check "$what: acknowledged writes missing from their history" "$missing" 0
+    check "$what: acknowledged commits missing from git log" "$lost" 0
     n_accounted=$n
 }
 
@@ -77,17 +67,17 @@ P=$T/one
 for w in tA tB tC; do writer "$P" "$w" "$w" 6 "$T/one.log" & done
 for w in 1 2 3 4 5; do writer "$P" same "s$w" 6 "$T/one.log" & done
 wait
-same "one work tree: no write failed" "$(cat "$T/one.log.err" 2>/dev/null)" ""
-same "one work tree: 48 writes acknowledged" "$(wc -l <"$T/one.log")" 48
+check "one work tree: no write failed" "$(cat "$T/one.log.err" 2>/dev/null)" ""
+check "one work tree: 48 writes acknowledged" "$(wc -l <"$T/one.log")" 48
 cd "$P" || exit 1
 account "$P" "$T/one.log" "one work tree"
 n=$n_accounted
-same "one work tree: accounted" "$n" 48
+check "one work tree: accounted" "$n" 48
 "$DATOM" -q history same --json >"$T/h.json"
-same "one work tree: 'same' keeps all 30 versions" "$(json_get "$T/h.json" j.length)" 30
-same "one work tree: one commit per write, plus init" "$(git -C "$P" rev-list --count HEAD)" 49
+check "one work tree: 'same' keeps all 30 versions" "$(json_get "$T/h.json" j.length)" 30
+check "one work tree: one commit per write, plus init" "$(git -C "$P" rev-list --count HEAD)" 49
 "$DATOM" validate >"$T/out" 2>&1 && ok || bad "one work tree: validate: $(cat "$T/out")"
-same "one work tree: the work tree is clean" "$(git -C "$P" status --porcelain)" ""
+check "one work tree: the work tree is clean" "$(git -C "$P" status --porcelain)" ""
 
 # ---- 2. two clones, one remote, one store ----
 R=$T/remote.git
@@ -102,18 +92,18 @@ writer "$T/c1" both b1 6 "$T/two.log" &
 writer "$T/c2" beta a2 6 "$T/two.log" &
 writer "$T/c2" both b2 6 "$T/two.log" &
 wait
-same "two clones: no write failed" "$(cat "$T/two.log.err" 2>/dev/null)" ""
-same "two clones: 24 writes acknowledged" "$(wc -l <"$T/two.log")" 24
+check "two clones: no write failed" "$(cat "$T/two.log.err" 2>/dev/null)" ""
+check "two clones: 24 writes acknowledged" "$(wc -l <"$T/two.log")" 24
 "$DATOM" clone "$R" "$T/c3" >/dev/null 2>&1 || bad "clone 3"
 cd "$T/c3" || exit 1
 account "$T/c3" "$T/two.log" "two clones"
 n=$n_accounted
-same "two clones: accounted in a fresh clone" "$n" 24
+check "two clones: accounted in a fresh clone" "$n" 24
 "$DATOM" validate >"$T/out" 2>&1 && ok || bad "two clones: validate: $(cat "$T/out")"
 for c in c1 c2; do
     (cd "$T/$c" && "$DATOM" pull >/dev/null 2>&1) || bad "$c: pull"
-    same "$c: up to date with the remote" "$(git -C "$T/$c" rev-parse HEAD)" "$(git -C "$R" rev-parse main)"
-    same "$c: clean work tree" "$(git -C "$T/$c" status --porcelain)" ""
+    check "$c: up to date with the remote" "$(git -C "$T/$c" rev-parse HEAD)" "$(git -C "$R" rev-parse main)"
+    check "$c: clean work tree" "$(git -C "$T/$c" status --porcelain)" ""
 done
 
 # ---- 3. two clones sharing only the remote: no common lock ----
@@ -149,14 +139,13 @@ writer "$T/c1" gamma g1 6 "$T/pull.log" &
 writer "$T/c1" gamma g2 6 "$T/pull.log" &
 writer "$T/c2" delta d2 6 "$T/pull.log" &
 wait
-same "pull during writes: nothing failed" "$(cat "$T/pull.log.err" 2>/dev/null)" ""
+check "pull during writes: nothing failed" "$(cat "$T/pull.log.err" 2>/dev/null)" ""
 (cd "$T/c3" && "$DATOM" pull >/dev/null 2>&1) || bad "c3: pull"
 cd "$T/c3" || exit 1
 account "$T/c3" "$T/pull.log" "pull during writes"
 n=$n_accounted
-same "pull during writes: accounted" "$n" 18
+check "pull during writes: accounted" "$n" 18
 "$DATOM" validate >"$T/out" 2>&1 && ok || bad "pull during writes: validate: $(cat "$T/out")"
-same "c1: clean work tree after pulls and writes" "$(git -C "$T/c1" status --porcelain)" ""
+check "c1: clean work tree after pulls and writes" "$(git -C "$T/c1" status --porcelain)" ""
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+t_end

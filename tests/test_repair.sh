@@ -11,25 +11,16 @@
 #      replayed by a pull; a kill after the push, completed by another clone;
 #   4. attacks on repair: killed at each of its steps, racing writes, two at
 #      once, with nothing to do.
-# KEEP=1 keeps the directory; DATOM_REPAIR_KILLS=N sets the random kills (16).
+# DATOM_REPAIR_KILLS=N sets the number of random kills (16). The directory
+# stays when a check fails.
 set -uo pipefail
-: "${DATOM:?path of the built datom}" "${TEST_TMP:=/tmp}"
-T=$TEST_TMP/test_repair.$$
-rm -rf "$T" && mkdir -p "$T/home"
-trap '[[ -n "${KEEP:-}" ]] || rm -rf "$T"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+t_begin test_repair
+T=$base
+mkdir -p "$T/home"
 export HOME=$T/home XDG_CONFIG_HOME=$T/home GIT_CONFIG_NOSYSTEM=1
 AUTHOR="Repair Tester <repair@example.org>"
 RANDOM=8 # the kills' instants are the same on every run
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL: $*" >&2
-}
-same() { if [[ "$2" == "$3" ]]; then ok; else bad "$1: '$2' != '$3'"; fi; }
-json_get() { # FILE EXPRESSION (JavaScript over `j`)
-    node -e "const j = JSON.parse(require('fs').readFileSync('$1', 'utf8')); console.log($2)"
-}
 subjects() { # N SHIFT: a synthetic export
     awk -v n="$1" -v s="$2" 'BEGIN {
         print "id,site,age,arm,enrolled"
@@ -68,7 +59,7 @@ all_acked() {
         (cd "$2" && "$DATOM" history "$table" --json) >"$T/h.json" 2>/dev/null
         grep -q "\"$v\"" "$T/h.json" || { missing=$((missing + 1)); echo "  $1: $table ${v:0:12} lost" >&2; }
     done <"$ACKED"
-    same "$1: acknowledged versions lost" "$missing" 0
+    check "$1: acknowledged versions lost" "$missing" 0
 }
 
 P=$T/proj
@@ -84,7 +75,7 @@ for step in $steps; do
     subjects $((30 + n)) 1 >"$P/new.csv"
     ack "$P" crash old.csv
     (cd "$P" && killed DATOM_TEST_CRASH_AT=$step "$DATOM" write crash new.csv --author "$AUTHOR")
-    same "step $step: killed" "$?" 137
+    check "step $step: killed" "$?" 137
     settled "step $step: after the kill" "$P"
     # the next command that writes (another table) completes it
     subjects $((40 + n)) 2 >"$P/other.csv"
@@ -97,7 +88,7 @@ for step in $steps; do
     (cd "$P" && "$DATOM" repair) >"$T/r.out" 2>&1 || bad "step $step: repair: $(cat "$T/r.out")"
     grep -q '^ok:' "$T/r.out" && ok || bad "step $step: repair's validation: $(cat "$T/r.out")"
     valid "step $step: after repair" "$P"
-    same "step $step: clean work tree" "$(git -C "$P" status --porcelain)" ""
+    check "step $step: clean work tree" "$(git -C "$P" status --porcelain)" ""
 done
 # two versions in a row whose mirrors were cut short: the next write recovers
 # the older one's frozen copy from git history
@@ -162,11 +153,11 @@ ack "$T/c2" beta b.csv
 git -C "$T/c1" config --unset remote.origin.pushurl
 (cd "$T/c1" && "$DATOM" pull) >/dev/null 2>&1 || bad "c1 pull"
 (cd "$T/c1" && "$DATOM" validate) >"$T/v.out" 2>&1
-same "a replayed, unpushed write: validate exit" "$?" 1
+check "a replayed, unpushed write: validate exit" "$?" 1
 grep -q "not pushed" "$T/v.out" && ok || bad "validate names the unpushed commit: $(cat "$T/v.out")"
 (cd "$T/c1" && "$DATOM" repair) >"$T/r.out" 2>&1 || bad "c1 repair: $(cat "$T/r.out")"
 grep -q "pushed 1 commit" "$T/r.out" && ok || bad "repair pushed: $(cat "$T/r.out")"
-same "the remote has it" "$(git -C "$R" rev-parse main)" "$(git -C "$T/c1" rev-parse HEAD)"
+check "the remote has it" "$(git -C "$R" rev-parse main)" "$(git -C "$T/c1" rev-parse HEAD)"
 (cd "$T/c2" && "$DATOM" pull) >/dev/null 2>&1 || bad "c2 pull"
 valid "c2 after the repair" "$T/c2"
 # a kill after the push, before the mirror: another clone completes it
@@ -197,7 +188,7 @@ for step in mirror-frozen mirror-history mirror-metadata; do
     k=$((k + 1))
     lag $((10 + k))
     killed DATOM_TEST_CRASH_AT=$step "$DATOM" repair
-    same "repair killed at $step" "$?" 137
+    check "repair killed at $step" "$?" 137
     settled "after a killed repair ($step)" "$P"
     "$DATOM" repair >"$T/r.out" 2>&1 || bad "repair after a killed repair ($step): $(cat "$T/r.out")"
     valid "after a killed repair ($step), repaired" "$P"
@@ -217,9 +208,8 @@ for round in 1 2 3; do
 done
 all_acked "attacks" "$P"
 "$DATOM" repair --json >"$T/r.json" 2>&1 || bad "repair with nothing to do: $(cat "$T/r.json")"
-same "nothing to repair" "$(json_get "$T/r.json" "[j.status, j.repaired.length].join('/')")" ok/0
+check "nothing to repair" "$(json_get "$T/r.json" "[j.status, j.repaired.length].join('/')")" ok/0
 "$DATOM" --store "$P/.datom/store" repair --store "$P/.datom/store" --project repairs >"$T/out" 2>&1
-same "a store-only reader cannot repair" "$?" 2
+check "a store-only reader cannot repair" "$?" 2
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+t_end
