@@ -33,7 +33,7 @@ done
 cd "$T"
 expect 2 "$DATOM" init p0
 has "$T/err" "--name is required"
-expect 2 "$DATOM" init p0 --name "bad name" --author "$AUTHOR"
+expect 2 "$DATOM" init p0 --name "bad/name" --author "$AUTHOR"
 has "$T/err" "only letters"
 [ ! -e p0 ] && ok || bad "p0 made by a refused init"
 expect 2 "$DATOM" init p0 --name fine

@@ -298,7 +298,9 @@ static void test_init_refusals(void)
     dt_project *p;
     dt_project_init_opts o = {.name = "9x", .author = AUTHOR};
     T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "start with a letter");
-    o.name = "a b";
+    o.name = "a/b";
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "only letters");
+    o.name = "a\tb";
     T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "only letters");
     o.name = "ok";
     o.prefix = "a/../b";

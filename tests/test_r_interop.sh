@@ -82,7 +82,7 @@ rside write "$base"
 R=$base/rproj
 cd "$R" || { bad "R made no project"; t_end; }
 check "datom sees R's history of mixed" "$(versions mixed)" "${val[v3.metadata_sha]},${val[v2.metadata_sha]},${val[v1.metadata_sha]}"
-check "datom lists R's tables" "$(current)" "mixed=${val[v3.metadata_sha]} one_col=${val[one.metadata_sha]}"
+check "datom lists R's tables" "$(current)" "child=${val[child.metadata_sha]} extra table (2)=${val[extra.metadata_sha]} mixed=${val[v3.metadata_sha]} one_col=${val[one.metadata_sha]}"
 for v in v1 v2 v3; do
     expect 0 "$DATOM" read mixed --version "${val[$v.metadata_sha]}" -o "$base/got.csv"
     want=$base/v2.csv; [ "$v" = v1 ] && want=$base/v1.csv
@@ -90,13 +90,19 @@ for v in v1 v2 v3; do
 done
 expect 0 "$DATOM" read one_col -o "$base/got.csv"
 same "$base/got.csv" "$base/one.csv"
+# a factor, an integer64 beyond 2^53 (R's "i64" hash), numbers in custom metadata
+expect 0 "$DATOM" read "extra table (2)" -o "$base/got.csv"
+printf 'f,n,x\nb,9007199254740993,0.1\na,,2.5\n,-5,\n' >"$base/extra.csv"
+same "$base/got.csv" "$base/extra.csv"
+expect 0 "$DATOM" lineage child
+has "$out" "one_col@${val[one.metadata_sha]:0:12}"
 expect 0 "$DATOM" validate --deep --json
 has "$out" '"ok":true'
-has "$out" '"objects":3'
+has "$out" '"objects":5'
 # the store alone (a reader without git)
-RS=(--store "$base/rstore" --project rproj)
+RS=(--store "$base/rstore" --project "R study (1)")
 check "store-only history" "$(versions mixed "${RS[@]}")" "${val[v3.metadata_sha]},${val[v2.metadata_sha]},${val[v1.metadata_sha]}"
-check "store-only list" "$(current "${RS[@]}")" "mixed=${val[v3.metadata_sha]} one_col=${val[one.metadata_sha]}"
+check "store-only list" "$(current "${RS[@]}")" "child=${val[child.metadata_sha]} extra table (2)=${val[extra.metadata_sha]} mixed=${val[v3.metadata_sha]} one_col=${val[one.metadata_sha]}"
 expect 0 "$DATOM" read mixed --version "${val[v1.metadata_sha]:0:10}" "${RS[@]}" -o "$base/got.csv"
 same "$base/got.csv" "$base/v1.csv"
 expect 0 "$DATOM" read mixed "${RS[@]}" -o "$base/got.csv"
@@ -105,7 +111,7 @@ same "$base/got.csv" "$base/v2.csv"
 # ---- datom writes the same tables: same data_sha and metadata_sha as R ----
 git init -q --bare -b main "$base/dremote.git"
 D=$base/dproj
-expect 0 "$DATOM" init "$D" --name dproj --remote "$base/dremote.git" --author "$AUTHOR"
+expect 0 "$DATOM" init "$D" --name d.proj --remote "$base/dremote.git" --author "$AUTHOR"
 has "$(cat "$D/.datom/project.yaml")" "    root: $D/.datom/store"
 cd "$D" || { bad "datom made no project"; t_end; }
 declare -A dw
@@ -126,7 +132,7 @@ for k in v1 v2 v3 one; do
 done
 
 # ---- R opens datom's project (made by `datom init`) ----
-rside open "$base" "$D" "$D/.datom/store" "$base/dremote.git"
+rside open "$base" "$D" "$D/.datom/store" "$base/dremote.git" d.proj
 for who in developer reader; do
     check "R $who: history of mixed" "${val[$who.history]:-}" "${dw[v3.metadata_sha]},${dw[v2.metadata_sha]},${dw[v1.metadata_sha]}"
     check "R $who: current of mixed" "${val[$who.current]:-}" "${dw[v3.metadata_sha]}"
@@ -135,7 +141,7 @@ for who in developer reader; do
 done
 
 # ---- R appends to datom's project; datom reads it ----
-rside append "$base" "$D" "$D/.datom/store" "$base/dremote.git"
+rside append "$base" "$D" "$D/.datom/store" "$base/dremote.git" d.proj
 check "datom sees R's version on top" "$(versions mixed)" "${val[append.metadata_sha]},${dw[v3.metadata_sha]},${dw[v2.metadata_sha]},${dw[v1.metadata_sha]}"
 expect 0 "$DATOM" read mixed -o "$base/got.csv"
 same "$base/got.csv" "$base/appended.csv"
@@ -144,7 +150,7 @@ same "$base/got.csv" "$base/v1.csv"
 check "R's from_r: the data_sha of v1" "${val[from_r.data_sha]}" "${dw[v1.data_sha]}"
 expect 0 "$DATOM" validate --deep --json
 has "$out" '"ok":true'
-DS=(--store "$D/.datom/store" --project dproj)
+DS=(--store "$D/.datom/store" --project d.proj)
 expect 0 "$DATOM" read mixed "${DS[@]}" -o "$base/got.csv"
 same "$base/got.csv" "$base/appended.csv"
 # and datom goes on writing after R: back to v2's values (its stored object reused)

@@ -1,9 +1,11 @@
 # interop.R: the R side of tests/test_r_interop.sh, run with the R package
 # datom 0.1.1 (and the arrow stand-in, which reaches Parquet through DATOM):
 #   Rscript interop.R write BASE            R makes a project and writes versions
-#   Rscript interop.R open  BASE DIR STORE  R opens a project datom made, as a
-#                                           developer and as a reader
-#   Rscript interop.R append BASE DIR STORE R writes versions into it
+#   Rscript interop.R open BASE DIR STORE REMOTE NAME
+#                                  R opens a project datom made, as a developer
+#                                  and as a reader
+#   Rscript interop.R append BASE DIR STORE REMOTE NAME
+#                                  R writes versions into it
 # Each step prints "ok WHAT", "FAIL WHAT: DETAIL" and "value KEY VALUE" lines
 # for the shell test, and stops at the first error (which the shell reports).
 suppressPackageStartupMessages(library(datom))
@@ -60,24 +62,33 @@ if (step == "write") {
   dir.create(remote)
   git2r::init(remote, bare = TRUE)
   store <- store_for(file.path(base, "rstore"), remote)
-  quiet(datom_init_repo(file.path(base, "rproj"), "rproj", store))
+  quiet(datom_init_repo(file.path(base, "rproj"), "R study (1)", store))
   conn <- quiet(datom_get_conn(file.path(base, "rproj"), store))
   show_write("v1", quiet(datom_write(conn, v1, "mixed", message = "first")))
   show_write("v2", quiet(datom_write(conn, v2, "mixed", message = "more rows")))
   show_write("v3", quiet(datom_write(conn, v2, "mixed", metadata = list(note = "second look"),
                                      message = "same values, new metadata")))
   show_write("one", quiet(datom_write(conn, one, "one_col")))
+  extra <- data.frame(f = factor(c("b", "a", NA)),
+                      n = bit64::as.integer64(c("9007199254740993", NA, "-5")),
+                      x = c(0.1, 2.5, NA))
+  show_write("extra", quiet(datom_write(conn, extra, "extra table (2)",
+             metadata = list(n = 3, ratio = 0.123456, flag = TRUE, tags = c("a", "b")))))
+  parent <- datom_parent(conn, "one_col", datom_history(conn, "one_col")$version[1])
+  show_write("child", quiet(datom_write(conn, v1, "child", parents = list(parent))))
   same_frame("R reads its own v1", quiet(datom_read(conn, "mixed",
              version = datom_history(conn, "mixed")$version[3])), v1)
 } else if (step %in% c("open", "append")) {
   dir <- args[3]
   root <- args[4]
   remote <- args[5]
+  name <- args[6]
   dev <- quiet(datom_get_conn(dir, store_for(root, remote)))
   check("developer connection on a datom project", dev$role == "developer", dev$role)
+  check("the project's name", identical(dev$project_name, name), dev$project_name)
   if (step == "open") {
     reader <- quiet(datom_get_conn(store = datom_store(data = datom_store_local(root)),
-                                   project_name = basename(dir)))
+                                   project_name = name))
     check("reader connection", reader$role == "reader", reader$role)
     for (who in c("developer", "reader")) {
       conn <- if (who == "developer") dev else reader
