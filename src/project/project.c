@@ -318,10 +318,10 @@ static int open_store(dt_project *p)
         return 0; /* invariant 5: nothing made; dt_project_need_store says why */
     if (p->store_place == DT_STORE_MOVED)
         dt_log(DT_LOG_INFO,
-               "note: project %s was moved or copied: .datom/project.yaml names the store %s, "
-               "and this project's own %s is used. R datom compares that setting with the "
-               "store it is given: set storage.data.root to %s (and commit) to open the "
-               "project from R here",
+               "note: project %s was moved or copied (or given a store of its own): "
+               ".datom/project.yaml names the store %s, and this project's own %s is used. "
+               "R datom compares that setting with the store it is given: set "
+               "storage.data.root to %s (and commit) to open the project from R here",
                p->name, p->config->storage_root, p->store_url, p->store_url);
     if (p->store_place == DT_STORE_OWN) {
         int rc = dt_fs_mkdirs(p->store_url, 0755);
