@@ -10,7 +10,8 @@
 # The R types that come back are those real arrow gives by default: int32 as
 # integer, int64 as integer when every value fits (arrow.int64_downcast) and
 # else bit64::integer64, uint32/uint64 and decimals as double, date as Date,
-# timestamp as POSIXct in UTC, string as character, bool as logical.
+# timestamp (any unit) as POSIXct in UTC, time of day as hms, string as
+# character, bool as logical.
 # Column types arrow would keep that CSV cannot carry (difftime, binary) are
 # refused with an error naming the column.
 
@@ -121,12 +122,29 @@ write_parquet <- function(x, sink, ...) {
   split(value, record)
 }
 
+# "YYYY-MM-DDTHH:MM:SS[.fraction][Z]" as arrow gives it: one correctly rounded
+# division of the exact count of microseconds (of nanoseconds, counted in
+# bit64, when a fraction is finer).
 .parse_ts <- function(v) {
   secs <- as.numeric(as.POSIXct(substr(v, 1, 19), format = "%Y-%m-%dT%H:%M:%S", tz = "UTC"))
-  frac <- ifelse(grepl("\\.", v), sub("^[^.]*\\.([0-9]*)Z$", "\\1", v), "")
-  us <- as.numeric(substr(paste0(frac, "000000"), 1, 6))
-  # One correctly rounded division of the exact count of microseconds, as arrow does.
-  structure((secs * 1e6 + us) / 1e6, class = c("POSIXct", "POSIXt"), tzone = "UTC")
+  frac <- ifelse(grepl("\\.", v), sub("^[^.]*\\.([0-9]*)Z?$", "\\1", v), "")
+  if (any(nchar(frac) > 6, na.rm = TRUE)) {
+    ns <- bit64::as.integer64(secs) * 1000000000L +
+      bit64::as.integer64(substr(paste0(frac, "000000000"), 1, 9))
+    x <- suppressWarnings(as.double(ns)) / 1e9
+  } else {
+    x <- (secs * 1e6 + as.numeric(substr(paste0(frac, "000000"), 1, 6))) / 1e6
+  }
+  structure(x, class = c("POSIXct", "POSIXt"), tzone = "UTC")
+}
+
+# "HH:MM:SS[.fraction]" as an hms (difftime in seconds), as arrow gives a time of day.
+.parse_time <- function(v) {
+  parts <- strsplit(ifelse(is.na(v), "0:0:0", v), ":", fixed = TRUE)
+  secs <- vapply(parts, function(p) as.numeric(p[1]) * 3600 + as.numeric(p[2]) * 60 +
+                   as.numeric(p[3]), 0)
+  secs[is.na(v)] <- NA_real_
+  structure(secs, units = "secs", class = c("hms", "difftime"))
 }
 
 .as_int64 <- function(v) {
@@ -158,8 +176,11 @@ write_parquet <- function(x, sink, ...) {
     bool = v == "true",
     int32 = as.integer(v),
     int64 = .as_int64(v),
+    uint64 = as.numeric(v),
     double = as.numeric(v),
     decimal = as.numeric(v),
+    decimal128 = as.numeric(v),
+    time = .parse_time(v),
     string = v,
     date = as.Date(v),
     timestamp = .parse_ts(v),
