@@ -452,6 +452,16 @@ static void test_store_moves(void)
     T_ASSERT(!dt_fs_exists(a));
     T_ASSERT(!exists_in(clone, ".datom/store"));
 
+    /* another project made where the original was: its store is not the clone's */
+    dt_project_init_opts o2 = {.name = "squatter", .author = AUTHOR};
+    T_OK(dt_project_init(&p, a, &o2));
+    dt_project_free(p);
+    T_OK(dt_project_open(&p, clone));
+    T_EQ_INT(p->store_place, DT_STORE_MISSING);
+    T_ASSERT(p->store == NULL);
+    T_ERR(dt_project_need_store(p), DATOM_ENOTFOUND, "holds the project squatter");
+    dt_project_free(p);
+
     /* and an empty store of its own, made on purpose, is then its store */
     char *mine = dt_path_join(clone, ".datom/store");
     T_OK(dt_fs_mkdirs(mine, 0755));

@@ -168,6 +168,8 @@ int dt_project_need_store(const dt_project *p)
 {
     if (p->store)
         return 0;
+    if (p->store_error)
+        return dt_error(DATOM_ENOTFOUND, "%s", p->store_error);
     return dt_error(DATOM_ENOTFOUND,
                     "project %s: its store %s (storage.data.root in .datom/project.yaml) is not "
                     "on this machine, and the project has no .datom/store of its own: a local "
@@ -303,6 +305,7 @@ void dt_project_free(dt_project *p)
     dt_git_free(p->git);
     datom_store_free(p->store);
     free(p->store_url);
+    free(p->store_error);
     free(p->ns);
     free(p->remote_url);
     if (p->config) {
@@ -310,6 +313,37 @@ void dt_project_free(dt_project *p)
         free(p->config);
     }
     free(p);
+}
+
+/* A store found by inference (invariant 5) must hold this project: were the
+ * original moved away and another project made in its place, its store is
+ * not ours. Its mirrored manifest says whose it is; a store that says another
+ * name is dropped (the project opens without one, and says why). */
+static void shared_store_check(dt_project *p)
+{
+    char *key = dt_project_key(p, ".metadata/manifest.json");
+    void *data = NULL;
+    size_t len = 0;
+    json_t *m = NULL;
+    if (datom_store_get(p->store, key, 0, UINT64_MAX, &data, &len) == 0 &&
+        dt_json_load_buf(key, data, len, &m) == 0) {
+        const char *owner = dt_json_str(m, "project_name");
+        if (owner && strcmp(owner, p->name)) {
+            p->store_error = dt_sprintf("project %s: %s, the store .datom/project.yaml names, "
+                                        "holds the project %s: this project's store is not "
+                                        "there (the project it was cloned from was moved, and "
+                                        "another made in its place). Point storage.data.root "
+                                        "at the store that holds this project's bytes",
+                                        p->name, p->store_url, owner);
+            datom_store_free(p->store);
+            p->store = NULL;
+            p->store_place = DT_STORE_MISSING;
+        }
+    }
+    datom_errclear();
+    json_decref(m);
+    free(data);
+    free(key);
 }
 
 static int open_store(dt_project *p)
@@ -331,6 +365,8 @@ static int open_store(dt_project *p)
     int rc = datom_store_open(&p->store, p->store_url);
     if (rc != 0)
         return dt_error_wrap("open the store of project %s", p->name ? p->name : "");
+    if (p->store_place == DT_STORE_SHARED)
+        shared_store_check(p);
     return 0;
 }
 

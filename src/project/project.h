@@ -35,6 +35,7 @@ typedef struct dt_project {
     char *ns;            /* key prefix of the project in the store: "{prefix}/datom/" or "datom/" */
     char *remote_url;    /* git's origin, else repos.data.remote_url; NULL when none */
     dt_store_place store_place;
+    char *store_error;   /* why there is no store, when not the default reason; may be NULL */
     struct dt_project_config *config; /* all of project.yaml; NULL for a store-only reader */
 } dt_project;
 
