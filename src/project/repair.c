@@ -165,6 +165,8 @@ int dt_discard_leftovers(dt_project *p, dt_strv *discarded)
 
 int dt_project_exchange(dt_project *p, bool push)
 {
+    if (!p->store) /* a clone without its store: no write can run here either */
+        return push ? dt_git_push(p->git) : dt_project_pull(p->git);
     dt_wlock lock;
     int rc = dt_wlock_acquire(p, &lock, DT_WLOCK_WAIT_MS);
     if (rc)
@@ -285,6 +287,8 @@ int dt_project_repair(dt_project *p, bool deep, dt_strv *done)
     if (!p->git)
         return dt_error(DATOM_EINVAL, "repair needs the project's work tree: it completes "
                                       "publications from git (this is a store-only reader)");
+    if (dt_project_need_store(p) != 0)
+        return dt_error_wrap("repair");
     /* a look first, without the lock: a sound project is left alone, so a
      * repair on a store this user cannot write succeeds when nothing is wrong */
     dt_validate_report v;
