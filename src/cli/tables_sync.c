@@ -105,7 +105,8 @@ int cli_sync(int argc, char **argv)
 }
 
 static const char validate_help[] =
-    "usage: datom validate [--deep] [--repair] [--json] [--store URL --project NAME]\n"
+    "usage: datom validate [--deep] [--repair [--author SPEC]] [--json]\n"
+    "                      [--store URL --project NAME]\n"
     "\n"
     "Checks that git, the manifest and the store agree: every version's Parquet\n"
     "object exists, the store mirror shows the current versions and holds a frozen\n"
@@ -119,22 +120,25 @@ static const char validate_help[] =
     "\n"
     "  --deep         re-hash every object and recompute every data_sha\n"
     "  --repair       run `datom repair` first, then validate\n"
+    "  --author SPEC  with --repair: \"Name <email>\" of its commits (default: git config)\n"
     "\n"
     "Exit status: 0 valid; 1 only lagging (run `datom repair`); 7 a problem.\n\n%s";
 
 static const char repair_help[] =
-    "usage: datom repair [--deep] [--json]\n"
+    "usage: datom repair [--deep] [--author SPEC] [--json]\n"
     "\n"
     "Completes what interrupted writes left, under the project's write lock: discards\n"
-    "their uncommitted documents, pushes commits not pushed, rebuilds a manifest that\n"
-    "disagrees with the tables (a commit), puts missing or damaged frozen copies back\n"
-    "into the store mirror from git history, and brings the mirror up to git. Then it\n"
-    "validates, as `datom validate` does. A project with nothing to repair is left\n"
-    "untouched (its store is not even locked). Missing or damaged Parquet objects are\n"
-    "reported, not rebuilt: `datom write TABLE FILE --force` with the original file\n"
-    "stores them again.\n"
+    "their uncommitted documents, pushes commits not pushed, puts back versions an\n"
+    "earlier datom dropped from a history and rebuilds a manifest that disagrees with\n"
+    "the tables (commits), puts missing or damaged frozen copies back into the store\n"
+    "mirror from git history, and brings the mirror up to git. Then it validates, as\n"
+    "`datom validate` does. A project with nothing to repair is left untouched (its\n"
+    "store is not even locked). Missing or damaged Parquet objects are reported, not\n"
+    "rebuilt: `datom write TABLE FILE --force` with the original file stores them\n"
+    "again.\n"
     "\n"
     "  --deep         validate with --deep (re-hash every object) before and after\n"
+    "  --author SPEC  \"Name <email>\" of the repair's commits (default: git config)\n"
     "  --json         {\"repaired\": [...], then the fields of validate --json}\n"
     "\n"
     "Exit status: 0 valid afterwards; 7 a problem remains; 2 a store-only reader.\n";
@@ -185,11 +189,13 @@ static int print_validation(const dt_validate_report *r, bool deep, const dt_str
 static int validate_verb(int argc, char **argv, bool repair)
 {
     static const struct option opts[] = {{"deep", no_argument, NULL, 'D'},
-                                         {"repair", no_argument, NULL, 'R'}, TCLI_WHERE_OPTS,
+                                         {"repair", no_argument, NULL, 'R'},
+                                         {"author", required_argument, NULL, 'a'}, TCLI_WHERE_OPTS,
                                          {NULL, 0, NULL, 0}};
     const char *verb = repair ? "repair" : "validate";
     tcli_where w = {0};
     bool deep = false;
+    const char *author = NULL;
     int c;
     optind = 0; /* glibc: a full restart, so options may follow arguments */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -199,6 +205,8 @@ static int validate_verb(int argc, char **argv, bool repair)
             deep = true;
         else if (c == 'R')
             repair = true;
+        else if (c == 'a')
+            author = optarg;
         else if (c == 'j')
             cli.json = 1;
         else
@@ -212,7 +220,7 @@ static int validate_verb(int argc, char **argv, bool repair)
     memset(&r, 0, sizeof r);
     int rc = tcli_open(&w, &p);
     if (rc == 0 && repair)
-        rc = dt_project_repair(p, deep, &done);
+        rc = dt_project_repair(p, deep, author, &done);
     if (rc == 0)
         rc = dt_project_validate(p, deep, &r);
     int status = rc ? cli_fail(rc) : print_validation(&r, deep, repair ? &done : NULL);

@@ -185,11 +185,147 @@ int dt_project_exchange(dt_project *p, bool push)
 
 /* ---- datom repair ---- */
 
+/* ---- datom repair ---- */
+
+typedef struct repair_ctx {
+    dt_project *p;
+    const char *author_spec; /* "Name <email>", NULL: git's configuration */
+    dt_git_author author;    /* resolved when a commit is first needed */
+    dt_strv *done;
+} repair_ctx;
+
+/* Writes DOC to REL in the work tree and commits it with MESSAGE. The author
+ * is resolved first (a missing identity fails before anything is written); a
+ * failed commit puts REL back as HEAD has it: a failed repair changes nothing. */
+static int commit_doc(repair_ctx *r, const char *rel, const json_t *doc, const char *message)
+{
+    int rc = r->author.name ? 0 : dt_git_author_resolve(r->p->git, r->author_spec, &r->author);
+    if (rc)
+        return rc;
+    char *full = dt_path_join(r->p->root, rel);
+    const char *paths[] = {rel};
+    char commit[41];
+    rc = dt_json_save(full, doc);
+    if (rc == 0)
+        rc = dt_git_commit(r->p->git, paths, 1, message, &r->author, commit);
+    if (rc) {
+        int code = datom_errcode();
+        char *msg = dt_strdup(datom_errmsg());
+        restore_doc(r->p, rel);
+        dt_error(code, "%s", msg);
+        free(msg);
+    }
+    free(full);
+    return rc;
+}
+
+/* Versions an earlier datom dropped from a history: a write that committed
+ * from a stale index put back another writer's older version_history.json
+ * (issue 8). Every version ever written had its metadata.json committed by
+ * its own write, so the commits that touched {table}/metadata.json name them
+ * all; one whose metadata_sha the history lacks was lost, and its entry is
+ * rebuilt from that metadata.json and that commit (author, message). */
+typedef struct lost_scan {
+    dt_project *p;
+    const char *path;    /* {table}/metadata.json */
+    const json_t *hist;  /* HEAD's history */
+    json_t *found;       /* rebuilt entries */
+} lost_scan;
+
+static bool hist_has(const json_t *hist, const char *version)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(hist, i, e) {
+        const char *v = dt_json_str(e, "version");
+        if (v && !strcmp(v, version))
+            return true;
+    }
+    return false;
+}
+
+static int lost_cb(void *ctx, const dt_git_commit_info *c)
+{
+    lost_scan *l = ctx;
+    dt_buf b = DT_BUF_INIT;
+    json_t *m = NULL;
+    char sha[DATOM_SHA_HEX] = "";
+    if (dt_git_read_file(l->p->git, c->id, l->path, &b) == 0 &&
+        dt_json_load_buf(l->path, b.data ? (const void *)b.data : "", b.len, &m) == 0 &&
+        dt_meta_check(m, l->path) == 0)
+        dt_meta_sha(m, sha);
+    datom_errclear();
+    dt_buf_free(&b);
+    if (sha[0] && !hist_has(l->hist, sha) && !hist_has(l->found, sha)) {
+        char *msg = dt_strdup(c->message ? c->message : "");
+        msg[strcspn(msg, "\n")] = '\0';
+        const char *pin = dt_json_str(m, "parquet_sha");
+        dt_hist_in h = {.version = sha,
+                        .data_sha = dt_json_str(m, "data_sha"),
+                        .timestamp = dt_json_str(m, "created_at") ? dt_json_str(m, "created_at") : "",
+                        .author_name = c->author_name,
+                        .author_email = c->author_email,
+                        .message = msg,
+                        .parquet_sha = pin && *pin ? pin : NULL,
+                        .original_file_sha = dt_json_str(m, "original_file_sha")};
+        json_array_append_new(l->found, dt_history_entry(&h));
+        free(msg);
+    }
+    json_decref(m);
+    return 0;
+}
+
+/* Puts ENTRY into HIST (newest first) before the first entry older than it. */
+static void insert_by_time(json_t *hist, json_t *entry)
+{
+    const char *t = dt_json_str(entry, "timestamp");
+    size_t i, n = json_array_size(hist);
+    for (i = 0; i < n; i++) {
+        const char *u = dt_json_str(json_array_get(hist, i), "timestamp");
+        if (u && t && strcmp(u, t) < 0)
+            break;
+    }
+    json_array_insert(hist, i, entry);
+}
+
+static int recover_lost(repair_ctx *r, const char *table)
+{
+    json_t *hist = NULL;
+    char *path = dt_table_path(table, "metadata.json");
+    lost_scan l = {r->p, path, NULL, json_array()};
+    int rc = dt_table_load(r->p, table, NULL, &hist);
+    l.hist = hist;
+    if (rc == 0)
+        rc = dt_git_log(r->p->git, path, lost_cb, &l);
+    size_t n = json_array_size(l.found);
+    if (rc == 0 && n) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(l.found, i, e)
+            insert_by_time(hist, e);
+        char *hrel = dt_table_path(table, "version_history.json");
+        char *msg = dt_sprintf("Repair %s: %zu version%s lost by an earlier datom put back in "
+                               "its history",
+                               table, n, n == 1 ? "" : "s");
+        if ((rc = commit_doc(r, hrel, hist, msg)) == 0)
+            dt_strv_push_owned(r->done, dt_sprintf("%s: %zu version%s missing from its history "
+                                                   "(lost by an earlier datom) put back",
+                                                   table, n, n == 1 ? "" : "s"));
+        free(msg);
+        free(hrel);
+    }
+    json_decref(l.found);
+    json_decref(hist);
+    free(path);
+    return rc;
+}
+
 /* The manifest rebuilt from the tables' documents, when HEAD's disagrees
  * with them (a write of an older version of datom that lost a race): written
  * and committed. */
-static int repair_manifest(dt_project *p, dt_strv *done)
+static int repair_manifest(repair_ctx *r)
 {
+    dt_project *p = r->p;
     json_t *head = NULL, *rebuilt = NULL;
     int rc = dt_manifest_load(p, &head);
     if (rc == 0)
@@ -207,18 +343,10 @@ static int repair_manifest(dt_project *p, dt_strv *done)
             differ |= !json_equal(json_object_get(old, fields[i]), json_object_get(row, fields[i]));
         differ |= !old;
     }
-    if (rc == 0 && differ) {
-        char *path = dt_path_join(p->root, DT_MANIFEST_PATH);
-        const char *paths[] = {DT_MANIFEST_PATH};
-        char commit[41];
-        rc = dt_json_save(path, rebuilt);
-        if (rc == 0)
-            rc = dt_git_commit(p->git, paths, 1, "Repair the manifest: rebuilt from the tables",
-                               NULL, commit);
-        if (rc == 0)
-            dt_strv_push(done, "rebuilt the manifest from the tables' documents (committed)");
-        free(path);
-    }
+    if (rc == 0 && differ &&
+        (rc = commit_doc(r, DT_MANIFEST_PATH, rebuilt,
+                         "Repair the manifest: rebuilt from the tables")) == 0)
+        dt_strv_push(r->done, "rebuilt the manifest from the tables' documents (committed)");
     json_decref(head);
     json_decref(rebuilt);
     return rc;
@@ -248,8 +376,10 @@ static int repair_frozen(dt_project *p, const char *table, dt_strv *done)
     return rc;
 }
 
-static int repair_locked(dt_project *p, dt_strv *done)
+static int repair_locked(repair_ctx *r)
 {
+    dt_project *p = r->p;
+    dt_strv *done = r->done;
     dt_strv discarded = DT_STRV_INIT;
     size_t ahead = 0;
     int rc = dt_discard_leftovers(p, &discarded);
@@ -260,18 +390,26 @@ static int repair_locked(dt_project *p, dt_strv *done)
     dt_strv_free(&discarded);
     if (rc == 0 && p->remote_url)
         rc = dt_project_pull(p->git);
-    if (rc == 0)
-        rc = repair_manifest(p, done);
-    if (rc == 0)
-        rc = dt_git_unpushed(p->git, &ahead);
-    if (rc == 0 && ahead && (rc = dt_git_push(p->git)) == 0)
-        dt_strv_push_owned(done, dt_sprintf("pushed %zu commit%s to origin", ahead,
-                                            ahead == 1 ? "" : "s"));
     json_t *manifest = NULL;
     if (rc == 0)
         rc = dt_manifest_load(p, &manifest);
     const char *k;
     json_t *row;
+    json_object_foreach(manifest ? json_object_get(manifest, "tables") : NULL, k, row) {
+        if (rc == 0)
+            rc = recover_lost(r, k);
+    }
+    json_decref(manifest);
+    manifest = NULL;
+    if (rc == 0)
+        rc = repair_manifest(r);
+    if (rc == 0)
+        rc = dt_git_unpushed(p->git, &ahead);
+    if (rc == 0 && ahead && (rc = dt_git_push(p->git)) == 0)
+        dt_strv_push_owned(done, dt_sprintf("pushed %zu commit%s to origin", ahead,
+                                            ahead == 1 ? "" : "s"));
+    if (rc == 0)
+        rc = dt_manifest_load(p, &manifest);
     json_object_foreach(manifest ? json_object_get(manifest, "tables") : NULL, k, row) {
         if (rc == 0)
             rc = repair_frozen(p, k, done);
@@ -282,7 +420,7 @@ static int repair_locked(dt_project *p, dt_strv *done)
     return rc;
 }
 
-int dt_project_repair(dt_project *p, bool deep, dt_strv *done)
+int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *done)
 {
     if (!p->git)
         return dt_error(DATOM_EINVAL, "repair needs the project's work tree: it completes "
@@ -300,7 +438,9 @@ int dt_project_repair(dt_project *p, bool deep, dt_strv *done)
     dt_wlock lock;
     if ((rc = dt_wlock_acquire(p, &lock, DT_WLOCK_WAIT_MS)) != 0)
         return dt_error_wrap("repair");
-    rc = repair_locked(p, done);
+    repair_ctx r = {p, author, {NULL, NULL}, done};
+    rc = repair_locked(&r);
     dt_wlock_release(p, &lock);
+    dt_git_author_free(&r.author);
     return rc ? dt_error_wrap("repair") : 0;
 }

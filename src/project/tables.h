@@ -121,13 +121,15 @@ int dt_discard_leftovers(dt_project *p, dt_strv *discarded);
 int dt_project_exchange(dt_project *p, bool push);
 /* `datom repair`: when validation finds anything (a look taken without the
  * lock: a sound project is left alone), under the write lock: discards
- * leftovers, pulls, rebuilds a manifest that disagrees with the tables (a
- * commit), pushes what is not pushed, recovers every missing or damaged
- * frozen copy from git history and brings the mirror up to HEAD. DONE gets
- * one line per thing repaired. Objects whose bytes are missing or damaged
- * cannot be rebuilt here (validate names them; a write of their file with
- * --force stores them again). DEEP: the look re-hashes every object. */
-int dt_project_repair(dt_project *p, bool deep, dt_strv *done);
+ * leftovers, pulls, puts back the versions an earlier datom dropped from a
+ * history and rebuilds a manifest that disagrees with the tables (commits by
+ * AUTHOR, "Name <email>", NULL: git's configuration), pushes what is not
+ * pushed, recovers every missing or damaged frozen copy from git history and
+ * brings the mirror up to HEAD. DONE gets one line per thing repaired.
+ * Objects whose bytes are missing or damaged cannot be rebuilt here
+ * (validate names them; a write of their file with --force stores them
+ * again). DEEP: the look re-hashes every object. */
+int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *done);
 
 /* ---- read.c ---- */
 typedef enum dt_out_format { DT_OUT_CSV, DT_OUT_PARQUET, DT_OUT_JSONL } dt_out_format;

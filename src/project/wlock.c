@@ -146,15 +146,20 @@ int dt_wlock_acquire(dt_project *p, dt_wlock *l, int64_t timeout_ms)
         } else if (rc) {
             dt_error_wrap("write lock %s", l->name);
         }
-        if (rc || won) {
-            l->held = won;
-            if (won && !strcmp(abandoned_name, l->name))
+        if (won) {
+            l->held = true;
+            if (!strcmp(abandoned_name, l->name))
                 abandoned_name[0] = '\0';
+            return 0;
+        }
+        if (!rc && dt_now_ms() > deadline)
+            rc = dt_error(DATOM_ELOCKED, "project %s: another write holds the lock %s; retry",
+                          p->name ? p->name : "?", l->name);
+        if (rc) { /* not held: nothing for the caller to release */
+            free(l->name);
+            l->name = NULL;
             return rc;
         }
-        if (dt_now_ms() > deadline)
-            return dt_error(DATOM_ELOCKED, "project %s: another write holds the lock %s; retry",
-                            p->name ? p->name : "?", l->name);
         usleep(5000 + rand_r(&seed) % 20000);
     }
 }

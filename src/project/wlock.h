@@ -32,7 +32,8 @@ typedef struct dt_wlock {
     bool held;
 } dt_wlock;
 
-/* Waits up to TIMEOUT_MS for the lock (DATOM_ELOCKED after that). */
+/* Waits up to TIMEOUT_MS for the lock (DATOM_ELOCKED after that). On failure
+ * nothing is held or allocated (dt_wlock_release is then a no-op). */
 int dt_wlock_acquire(dt_project *p, dt_wlock *l, int64_t timeout_ms);
 void dt_wlock_release(dt_project *p, dt_wlock *l); /* also frees; safe on an unheld lock */
 
