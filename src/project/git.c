@@ -684,3 +684,59 @@ int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
     git_commit_free(head);
     return rc;
 }
+
+/* The paths commit C added or changed against its first parent (every path
+ * of a root commit): FN for each, until it returns non-zero. */
+static int commit_changes(dt_git *g, git_commit *c, const dt_git_commit_info *info,
+                          dt_git_change_fn fn, void *ctx)
+{
+    git_commit *parent = NULL;
+    git_tree *a = NULL, *b = NULL;
+    git_diff *diff = NULL;
+    int rc = git_commit_parentcount(c) ? dt_git_check(git_commit_parent(&parent, c, 0), "read commit")
+                                       : 0;
+    if (rc == 0 && parent)
+        rc = dt_git_check(git_commit_tree(&a, parent), "read tree");
+    if (rc == 0)
+        rc = dt_git_check(git_commit_tree(&b, c), "read tree");
+    if (rc == 0)
+        rc = dt_git_check(git_diff_tree_to_tree(&diff, g->repo, a, b, NULL), "diff");
+    for (size_t i = 0; rc == 0 && i < git_diff_num_deltas(diff); i++) {
+        const git_diff_delta *d = git_diff_get_delta(diff, i);
+        if (d->status != GIT_DELTA_DELETED && d->new_file.path)
+            rc = fn(ctx, info, d->new_file.path);
+    }
+    git_diff_free(diff);
+    git_tree_free(a);
+    git_tree_free(b);
+    git_commit_free(parent);
+    return rc;
+}
+
+int dt_git_log_changes(dt_git *g, dt_git_change_fn fn, void *ctx)
+{
+    git_commit *head = NULL;
+    int rc = head_commit(g, &head);
+    if (rc != 0 || !head)
+        return rc;
+    git_revwalk *walk = NULL;
+    rc = dt_git_check(git_revwalk_new(&walk, g->repo), "walk history");
+    if (rc == 0)
+        rc = dt_git_check(git_revwalk_push(walk, git_commit_id(head)), "walk history");
+    git_oid oid;
+    while (rc == 0 && git_revwalk_next(&oid, walk) == 0) {
+        git_commit *c = NULL;
+        if ((rc = dt_git_check(git_commit_lookup(&c, g->repo, &oid), "read commit")) != 0)
+            break;
+        const git_signature *a = git_commit_author(c);
+        dt_git_commit_info info = {.author_name = a->name, .author_email = a->email,
+                                   .time = (int64_t)a->when.time, .message = git_commit_message(c)};
+        git_oid_tostr(info.id, sizeof info.id, &oid);
+        rc = commit_changes(g, c, &info, fn, ctx);
+        git_commit_free(c);
+    }
+    git_error_clear();
+    git_revwalk_free(walk);
+    git_commit_free(head);
+    return rc;
+}

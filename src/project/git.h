@@ -101,4 +101,11 @@ typedef int (*dt_git_log_fn)(void *ctx, const dt_git_commit_info *c);
  * commit), newest first. An unborn branch has none. */
 int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx);
 
+/* Calls FN for each path that each commit reachable from HEAD added or
+ * changed against its first parent (a diff of trees: its cost does not grow
+ * with the number of files a commit leaves alone), newest commit first; a
+ * non-zero return stops the walk and is returned. */
+typedef int (*dt_git_change_fn)(void *ctx, const dt_git_commit_info *c, const char *path);
+int dt_git_log_changes(dt_git *g, dt_git_change_fn fn, void *ctx);
+
 #endif /* DT_GIT_H */

@@ -222,14 +222,14 @@ static int commit_doc(repair_ctx *r, const char *rel, const json_t *doc, const c
 /* Versions an earlier datom dropped from a history: a write that committed
  * from a stale index put back another writer's older version_history.json
  * (issue 8). Every version ever written had its metadata.json committed by
- * its own write, so the commits that touched {table}/metadata.json name them
- * all; one whose metadata_sha the history lacks was lost, and its entry is
- * rebuilt from that metadata.json and that commit (author, message). */
+ * its own write, so the commits that changed a {table}/metadata.json name
+ * them all; one whose metadata_sha the table's history lacks was lost, and
+ * its entry is rebuilt from that metadata.json and that commit (author,
+ * message). One walk of the history serves every table. */
 typedef struct lost_scan {
     dt_project *p;
-    const char *path;    /* {table}/metadata.json */
-    const json_t *hist;  /* HEAD's history */
-    json_t *found;       /* rebuilt entries */
+    json_t *hists; /* table -> HEAD's history */
+    json_t *found; /* table -> rebuilt entries */
 } lost_scan;
 
 static bool hist_has(const json_t *hist, const char *version)
@@ -244,34 +244,75 @@ static bool hist_has(const json_t *hist, const char *version)
     return false;
 }
 
-static int lost_cb(void *ctx, const dt_git_commit_info *c)
+/* The entry the write of META made, in commit C. */
+static json_t *entry_of(const json_t *meta, const char *version, const dt_git_commit_info *c)
+{
+    char *msg = dt_strdup(c->message ? c->message : "");
+    msg[strcspn(msg, "\n")] = '\0';
+    const char *pin = dt_json_str(meta, "parquet_sha"), *when = dt_json_str(meta, "created_at");
+    dt_hist_in h = {.version = version,
+                    .data_sha = dt_json_str(meta, "data_sha"),
+                    .timestamp = when ? when : "",
+                    .author_name = c->author_name,
+                    .author_email = c->author_email,
+                    .message = msg,
+                    .parquet_sha = pin && *pin ? pin : NULL,
+                    .original_file_sha = dt_json_str(meta, "original_file_sha")};
+    json_t *e = dt_history_entry(&h);
+    free(msg);
+    return e;
+}
+
+static int lost_cb(void *ctx, const dt_git_commit_info *c, const char *path)
 {
     lost_scan *l = ctx;
+    const char *slash = strchr(path, '/');
+    if (!slash || strcmp(slash + 1, "metadata.json"))
+        return 0;
+    char *table = dt_strndup(path, (size_t)(slash - path));
+    const json_t *hist = json_object_get(l->hists, table);
+    json_t *found = json_object_get(l->found, table);
     dt_buf b = DT_BUF_INIT;
     json_t *m = NULL;
     char sha[DATOM_SHA_HEX] = "";
-    if (dt_git_read_file(l->p->git, c->id, l->path, &b) == 0 &&
-        dt_json_load_buf(l->path, b.data ? (const void *)b.data : "", b.len, &m) == 0 &&
-        dt_meta_check(m, l->path) == 0)
+    if (hist && dt_git_read_file(l->p->git, c->id, path, &b) == 0 &&
+        dt_json_load_buf(path, b.data ? (const void *)b.data : "", b.len, &m) == 0 &&
+        dt_meta_check(m, path) == 0)
         dt_meta_sha(m, sha);
     datom_errclear();
-    dt_buf_free(&b);
-    if (sha[0] && !hist_has(l->hist, sha) && !hist_has(l->found, sha)) {
-        char *msg = dt_strdup(c->message ? c->message : "");
-        msg[strcspn(msg, "\n")] = '\0';
-        const char *pin = dt_json_str(m, "parquet_sha");
-        dt_hist_in h = {.version = sha,
-                        .data_sha = dt_json_str(m, "data_sha"),
-                        .timestamp = dt_json_str(m, "created_at") ? dt_json_str(m, "created_at") : "",
-                        .author_name = c->author_name,
-                        .author_email = c->author_email,
-                        .message = msg,
-                        .parquet_sha = pin && *pin ? pin : NULL,
-                        .original_file_sha = dt_json_str(m, "original_file_sha")};
-        json_array_append_new(l->found, dt_history_entry(&h));
-        free(msg);
+    if (sha[0] && !hist_has(hist, sha) && !(found && hist_has(found, sha))) {
+        if (!found)
+            json_object_set_new(l->found, table, found = json_array());
+        json_array_append_new(found, entry_of(m, sha, c));
     }
     json_decref(m);
+    dt_buf_free(&b);
+    free(table);
+    return 0;
+}
+
+int dt_lost_versions(dt_project *p, json_t **found)
+{
+    json_t *manifest = NULL;
+    lost_scan l = {p, json_object(), json_object()};
+    int rc = dt_manifest_load(p, &manifest);
+    const char *k;
+    json_t *row;
+    json_object_foreach(manifest ? json_object_get(manifest, "tables") : NULL, k, row) {
+        json_t *hist = NULL;
+        if (dt_table_load(p, k, NULL, &hist) == 0)
+            json_object_set_new(l.hists, k, hist);
+        datom_errclear(); /* a table that does not load is validate's to report */
+    }
+    if (rc == 0)
+        rc = dt_git_log_changes(p->git, lost_cb, &l);
+    json_decref(manifest);
+    json_decref(l.hists);
+    if (rc) {
+        json_decref(l.found);
+        return rc;
+    }
+    *found = l.found;
     return 0;
 }
 
@@ -288,21 +329,16 @@ static void insert_by_time(json_t *hist, json_t *entry)
     json_array_insert(hist, i, entry);
 }
 
-static int recover_lost(repair_ctx *r, const char *table)
+static int recover_lost(repair_ctx *r, const char *table, const json_t *found)
 {
     json_t *hist = NULL;
-    char *path = dt_table_path(table, "metadata.json");
-    lost_scan l = {r->p, path, NULL, json_array()};
     int rc = dt_table_load(r->p, table, NULL, &hist);
-    l.hist = hist;
-    if (rc == 0)
-        rc = dt_git_log(r->p->git, path, lost_cb, &l);
-    size_t n = json_array_size(l.found);
+    size_t n = json_array_size(found);
     if (rc == 0 && n) {
         size_t i;
         json_t *e;
-        json_array_foreach(l.found, i, e)
-            insert_by_time(hist, e);
+        json_array_foreach(found, i, e)
+            insert_by_time(hist, json_incref(e));
         char *hrel = dt_table_path(table, "version_history.json");
         char *msg = dt_sprintf("Repair %s: %zu version%s lost by an earlier datom put back in "
                                "its history",
@@ -314,9 +350,7 @@ static int recover_lost(repair_ctx *r, const char *table)
         free(msg);
         free(hrel);
     }
-    json_decref(l.found);
     json_decref(hist);
-    free(path);
     return rc;
 }
 
@@ -390,17 +424,16 @@ static int repair_locked(repair_ctx *r)
     dt_strv_free(&discarded);
     if (rc == 0 && p->remote_url)
         rc = dt_project_pull(p->git);
-    json_t *manifest = NULL;
-    if (rc == 0)
-        rc = dt_manifest_load(p, &manifest);
+    json_t *lost = NULL, *manifest = NULL;
     const char *k;
     json_t *row;
-    json_object_foreach(manifest ? json_object_get(manifest, "tables") : NULL, k, row) {
+    if (rc == 0)
+        rc = dt_lost_versions(p, &lost);
+    json_object_foreach(lost, k, row) {
         if (rc == 0)
-            rc = recover_lost(r, k);
+            rc = recover_lost(r, k, row);
     }
-    json_decref(manifest);
-    manifest = NULL;
+    json_decref(lost);
     if (rc == 0)
         rc = repair_manifest(r);
     if (rc == 0)
@@ -430,8 +463,12 @@ int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *don
     /* a look first, without the lock: a sound project is left alone, so a
      * repair on a store this user cannot write succeeds when nothing is wrong */
     dt_validate_report v;
+    json_t *lost = NULL;
     int rc = dt_project_validate(p, deep, &v);
-    bool clean = rc == 0 && !v.lagging.n && !v.problems.n;
+    if (rc == 0 && !deep) /* validate --deep looked for lost versions already */
+        rc = dt_lost_versions(p, &lost);
+    bool clean = rc == 0 && !v.lagging.n && !v.problems.n && !json_object_size(lost);
+    json_decref(lost);
     dt_validate_report_free(&v);
     if (rc || clean)
         return rc;

@@ -119,6 +119,13 @@ int dt_discard_leftovers(dt_project *p, dt_strv *discarded);
  * then, when nothing is left unpushed, the store mirror is brought up to HEAD
  * (what a crash or a failed push left behind). */
 int dt_project_exchange(dt_project *p, bool push);
+/* The versions an earlier datom dropped from the tables' histories (a write
+ * committing from a stale index put back an older history): one walk of git
+ * history reads every committed TABLE/metadata.json, and each version its
+ * table's history lacks is given back as the entry its write made (from that
+ * metadata.json, and that commit's author and message). *found: an object,
+ * table -> array of entries, newest first; empty when nothing was lost. */
+int dt_lost_versions(dt_project *p, json_t **found);
 /* `datom repair`: when validation finds anything (a look taken without the
  * lock: a sound project is left alone), under the write lock: discards
  * leftovers, pulls, puts back the versions an earlier datom dropped from a

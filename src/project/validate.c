@@ -147,6 +147,7 @@ static int check_table(dt_project *p, const char *table, const json_t *row, bool
     if (dt_history_resolve(hist, table, cur, &found) != 0)
         PROBLEM(rep, "%s: the current version %.12s is not in its history", table, cur);
     datom_errclear();
+
     if (!dt_table_mirror_current(p, table, cur) && p->git)
         LAGGING(rep, "%s: the store mirror does not show the current version %.12s yet", table, cur);
     else if (!dt_table_mirror_current(p, table, cur))
@@ -236,6 +237,18 @@ int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out)
         rc = check_table(p, names.v[i], json_object_get(tables, names.v[i]), deep, out);
     dt_strv_free(&names);
     json_decref(manifest);
+    json_t *lost = NULL;
+    if (rc == 0 && deep && p->git && (rc = dt_lost_versions(p, &lost)) == 0) {
+        const char *t;
+        json_t *found;
+        json_object_foreach(lost, t, found) {
+            size_t n = json_array_size(found);
+            PROBLEM(out, "%s: %zu version%s committed by earlier writes %s missing from its "
+                         "history (lost by an earlier datom; `datom repair` puts them back)",
+                    t, n, n == 1 ? "" : "s", n == 1 ? "is" : "are");
+        }
+    }
+    json_decref(lost);
     return rc;
 }
 
