@@ -68,6 +68,17 @@ P=$T/proj
 "$DATOM" init "$P" --name repairs --author "$AUTHOR" >/dev/null || bad "init"
 : >"$ACKED"
 
+# the user's own files beside the tables are never discarded: a copy of a
+# table's documents (untracked: no bytes of its own under its name) and a
+# metadata.json that is not datom's; an interrupted first write's documents
+# are set aside, not deleted
+mkdir -p "$P/notes"
+echo '{"mine": true}' >"$P/notes/metadata.json"
+subjects 5 0 >"$P/first.csv"
+ack "$P" first first.csv
+cp -r "$P/first" "$P/copy_of_first"
+(cd "$P" && killed DATOM_TEST_CRASH_AT=history-written "$DATOM" write newcomer first.csv --author "$AUTHOR")
+
 # ---- 1. each named step ----
 steps="converted uploaded metadata-written history-written manifest-written committed pushed mirror-frozen mirror-history mirror-metadata mirrored"
 n=0
@@ -90,7 +101,7 @@ for step in $steps; do
     (cd "$P" && "$DATOM" repair) >"$T/r.out" 2>&1 || bad "step $step: repair: $(cat "$T/r.out")"
     grep -q '^ok:' "$T/r.out" && ok || bad "step $step: repair's validation: $(cat "$T/r.out")"
     valid "step $step: after repair" "$P"
-    check "step $step: clean work tree" "$(git -C "$P" status --porcelain)" ""
+    check "step $step: clean work tree" "$(git -C "$P" status --porcelain | grep -v '^?? \(notes\|copy_of_first\)/')" ""
 done
 # two versions in a row whose mirrors were cut short: the next write recovers
 # the older one's frozen copy from git history
@@ -103,6 +114,11 @@ settled "deep lag" "$P"
 ack "$P" other old.csv
 valid "deep lag, after the next write" "$P"
 all_acked "named steps" "$P"
+check "the user's metadata.json is untouched" "$(cat "$P/notes/metadata.json")" '{"mine": true}'
+cmp -s "$P/first/metadata.json" "$P/copy_of_first/metadata.json" && ok || bad "the copy of a table's documents was touched"
+check "the copy is no table" "$(cd "$P" && "$DATOM" list --json | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(JSON.parse(s).some(t=>t.name=='copy_of_first')))")" false
+ls "$P"/.datom/cache/leftovers/*/newcomer/metadata.json >/dev/null 2>&1 && ok || bad "the interrupted first write's documents were not set aside"
+check "the interrupted first write is gone from the work tree" "$(ls "$P/newcomer" 2>/dev/null)" ""
 
 # ---- 2. kills at random instants of a big write ----
 subjects 300000 5 >"$P/big1.csv"
@@ -235,7 +251,7 @@ check "the loss is damage: validate" "$?" 7
 "$DATOM" repair >"$T/r.out" 2>&1
 check "repair without an author: exit status" "$?" 2
 has "$(cat "$T/r.out")" "no author"
-check "a failed repair leaves the work tree clean" "$(git -C "$P" status --porcelain)" ""
+check "a failed repair leaves the work tree clean" "$(git -C "$P" status --porcelain | grep -v '^?? \(notes\|copy_of_first\)/')" ""
 "$DATOM" repair --author "$AUTHOR" >"$T/r.out" 2>&1 || bad "repair of the loss: $(cat "$T/r.out")"
 has "$(cat "$T/r.out")" "lost: 1 version missing from its history (lost by an earlier datom) put back"
 valid "after putting the lost version back" "$P"

@@ -319,7 +319,15 @@ static void test_manifest_rebuild(void)
     dt_project *p = open_project();
     json_t *committed = NULL, *rebuilt = NULL;
     T_OK(dt_manifest_load(p, &committed));
-    T_OK(dt_manifest_rebuild(p->root, p->name, committed, &rebuilt));
+    /* an untracked copy of a table's documents is no table */
+    char *copy = in_root("copy_of_subjects"), *meta = in_root("subjects/metadata.json");
+    char *copied = in_root("copy_of_subjects/metadata.json");
+    dt_buf text = DT_BUF_INIT;
+    T_OK(dt_fs_mkdirs(copy, 0755));
+    T_OK(dt_fs_read_all(meta, &text, 1 << 20));
+    T_OK(dt_fs_write_atomic(copied, text.data, text.len));
+    dt_buf_free(&text);
+    T_OK(dt_manifest_rebuild(p->git, p->root, p->name, committed, &rebuilt));
     json_t *a = json_object_get(committed, "tables"), *b = json_object_get(rebuilt, "tables");
     T_EQ_INT(json_object_size(a), json_object_size(b));
     const char *k;
@@ -341,11 +349,15 @@ static void test_manifest_rebuild(void)
     /* as a regen callback: a conflicted manifest is rewritten whole */
     char *path = in_root(".datom/manifest.json");
     put_file(path, "<<<<<<< ours\n{}\n=======\n");
-    T_OK(dt_manifest_regen(p, p->root));
+    T_OK(dt_manifest_regen(p->git, p->root));
     json_t *again = NULL;
     T_OK(dt_json_load_file(path, &again));
     T_EQ_INT(json_object_size(json_object_get(again, "tables")), json_object_size(a));
     json_decref(again);
+    T_OK(dt_fs_rmtree(copy));
+    free(copy);
+    free(meta);
+    free(copied);
     free(path);
     json_decref(committed);
     json_decref(rebuilt);

@@ -443,6 +443,16 @@ int dt_git_changed(dt_git *g, dt_strv *out)
     return rc;
 }
 
+bool dt_git_tracked(dt_git *g, const char *path)
+{
+    git_index *idx = NULL;
+    bool yes = git_repository_index(&idx, g->repo) == 0 && git_index_read(idx, 0) == 0 &&
+               git_index_get_bypath(idx, path, 0) != NULL;
+    git_index_free(idx);
+    git_error_clear();
+    return yes;
+}
+
 int dt_git_index_reset(dt_git *g, const char *const *paths, size_t n)
 {
     if (!n)

@@ -80,6 +80,9 @@ int dt_git_reset_hard(dt_git *g, const char *commit);
  * (as `git status` sees them; untracked files are not looked for), appended
  * to OUT. */
 int dt_git_changed(dt_git *g, dt_strv *out);
+/* Whether PATH has an entry in the index (as it is on disk now): a file git
+ * tracks, or one a replay in progress has staged. */
+bool dt_git_tracked(dt_git *g, const char *path);
 /* Sets the index entries of PATHS to HEAD's (`git reset -- PATHS`); the work
  * tree is not touched. */
 int dt_git_index_reset(dt_git *g, const char *const *paths, size_t n);

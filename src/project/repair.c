@@ -30,33 +30,56 @@
 
 /* ---- (1) uncommitted documents ---- */
 
-/* Puts the work-tree copy of REL back as HEAD has it, or removes it when
- * HEAD has none. */
-static int restore_doc(dt_project *p, const char *rel)
+/* Moves the work tree's REL into ASIDE (.datom/cache/leftovers/..., which
+ * git ignores): what is discarded is never destroyed. ASIDE NULL: REL is
+ * this process's own, and is removed. */
+static int set_aside(dt_project *p, const char *rel, const char *aside)
 {
-    dt_buf b = DT_BUF_INIT;
+    char *from = dt_path_join(p->root, rel);
+    if (!aside) {
+        int rc = unlink(from) != 0 && errno != ENOENT ? dt_error_errno(errno, "%s", from) : 0;
+        free(from);
+        return rc;
+    }
+    char *to = dt_path_join(aside, rel);
+    char *dir = dt_path_dirname(to);
+    int rc = dt_fs_mkdirs(dir, 0755);
+    if (rc == 0 && rename(from, to) != 0 && errno != ENOENT)
+        rc = dt_error_errno(errno, "%s", from);
+    free(from);
+    free(to);
+    free(dir);
+    return rc;
+}
+
+/* Puts the work-tree copy of REL back as HEAD has it, or removes it when
+ * HEAD has none; a copy that differs is first set aside in ASIDE. */
+static int restore_doc(dt_project *p, const char *rel, const char *aside)
+{
+    dt_buf b = DT_BUF_INIT, now = DT_BUF_INIT;
     char *path = dt_path_join(p->root, rel);
     int rc = dt_git_read_file(p->git, NULL, rel, &b);
+    bool in_head = rc == 0;
     if (rc == DATOM_ENOTFOUND) {
         datom_errclear();
         rc = 0;
-        if (dt_fs_exists(path) && unlink(path) != 0)
-            rc = dt_error_errno(errno, "%s", path);
-    } else if (rc == 0) {
-        dt_buf now = DT_BUF_INIT;
-        if (dt_fs_read_all(path, &now, 1u << 30) != 0 || now.len != b.len ||
-            memcmp(now.data, b.data, b.len) != 0) {
-            datom_errclear();
-            char *dir = dt_path_dirname(path);
-            rc = dt_fs_mkdirs(dir, 0755);
-            free(dir);
-            if (rc == 0)
-                rc = dt_fs_write_atomic(path, b.data ? (const void *)b.data : "", b.len);
-        }
-        dt_buf_free(&now);
+    }
+    bool there = dt_fs_exists(path);
+    bool same = in_head && there && dt_fs_read_all(path, &now, 1u << 30) == 0 && now.len == b.len &&
+                memcmp(now.data, b.data, b.len) == 0;
+    datom_errclear();
+    if (rc == 0 && there && !same)
+        rc = set_aside(p, rel, aside);
+    if (rc == 0 && in_head && !same) {
+        char *dir = dt_path_dirname(path);
+        rc = dt_fs_mkdirs(dir, 0755);
+        free(dir);
+        if (rc == 0)
+            rc = dt_fs_write_atomic(path, b.data ? (const void *)b.data : "", b.len);
     }
     free(path);
     dt_buf_free(&b);
+    dt_buf_free(&now);
     return rc;
 }
 
@@ -86,23 +109,35 @@ static void push_unique(dt_strv *v, char *s)
     dt_strv_push_owned(v, s);
 }
 
-/* An untracked document of a table HEAD does not have, that datom wrote (it
- * parses as a table's metadata or history): a first write that never got
- * committed. Anything else in such a directory is the user's. */
-static bool untracked_doc(dt_project *p, const char *rel, bool history)
+/* An untracked document of TABLE, a table HEAD does not have, that a write
+ * of this project made and never committed: it parses as a table's metadata
+ * (or history), and the store holds the bytes it names under TABLE (a write
+ * stores them before it writes a document). Anything else (the user's own
+ * files, a copy of another table's documents) is left alone. */
+static bool untracked_doc(dt_project *p, const char *table, const char *rel, bool history)
 {
     char *path = dt_path_join(p->root, rel);
     json_t *doc = NULL;
     bool yes = dt_fs_exists(path) && dt_json_load_file(path, &doc) == 0 &&
                (history ? dt_history_check(doc, rel) : dt_meta_check(doc, rel)) == 0;
+    const char *data_sha = yes ? dt_json_str(history ? json_array_get(doc, 0) : doc, "data_sha") : NULL;
+    char *key = NULL;
+    if (data_sha) {
+        char *obj = dt_sprintf("%s/%s.parquet", table, data_sha);
+        key = dt_project_key(p, obj);
+        free(obj);
+    }
+    yes = key && datom_store_stat(p->store, key, NULL) == 0;
     datom_errclear();
     json_decref(doc);
+    free(key);
     free(path);
     return yes;
 }
 
 /* Adds to DOCS the untracked documents of first writes that were never
- * committed: a readdir of the work tree's top, and two stats per directory. */
+ * committed: a readdir of the work tree's top, and for each directory that
+ * is not a table, a stat or two (a store stat for documents it finds). */
 static void untracked_leftovers(dt_project *p, const json_t *tables, dt_strv *docs)
 {
     DIR *d = opendir(p->root);
@@ -115,9 +150,9 @@ static void untracked_leftovers(dt_project *p, const json_t *tables, dt_strv *do
         }
         char *m = dt_table_path(e->d_name, "metadata.json");
         char *h = dt_table_path(e->d_name, "version_history.json");
-        if (untracked_doc(p, m, false))
+        if (untracked_doc(p, e->d_name, m, false))
             push_unique(docs, m), m = NULL;
-        if (untracked_doc(p, h, true))
+        if (untracked_doc(p, e->d_name, h, true))
             push_unique(docs, h), h = NULL;
         free(m);
         free(h);
@@ -148,15 +183,20 @@ int dt_discard_leftovers(dt_project *p, dt_strv *discarded)
 {
     dt_strv docs = DT_STRV_INIT;
     int rc = dt_leftover_docs(p, &docs);
+    char *aside = docs.n ? dt_sprintf("%s/" DT_LEFTOVERS_DIR "/%lld-%d", p->root,
+                                      (long long)dt_now_ms(), (int)getpid())
+                         : NULL;
     for (size_t i = 0; rc == 0 && i < docs.n; i++)
-        rc = restore_doc(p, docs.v[i]);
+        rc = restore_doc(p, docs.v[i], aside);
+    if (rc == 0 && docs.n)
+        dt_log(DT_LOG_INFO, "note: an interrupted write left %zu uncommitted document%s: put "
+                            "back as committed; the uncommitted copies are in %s",
+               docs.n, docs.n == 1 ? "" : "s", aside);
+    free(aside);
     if (rc == 0)
         rc = dt_git_index_reset(p->git, (const char *const *)docs.v, docs.n);
     for (size_t i = 0; rc == 0 && discarded && i < docs.n; i++)
         dt_strv_push(discarded, docs.v[i]);
-    if (rc == 0 && docs.n)
-        dt_verbose("discarded what an interrupted write left in %zu document%s", docs.n,
-                   docs.n == 1 ? "" : "s");
     dt_strv_free(&docs);
     return rc ? dt_error_wrap("discard an interrupted write's documents") : 0;
 }
@@ -211,7 +251,7 @@ static int commit_doc(repair_ctx *r, const char *rel, const json_t *doc, const c
     if (rc) {
         int code = datom_errcode();
         char *msg = dt_strdup(datom_errmsg());
-        restore_doc(r->p, rel);
+        restore_doc(r->p, rel, NULL);
         dt_error(code, "%s", msg);
         free(msg);
     }
@@ -363,7 +403,7 @@ static int repair_manifest(repair_ctx *r)
     json_t *head = NULL, *rebuilt = NULL;
     int rc = dt_manifest_load(p, &head);
     if (rc == 0)
-        rc = dt_manifest_rebuild(p->root, p->name, head, &rebuilt);
+        rc = dt_manifest_rebuild(p->git, p->root, p->name, head, &rebuilt);
     json_t *a = head ? json_object_get(head, "tables") : NULL;
     json_t *b = rebuilt ? json_object_get(rebuilt, "tables") : NULL;
     bool differ = rc == 0 && json_object_size(a) != json_object_size(b);

@@ -109,9 +109,13 @@ void dt_crash_point(const char *step);
  * that differ from HEAD (edited or staged), and those of a first write that
  * was never committed (untracked, in a directory HEAD has no table of). */
 int dt_leftover_docs(dt_project *p, dt_strv *docs);
-/* Puts them back as HEAD has them (index entries too); DISCARDED (may be
- * NULL) gets their paths. Run under the write lock, before a pull (a replay
- * refuses a dirty work tree). */
+/* Where discarded copies go, under the work tree (git ignores .datom/cache). */
+#define DT_LEFTOVERS_DIR ".datom/cache/leftovers"
+/* Puts them back as HEAD has them (index entries too), each uncommitted copy
+ * moved first to DT_LEFTOVERS_DIR/{ms}-{pid}/ (nothing is destroyed: a user's
+ * copy of another project's table, say, is set aside, not deleted);
+ * DISCARDED (may be NULL) gets their paths. Run under the write lock, before
+ * a pull (a replay refuses a dirty work tree). */
 int dt_discard_leftovers(dt_project *p, dt_strv *discarded);
 /* `datom pull` (PUSH false) or `datom push` of a project: under the write
  * lock, so that HEAD never moves under a write of the same work tree, after
@@ -165,11 +169,13 @@ int dt_lineage_parents(dt_project *p, const char *table, const char *version, js
 
 /* ---- manifest.c ---- */
 /* The manifest of the work tree WORKDIR rebuilt from its tables' documents
- * (OLD, may be NULL: where to keep original_format from). */
-int dt_manifest_rebuild(const char *workdir, const char *project_name, const json_t *old,
-                        json_t **out);
+ * (OLD, may be NULL: where to keep original_format from); with G, only the
+ * tables whose metadata.json is in G's index (tracked, or staged by a replay). */
+int dt_manifest_rebuild(dt_git *g, const char *workdir, const char *project_name,
+                        const json_t *old, json_t **out);
 /* Rewrites WORKDIR/.datom/manifest.json so, the project's name from
- * WORKDIR's project.yaml (a dt_git_regen_fn; CTX unused). */
+ * WORKDIR's project.yaml (a dt_git_regen_fn; CTX: the dt_git of WORKDIR, or
+ * NULL). */
 int dt_manifest_regen(void *ctx, const char *workdir);
 /* dt_git_pull with the manifest as a derived file: a replayed local write's
  * manifest is rebuilt, not merged (what a write and `datom pull` do). */
