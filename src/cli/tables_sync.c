@@ -160,6 +160,8 @@ static int print_validation(const dt_validate_report *r, bool deep, const dt_str
                               "lagging", lag, "problems", probs);
         if (r->lagging.n)
             json_object_set_new(j, "repair", json_string("datom repair"));
+        if (r->busy)
+            json_object_set_new(j, "write_in_progress", json_string(r->busy));
         if (repaired) {
             json_t *done = json_array();
             for (size_t i = 0; i < repaired->n; i++)
@@ -177,6 +179,10 @@ static int print_validation(const dt_validate_report *r, bool deep, const dt_str
             printf("lagging: %s\n", r->lagging.v[i]);
         for (size_t i = 0; i < r->problems.n; i++)
             printf("problem: %s\n", r->problems.v[i]);
+        if (r->busy)
+            printf("note: a write is in progress (the lock is held: %s): what lags may be "
+                   "its work\n",
+                   r->busy);
         printf("%s: %zu tables, %zu versions, %zu objects checked%s, %zu lagging, %zu problems%s\n",
                r->problems.n ? "INVALID" : r->lagging.n ? "INCOMPLETE" : "ok", r->tables,
                r->versions, r->objects, deep ? " (deep)" : "", r->lagging.n, r->problems.n,
@@ -220,8 +226,8 @@ static int validate_verb(int argc, char **argv, bool repair)
     memset(&r, 0, sizeof r);
     int rc = tcli_open(&w, &p);
     if (rc == 0 && repair)
-        rc = dt_project_repair(p, deep, author, &done);
-    if (rc == 0)
+        rc = dt_project_repair(p, deep, author, &done, &r);
+    else if (rc == 0)
         rc = dt_project_validate(p, deep, &r);
     int status = rc ? cli_fail(rc) : print_validation(&r, deep, repair ? &done : NULL);
     dt_strv_free(&done);

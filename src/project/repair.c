@@ -493,8 +493,10 @@ static int repair_locked(repair_ctx *r)
     return rc;
 }
 
-int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *done)
+int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *done,
+                      dt_validate_report *after)
 {
+    memset(after, 0, sizeof *after);
     if (!p->git)
         return dt_error(DATOM_EINVAL, "repair needs the project's work tree: it completes "
                                       "publications from git (this is a store-only reader)");
@@ -502,21 +504,22 @@ int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *don
         return dt_error_wrap("repair");
     /* a look first, without the lock: a sound project is left alone, so a
      * repair on a store this user cannot write succeeds when nothing is wrong */
-    dt_validate_report v;
     json_t *lost = NULL;
-    int rc = dt_project_validate(p, deep, &v);
+    int rc = dt_project_validate(p, deep, after);
     if (rc == 0 && !deep) /* validate --deep looked for lost versions already */
         rc = dt_lost_versions(p, &lost);
-    bool clean = rc == 0 && !v.lagging.n && !v.problems.n && !json_object_size(lost);
+    bool clean = rc == 0 && !after->lagging.n && !after->problems.n && !json_object_size(lost);
     json_decref(lost);
-    dt_validate_report_free(&v);
     if (rc || clean)
         return rc;
+    dt_validate_report_free(after);
     dt_wlock lock;
     if ((rc = dt_wlock_acquire(p, &lock, DT_WLOCK_WAIT_MS)) != 0)
         return dt_error_wrap("repair");
     repair_ctx r = {p, author, {NULL, NULL}, done};
     rc = repair_locked(&r);
+    if (rc == 0)
+        rc = dt_project_validate(p, deep, after);
     dt_wlock_release(p, &lock);
     dt_git_author_free(&r.author);
     return rc ? dt_error_wrap("repair") : 0;

@@ -140,7 +140,11 @@ int dt_lost_versions(dt_project *p, json_t **found);
  * Objects whose bytes are missing or damaged cannot be rebuilt here
  * (validate names them; a write of their file with --force stores them
  * again). DEEP: the look re-hashes every object. */
-int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *done);
+struct dt_validate_report;
+int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *done,
+                      struct dt_validate_report *after);
+/* AFTER: the validation that ends the repair, made before the lock is let go
+ * (so that a write which follows cannot show its work in progress as lag). */
 
 /* ---- read.c ---- */
 typedef enum dt_out_format { DT_OUT_CSV, DT_OUT_PARQUET, DT_OUT_JSONL } dt_out_format;
@@ -211,6 +215,8 @@ typedef struct dt_validate_report {
                        * not pushed, uncommitted leftovers): `datom repair`, or
                        * the next write, completes it */
     size_t tables, versions, objects;
+    char *busy; /* with lagging: the live writer holding the lock ("HOST PID ..."),
+                 * whose work in progress may be what lags; else NULL */
 } dt_validate_report;
 
 /* Checks that git (or the mirror, for a store-only reader), the manifest and

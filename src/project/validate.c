@@ -16,6 +16,7 @@
 
 #include "project/metadata.h"
 #include "project/tables.h"
+#include "project/wlock.h"
 #include "table/cv1.h"
 #include "table/parquet/parquet.h"
 
@@ -249,6 +250,9 @@ int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out)
         }
     }
     json_decref(lost);
+    /* a live writer's work in progress looks like lag: the report says so */
+    if (rc == 0 && out->lagging.n && p->git)
+        dt_wlock_busy(p, &out->busy);
     return rc;
 }
 
@@ -256,4 +260,6 @@ void dt_validate_report_free(dt_validate_report *r)
 {
     dt_strv_free(&r->problems);
     dt_strv_free(&r->lagging);
+    free(r->busy);
+    r->busy = NULL;
 }

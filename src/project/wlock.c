@@ -192,3 +192,18 @@ void dt_wlock_release(dt_project *p, dt_wlock *l)
     free(l->name);
     memset(l, 0, sizeof *l);
 }
+
+bool dt_wlock_busy(dt_project *p, char **holder)
+{
+    char *name = dt_project_key(p, ".locks/write");
+    char ver[DATOM_REF_VERSION_MAX];
+    char *value = NULL;
+    bool busy = read_holder(p, name, &value, ver) == 0 && value && !holder_gone(value);
+    datom_errclear();
+    if (busy && holder)
+        *holder = value;
+    else
+        free(value);
+    free(name);
+    return busy;
+}

@@ -36,5 +36,8 @@ typedef struct dt_wlock {
  * nothing is held or allocated (dt_wlock_release is then a no-op). */
 int dt_wlock_acquire(dt_project *p, dt_wlock *l, int64_t timeout_ms);
 void dt_wlock_release(dt_project *p, dt_wlock *l); /* also frees; safe on an unheld lock */
+/* Whether a live writer holds the lock now (a read: nothing is taken);
+ * *holder (may be NULL; caller frees) gets its value "HOST PID TIME_MS ...". */
+bool dt_wlock_busy(dt_project *p, char **holder);
 
 #endif /* DT_WLOCK_H */
