@@ -662,7 +662,10 @@ bool dt_git_touches(const git_commit *c, const char *path)
 
 /* ---- history ---- */
 
-int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
+/* Calls VISIT for each commit reachable from HEAD, newest first, with its
+ * info, until it returns non-zero (returned). */
+typedef int (*visit_fn)(dt_git *g, git_commit *c, const dt_git_commit_info *info, void *ctx);
+static int walk_from_head(dt_git *g, visit_fn visit, void *ctx)
 {
     git_commit *head = NULL;
     int rc = head_commit(g, &head);
@@ -679,14 +682,11 @@ int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
         git_commit *c = NULL;
         if ((rc = dt_git_check(git_commit_lookup(&c, g->repo, &oid), "read commit")) != 0)
             break;
-        if (!path || dt_git_touches(c, path)) {
-            const git_signature *a = git_commit_author(c);
-            dt_git_commit_info info = {.author_name = a->name, .author_email = a->email,
-                                       .time = (int64_t)a->when.time,
-                                       .message = git_commit_message(c)};
-            git_oid_tostr(info.id, sizeof info.id, &oid);
-            rc = fn(ctx, &info);
-        }
+        const git_signature *a = git_commit_author(c);
+        dt_git_commit_info info = {.author_name = a->name, .author_email = a->email,
+                                   .time = (int64_t)a->when.time, .message = git_commit_message(c)};
+        git_oid_tostr(info.id, sizeof info.id, &oid);
+        rc = visit(g, c, &info, ctx);
         git_commit_free(c);
     }
     git_error_clear();
@@ -695,11 +695,35 @@ int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
     return rc;
 }
 
-/* The paths commit C added or changed against its first parent (every path
- * of a root commit): FN for each, until it returns non-zero. */
-static int commit_changes(dt_git *g, git_commit *c, const dt_git_commit_info *info,
-                          dt_git_change_fn fn, void *ctx)
+typedef struct log_ctx {
+    const char *path;
+    dt_git_log_fn fn;
+    void *ctx;
+} log_ctx;
+
+static int log_visit(dt_git *g, git_commit *c, const dt_git_commit_info *info, void *ctx)
 {
+    (void)g;
+    const log_ctx *l = ctx;
+    return !l->path || dt_git_touches(c, l->path) ? l->fn(l->ctx, info) : 0;
+}
+
+int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
+{
+    log_ctx l = {path, fn, ctx};
+    return walk_from_head(g, log_visit, &l);
+}
+
+/* The paths commit C added or changed against its first parent (every path
+ * of a root commit): the change function for each, until it returns non-zero. */
+typedef struct changes_ctx {
+    dt_git_change_fn fn;
+    void *ctx;
+} changes_ctx;
+
+static int commit_changes(dt_git *g, git_commit *c, const dt_git_commit_info *info, void *ctx)
+{
+    const changes_ctx *ch = ctx;
     git_commit *parent = NULL;
     git_tree *a = NULL, *b = NULL;
     git_diff *diff = NULL;
@@ -714,7 +738,7 @@ static int commit_changes(dt_git *g, git_commit *c, const dt_git_commit_info *in
     for (size_t i = 0; rc == 0 && i < git_diff_num_deltas(diff); i++) {
         const git_diff_delta *d = git_diff_get_delta(diff, i);
         if (d->status != GIT_DELTA_DELETED && d->new_file.path)
-            rc = fn(ctx, info, d->new_file.path);
+            rc = ch->fn(ch->ctx, info, d->new_file.path);
     }
     git_diff_free(diff);
     git_tree_free(a);
@@ -725,28 +749,6 @@ static int commit_changes(dt_git *g, git_commit *c, const dt_git_commit_info *in
 
 int dt_git_log_changes(dt_git *g, dt_git_change_fn fn, void *ctx)
 {
-    git_commit *head = NULL;
-    int rc = head_commit(g, &head);
-    if (rc != 0 || !head)
-        return rc;
-    git_revwalk *walk = NULL;
-    rc = dt_git_check(git_revwalk_new(&walk, g->repo), "walk history");
-    if (rc == 0)
-        rc = dt_git_check(git_revwalk_push(walk, git_commit_id(head)), "walk history");
-    git_oid oid;
-    while (rc == 0 && git_revwalk_next(&oid, walk) == 0) {
-        git_commit *c = NULL;
-        if ((rc = dt_git_check(git_commit_lookup(&c, g->repo, &oid), "read commit")) != 0)
-            break;
-        const git_signature *a = git_commit_author(c);
-        dt_git_commit_info info = {.author_name = a->name, .author_email = a->email,
-                                   .time = (int64_t)a->when.time, .message = git_commit_message(c)};
-        git_oid_tostr(info.id, sizeof info.id, &oid);
-        rc = commit_changes(g, c, &info, fn, ctx);
-        git_commit_free(c);
-    }
-    git_error_clear();
-    git_revwalk_free(walk);
-    git_commit_free(head);
-    return rc;
+    changes_ctx ch = {fn, ctx};
+    return walk_from_head(g, commit_changes, &ch);
 }

@@ -479,29 +479,24 @@ int dt_git_unpushed(dt_git *g, size_t *n)
         return 0; /* no remote: every commit is published by being made */
     }
     git_remote_free(r);
-    char *branch = NULL;
-    git_oid head, theirs;
+    char *branch = NULL, *tracking = NULL;
+    git_oid head, theirs, id;
     git_revwalk *walk = NULL;
     int rc = current_branch(g, &branch);
-    if (rc == 0 && git_reference_name_to_id(&head, g->repo, "HEAD") < 0) {
-        git_error_clear();
-        goto out; /* nothing committed yet */
-    }
-    if (rc == 0)
-        rc = dt_git_check(git_revwalk_new(&walk, g->repo), "walk commits");
+    if (rc != 0 || git_reference_name_to_id(&head, g->repo, "HEAD") < 0)
+        goto out; /* no branch (an error), or nothing committed yet */
+    tracking = dt_sprintf("refs/remotes/" DT_GIT_REMOTE "/%s", branch);
+    rc = dt_git_check(git_revwalk_new(&walk, g->repo), "walk commits");
     if (rc == 0)
         rc = dt_git_check(git_revwalk_push(walk, &head), "walk commits");
-    char *tracking = branch ? dt_sprintf("refs/remotes/" DT_GIT_REMOTE "/%s", branch) : NULL;
     if (rc == 0 && git_reference_name_to_id(&theirs, g->repo, tracking) == 0)
         rc = dt_git_check(git_revwalk_hide(walk, &theirs), "walk commits");
-    git_error_clear();
-    free(tracking);
-    git_oid id;
     while (rc == 0 && git_revwalk_next(&id, walk) == 0)
         (*n)++;
-    git_error_clear();
 out:
+    git_error_clear();
     git_revwalk_free(walk);
+    free(tracking);
     free(branch);
     return rc;
 }

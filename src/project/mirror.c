@@ -120,19 +120,6 @@ bool dt_mirror_frozen_ok(dt_project *p, const char *table, const char *version)
     return !strcmp(sha, version);
 }
 
-/* Whether HIST (an array of entries) has VERSION. */
-static bool hist_has(const json_t *hist, const char *version)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(hist, i, e) {
-        const char *v = dt_json_str(e, "version");
-        if (v && !strcmp(v, version))
-            return true;
-    }
-    return false;
-}
-
 /* The versions of HIST that the mirrored history lacks (all of them when it
  * has none) got their frozen copies only if their writes mirrored: the
  * missing ones are recovered from git. CURRENT is about to be written. */
@@ -146,7 +133,7 @@ static int heal_new_versions(dt_project *p, const char *table, const json_t *his
     json_t *e;
     json_array_foreach(hist, i, e) {
         const char *v = dt_json_str(e, "version");
-        if (rc || !v || !strcmp(v, current) || (mirrored && hist_has(mirrored, v)) ||
+        if (rc || !v || !strcmp(v, current) || (mirrored && dt_history_has(mirrored, v)) ||
             dt_mirror_frozen_ok(p, table, v))
             continue;
         rc = dt_mirror_recover_frozen(p, table, v);

@@ -272,17 +272,6 @@ typedef struct lost_scan {
     json_t *found; /* table -> rebuilt entries */
 } lost_scan;
 
-static bool hist_has(const json_t *hist, const char *version)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(hist, i, e) {
-        const char *v = dt_json_str(e, "version");
-        if (v && !strcmp(v, version))
-            return true;
-    }
-    return false;
-}
 
 /* The entry the write of META made, in commit C. */
 static json_t *entry_of(const json_t *meta, const char *version, const dt_git_commit_info *c)
@@ -320,7 +309,7 @@ static int lost_cb(void *ctx, const dt_git_commit_info *c, const char *path)
         dt_meta_check(m, path) == 0)
         dt_meta_sha(m, sha);
     datom_errclear();
-    if (sha[0] && !hist_has(hist, sha) && !(found && hist_has(found, sha))) {
+    if (sha[0] && !dt_history_has(hist, sha) && !(found && dt_history_has(found, sha))) {
         if (!found)
             json_object_set_new(l->found, table, found = json_array());
         json_array_append_new(found, entry_of(m, sha, c));
