@@ -10,7 +10,10 @@
  *       first (recovered from git history when a version's write never
  *       made one), the manifest last.
  * (1) is done by every command that moves the work tree (write, sync, pull,
- * push), under the write lock, before anything else; (2) and (3) by the end
+ * push), under the write lock, before anything else, for the tables a write
+ * marked before it wrote their documents (.datom/cache/writing/{table},
+ * removed once committed: finding them costs a readdir, not a walk of the
+ * work tree); `datom repair` also asks git status, for anything else; (2) and (3) by the end
  * of every write and of push and pull, from which the next command that
  * writes completes an interrupted publication; `datom repair` does all of
  * them at once, and rebuilds a manifest that disagrees with the tables'
@@ -19,6 +22,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +57,9 @@ static int set_aside(dt_project *p, const char *rel, const char *aside)
 }
 
 /* Puts the work-tree copy of REL back as HEAD has it, or removes it when
- * HEAD has none; a copy that differs is first set aside in ASIDE. */
-static int restore_doc(dt_project *p, const char *rel, const char *aside)
+ * HEAD has none; a copy that differs is first set aside in ASIDE. *changed
+ * (may be NULL): there was something to put back. */
+static int restore_doc(dt_project *p, const char *rel, const char *aside, bool *changed)
 {
     dt_buf b = DT_BUF_INIT, now = DT_BUF_INIT;
     char *path = dt_path_join(p->root, rel);
@@ -68,6 +73,8 @@ static int restore_doc(dt_project *p, const char *rel, const char *aside)
     bool same = in_head && there && dt_fs_read_all(path, &now, 1u << 30) == 0 && now.len == b.len &&
                 memcmp(now.data, b.data, b.len) == 0;
     datom_errclear();
+    if (changed)
+        *changed = (there || in_head) && !same;
     if (rc == 0 && there && !same)
         rc = set_aside(p, rel, aside);
     if (rc == 0 && in_head && !same) {
@@ -150,6 +157,11 @@ static void untracked_leftovers(dt_project *p, const json_t *tables, dt_strv *do
         }
         char *m = dt_table_path(e->d_name, "metadata.json");
         char *h = dt_table_path(e->d_name, "version_history.json");
+        if (dt_git_tracked(p->git, m)) { /* git's: a changed one is listed by status */
+            free(m);
+            free(h);
+            continue;
+        }
         if (untracked_doc(p, e->d_name, m, false))
             push_unique(docs, m), m = NULL;
         if (untracked_doc(p, e->d_name, h, true))
@@ -179,25 +191,85 @@ int dt_leftover_docs(dt_project *p, dt_strv *docs)
     return rc;
 }
 
-int dt_discard_leftovers(dt_project *p, dt_strv *discarded)
+/* ---- marks: the tables whose documents a write in progress may leave ---- */
+
+static char *mark_path(const dt_project *p, const char *table)
 {
-    dt_strv docs = DT_STRV_INIT;
-    int rc = dt_leftover_docs(p, &docs);
+    return dt_sprintf("%s/" DT_WRITING_DIR "/%s", p->root, table);
+}
+
+int dt_leftover_mark(dt_project *p, const char *table)
+{
+    char *dir = dt_path_join(p->root, DT_WRITING_DIR), *path = mark_path(p, table);
+    int rc = dt_fs_mkdirs(dir, 0755);
+    int fd = rc == 0 ? open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) : -1;
+    if (rc == 0 && fd < 0)
+        rc = dt_error_errno(errno, "%s", path);
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    free(path);
+    return rc;
+}
+
+void dt_leftover_unmark(dt_project *p, const char *table)
+{
+    char *path = mark_path(p, table);
+    unlink(path);
+    free(path);
+}
+
+/* The documents of the tables marked by writes that did not finish (their
+ * names to MARKS): a readdir of a directory that is empty but after a crash. */
+static void marked_docs(dt_project *p, dt_strv *docs, dt_strv *marks)
+{
+    char *dir = dt_path_join(p->root, DT_WRITING_DIR);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        dt_strv_push(marks, e->d_name);
+        if (dt_table_name_check(e->d_name) != 0) {
+            datom_errclear();
+            continue;
+        }
+        push_unique(docs, dt_table_path(e->d_name, "metadata.json"));
+        push_unique(docs, dt_table_path(e->d_name, "version_history.json"));
+        push_unique(docs, dt_strdup(DT_MANIFEST_PATH));
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
+int dt_discard_leftovers(dt_project *p, bool full, dt_strv *discarded)
+{
+    dt_strv docs = DT_STRV_INIT, marks = DT_STRV_INIT, put_back = DT_STRV_INIT;
+    int rc = full ? dt_leftover_docs(p, &docs) : 0;
+    marked_docs(p, &docs, &marks);
     char *aside = docs.n ? dt_sprintf("%s/" DT_LEFTOVERS_DIR "/%lld-%d", p->root,
                                       (long long)dt_now_ms(), (int)getpid())
                          : NULL;
-    for (size_t i = 0; rc == 0 && i < docs.n; i++)
-        rc = restore_doc(p, docs.v[i], aside);
-    if (rc == 0 && docs.n)
-        dt_log(DT_LOG_INFO, "note: an interrupted write left %zu uncommitted document%s: put "
-                            "back as committed; the uncommitted copies are in %s",
-               docs.n, docs.n == 1 ? "" : "s", aside);
-    free(aside);
+    for (size_t i = 0; rc == 0 && i < docs.n; i++) {
+        bool changed = false;
+        if ((rc = restore_doc(p, docs.v[i], aside, &changed)) == 0 && changed)
+            dt_strv_push(&put_back, docs.v[i]);
+    }
     if (rc == 0)
         rc = dt_git_index_reset(p->git, (const char *const *)docs.v, docs.n);
-    for (size_t i = 0; rc == 0 && discarded && i < docs.n; i++)
-        dt_strv_push(discarded, docs.v[i]);
+    if (rc == 0 && put_back.n)
+        dt_log(DT_LOG_INFO, "note: an interrupted write left %zu uncommitted document%s: put "
+                            "back as committed; the uncommitted copies are in %s",
+               put_back.n, put_back.n == 1 ? "" : "s", aside);
+    for (size_t i = 0; rc == 0 && i < marks.n; i++)
+        dt_leftover_unmark(p, marks.v[i]);
+    for (size_t i = 0; rc == 0 && discarded && i < put_back.n; i++)
+        dt_strv_push(discarded, put_back.v[i]);
+    free(aside);
     dt_strv_free(&docs);
+    dt_strv_free(&marks);
+    dt_strv_free(&put_back);
     return rc ? dt_error_wrap("discard an interrupted write's documents") : 0;
 }
 
@@ -211,7 +283,7 @@ int dt_project_exchange(dt_project *p, bool push)
     int rc = dt_wlock_acquire(p, &lock, DT_WLOCK_WAIT_MS);
     if (rc)
         return rc;
-    rc = dt_discard_leftovers(p, NULL);
+    rc = dt_discard_leftovers(p, false, NULL);
     if (rc == 0)
         rc = push ? dt_git_push(p->git) : dt_project_pull(p->git);
     /* what was committed and pushed, here or by a clone whose mirror was cut
@@ -251,7 +323,7 @@ static int commit_doc(repair_ctx *r, const char *rel, const json_t *doc, const c
     if (rc) {
         int code = datom_errcode();
         char *msg = dt_strdup(datom_errmsg());
-        restore_doc(r->p, rel, NULL);
+        restore_doc(r->p, rel, NULL, NULL);
         dt_error(code, "%s", msg);
         free(msg);
     }
@@ -445,7 +517,7 @@ static int repair_locked(repair_ctx *r)
     dt_strv *done = r->done;
     dt_strv discarded = DT_STRV_INIT;
     size_t ahead = 0;
-    int rc = dt_discard_leftovers(p, &discarded);
+    int rc = dt_discard_leftovers(p, true, &discarded);
     for (size_t i = 0; i < discarded.n; i++)
         dt_strv_push_owned(done, dt_sprintf("%s: an interrupted write's uncommitted change "
                                             "discarded",

@@ -111,12 +111,20 @@ void dt_crash_point(const char *step);
 int dt_leftover_docs(dt_project *p, dt_strv *docs);
 /* Where discarded copies go, under the work tree (git ignores .datom/cache). */
 #define DT_LEFTOVERS_DIR ".datom/cache/leftovers"
-/* Puts them back as HEAD has them (index entries too), each uncommitted copy
- * moved first to DT_LEFTOVERS_DIR/{ms}-{pid}/ (nothing is destroyed: a user's
- * copy of another project's table, say, is set aside, not deleted);
- * DISCARDED (may be NULL) gets their paths. Run under the write lock, before
- * a pull (a replay refuses a dirty work tree). */
-int dt_discard_leftovers(dt_project *p, dt_strv *discarded);
+/* Where a write marks the table whose documents it is about to write. */
+#define DT_WRITING_DIR ".datom/cache/writing"
+/* Marks TABLE before its documents are written, unmarks it once committed: a
+ * mark that stays names a write that did not finish. */
+int dt_leftover_mark(dt_project *p, const char *table);
+void dt_leftover_unmark(dt_project *p, const char *table);
+/* Puts the documents interrupted writes left back as HEAD has them (index
+ * entries too): those of the marked tables and the manifest, and with FULL
+ * every leftover dt_leftover_docs finds (a walk of the work tree: repair).
+ * Each uncommitted copy is moved first to DT_LEFTOVERS_DIR/{ms}-{pid}/
+ * (nothing is destroyed; a user's copy of another project's table, say, is
+ * not touched); DISCARDED (may be NULL) gets the paths put back. Run under the
+ * write lock, before a pull (a replay refuses a dirty work tree). */
+int dt_discard_leftovers(dt_project *p, bool full, dt_strv *discarded);
 /* `datom pull` (PUSH false) or `datom push` of a project: under the write
  * lock, so that HEAD never moves under a write of the same work tree, after
  * discarding an interrupted write's leftovers (which would stop a replay);

@@ -591,7 +591,8 @@ static int publish(wctx *w, converted *c, dt_write_result *r)
     json_decref(meta);
     meta = build_meta(w, c, parquet_sha[0] ? parquet_sha : NULL, size);
     size_t versions;
-    if ((rc = save_docs(w, meta, r->metadata_sha, parquet_sha, size, &versions)) != 0)
+    if ((rc = dt_leftover_mark(w->p, w->table)) != 0 ||
+        (rc = save_docs(w, meta, r->metadata_sha, parquet_sha, size, &versions)) != 0)
         goto out;
     char *repair = same ? dt_sprintf("Repair %s: stored bytes of %.12s restored", w->table,
                                      c->data_sha)
@@ -599,6 +600,8 @@ static int publish(wctx *w, converted *c, dt_write_result *r)
     rc = commit_docs(w, repair ? repair : dt_json_str(json_array_get(w->cur_hist, 0), "commit_message"),
                      r->commit_sha);
     free(repair);
+    if (rc == 0)
+        dt_leftover_unmark(w->p, w->table);
     dt_crash_point("committed");
 out:
     json_decref(meta);
@@ -686,7 +689,7 @@ static int prepare(wctx *w, const char *file)
  * latest committed state. */
 static int refresh(wctx *w)
 {
-    int rc = dt_discard_leftovers(w->p, NULL);
+    int rc = dt_discard_leftovers(w->p, false, NULL);
     if (rc == 0 && w->p->remote_url)
         rc = dt_project_pull(w->p->git);
     json_decref(w->cur_meta);
