@@ -106,15 +106,15 @@ static void test_inference(void)
 static void test_inference_edges(void)
 {
     dt_table *t;
-    /* int overflow -> double; int then word -> string; all missing -> string;
+    /* int past int64 -> uint64; int then word -> string; all missing -> string;
      * dates with a timestamp -> timestamp; 1/0 are ints, not bools; bool and
      * int -> string; 2023-02-29 is no date. */
     T_OK(read_text("big,mixed,none,when,flag,bi,bad\n"
                    "1,1,NA,2024-01-01,1,true,2023-02-28\n"
                    "9223372036854775808,x,,2024-01-01T05:00:00-01:30,0,1,2023-02-29\n",
                    NULL, &t));
-    T_EQ_STR(kind_of(t, 0), "double");
-    T_EQ_STR(cell(t, 1, 0), "9.223372036854776e+18");
+    T_EQ_STR(kind_of(t, 0), "uint64");
+    T_EQ_STR(cell(t, 1, 0), "9223372036854775808");
     T_EQ_STR(kind_of(t, 1), "string");
     T_EQ_STR(cell(t, 0, 1), "1");
     T_EQ_STR(kind_of(t, 2), "string");

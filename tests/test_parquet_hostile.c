@@ -319,21 +319,32 @@ static void test_int96_and_legacy(void)
     const dt_schema *s = dt_pq_schema(r);
     T_EQ_INT(s->ncol, 4);
     T_EQ_INT(s->fields[0].kind, DT_TIMESTAMP);
+    T_EQ_INT(s->fields[0].unit, DT_UNIT_NS); /* INT96 keeps its nanoseconds, with no zone */
+    T_ASSERT(!s->fields[0].utc);
     T_EQ_INT(s->fields[1].kind, DT_TIMESTAMP);
-    T_EQ_INT(s->fields[2].kind, DT_INT64);
+    T_EQ_INT(s->fields[1].unit, DT_UNIT_MS); /* a legacy TIMESTAMP_MILLIS is in UTC */
+    T_ASSERT(s->fields[1].utc);
+    T_EQ_INT(s->fields[2].kind, DT_UINT64);
     T_EQ_INT(s->fields[3].kind, DT_STRING);
     dt_table *t;
     T_OK(dt_pq_next(r, &t));
     T_ASSERT(t && t->nrow == 4);
     int64_t *ts = DT_COL(&t->cols[0], int64_t);
     T_EQ_INT(ts[0], 0);
-    T_EQ_INT(ts[1], 946730096789012LL); /* 2000-01-01T12:34:56.789012Z */
-    T_EQ_INT(ts[2], -1);                /* floored, not rounded toward zero */
+    T_EQ_INT(ts[1], 946730096789012345LL); /* 2000-01-01T12:34:56.789012345 */
+    T_EQ_INT(ts[2], -1);                   /* 1969-12-31T23:59:59.999999999 */
     T_ASSERT(!dt_col_is_valid(&t->cols[0], 3));
-    T_EQ_INT(DT_COL(&t->cols[1], int64_t)[0], -1000);
-    T_EQ_INT(DT_COL(&t->cols[1], int64_t)[1], 1700000000123000LL);
-    T_EQ_INT(DT_COL(&t->cols[2], int64_t)[0], 4294967295LL);
-    T_EQ_INT(DT_COL(&t->cols[2], int64_t)[1], 2147483648LL);
+    dt_buf b = DT_BUF_INIT;
+    dt_value_format(&t->cols[0], 1, &b);
+    T_EQ_STR(dt_buf_cstr(&b), "2000-01-01T12:34:56.789012345");
+    dt_buf_clear(&b);
+    dt_value_format(&t->cols[0], 2, &b);
+    T_EQ_STR(dt_buf_cstr(&b), "1969-12-31T23:59:59.999999999");
+    dt_buf_free(&b);
+    T_EQ_INT(DT_COL(&t->cols[1], int64_t)[0], -1);
+    T_EQ_INT(DT_COL(&t->cols[1], int64_t)[1], 1700000000123LL);
+    T_ASSERT(DT_COL(&t->cols[2], uint64_t)[0] == 4294967295u);
+    T_ASSERT(DT_COL(&t->cols[2], uint64_t)[1] == 2147483648u);
     size_t n;
     const char *str = dt_col_str(&t->cols[3], 1, &n);
     T_EQ_INT(n, 3);
@@ -349,25 +360,46 @@ static void test_int96_and_legacy(void)
     dt_buf_free(&putf);
 }
 
-/* UINT64 values above INT64_MAX have no int64: an error naming the column. */
-static void test_uint64_overflow(void)
+/* UINT64 holds its full range; an INT96 timestamp past the nanosecond range
+ * is an error naming the column, not a wrapped value. */
+static void test_uint64_and_int96_range(void)
 {
-    dt_buf page = DT_BUF_INIT;
+    dt_buf page = DT_BUF_INIT, p96 = DT_BUF_INIT;
     levels_3_of_4(&page);
     put_le(&page, 5, 8);
     put_le(&page, UINT64_MAX, 8);
-    put_le(&page, 6, 8);
-    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    put_le(&page, (uint64_t)1 << 63, 8);
+    levels_3_of_4(&p96);
+    static const int32_t days[] = {2440588, 1721426 /* 0001-01-01 */, 2440589};
+    for (int i = 0; i < 3; i++) {
+        put_le(&p96, 0, 8);
+        put_le(&p96, (uint32_t)days[i], 4);
+    }
+    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0},
+                    {"old", 3, 1, -1, 0, 0, p96.data, p96.len, 4, 0, 0, NULL, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, 4);
     dt_pq_reader *r;
     T_OK(dt_pq_open_mem(&r, "u64.parquet", f.data, f.len));
-    T_EQ_INT(dt_pq_schema(r)->fields[0].kind, DT_INT64);
+    T_EQ_INT(dt_pq_schema(r)->fields[0].kind, DT_UINT64);
+    dt_table *t;
+    T_OK(dt_pq_next(r, &t));
+    T_ASSERT(DT_COL(&t->cols[0], uint64_t)[1] == UINT64_MAX);
+    T_ASSERT(DT_COL(&t->cols[0], uint64_t)[2] == (uint64_t)1 << 63);
+    dt_buf b = DT_BUF_INIT;
+    dt_value_format(&t->cols[0], 1, &b);
+    T_EQ_STR(dt_buf_cstr(&b), "18446744073709551615");
+    dt_buf_free(&b);
+    dt_pq_close(r);
+    dt_buf_free(&f);
+    build(&f, c, 2, 2, 4);
+    T_OK(dt_pq_open_mem(&r, "int96.parquet", f.data, f.len));
     size_t rows;
-    T_ERR(read_all(r, &rows), DATOM_EUNSUPPORTED, "u64.parquet: column 'big', row group 0: UINT64 value above");
+    T_ERR(read_all(r, &rows), DATOM_EUNSUPPORTED, "int96.parquet: column 'old', row group 0: INT96 timestamp beyond");
     dt_pq_close(r);
     dt_buf_free(&f);
     dt_buf_free(&page);
+    dt_buf_free(&p96);
 }
 
 /* One 256 KiB dictionary value on 2,000 rows (a few bytes of RLE): batches
@@ -685,7 +717,7 @@ int main(void)
 {
     T_RUN(test_int96_and_legacy);
     T_RUN(test_nested_rejected);
-    T_RUN(test_uint64_overflow);
+    T_RUN(test_uint64_and_int96_range);
     T_RUN(test_bit_packed_levels);
     T_RUN(test_hostile_footers);
     T_RUN(test_dictionary_amplification);

@@ -10,7 +10,8 @@
 #include "table/table.h"
 
 static const char *const kind_names[DT_KIND_COUNT] = {
-    "bool", "int32", "int64", "double", "string", "date", "timestamp", "duration", "decimal", "binary",
+    "bool",   "int32",  "int64", "double",     "string",   "date",  "timestamp", "duration",
+    "decimal", "binary", "uint64", "time", "decimal128", "interval",
 };
 
 const char *dt_kind_name(dt_kind k) { return k < DT_KIND_COUNT ? kind_names[k] : "?"; }
@@ -23,7 +24,7 @@ int dt_kind_parse(const char *s, dt_kind *out)
     } aliases[] = {{"boolean", DT_BOOL}, {"logical", DT_BOOL}, {"int", DT_INT64},
                    {"integer", DT_INT64}, {"float64", DT_DOUBLE}, {"number", DT_DOUBLE},
                    {"numeric", DT_DOUBLE}, {"str", DT_STRING}, {"text", DT_STRING},
-                   {"datetime", DT_TIMESTAMP}, {"bytes", DT_BINARY}};
+                   {"datetime", DT_TIMESTAMP}, {"bytes", DT_BINARY}, {"ubigint", DT_UINT64}};
     for (int k = 0; k < DT_KIND_COUNT; k++)
         if (!strcmp(s, kind_names[k]))
             return *out = (dt_kind)k, 0;
@@ -31,8 +32,8 @@ int dt_kind_parse(const char *s, dt_kind *out)
         if (!strcmp(s, aliases[i].alias))
             return *out = aliases[i].kind, 0;
     return dt_error(DATOM_EINVAL,
-                    "unknown type '%s' (bool, int32, int64, double, string, date, timestamp, "
-                    "duration, decimal, binary)",
+                    "unknown type '%s' (bool, int32, int64, uint64, double, string, date, "
+                    "timestamp, time, duration, decimal, decimal128, interval, binary)",
                     s);
 }
 
@@ -46,11 +47,58 @@ size_t dt_kind_width(dt_kind k)
     case DT_DOUBLE:
     case DT_TIMESTAMP:
     case DT_DURATION:
-    case DT_DECIMAL: return 8;
+    case DT_DECIMAL:
+    case DT_UINT64:
+    case DT_TIME: return 8;
+    case DT_INTERVAL: return 12;
+    case DT_DECIMAL128: return 16;
     default: return 0;
     }
 }
 
+void dt_field_set_kind(dt_field *f, dt_kind k)
+{
+    f->kind = k;
+    f->unit = k == DT_DURATION ? DT_UNIT_S : DT_UNIT_US;
+    f->utc = k == DT_TIMESTAMP;
+    f->precision = f->scale = 0;
+}
+
+int64_t dt_unit_per_second(dt_time_unit u)
+{
+    static const int64_t per[] = {1, 1000, 1000000, 1000000000};
+    return per[u <= DT_UNIT_NS ? u : 0];
+}
+
+bool dt_field_same_type(const dt_field *a, const dt_field *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case DT_TIMESTAMP:
+    case DT_TIME: return a->unit == b->unit && a->utc == b->utc;
+    case DT_DURATION: return a->unit == b->unit;
+    case DT_DECIMAL:
+    case DT_DECIMAL128: return a->precision == b->precision && a->scale == b->scale;
+    default: return true;
+    }
+}
+
+void dt_field_describe(const dt_field *f, dt_buf *out)
+{
+    static const char *const units[] = {"s", "ms", "us", "ns"};
+    const char *unit = units[f->unit <= DT_UNIT_NS ? f->unit : 0];
+    switch (f->kind) {
+    case DT_TIMESTAMP:
+    case DT_TIME: dt_buf_printf(out, "%s(%s%s)", dt_kind_name(f->kind), unit, f->utc ? ", UTC" : ""); break;
+    case DT_DURATION: dt_buf_printf(out, "duration(%s)", unit); break;
+    case DT_DECIMAL:
+    case DT_DECIMAL128:
+        dt_buf_printf(out, "%s(%d,%d)", dt_kind_name(f->kind), (int)f->precision, (int)f->scale);
+        break;
+    default: dt_buf_printf(out, "%s", dt_kind_name(f->kind)); break;
+    }
+}
 void dt_schema_init(dt_schema *s, size_t ncol)
 {
     s->ncol = ncol;
@@ -60,7 +108,8 @@ void dt_schema_init(dt_schema *s, size_t ncol)
 void dt_schema_set(dt_schema *s, size_t i, const char *name, dt_kind kind)
 {
     free(s->fields[i].name);
-    s->fields[i] = (dt_field){.name = dt_strdup(name), .kind = kind, .unit = DT_UNIT_S};
+    s->fields[i] = (dt_field){.name = dt_strdup(name)};
+    dt_field_set_kind(&s->fields[i], kind);
 }
 
 static void field_copy(dt_field *dst, const dt_field *src)
@@ -224,6 +273,12 @@ void dt_col_append_i64(dt_column *c, int64_t v)
     DT_COL(c, int64_t)[i] = v;
 }
 
+void dt_col_append_u64(dt_column *c, uint64_t v)
+{
+    size_t i = col_push(c, true);
+    DT_COL(c, uint64_t)[i] = v;
+}
+
 void dt_col_append_f64(dt_column *c, double v)
 {
     size_t i = col_push(c, true);
@@ -332,9 +387,14 @@ bool dt_table_equal(const dt_table *a, const dt_table *b, char *msg, size_t msg_
     }
     for (size_t c = 0; c < a->ncol; c++) {
         const dt_column *x = &a->cols[c], *y = &b->cols[c];
-        if (strcmp(x->field.name, y->field.name) || x->field.kind != y->field.kind) {
-            snprintf(msg, msg_cap, "column %zu: %s %s vs %s %s", c, x->field.name,
-                     dt_kind_name(x->field.kind), y->field.name, dt_kind_name(y->field.kind));
+        if (strcmp(x->field.name, y->field.name) || !dt_field_same_type(&x->field, &y->field)) {
+            dt_buf u = DT_BUF_INIT, v = DT_BUF_INIT;
+            dt_field_describe(&x->field, &u);
+            dt_field_describe(&y->field, &v);
+            snprintf(msg, msg_cap, "column %zu: %s %s vs %s %s", c, x->field.name, dt_buf_cstr(&u),
+                     y->field.name, dt_buf_cstr(&v));
+            dt_buf_free(&u);
+            dt_buf_free(&v);
             return false;
         }
         for (size_t r = 0; r < a->nrow; r++)
@@ -414,27 +474,114 @@ static char *put_date(char *o, int64_t days)
     return put2(o, d);
 }
 
-/* ISO-8601 in UTC with Z, the fraction only as long as it needs. */
-static char *put_timestamp(char *o, int64_t us)
+/* v units (per to the second) as whole seconds, floored, and the rest. */
+static void split_units(int64_t v, int64_t per, int64_t *secs, int64_t *rest)
 {
-    int64_t days = us >= 0 ? us / 86400000000LL : -((-(us + 1)) / 86400000000LL) - 1;
-    int64_t rem = us - days * 86400000000LL;
-    o = put_date(o, days);
-    unsigned secs = (unsigned)(rem / 1000000), frac = (unsigned)(rem % 1000000);
-    *o++ = 'T';
-    o = put2(o, secs / 3600);
-    *o++ = ':';
-    o = put2(o, secs / 60 % 60);
-    *o++ = ':';
-    o = put2(o, secs % 60);
-    if (frac) {
-        *o++ = '.';
-        for (unsigned div = 100000; frac; div /= 10) {
-            *o++ = (char)('0' + frac / div);
-            frac %= div;
-        }
+    *secs = v / per;
+    *rest = v % per;
+    if (*rest < 0) {
+        *rest += per;
+        (*secs)--;
     }
-    *o++ = 'Z';
+}
+
+/* ".fff" for rest (0 <= rest < per) with as many digits as per has zeros,
+ * trailing zeros dropped; nothing for 0. */
+static char *put_fraction(char *o, int64_t rest, int64_t per)
+{
+    if (!rest)
+        return o;
+    *o++ = '.';
+    for (int64_t div = per / 10; rest; div /= 10) {
+        *o++ = (char)('0' + rest / div);
+        rest %= div;
+    }
+    return o;
+}
+
+/* HH:MM:SS of secs (hours may pass 23: a time of day of 24:00:00, or a
+ * hostile file's value, is spelled as it is). */
+static char *put_clock(char *o, uint64_t secs)
+{
+    uint64_t h = secs / 3600;
+    if (h < 100)
+        o = put2(o, (unsigned)h);
+    else
+        o = put_i64(o, (int64_t)h);
+    *o++ = ':';
+    o = put2(o, (unsigned)(secs / 60 % 60));
+    *o++ = ':';
+    return put2(o, (unsigned)(secs % 60));
+}
+
+/* ISO-8601, the fraction only as long as it needs; a Z for an instant. */
+static char *put_timestamp(char *o, int64_t v, const dt_field *f)
+{
+    int64_t per = dt_unit_per_second(f->unit), secs, rest, days, sod;
+    split_units(v, per, &secs, &rest);
+    split_units(secs, 86400, &days, &sod);
+    o = put_date(o, days);
+    *o++ = 'T';
+    o = put_clock(o, (uint64_t)sod);
+    o = put_fraction(o, rest, per);
+    if (f->utc)
+        *o++ = 'Z';
+    return o;
+}
+
+/* A time of day as DuckDB and arrow spell it: HH:MM:SS[.fraction], a Z for
+ * a UTC time (negative values, which no writer makes, with a sign). */
+static char *put_time(char *o, int64_t v, const dt_field *f)
+{
+    uint64_t per = (uint64_t)dt_unit_per_second(f->unit);
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        *o++ = '-';
+    o = put_clock(o, mag / per);
+    o = put_fraction(o, (int64_t)(mag % per), (int64_t)per);
+    if (f->utc)
+        *o++ = 'Z';
+    return o;
+}
+
+static uint32_t ld_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* "N unit(s)", after a space when something is before it (o > start). */
+static char *put_count(char *o, const char *start, uint32_t n, const char *unit)
+{
+    if (o > start)
+        *o++ = ' ';
+    o = put_i64(o, n);
+    size_t len = strlen(unit);
+    *o++ = ' ';
+    memcpy(o, unit, len);
+    o += len;
+    if (n != 1)
+        *o++ = 's';
+    return o;
+}
+
+/* An interval as DuckDB spells (and parses) it: "1 year 2 months 3 days
+ * 04:05:06.789"; parts that are zero left out, "00:00:00" for none. */
+static char *put_interval(char *o, const uint8_t *p)
+{
+    uint32_t months = ld_u32le(p), days = ld_u32le(p + 4), ms = ld_u32le(p + 8);
+    char *start = o;
+    if (months / 12)
+        o = put_count(o, start, months / 12, "year");
+    if (months % 12)
+        o = put_count(o, start, months % 12, "month");
+    if (days)
+        o = put_count(o, start, days, "day");
+    if (ms || o == start) {
+        if (o > start)
+            *o++ = ' ';
+        o = put_clock(o, ms / 1000);
+        o = put_fraction(o, ms % 1000, 1000);
+    }
     return o;
 }
 
@@ -507,14 +654,13 @@ static char *put_double(char *o, double v)
     return o + n;
 }
 
-static char *put_decimal(char *o, int64_t unscaled, int32_t scale)
+/* A sign and the decimal digits of an unscaled value, with the point put
+ * `scale` digits from the right (0.05, not .05). */
+static char *put_scaled(char *o, bool neg, const char *digits, int n, int32_t scale)
 {
-    char digits[32];
-    uint64_t mag = unscaled < 0 ? (uint64_t)0 - (uint64_t)unscaled : (uint64_t)unscaled;
-    int n = snprintf(digits, sizeof digits, "%" PRIu64, mag);
-    if (unscaled < 0)
+    if (neg)
         *o++ = '-';
-    if (scale <= 0 || scale > 18) {
+    if (scale <= 0 || scale > 38) {
         memcpy(o, digits, (size_t)n);
         return o + n;
     }
@@ -533,6 +679,45 @@ static char *put_decimal(char *o, int64_t unscaled, int32_t scale)
     return o + scale;
 }
 
+static char *put_decimal(char *o, int64_t unscaled, int32_t scale)
+{
+    char buf[24], *end = buf + sizeof buf;
+    char *d = digits_u64(end, unscaled < 0 ? (uint64_t)0 - (uint64_t)unscaled : (uint64_t)unscaled);
+    return put_scaled(o, unscaled < 0, d, (int)(end - d), scale);
+}
+
+/* A 128-bit little-endian two's complement unscaled value: its magnitude in
+ * four 32-bit limbs, divided by 10^9 until nothing is left. */
+static char *put_decimal128(char *o, const uint8_t *p, int32_t scale)
+{
+    bool neg = p[15] & 0x80;
+    uint32_t limb[4]; /* most significant first */
+    uint64_t carry = neg;
+    for (int i = 0; i < 4; i++) {
+        uint32_t w = ld_u32le(p + 4 * i);
+        uint64_t x = neg ? (uint64_t)(uint32_t)~w + carry : w;
+        carry = x >> 32;
+        limb[3 - i] = (uint32_t)x;
+    }
+    char buf[48], *end = buf + sizeof buf, *d = end;
+    bool zero;
+    do {
+        uint64_t rem = 0;
+        zero = true;
+        for (int i = 0; i < 4; i++) {
+            uint64_t cur = rem << 32 | limb[i];
+            limb[i] = (uint32_t)(cur / 1000000000u);
+            rem = cur % 1000000000u;
+            zero &= limb[i] == 0;
+        }
+        for (int k = 0; k < 9 && (!zero || rem); k++, rem /= 10)
+            *--d = (char)('0' + rem % 10);
+    } while (!zero);
+    if (d == end)
+        *--d = '0';
+    return put_scaled(o, neg, d, (int)(end - d), scale);
+}
+
 size_t dt_value_spell(const dt_column *c, size_t row, char *out)
 {
     char *o = out;
@@ -546,10 +731,19 @@ size_t dt_value_spell(const dt_column *c, size_t row, char *out)
     case DT_INT32: o = put_i64(o, DT_COL(c, int32_t)[row]); break;
     case DT_INT64:
     case DT_DURATION: o = put_i64(o, DT_COL(c, int64_t)[row]); break;
+    case DT_UINT64: {
+        char buf[24], *end = buf + sizeof buf, *d = digits_u64(end, DT_COL(c, uint64_t)[row]);
+        memcpy(o, d, (size_t)(end - d));
+        o += end - d;
+        break;
+    }
     case DT_DOUBLE: o = put_double(o, DT_COL(c, double)[row]); break;
     case DT_DATE: o = put_date(o, DT_COL(c, int32_t)[row]); break;
-    case DT_TIMESTAMP: o = put_timestamp(o, DT_COL(c, int64_t)[row]); break;
+    case DT_TIMESTAMP: o = put_timestamp(o, DT_COL(c, int64_t)[row], &c->field); break;
+    case DT_TIME: o = put_time(o, DT_COL(c, int64_t)[row], &c->field); break;
     case DT_DECIMAL: o = put_decimal(o, DT_COL(c, int64_t)[row], c->field.scale); break;
+    case DT_DECIMAL128: o = put_decimal128(o, (const uint8_t *)c->vals + 16 * row, c->field.scale); break;
+    case DT_INTERVAL: o = put_interval(o, (const uint8_t *)c->vals + 12 * row); break;
     default: break;
     }
     return (size_t)(o - out);
