@@ -322,8 +322,8 @@ static void test_int96_and_legacy(void)
     T_EQ_INT(s->fields[0].unit, DT_UNIT_NS); /* INT96 keeps its nanoseconds, with no zone */
     T_ASSERT(!s->fields[0].utc);
     T_EQ_INT(s->fields[1].kind, DT_TIMESTAMP);
-    T_EQ_INT(s->fields[1].unit, DT_UNIT_MS); /* a legacy TIMESTAMP_MILLIS is in UTC */
-    T_ASSERT(s->fields[1].utc);
+    T_EQ_INT(s->fields[1].unit, DT_UNIT_MS); /* a legacy TIMESTAMP_MILLIS: no zone, as peers read it */
+    T_ASSERT(!s->fields[1].utc);
     T_EQ_INT(s->fields[2].kind, DT_UINT64);
     T_EQ_INT(s->fields[3].kind, DT_STRING);
     dt_table *t;

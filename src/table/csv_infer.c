@@ -320,6 +320,10 @@ bool dt_csv_parse_time(const char *s, size_t n, int64_t *out)
     int64_t frac = 0;
     if (n && (s[n - 1] == 'Z' || s[n - 1] == 'z'))
         n--;
+    else if (n > 3 && !memcmp(s + n - 3, "+00", 3))
+        n -= 3;
+    else if (n > 6 && !memcmp(s + n - 6, "+00:00", 6))
+        n -= 6;
     if (!hh_mm(s, n, 24, &minutes))
         return false;
     size_t i = 5;

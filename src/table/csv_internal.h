@@ -33,7 +33,8 @@ bool dt_csv_parse_date(const char *s, size_t n, int32_t *out);
 bool dt_csv_parse_timestamp(const char *s, size_t n, int64_t *us, int *sub_us);
 /* The same in nanoseconds, if they hold it. */
 bool dt_csv_timestamp_ns(int64_t us, int sub_us, int64_t *ns);
-/* HH:MM[:SS[.fraction]] (hours to 23, or 24:00:00), an optional Z; *us:
+/* HH:MM[:SS[.fraction]] (hours to 23, or 24:00:00), an optional Z, +00 or
+ * +00:00 (a UTC time is read as the same time of day); *us:
  * microseconds since midnight (digits past microseconds are dropped). */
 bool dt_csv_parse_time(const char *s, size_t n, int64_t *us);
 

@@ -529,8 +529,9 @@ static char *put_timestamp(char *o, int64_t v, const dt_field *f)
     return o;
 }
 
-/* A time of day as DuckDB and arrow spell it: HH:MM:SS[.fraction], a Z for
- * a UTC time (negative values, which no writer makes, with a sign). */
+/* A time of day as DuckDB and arrow spell it: HH:MM:SS[.fraction], and
+ * +00 for a UTC time as DuckDB spells (and parses) its TIMETZ; negative
+ * values, which no writer makes, with a sign. */
 static char *put_time(char *o, int64_t v, const dt_field *f)
 {
     uint64_t per = (uint64_t)dt_unit_per_second(f->unit);
@@ -540,7 +541,7 @@ static char *put_time(char *o, int64_t v, const dt_field *f)
     o = put_clock(o, mag / per);
     o = put_fraction(o, (int64_t)(mag % per), (int64_t)per);
     if (f->utc)
-        *o++ = 'Z';
+        memcpy(o, "+00", 3), o += 3;
     return o;
 }
 

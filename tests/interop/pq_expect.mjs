@@ -30,7 +30,7 @@ function timeOf(physical, converted, logical) {
     const unit = /MILLIS=MilliSeconds/.test(logical) ? 'ms' : /NANOS=NanoSeconds/.test(logical) ? 'ns' : 'us';
     return { unit, utc: /isAdjustedToUTC=1/.test(logical) };
   }
-  return { unit: /MILLIS/.test(converted) ? 'ms' : 'us', utc: true }; // legacy: UTC
+  return { unit: /MILLIS/.test(converted) ? 'ms' : 'us', utc: false }; // legacy: no zone, as DuckDB reads it
 }
 
 // DuckDB type and the file's leaf -> [datom kind, expression over x spelling the value]

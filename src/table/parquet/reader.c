@@ -76,8 +76,10 @@ static void set_time(mapping *m, dt_kind kind, const dt_pq_logical *l)
     m->utc = l->utc;
 }
 
-/* The annotation as a LogicalType, translating a legacy ConvertedType (whose
- * times and timestamps are UTC-adjusted, as LogicalTypes.md says). */
+/* The annotation as a LogicalType, translating a legacy ConvertedType. Its
+ * times and timestamps are read as not adjusted to UTC, as arrow and DuckDB
+ * read them (LogicalTypes.md would have them UTC-adjusted): the same values
+ * whichever way, spelled without a zone. */
 static dt_pq_logical effective_logical(const dt_pq_schema_el *e)
 {
     if (e->logical.kind != PQ_LT_NONE)
@@ -94,12 +96,12 @@ static dt_pq_logical effective_logical(const dt_pq_schema_el *e)
         break;
     case PQ_CT_TIME_MILLIS:
     case PQ_CT_TIME_MICROS:
-        l = (dt_pq_logical){.kind = PQ_LT_TIME, .utc = true,
+        l = (dt_pq_logical){.kind = PQ_LT_TIME,
                             .unit = e->converted == PQ_CT_TIME_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS};
         break;
     case PQ_CT_TIMESTAMP_MILLIS:
     case PQ_CT_TIMESTAMP_MICROS:
-        l = (dt_pq_logical){.kind = PQ_LT_TIMESTAMP, .utc = true,
+        l = (dt_pq_logical){.kind = PQ_LT_TIMESTAMP,
                             .unit = e->converted == PQ_CT_TIMESTAMP_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS};
         break;
     case PQ_CT_UINT_8: l = (dt_pq_logical){.kind = PQ_LT_INTEGER, .bit_width = 8}; break;
