@@ -314,6 +314,20 @@ void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present,
     dt_col_mark_present(c, present, n);
 }
 
+void dt_col_append_value(dt_column *dst, const dt_column *src, size_t row)
+{
+    if (!dt_col_is_valid(src, row)) {
+        dt_col_append_null(dst);
+    } else if (is_var_width(src->field.kind)) {
+        size_t n;
+        const char *p = dt_col_str(src, row, &n);
+        dt_col_append_bytes(dst, p, n);
+    } else {
+        size_t w = dt_kind_width(src->field.kind);
+        dt_col_append_fixed(dst, (const uint8_t *)src->vals + row * w, NULL, 1);
+    }
+}
+
 /* Eight flags (bytes 0 or 1) as the bits of a byte, the first lowest. */
 static uint8_t pack8(const uint8_t *flags)
 {

@@ -109,6 +109,8 @@ void dt_col_append_i64(dt_column *c, int64_t v);   /* DT_INT64, DT_TIMESTAMP, DT
 void dt_col_append_u64(dt_column *c, uint64_t v);  /* DT_UINT64 */
 void dt_col_append_f64(dt_column *c, double v);
 void dt_col_append_bytes(dt_column *c, const void *p, size_t n); /* DT_STRING, DT_BINARY */
+/* Appends row `row` of src (a column of the same kind), missing or not. */
+void dt_col_append_value(dt_column *dst, const dt_column *src, size_t row);
 /* Appends n values of a fixed-width kind at once: vals packed, dt_kind_width
  * bytes each; present[i] == 0 marks row i missing (its slot must hold zero);
  * present NULL: none missing. */
