@@ -790,6 +790,21 @@ static void test_forced_new_kinds(void)
     T_ERR(read_text("u,t\n-1,10:00\n", &o, &t), DATOM_EINVAL, "t.csv:2:1: '-1' is not a valid uint64 (column 'u')");
     T_ERR(read_text("u,t\n18446744073709551616,10:00\n", &o, &t), DATOM_EINVAL, "is not a valid uint64");
     dt_schema_free(&f);
+
+    /* a forced timestamp is in microseconds (digits past them dropped), or in
+     * nanoseconds when the forced field says so (the fuzzer's fixed point) */
+    dt_schema_init(&f, 1);
+    dt_schema_set(&f, 0, "ts", DT_TIMESTAMP);
+    o.forced = &f;
+    T_OK(read_text("ts\n2024-01-01 00:00:00.1234567890\n", &o, &t));
+    T_EQ_STR(cell(t, 0, 0), "2024-01-01T00:00:00.123456Z");
+    dt_table_free(t);
+    f.fields[0].unit = DT_UNIT_NS;
+    T_OK(read_text("ts\n2024-01-01 00:00:00.1234567890\n", &o, &t));
+    T_EQ_STR(cell(t, 0, 0), "2024-01-01T00:00:00.123456789Z");
+    dt_table_free(t);
+    T_ERR(read_text("ts\n1500-01-01\n", &o, &t), DATOM_EINVAL, "t.csv:2:1: '1500-01-01' is not a valid timestamp");
+    dt_schema_free(&f);
 }
 
 int main(void)

@@ -306,6 +306,23 @@ static dt_table *col64(dt_kind kind, dt_time_unit unit, const int64_t *v, const 
 
 static void sha_of(const dt_table *t, const dt_cv1_options *o, char out[DATOM_SHA_HEX]) { T_OK(dt_cv1_table(t, o, out)); }
 
+/* Two one-row columns whose values R would round to one double hash apart,
+ * the first as TAG's exact payload: its value's 8 bytes and the digest of
+ * one present flag. Frees both. */
+static void expect_apart(dt_table *t, dt_table *u, const char *tag, const void *value)
+{
+    char a[DATOM_SHA_HEX], b[DATOM_SHA_HEX], want[DATOM_SHA_HEX];
+    sha_of(t, NULL, a);
+    sha_of(u, NULL, b);
+    T_ASSERT(strcmp(a, b) != 0);
+    uint8_t zero = 0, dg[DT_SHA256_LEN];
+    flags_digest(&zero, 1, dg);
+    ref_sha(tag, "x", value, 8, dg, 1, want);
+    T_EQ_STR(a, want);
+    dt_table_free(t);
+    dt_table_free(u);
+}
+
 /* int64 as R's arrow reads it: integer (num) when every value fits R's
  * integer, else integer64 (i64); INT64_MIN, R's NA for integer64, is kept
  * apart from a missing value by the flags' digest. */
@@ -398,19 +415,11 @@ static void test_timestamps(void)
     static const int64_t n1[] = {1700000000123456789}, n2[] = {1700000000123456790};
     t = col64(DT_TIMESTAMP, DT_UNIT_NS, n1, NULL, 1);
     u = col64(DT_TIMESTAMP, DT_UNIT_NS, n2, NULL, 1);
-    sha_of(t, NULL, a);
-    sha_of(u, NULL, b);
-    T_ASSERT(strcmp(a, b) != 0);
-    uint8_t zero = 0, dg[DT_SHA256_LEN];
-    flags_digest(&zero, 1, dg);
-    ref_sha("xtime(ns)", "x", n1, sizeof n1, dg, 1, want);
-    T_EQ_STR(a, want);
     dt_cv1_options legacy = {.legacy = true}; /* R's hash: the two collide */
     sha_of(t, &legacy, a);
     sha_of(u, &legacy, b);
     T_EQ_STR(a, b);
-    dt_table_free(t);
-    dt_table_free(u);
+    expect_apart(t, u, "xtime(ns)", n1);
 }
 
 /* Times of day: R's hms (drtn, seconds, "secs"), like a duration. */
@@ -444,15 +453,7 @@ static void test_decimals(void)
     dt_table *t = col64(DT_DECIMAL, 0, v1, NULL, 1), *u = col64(DT_DECIMAL, 0, v2, NULL, 1);
     t->cols[0].field.precision = u->cols[0].field.precision = 18;
     t->cols[0].field.scale = u->cols[0].field.scale = 6;
-    sha_of(t, NULL, a);
-    sha_of(u, NULL, b);
-    T_ASSERT(strcmp(a, b) != 0);
-    uint8_t zero = 0, dg[DT_SHA256_LEN];
-    flags_digest(&zero, 1, dg);
-    ref_sha("xdec64(6)", "x", v1, sizeof v1, dg, 1, want);
-    T_EQ_STR(a, want);
-    dt_table_free(t);
-    dt_table_free(u);
+    expect_apart(t, u, "xdec64(6)", v1);
     /* decimal128 of a small value: R's double, as decimal */
     t = col64(DT_DECIMAL, 0, small, NULL, 1);
     t->cols[0].field.precision = 9;

@@ -47,8 +47,9 @@ static void schema_all(dt_schema *s)
 
 /* The kinds and attributes the table model gained for lossless Parquet:
  * uint64, timestamps and times in each unit with and without UTC, decimal128
- * of several precisions (intervals apart: hyparquet cannot read them). */
-static void schema_new_kinds(dt_schema *s)
+ * of several precisions, and an interval if asked (hyparquet cannot read
+ * those). */
+static void schema_new_kinds(dt_schema *s, bool interval)
 {
     static const struct { const char *name; dt_kind kind; dt_time_unit unit; bool utc; int32_t p, sc; } cols[] = {
         {"u64", DT_UINT64, 0, 0, 0, 0},
@@ -64,7 +65,9 @@ static void schema_new_kinds(dt_schema *s)
         {"d30", DT_DECIMAL128, 0, 0, 30, 5},
         {"d38", DT_DECIMAL128, 0, 0, 38, 0},
     };
-    dt_schema_init(s, DT_ARRAY_LEN(cols));
+    dt_schema_init(s, DT_ARRAY_LEN(cols) + interval);
+    if (interval)
+        dt_schema_set(s, DT_ARRAY_LEN(cols), "iv", DT_INTERVAL);
     for (size_t i = 0; i < DT_ARRAY_LEN(cols); i++) {
         dt_schema_set(s, i, cols[i].name, cols[i].kind);
         dt_field *f = &s->fields[i];
@@ -604,7 +607,7 @@ static void test_known_sha(void)
 static void test_known_sha_new_kinds(void)
 {
     dt_schema s, iv;
-    schema_new_kinds(&s);
+    schema_new_kinds(&s, false);
     dt_schema_init(&iv, 1);
     dt_schema_set(&iv, 0, "iv", DT_INTERVAL);
     dt_table *t = make_table(&s, 20, 4, 5, 0), *u = make_table(&iv, 20, 4, 5, 0);
@@ -687,7 +690,7 @@ static void schema_no_duration(dt_schema *s)
 static void test_roundtrip_reader(void)
 {
     char *dir = t_tmpdir("pqwrite_rt");
-    dt_schema s, s2;
+    dt_schema s;
     schema_no_duration(&s);
     dt_pq_options o;
     dt_pq_options_default(&o);
@@ -715,23 +718,15 @@ static void test_roundtrip_reader(void)
     dt_schema_free(&s);
     /* the kinds added for lossless Parquet, intervals too: with and without
      * dictionaries, nulls, several row groups */
-    schema_new_kinds(&s);
-    dt_schema_init(&s2, s.ncol + 1);
-    for (size_t i = 0; i < s.ncol; i++) {
-        dt_schema_set(&s2, i, s.fields[i].name, s.fields[i].kind);
-        s2.fields[i] = (dt_field){.name = s2.fields[i].name, .kind = s.fields[i].kind, .unit = s.fields[i].unit,
-                                  .utc = s.fields[i].utc, .precision = s.fields[i].precision, .scale = s.fields[i].scale};
-    }
-    dt_schema_set(&s2, s.ncol, "iv", DT_INTERVAL);
+    schema_new_kinds(&s, true);
     dt_pq_options_default(&o);
     o.row_group_rows = 1000;
-    t = make_table(&s2, 3000, 4, 30, 9);
+    t = make_table(&s, 3000, 4, 30, 9);
     roundtrip(dir, "new_kinds", t, &o);
     dt_table_free(t);
-    t = make_table(&s2, 20000, 7, 0, 10);
+    t = make_table(&s, 20000, 7, 0, 10);
     roundtrip(dir, "new_kinds_distinct", t, &o);
     dt_table_free(t);
-    dt_schema_free(&s2);
     dt_schema_free(&s);
     free(dir);
 }
@@ -905,7 +900,7 @@ static void test_interop_write(void)
     dt_schema_free(&s);
 
     /* the kinds added for lossless Parquet, with nulls, one row group and several */
-    schema_new_kinds(&s);
+    schema_new_kinds(&s, false);
     t = make_table(&s, 3000, 6, 50, 21);
     add_case(m, interop_dir, "new_kinds", t, &o, 0, 1);
     o.row_group_rows = 700;

@@ -383,7 +383,7 @@ unsigned dt_csv_classify(const char *s, size_t n, unsigned want)
             return DT_CSV_BOOL;
     }
     if (want & (DT_CSV_INT | DT_CSV_UINT | DT_CSV_DOUBLE)) {
-        unsigned got = want & (DT_CSV_INT | DT_CSV_UINT) ? int_bits(s, n, want) : 0;
+        unsigned got = want & (DT_CSV_INT | DT_CSV_UINT) ? int_bits(s, n, want) & want : 0;
         if (got)
             return got;
         double d;
@@ -396,7 +396,7 @@ unsigned dt_csv_classify(const char *s, size_t n, unsigned want)
             return DT_CSV_TIME;
     }
     if ((want & (DT_CSV_DATE | DT_CSV_TIMESTAMP | DT_CSV_TS_NS | DT_CSV_TS_ANY)) && n >= 10 && is_digit(s[0]))
-        return time_bits(s, n, want);
+        return time_bits(s, n, want) & want;
     return 0;
 }
 

@@ -400,8 +400,13 @@ static int apply_forced(dt_csv_reader *r, const dt_schema *forced)
         if (dt_csv_kind_bit(f->kind) == ~0u)
             return dt_error(DATOM_EUNSUPPORTED, "%s: column '%s': CSV cannot be read as %s", r->path,
                             f->name, dt_kind_name(f->kind));
-        dt_field_set_kind(&r->schema.fields[c], f->kind);
-        r->forced[c] = 1 + dt_csv_kind_bit(f->kind);
+        dt_field *to = &r->schema.fields[c];
+        dt_field_set_kind(to, f->kind);
+        /* a forced timestamp is in microseconds, or in nanoseconds if asked */
+        bool ns = f->kind == DT_TIMESTAMP && f->unit == DT_UNIT_NS;
+        if (ns)
+            to->unit = DT_UNIT_NS;
+        r->forced[c] = 1 + (ns ? DT_CSV_TS_NS : dt_csv_kind_bit(f->kind));
     }
     return 0;
 }

@@ -104,54 +104,29 @@ static inline void put_u32le(uint8_t *p, uint32_t v)
 
 /* ---- statistics ---- */
 
-static void stats_ints32(pqw_col *c, const int32_t *v, size_t n)
-{
-    if (!n)
-        return;
-    int32_t lo = v[0], hi = v[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
+/* NAME(c, v, n): the least and greatest of n values of T merged into
+ * imin/imax, which hold them as int64 (an unsigned T as its bits, so they
+ * are compared as T: uint64 in unsigned order). */
+#define DEFINE_STATS(NAME, T)                                                                       \
+    static void NAME(pqw_col *c, const T *v, size_t n)                                              \
+    {                                                                                               \
+        if (!n)                                                                                     \
+            return;                                                                                 \
+        T lo = v[0], hi = v[0];                                                                     \
+        for (size_t i = 1; i < n; i++) {                                                            \
+            lo = v[i] < lo ? v[i] : lo;                                                             \
+            hi = v[i] > hi ? v[i] : hi;                                                             \
+        }                                                                                           \
+        if (!c->has_mm || lo < (T)c->imin)                                                          \
+            c->imin = (int64_t)lo;                                                                  \
+        if (!c->has_mm || hi > (T)c->imax)                                                          \
+            c->imax = (int64_t)hi;                                                                  \
+        c->has_mm = true;                                                                           \
     }
-    if (!c->has_mm || lo < c->imin)
-        c->imin = lo;
-    if (!c->has_mm || hi > c->imax)
-        c->imax = hi;
-    c->has_mm = true;
-}
 
-static void stats_ints64(pqw_col *c, const int64_t *v, size_t n)
-{
-    if (!n)
-        return;
-    int64_t lo = v[0], hi = v[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    if (!c->has_mm || lo < c->imin)
-        c->imin = lo;
-    if (!c->has_mm || hi > c->imax)
-        c->imax = hi;
-    c->has_mm = true;
-}
-
-/* uint64: ordered as unsigned, kept in imin/imax as their bits. */
-static void stats_u64(pqw_col *c, const uint64_t *v, size_t n)
-{
-    if (!n)
-        return;
-    uint64_t lo = v[0], hi = v[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    if (!c->has_mm || lo < (uint64_t)c->imin)
-        c->imin = (int64_t)lo;
-    if (!c->has_mm || hi > (uint64_t)c->imax)
-        c->imax = (int64_t)hi;
-    c->has_mm = true;
-}
+DEFINE_STATS(stats_ints32, int32_t)
+DEFINE_STATS(stats_ints64, int64_t)
+DEFINE_STATS(stats_u64, uint64_t)
 
 static void stats_int64_col(pqw_col *c, const void *v, size_t n)
 {
