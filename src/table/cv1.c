@@ -272,29 +272,42 @@ static double value_as_double(const dt_column *c, size_t i)
     }
 }
 
-/* Whether R's value for row i is exact in the sense of (2). */
-static bool r_exact(const dt_column *c, size_t i, dt_cv1_int64 int64)
+/* Whether R's values for the nrow rows of c are all exact in the sense of
+ * (2). A missing value's slot holds zero, which is exact, so slots are
+ * checked whether present or not: tight loops, no per-row switch. */
+static bool all_exact(const dt_column *c, size_t nrow, dt_cv1_int64 int64)
 {
+    bool ok = true;
     switch (c->field.kind) {
     case DT_INT64: {
-        int64_t v = DT_COL(c, int64_t)[i];
-        return int64 == DT_CV1_INT64_AUTO ? v >= INT32_MIN && v <= INT32_MAX
-                                          : v >= -(INT64_C(1) << 53) && v <= (INT64_C(1) << 53);
+        const int64_t *v = c->vals;
+        int64_t lo = int64 == DT_CV1_INT64_AUTO ? INT32_MIN : -(INT64_C(1) << 53);
+        int64_t hi = int64 == DT_CV1_INT64_AUTO ? INT32_MAX : INT64_C(1) << 53;
+        for (size_t i = 0; i < nrow; i++)
+            ok &= v[i] >= lo && v[i] <= hi;
+        return ok;
     }
-    case DT_UINT64: return DT_COL(c, uint64_t)[i] <= (UINT64_C(1) << 53);
-    case DT_DECIMAL128: { /* a value of 64 bits (the high half only extends the sign) */
-        const uint8_t *p = (const uint8_t *)c->vals + 16 * i;
-        int64_t lo = ld_i64(p), hi = ld_i64(p + 8);
-        if (hi != (lo < 0 ? -1 : 0))
-            return false;
-        return lo > -EXACT_BOUND && lo < EXACT_BOUND;
+    case DT_UINT64: {
+        const uint64_t *v = c->vals;
+        for (size_t i = 0; i < nrow; i++)
+            ok &= v[i] <= (UINT64_C(1) << 53);
+        return ok;
     }
+    case DT_DECIMAL128: /* a value of 64 bits (the high half only extends the sign) */
+        for (size_t i = 0; i < nrow; i++) {
+            const uint8_t *p = (const uint8_t *)c->vals + 16 * i;
+            int64_t lo = ld_i64(p), hi = ld_i64(p + 8);
+            ok &= hi == (lo < 0 ? -1 : 0) && lo > -EXACT_BOUND && lo < EXACT_BOUND;
+        }
+        return ok;
     case DT_DECIMAL:
     case DT_TIMESTAMP:
     case DT_TIME:
     case DT_DURATION: {
-        int64_t v = DT_COL(c, int64_t)[i];
-        return v > -EXACT_BOUND && v < EXACT_BOUND;
+        const int64_t *v = c->vals;
+        for (size_t i = 0; i < nrow; i++)
+            ok &= v[i] > -EXACT_BOUND && v[i] < EXACT_BOUND;
+        return ok;
     }
     default: return true;
     }
@@ -316,6 +329,15 @@ static void feed_num(dt_cv1 *h, cand *k, const dt_column *c, size_t nrow)
 
 static void feed_i64(dt_cv1 *h, cv1_col *cc, cand *k, const dt_column *c, size_t nrow)
 {
+    if (!c->valid) { /* no NA to write: the values as they are */
+        const int64_t *v = c->vals;
+        bool min = false;
+        for (size_t i = 0; i < nrow; i++)
+            min |= v[i] == INT64_MIN;
+        cc->i64_min |= min;
+        dt_sha256_update(&k->sha, v, nrow * 8);
+        return;
+    }
     dt_buf_clear(&h->scratch);
     dt_buf_reserve(&h->scratch, nrow * 8);
     uint8_t *p = h->scratch.data;
@@ -387,13 +409,8 @@ static void feed(dt_cv1 *h, cv1_col *cc, cand *k, const dt_column *c, size_t nro
 
 static void add_numeric(dt_cv1 *h, cv1_col *cc, const dt_column *c, size_t nrow)
 {
-    if (cc->r.live && cc->x.live) { /* R's value must stay exact (2) */
-        for (size_t i = 0; i < nrow; i++)
-            if (dt_col_is_valid(c, i) && !r_exact(c, i, h->opt.int64)) {
-                cand_drop(&cc->r);
-                break;
-            }
-    }
+    if (cc->r.live && cc->x.live && !all_exact(c, nrow, h->opt.int64))
+        cand_drop(&cc->r); /* R's value must stay exact (2) */
     if (cc->r.live)
         feed(h, cc, &cc->r, c, nrow);
     if (cc->x.live)

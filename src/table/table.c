@@ -489,7 +489,7 @@ static char *put_date(char *o, int64_t days)
 }
 
 /* v units (per to the second) as whole seconds, floored, and the rest. */
-static void split_units(int64_t v, int64_t per, int64_t *secs, int64_t *rest)
+static inline void split_units(int64_t v, int64_t per, int64_t *secs, int64_t *rest)
 {
     *secs = v / per;
     *rest = v % per;
@@ -529,18 +529,29 @@ static char *put_clock(char *o, uint64_t secs)
 }
 
 /* ISO-8601, the fraction only as long as it needs; a Z for an instant. */
-static char *put_timestamp(char *o, int64_t v, const dt_field *f)
+static inline char *put_timestamp_per(char *o, int64_t v, int64_t per, bool utc)
 {
-    int64_t per = dt_unit_per_second(f->unit), secs, rest, days, sod;
+    int64_t secs, rest, days, sod;
     split_units(v, per, &secs, &rest);
     split_units(secs, 86400, &days, &sod);
     o = put_date(o, days);
     *o++ = 'T';
     o = put_clock(o, (uint64_t)sod);
     o = put_fraction(o, rest, per);
-    if (f->utc)
+    if (utc)
         *o++ = 'Z';
     return o;
+}
+
+/* One copy per unit, so that each divides by a constant (this runs once per
+ * timestamp written as text). */
+static char *put_timestamp(char *o, int64_t v, const dt_field *f)
+{
+    switch (f->unit) {
+    case DT_UNIT_MS: return put_timestamp_per(o, v, 1000, f->utc);
+    case DT_UNIT_NS: return put_timestamp_per(o, v, 1000000000, f->utc);
+    default: return put_timestamp_per(o, v, 1000000, f->utc);
+    }
 }
 
 /* A time of day as DuckDB and arrow spell it: HH:MM:SS[.fraction], and
