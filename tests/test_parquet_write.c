@@ -370,8 +370,7 @@ static void add_case(json_t *manifest, const char *dir, const char *name, const 
             json_object_set_new(c, "scale", json_integer(f->scale));
         }
         if (f->kind == DT_DURATION || f->kind == DT_TIMESTAMP || f->kind == DT_TIME) {
-            static const char *const units[] = {"s", "ms", "us", "ns"};
-            json_object_set_new(c, "unit", json_string(units[f->unit]));
+            json_object_set_new(c, "unit", json_string(dt_unit_name(f->unit)));
         }
         if (f->kind == DT_TIMESTAMP || f->kind == DT_TIME)
             json_object_set_new(c, "utc", json_boolean(f->utc));

@@ -426,12 +426,11 @@ static const char schema_usage[] =
  * times, durations), precision and scale (decimals). */
 static json_t *field_json(const dt_field *f)
 {
-    static const char *const units[] = {"s", "ms", "us", "ns"};
     json_t *col = json_object();
     json_object_set_new(col, "name", json_string_nocheck(f->name));
     json_object_set_new(col, "kind", json_string(dt_kind_name(f->kind)));
     if (f->kind == DT_TIMESTAMP || f->kind == DT_TIME || f->kind == DT_DURATION)
-        json_object_set_new(col, "unit", json_string(units[f->unit]));
+        json_object_set_new(col, "unit", json_string(dt_unit_name(f->unit)));
     if (f->kind == DT_TIMESTAMP || f->kind == DT_TIME)
         json_object_set_new(col, "utc", json_boolean(f->utc));
     if (f->kind == DT_DECIMAL || f->kind == DT_DECIMAL128) {

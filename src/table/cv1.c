@@ -111,8 +111,9 @@ static int refuse_unhashable(const dt_schema *s)
     if (!n)
         return 0;
     int rc = dt_error(DATOM_EINVAL,
-                      "cannot compute data_sha: %zu column%s not hashable: %s (encode bytes and "
-                      "intervals as text, e.g. base64 or ISO-8601, before writing)",
+                      "cannot compute data_sha: %zu column%s not hashable: %s (R's datom cannot "
+                      "hash them either: write bytes as text, e.g. base64, and intervals as text "
+                      "or a number of seconds, before writing)",
                       n, n == 1 ? " is" : "s are", dt_buf_cstr(&names));
     dt_buf_free(&names);
     return rc;
@@ -138,8 +139,7 @@ static void cand_drop(cand *c)
 /* The exact encoding's tag (1): the kind, and its scale or unit. */
 static void exact_tag(const dt_field *f, char *tag, size_t cap)
 {
-    static const char *const units[] = {"s", "ms", "us", "ns"};
-    const char *unit = units[f->unit <= DT_UNIT_NS ? f->unit : 0];
+    const char *unit = dt_unit_name(f->unit);
     switch (f->kind) {
     case DT_UINT64: snprintf(tag, cap, "xu64"); break;
     case DT_DECIMAL: snprintf(tag, cap, "xdec64(%d)", (int)f->scale); break;

@@ -82,6 +82,7 @@ void dt_field_set_kind(dt_field *f, dt_kind k);
 void dt_field_describe(const dt_field *f, dt_buf *out);
 /* Same kind and, where the kind has them, the same attributes. */
 bool dt_field_same_type(const dt_field *a, const dt_field *b);
+const char *dt_unit_name(dt_time_unit u); /* "s", "ms", "us", "ns" */
 /* The divisor that turns f's unit into seconds: 1, 1e3, 1e6 or 1e9. */
 int64_t dt_unit_per_second(dt_time_unit u);
 
@@ -145,7 +146,7 @@ static inline const char *dt_col_str(const dt_column *c, size_t i, size_t *len)
  * equal): for tests. On a difference, describes it in msg. */
 bool dt_table_equal(const dt_table *a, const dt_table *b, char *msg, size_t msg_cap);
 
-/* Formatting one value as text, the way CSV output and `datom cat` spell it
+/* Formatting one value as text (spell.c), the way CSV output and `datom cat` spell it
  * (docs/formats.md, "CSV"): shortest round-trip doubles, NaN/Inf/-Inf, ISO
  * dates and timestamps (a Z on instants only), times of day, ISO-8601
  * intervals. Appends to out; a missing value appends nothing. */

@@ -250,7 +250,6 @@ static void apply_datom_schema(dt_pq_reader *r)
         return;
     json_t *cols = json_object_get(j, "columns");
     if (json_is_array(cols) && json_array_size(cols) == r->schema.ncol) {
-        static const char *const units[] = {"s", "ms", "us", "ns"};
         for (size_t i = 0; i < r->schema.ncol; i++) {
             json_t *c = json_array_get(cols, i);
             const char *name = dt_json_str(c, "name"), *kind = dt_json_str(c, "kind");
@@ -260,7 +259,7 @@ static void apply_datom_schema(dt_pq_reader *r)
                 f->kind != DT_INT64)
                 continue;
             for (int u = 0; u < 4; u++)
-                if (!strcmp(unit, units[u])) {
+                if (!strcmp(unit, dt_unit_name((dt_time_unit)u))) {
                     f->kind = DT_DURATION;
                     f->unit = (dt_time_unit)u;
                 }

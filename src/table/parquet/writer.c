@@ -211,12 +211,6 @@ int dt_pq_writer_write(dt_pq_writer *w, const dt_table *batch)
 
 /* ---- the footer ---- */
 
-static const char *unit_name(dt_time_unit u)
-{
-    static const char *const names[] = {"s", "ms", "us", "ns"};
-    return names[u];
-}
-
 /* The datom kinds, as JSON, for what Parquet's types cannot say (duration). */
 static char *schema_json(const dt_schema *s)
 {
@@ -227,7 +221,7 @@ static char *schema_json(const dt_schema *s)
         json_object_set_new(c, "name", json_string(f->name));
         json_object_set_new(c, "kind", json_string(dt_kind_name(f->kind)));
         if (f->kind == DT_DURATION)
-            json_object_set_new(c, "unit", json_string(unit_name(f->unit)));
+            json_object_set_new(c, "unit", json_string(dt_unit_name(f->unit)));
         json_array_append_new(cols, c);
     }
     json_t *root = json_object();
