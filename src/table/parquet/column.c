@@ -25,7 +25,7 @@ static int fail(const char **why, const char *what)
 }
 
 /* A valid value that has no column value (an INT96 timestamp beyond the
- * nanosecond range, a decimal wider than 128 bits): DATOM_EUNSUPPORTED, not
+ * nanosecond range, a decimal over 64 bytes): DATOM_EUNSUPPORTED, not
  * corrupt. */
 static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
 {
@@ -414,7 +414,7 @@ static int decode_levels(dt_pq_col *c, size_t k, size_t *present, const char **w
             j -= p;                                                                                \
             memcpy(&v, d + j * sizeof(T), sizeof(T));                                             \
             v &= (T)0 - p;                                                                         \
-            memcpy(d + i * sizeof(T), &v, sizeof(T));                                             \
+            memcpy(d + i * sizeof(T), &v, sizeof(T));                                              \
         }                                                                                          \
     } while (0)
 
