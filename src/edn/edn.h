@@ -146,6 +146,8 @@ typedef struct dt_edn_options {
     uint32_t max_depth;       /* 0 or more than DT_EDN_MAX_DEPTH: DT_EDN_MAX_DEPTH */
     uint64_t max_value_bytes; /* descriptors and files: the largest top-level value's
                                  text held at once; 0: 1 GiB */
+    uint32_t read_size;       /* descriptors: bytes asked of each read(2); 0: 64 KiB
+                                 (tests use a few, to make values span reads) */
 } dt_edn_options;
 
 const char *dt_edn_errcode_name(dt_edn_errcode code); /* "eof", "delimiter", ... */

@@ -69,7 +69,8 @@ static const char *radix_to_decimal(dt_edn_doc *doc, const char *s, const char *
     if (n > DIGITS_MAX)
         return "a big integer of more than " DT_EDN_STR(DIGITS_MAX) " digits in a radix other than 10";
     /* little-endian limbs of 10^9 */
-    uint32_t *limb = dt_malloc((n / 8 + 2) * sizeof(uint32_t));
+    /* a digit of radix 36 is 5.17 bits, a limb 29.9: n / 5 + 2 limbs suffice */
+    uint32_t *limb = dt_malloc((n / 5 + 2) * sizeof(uint32_t));
     size_t nl = 1;
     limb[0] = 0;
     for (; s < e; s++) {
