@@ -35,9 +35,9 @@ static void check_json(const dt_edn_value *v, const dt_edn_print_options *o)
     dt_edn_print_json_buf(v, o, &j);
     json_error_t e;
     json_t *parsed = json_loadb((const char *)j.data, j.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
-    /* jansson refuses integers past 64 bits and reals past a double: EDN's
-     * big numbers, which are valid JSON all the same */
-    check(parsed || strstr(e.text, "too big") || strstr(e.text, "overflow"));
+    /* jansson refuses integers past 64 bits, reals past a double and NUL in
+     * object names: valid JSON all the same */
+    check(parsed || strstr(e.text, "too big") || strstr(e.text, "overflow") || strstr(e.text, "NUL byte"));
     json_decref(parsed);
     dt_buf_free(&j);
 }

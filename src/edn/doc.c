@@ -3,8 +3,10 @@
  * of values made by a program.
  *
  * A document is a stack of blocks, each filled from its start by bumping a
- * pointer; a new block is at least as big as all the blocks before it
- * together (up to 8 MiB), so N bytes cost O(log N) mallocs. Nothing is freed
+ * pointer; each ordinary block is twice the one before (4 KiB up to 8 MiB),
+ * so N bytes cost O(log N) mallocs, and an allocation of more than a
+ * quarter of that gets a block of its own size (a big collection's items do
+ * not make every later block big). Nothing is freed
  * alone: a mark (block, fill) taken before some work can roll the document
  * back to it, which is how the reader drops a #_ discarded value, a value
  * that failed, or one to read again once more input has come.
@@ -29,6 +31,7 @@ struct edn_block {
 struct dt_edn_doc {
     edn_block *cur;
     size_t bytes; /* capacity of all blocks */
+    size_t next;  /* the size of the next ordinary block */
 };
 
 dt_edn_doc *dt_edn_doc_new(void) { return dt_calloc(1, sizeof(dt_edn_doc)); }
@@ -59,15 +62,18 @@ void dt_edn_doc_reset(dt_edn_doc *doc)
     free_blocks_above(doc, first);
     if (first)
         first->used = 0;
+    doc->next = first ? first->cap * 2 : 0;
 }
 
 size_t dt_edn_doc_bytes(const dt_edn_doc *doc) { return doc->bytes; }
 
 static void *new_block(dt_edn_doc *doc, size_t n)
 {
-    size_t cap = DT_MAX(BLOCK_MIN, DT_MIN(doc->bytes, BLOCK_MAX));
-    if (cap < n)
+    size_t cap = DT_MAX(doc->next, BLOCK_MIN);
+    if (n > cap / 4)
         cap = n;
+    else
+        doc->next = DT_MIN(cap * 2, BLOCK_MAX);
     edn_block *b = dt_malloc(sizeof(edn_block) + cap);
     b->prev = doc->cur;
     b->cap = cap;
@@ -89,8 +95,11 @@ void *edn_alloc(dt_edn_doc *doc, size_t n)
     return new_block(doc, n);
 }
 
-char *edn_strdup(dt_edn_doc *doc, const char *s, size_t n)
+const char *edn_strdup(dt_edn_doc *doc, const char *s, size_t n)
 {
+    static char empty[1];
+    if (n == 0)
+        return empty; /* shared: nothing ever writes through a value's text */
     char *p = edn_alloc(doc, n + 1);
     if (n)
         memcpy(p, s, n);
@@ -100,7 +109,7 @@ char *edn_strdup(dt_edn_doc *doc, const char *s, size_t n)
 
 edn_mark edn_mark_get(const dt_edn_doc *doc)
 {
-    return (edn_mark){doc->cur, doc->cur ? doc->cur->used : 0, doc->bytes};
+    return (edn_mark){doc->cur, doc->cur ? doc->cur->used : 0, doc->next};
 }
 
 void edn_mark_rollback(dt_edn_doc *doc, edn_mark m)
@@ -108,6 +117,7 @@ void edn_mark_rollback(dt_edn_doc *doc, edn_mark m)
     free_blocks_above(doc, m.block);
     if (doc->cur)
         doc->cur->used = m.used;
+    doc->next = m.next; /* a value read again must not get ever bigger blocks */
 }
 
 /* ---- collections ---- */

@@ -21,10 +21,10 @@ typedef struct edn_block edn_block;
 typedef struct edn_mark {
     edn_block *block;
     size_t used;
-    size_t bytes;
+    size_t next; /* the size the next block would have had */
 } edn_mark;
 void *edn_alloc(dt_edn_doc *doc, size_t n); /* 8-byte aligned; never NULL */
-char *edn_strdup(dt_edn_doc *doc, const char *s, size_t n); /* NUL-terminated copy */
+const char *edn_strdup(dt_edn_doc *doc, const char *s, size_t n); /* NUL-terminated copy */
 edn_mark edn_mark_get(const dt_edn_doc *doc);
 void edn_mark_rollback(dt_edn_doc *doc, edn_mark m); /* frees what was allocated since */
 

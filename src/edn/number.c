@@ -11,6 +11,7 @@
  * written; their value is taken apart only to compare and hash them.
  * Parsing and printing doubles never depend on the process's locale.
  */
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -464,8 +465,11 @@ size_t edn_format_double(double d, char out[32])
         return (size_t)snprintf(out, 32, d > 0 ? "##Inf" : "##-Inf");
     if (d == 0)
         return (size_t)snprintf(out, 32, signbit(d) ? "-0.0" : "0.0");
-    /* the fewest significant digits (15 to 17) that read back exactly */
-    for (int prec = 15;; prec++) {
+    /* the fewest significant digits that read back exactly: 15 to 17 for a
+     * normal double (when 15 or fewer do, rounding to 15 gives them, padded
+     * with zeros: the interval that reads back is narrower than half a unit
+     * of the 15th digit); from 1 for a subnormal, whose interval is wider */
+    for (int prec = fabs(d) < DBL_MIN ? 1 : 15;; prec++) {
         char tmp[48], dig[24];
         snprintf(tmp, sizeof tmp, "%.*e", prec - 1, fabs(d));
         size_t n = 0;
