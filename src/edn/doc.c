@@ -21,6 +21,7 @@
 
 #define BLOCK_MIN ((size_t)4096)
 #define BLOCK_MAX ((size_t)8 << 20)
+#define POPULATE_MIN ((size_t)256 << 10)
 
 struct edn_block {
     edn_block *prev;
@@ -75,6 +76,8 @@ static void *new_block(dt_edn_doc *doc, size_t n)
     else
         doc->next = DT_MIN(cap * 2, BLOCK_MAX);
     edn_block *b = dt_malloc(sizeof(edn_block) + cap);
+    if (cap >= POPULATE_MIN)
+        dt_mem_populate(b->data, cap); /* it is about to be written */
     b->prev = doc->cur;
     b->cap = cap;
     b->used = n;

@@ -33,16 +33,19 @@
 /* Characters (bytes that do not continue a UTF-8 sequence) in [p, e). */
 static uint64_t count_chars(const uint8_t *p, const uint8_t *e)
 {
-    uint64_t n = 0;
+    uint64_t n = (uint64_t)(e - p);
     while (e - p >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        uint64_t cont = w & ~(w << 1) & 0x8080808080808080ull; /* 10xxxxxx */
-        n += 8 - (uint64_t)__builtin_popcountll(cont);
+        if (w & 0x8080808080808080ull) {
+            uint64_t cont = w & ~(w << 1) & 0x8080808080808080ull; /* 10xxxxxx */
+            cont = (cont >> 7) * 0x0101010101010101ull >> 56;      /* how many */
+            n -= cont;
+        }
         p += 8;
     }
     for (; p < e; p++)
-        n += (*p & 0xC0) != 0x80;
+        n -= (*p & 0xC0) == 0x80;
     return n;
 }
 
@@ -127,8 +130,11 @@ static int enter(rd *r, pos at)
 static void push(rd *r, const dt_edn_value *v)
 {
     if (r->sn == r->scap) {
+        size_t old = r->scap;
         r->scap = r->scap ? r->scap * 2 : 256;
         r->stk = dt_realloc(r->stk, r->scap * sizeof(dt_edn_value));
+        if (old >= 8192)
+            dt_mem_populate(r->stk + old, (r->scap - old) * sizeof(dt_edn_value));
     }
     r->stk[r->sn++] = *v;
 }
@@ -246,6 +252,110 @@ static dt_edn_value named_value(rd *r, dt_edn_kind kind, const char *text, size_
     return v;
 }
 
+/* ---- interned symbols and keywords ----
+ * A transaction names a few attributes thousands of times: each distinct
+ * token is checked and copied once per top-level value. The table grows to
+ * INTERN_SLOTS; a token not placed within INTERN_PROBES slots is simply not
+ * interned, so no input makes a lookup cost more than that. */
+
+#define INTERN_SLOTS 4096
+#define INTERN_PROBES 8
+#define INTERN_LEN 64
+
+static uint64_t token_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
+}
+
+void edn_rd_forget(rd *r)
+{
+    r->iused = 0;
+    if (++r->igen == 0 && r->itab) { /* after 2^32 values: clear for real */
+        memset(r->itab, 0, r->islots * sizeof *r->itab);
+        r->igen = 1;
+    }
+}
+
+static intern_slot *intern_probe(rd *r, uint64_t h, const uint8_t *tok, size_t n)
+{
+    uint32_t mask = r->islots - 1;
+    for (uint32_t i = 0; i < INTERN_PROBES; i++) {
+        intern_slot *s = &r->itab[(h + i) & mask];
+        bool kw = *tok == ':';
+        if (s->gen != r->igen ||
+            (s->hash == h && s->len == n && s->keyword == kw && !memcmp(s->text, tok + kw, n - kw)))
+            return s;
+    }
+    return NULL;
+}
+
+static void intern_grow(rd *r)
+{
+    intern_slot *old = r->itab;
+    uint32_t n = r->islots;
+    r->islots = n ? n * 2 : 256;
+    r->itab = dt_calloc(r->islots, sizeof *r->itab);
+    for (uint32_t i = 0; i < n; i++)
+        if (old[i].gen == r->igen) {
+            for (uint32_t j = 0; j < INTERN_PROBES; j++) {
+                intern_slot *s = &r->itab[(old[i].hash + j) & (r->islots - 1)];
+                if (s->gen != r->igen) {
+                    *s = old[i];
+                    break;
+                }
+            }
+        }
+    free(old);
+}
+
+/* The slot for TOK: its entry, or an empty one to fill, or NULL. */
+static intern_slot *intern_find(rd *r, const uint8_t *tok, size_t n, uint64_t *h)
+{
+    if (n > INTERN_LEN)
+        return NULL;
+    if (r->iused * 2 >= r->islots) {
+        if (r->islots >= INTERN_SLOTS)
+            return NULL;
+        intern_grow(r);
+    }
+    *h = token_hash(tok, n);
+    return intern_probe(r, *h, tok, n);
+}
+
+/* A symbol or keyword token (checked by the caller when not interned). */
+static int named_token(rd *r, pos at, const uint8_t *tok, size_t n, dt_edn_value *out)
+{
+    bool kw = tok[0] == ':';
+    dt_edn_kind kind = kw ? DT_EDN_KEYWORD : DT_EDN_SYMBOL;
+    uint64_t h = 0;
+    intern_slot *s = intern_find(r, tok, n, &h);
+    if (s && s->gen == r->igen) {
+        *out = (dt_edn_value){.kind = (uint8_t)kind, .aux = s->aux, .len = (uint32_t)(n - kw), .u.s = s->text};
+        return RD_OK;
+    }
+    const char *why = edn_token_rules((const char *)tok, n);
+    char buf[64];
+    if (why)
+        return edn_rd_fail(r, at, DT_EDN_ERR_TOKEN, "invalid token %s: %s", edn_rd_show(buf, tok, n), why);
+    if (n > UINT32_MAX)
+        return edn_rd_fail(r, at, DT_EDN_ERR_LIMIT, "a symbol of more than 4 GiB");
+    *out = named_value(r, kind, (const char *)tok + kw, n - kw);
+    if (s) {
+        *s = (intern_slot){h, out->u.s, (uint32_t)n, r->igen, out->aux, kw};
+        r->iused++;
+    }
+    return RD_OK;
+}
+
 static int read_token(rd *r, pos at, dt_edn_value *out)
 {
     const uint8_t *tok = r->p, *e;
@@ -255,22 +365,14 @@ static int read_token(rd *r, pos at, dt_edn_value *out)
     size_t n = (size_t)(e - tok);
     const char *t = (const char *)tok;
     r->p = e;
-    if (n == 3 && !memcmp(t, "nil", 3)) {
+    if (n == 3 && !memcmp(t, "nil", 3))
         *out = dt_edn_nil();
-    } else if (n == 4 && !memcmp(t, "true", 4)) {
+    else if (n == 4 && !memcmp(t, "true", 4))
         *out = dt_edn_bool(true);
-    } else if (n == 5 && !memcmp(t, "false", 5)) {
+    else if (n == 5 && !memcmp(t, "false", 5))
         *out = dt_edn_bool(false);
-    } else {
-        const char *why = edn_token_rules(t, n);
-        char buf[64];
-        if (why)
-            return edn_rd_fail(r, at, DT_EDN_ERR_TOKEN, "invalid token %s: %s", edn_rd_show(buf, tok, n), why);
-        if (n > UINT32_MAX)
-            return edn_rd_fail(r, at, DT_EDN_ERR_LIMIT, "a symbol of more than 4 GiB");
-        *out = t[0] == ':' ? named_value(r, DT_EDN_KEYWORD, t + 1, n - 1)
-                           : named_value(r, DT_EDN_SYMBOL, t, n);
-    }
+    else
+        return named_token(r, at, tok, n, out);
     return RD_OK;
 }
 
@@ -387,6 +489,7 @@ static int read_discard(rd *r, pos at)
     dt_edn_value v;
     rc = prefixed_form(r, at, "#_ (discard)", &v);
     edn_mark_rollback(r->doc, m);
+    edn_rd_forget(r);
     r->depth--;
     return rc;
 }
@@ -401,6 +504,7 @@ static int read_meta(rd *r, pos at, dt_edn_value *out)
     dt_edn_value meta;
     rc = prefixed_form(r, at, "^ (metadata)", &meta);
     edn_mark_rollback(r->doc, m);
+    edn_rd_forget(r);
     if (!rc && meta.kind != DT_EDN_SYMBOL && meta.kind != DT_EDN_KEYWORD && meta.kind != DT_EDN_STRING &&
         meta.kind != DT_EDN_MAP)
         rc = edn_rd_fail(r, (pos){meta.line, meta.col, meta.off}, DT_EDN_ERR_DISPATCH,

@@ -21,6 +21,16 @@ typedef struct pos {
     uint64_t off;
 } pos;
 
+/* A symbol or keyword already read in this top-level value: the whole
+ * token (':' included) maps to its text in the document, checked once. */
+typedef struct intern_slot {
+    uint64_t hash;
+    const char *text;
+    uint32_t len, gen; /* len: of the token; a slot of another generation is empty */
+    uint16_t aux;
+    bool keyword;
+} intern_slot;
+
 typedef struct rd {
     const uint8_t *start, *p, *end; /* the bytes at hand */
     uint64_t base;                  /* offset of start in the input */
@@ -34,6 +44,8 @@ typedef struct rd {
     dt_edn_value *stk; /* items of the open collections */
     size_t sn, scap;
     dt_buf tmp; /* a string with escapes, decoded */
+    intern_slot *itab; /* open addressing; NULL until needed */
+    uint32_t islots, iused, igen;
     dt_edn_error err;
 } rd;
 
@@ -54,6 +66,10 @@ int edn_rd_at_end(rd *r, pos at, const char *what);
 int edn_rd_bad_utf8(rd *r, const uint8_t *p);
 /* Input text fit for a message (valid UTF-8, escapes, cut at ~48 bytes). */
 const char *edn_rd_show(char out[64], const uint8_t *p, size_t n);
+
+/* Forgets the interned texts: at each top-level value, and whenever the
+ * document is rolled back (they may be in what was dropped). */
+void edn_rd_forget(rd *r);
 
 /* The end of the token from P (before whitespace, a delimiter, and '#' too
  * for a NUMBER), checking its bytes. */

@@ -74,6 +74,7 @@ void dt_edn_reader_free(dt_edn_reader *R)
     if (!R)
         return;
     free(R->r.stk);
+    free(R->r.itab);
     dt_buf_free(&R->r.tmp);
     free(R->buf);
     free(R->what);
@@ -164,6 +165,7 @@ static int next_value(dt_edn_reader *R, dt_edn_doc *doc, dt_edn_value *v)
     rd *r = &R->r;
     r->doc = doc;
     for (;;) {
+        edn_rd_forget(r); /* interned texts may be in a document since reset */
         int rc = edn_rd_skip_ws(r); /* whitespace before a value is never kept for a retry */
         rd_state st = save(r);
         edn_mark m = edn_mark_get(doc);

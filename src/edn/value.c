@@ -231,9 +231,10 @@ static uint64_t hash_num(const dt_edn_value *v)
 
 /* ---- equality ---- */
 
+/* Interned symbols and keywords often share their text: no need to look. */
 static bool text_eq(const dt_edn_value *a, const dt_edn_value *b)
 {
-    return a->len == b->len && !memcmp(a->u.s, b->u.s, a->len);
+    return a->len == b->len && (a->u.s == b->u.s || !memcmp(a->u.s, b->u.s, a->len));
 }
 
 static bool is_seq(const dt_edn_value *v) { return v->kind == DT_EDN_LIST || v->kind == DT_EDN_VECTOR; }
