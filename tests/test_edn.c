@@ -603,6 +603,12 @@ static void test_utf8(void)
     };
     for (size_t i = 0; i < DT_ARRAY_LEN(bad); i++)
         err(bad[i].in, bad[i].n, DT_EDN_ERR_UTF8, 1, bad[i].col, "invalid UTF-8");
+    /* a byte order mark at the very start is skipped (columns count after it) */
+    const dt_edn_value *b = rd("\xEF\xBB\xBF[1 :a]");
+    T_EQ_INT(b->col, 1);
+    T_EQ_INT(dt_edn_at(b, 1)->col, 4);
+    T_EQ_INT(dt_edn_at(b, 1)->off, 6);
+    err("1 \xEF\xBB\xBF", 5, DT_EDN_ERR_TRAILING, 1, 3, "more after"); /* elsewhere, a symbol */
     /* comments are skipped unread */
     const dt_edn_value *v;
     T_OK(dt_edn_read(doc, "; \xff\xfe\n1", 6, NULL, &v, NULL));

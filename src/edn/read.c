@@ -155,6 +155,10 @@ int edn_rd_next(rd *r, dt_edn_value *out);
 int edn_rd_skip_ws(rd *r)
 {
     const uint8_t *p = r->p, *end = r->end;
+    if (r->base == 0 && p == r->start && end - p >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+        p += 3; /* a byte order mark some editors write: not part of the text */
+        r->line_start = 3;
+    }
     while (p < end) {
         uint8_t k = edn_cls[*p];
         if (k == EDN_K_WS) {
@@ -302,7 +306,7 @@ static void intern_grow(rd *r)
 {
     intern_slot *old = r->itab;
     uint32_t n = r->islots;
-    r->islots = n ? n * 2 : 256;
+    r->islots = n ? n * 2 : 32;
     r->itab = dt_calloc(r->islots, sizeof *r->itab);
     for (uint32_t i = 0; i < n; i++)
         if (old[i].gen == r->igen) {
@@ -317,18 +321,17 @@ static void intern_grow(rd *r)
     free(old);
 }
 
-/* The slot for TOK: its entry, or an empty one to fill, or NULL. */
+/* The slot for TOK: its entry, or an empty one to fill (none once the
+ * table is full: what is in it is still found), or NULL. */
 static intern_slot *intern_find(rd *r, const uint8_t *tok, size_t n, uint64_t *h)
 {
     if (n > INTERN_LEN)
         return NULL;
-    if (r->iused * 2 >= r->islots) {
-        if (r->islots >= INTERN_SLOTS)
-            return NULL;
+    if (r->iused * 2 >= r->islots && r->islots < INTERN_SLOTS)
         intern_grow(r);
-    }
     *h = token_hash(tok, n);
-    return intern_probe(r, *h, tok, n);
+    intern_slot *s = intern_probe(r, *h, tok, n);
+    return (s && s->gen != r->igen && r->iused * 2 >= r->islots) ? NULL : s;
 }
 
 /* A symbol or keyword token (checked by the caller when not interned). */
