@@ -110,6 +110,14 @@ typedef struct dt_hash_tee {
 void dt_hash_tee_init(dt_hash_tee *t, dt_sink next);
 dt_sink dt_hash_tee_sink(dt_hash_tee *t);
 
+/* ---- UTF-8 (utf8.c) ---- */
+/* One scalar value at P (before END): its length in bytes (1-4), or 0 when
+ * P does not start a valid, shortest, non-surrogate sequence (or it is cut
+ * short by END). */
+size_t dt_utf8_decode(const uint8_t *p, const uint8_t *end, uint32_t *cp);
+/* CP (a scalar value) as UTF-8 into OUT: its length, 1 to 4. */
+size_t dt_utf8_encode(uint32_t cp, char out[4]);
+
 /* ---- hex (hex.c) ---- */
 void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
 int dt_hex_decode(const char *hex, uint8_t *out, size_t n); /* exactly 2n digits */
