@@ -478,6 +478,9 @@ static void test_uuid_tags(void)
        "{:person/name \"Ann\", :id 7, :other/x 1, person/sym 2, \"s\" 3}");
     rt("#:p {:a 1}", "{:p/a 1}");
     ERR("#:p{:a 1 :p/a 2}", DT_EDN_ERR_DUPLICATE, 1, 10, "duplicate key :p/a");
+    ERR("#:p{:5 1}", DT_EDN_ERR_TOKEN, 1, 5, "in a namespaced map, :5 would be :p/5"); /* Clojure builds it, unreadable */
+    ERR("#:p{_/nil 1}", DT_EDN_ERR_TOKEN, 1, 5, "_/nil would be nil: reads as nil");
+    rt("#:p{:_/x 1 _/y 2}", "{:x 1, y 2}");
     ERR("#::{:a 1}", DT_EDN_ERR_DISPATCH, 1, 1, "must name its namespace");
     ERR("#:a/b{:a 1}", DT_EDN_ERR_DISPATCH, 1, 1, "valid namespace");
     ERR("#:a [1]", DT_EDN_ERR_DISPATCH, 1, 5, "must specify a map");

@@ -386,33 +386,38 @@ static const char *coll_name(dt_edn_kind k)
     return k == DT_EDN_LIST ? "list" : k == DT_EDN_VECTOR ? "vector" : k == DT_EDN_MAP ? "map" : "set";
 }
 
-/* #:ns{...}: keys without a namespace take NS; keys of namespace "_" lose it. */
-static void qualify_keys(rd *r, size_t base, const char *ns, size_t nslen)
+/* Key K of a #:ns{...} map, qualified: a key without a namespace takes NS,
+ * one of namespace "_" loses it. Clojure would build :ns/5 from :5, which
+ * no reader reads back: such a key is an error here. */
+static int qualify_key(rd *r, dt_edn_value *k, const char *ns, size_t nslen)
 {
-    for (size_t i = base; i < r->sn; i += 2) {
-        dt_edn_value *k = &r->stk[i];
-        if (k->kind != DT_EDN_KEYWORD && k->kind != DT_EDN_SYMBOL)
-            continue;
-        size_t kns, kname;
-        dt_edn_ns(k, &kns);
-        const char *name = dt_edn_name(k, &kname);
-        pos at = pos_of(k);
-        dt_edn_value q;
-        if (kns == 0) {
-            char *text = dt_malloc(nslen + 1 + kname);
-            memcpy(text, ns, nslen);
-            text[nslen] = '/';
-            memcpy(text + nslen + 1, name, kname);
-            q = named_value(r, (dt_edn_kind)k->kind, text, nslen + 1 + kname);
-            free(text);
-        } else if (kns == 1 && k->u.s[0] == '_') {
-            q = named_value(r, (dt_edn_kind)k->kind, name, kname);
-        } else {
-            continue;
-        }
-        set_pos(&q, at);
+    if (k->kind != DT_EDN_KEYWORD && k->kind != DT_EDN_SYMBOL)
+        return RD_OK;
+    size_t kns, kname;
+    dt_edn_ns(k, &kns);
+    const char *name = dt_edn_name(k, &kname);
+    if (kns != 0 && !(kns == 1 && k->u.s[0] == '_'))
+        return RD_OK;
+    dt_buf text = DT_BUF_INIT;
+    if (kns == 0) {
+        dt_buf_append(&text, ns, nslen);
+        dt_buf_putc(&text, '/');
+    }
+    dt_buf_append(&text, name, kname);
+    bool kw = k->kind == DT_EDN_KEYWORD;
+    const char *why = edn_symbol_check((const char *)text.data, text.len, kw);
+    int rc = RD_OK;
+    if (why)
+        rc = edn_rd_fail(r, pos_of(k), DT_EDN_ERR_TOKEN, "in a namespaced map, %s%.*s would be %s%.*s: %s",
+                         kw ? ":" : "", (int)DT_MIN(k->len, 60), k->u.s, kw ? ":" : "",
+                         (int)DT_MIN(text.len, 60), (const char *)text.data, why);
+    if (!why) {
+        dt_edn_value q = named_value(r, (dt_edn_kind)k->kind, (const char *)text.data, text.len);
+        set_pos(&q, pos_of(k));
         *k = q;
     }
+    dt_buf_free(&text);
+    return rc;
 }
 
 static int finish_coll(rd *r, dt_edn_kind kind, size_t base, pos at, dt_edn_value *out)
@@ -455,9 +460,11 @@ static int read_coll(rd *r, dt_edn_kind kind, char close, pos at, const dt_edn_v
                           *r->p, coll_name(kind), at.line, at.col, close);
             } else {
                 r->p++;
-                if (ns)
-                    qualify_keys(r, base, dt_edn_name(ns, &(size_t){0}), ns->len);
-                rc = finish_coll(r, kind, base, at, out);
+                rc = RD_OK;
+                for (size_t i = base; ns && i < r->sn && !rc; i += 2)
+                    rc = qualify_key(r, &r->stk[i], ns->u.s, ns->len);
+                if (!rc)
+                    rc = finish_coll(r, kind, base, at, out);
             }
             break;
         }
