@@ -117,6 +117,8 @@ dt_sink dt_hash_tee_sink(dt_hash_tee *t);
 size_t dt_utf8_decode(const uint8_t *p, const uint8_t *end, uint32_t *cp);
 /* CP (a scalar value) as UTF-8 into OUT: its length, 1 to 4. */
 size_t dt_utf8_encode(uint32_t cp, char out[4]);
+/* S[0..n) is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
+bool dt_utf8_valid(const char *s, size_t n);
 
 /* ---- hex (hex.c) ---- */
 void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
@@ -142,6 +144,11 @@ bool dt_fs_exists(const char *path);
 bool dt_fs_is_dir(const char *path);
 char *dt_path_join(const char *a, const char *b);
 char *dt_path_dirname(const char *path);
+/* PATH made absolute against the working directory and normalised by its
+ * text alone (no "." or ".." segments, no doubled or trailing '/'), symbolic
+ * links kept: what R's fs::path_abs() gives, so that a path written here
+ * compares equal to one R writes for the same argument. */
+char *dt_path_absolute(const char *path);
 int dt_fs_write_all(int fd, const void *p, size_t n); /* retries short writes and EINTR */
 
 /* ---- JSON over jansson (json.c) ---- */

@@ -1,7 +1,8 @@
 /*
  * utf8.c: UTF-8, strictly: a decoder that takes only the shortest form of
  * a Unicode scalar value (no surrogates, nothing past U+10FFFF), and an
- * encoder. Shared by the EDN reader and printers and by JSON scanning.
+ * encoder. Shared by the EDN reader and printers, JSON scanning, and the
+ * checks of names and paths.
  */
 #include "core.h"
 
@@ -58,4 +59,16 @@ size_t dt_utf8_encode(uint32_t cp, char out[4])
     out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+bool dt_utf8_valid(const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s, *end = p + n;
+    uint32_t cp;
+    for (size_t l; p < end; p += l)
+        if (*p < 0x80)
+            l = 1;
+        else if (!(l = dt_utf8_decode(p, end, &cp)))
+            return false;
+    return true;
 }
