@@ -223,7 +223,8 @@ bool dt_edn_equal(const dt_edn_value *a, const dt_edn_value *b);
  * above every number; text byte by byte (code point order); symbols and
  * keywords without a namespace first, then by namespace, then name;
  * sequences by length, then item by item; maps and sets by size, then as
- * their sorted entries. Allocates only for maps and sets. */
+ * their sorted entries. Allocates only for maps, sets and big numbers of
+ * unlike kinds (a BIGDEC against a float), and cannot fail. */
 int dt_edn_compare(const dt_edn_value *a, const dt_edn_value *b);
 /* Agrees with dt_edn_equal. Keyed per process (SipHash), so an attacker
  * cannot choose colliding keys: never store it. */
