@@ -216,7 +216,7 @@ static int store_dispatch(datom_store **out, const char *url)
 {
     if (!url || !*url)
         return dt_error(DATOM_EINVAL, "store URL: empty");
-    dt_store_backend be;
+    dt_store_backend be = {0};
     dt_buf known = DT_BUF_INIT;
     int rc;
     if (backend_of(url, &be, &known))
