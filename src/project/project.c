@@ -142,6 +142,12 @@ static int parse_s3_url(const char *url, dt_project_config *c)
         c->storage_region = query_param(q + 1, "region");
         c->storage_endpoint = query_param(q + 1, "endpoint");
     }
+    /* The region as R datom records it: always, us-east-1 when none is set. */
+    const char *env_region = getenv("AWS_REGION");
+    if (!env_region || !*env_region)
+        env_region = getenv("AWS_DEFAULT_REGION");
+    if (!c->storage_region)
+        c->storage_region = dt_strdup(env_region && *env_region ? env_region : "us-east-1");
     return 0;
 }
 

@@ -14,8 +14,8 @@
  *  (2) Memory is bounded whatever the size: a put streams from the caller's
  *      memory or file (read with pread, so a part can be sent again), in
  *      parts of cfg.part_size, cfg.parallel at once; a get streams to the
- *      sink, and a big one fetches cfg.parallel ranges at once into as many
- *      part-sized buffers, handed to the sink in order.
+ *      sink, and a big one fetches 4 ranges at once into as many part-sized
+ *      buffers (32 MiB), handed to the sink in order.
  *  (3) Every body sent is signed with its real SHA-256, so the server
  *      refuses bytes damaged on the way.
  */
@@ -28,6 +28,7 @@
 #include "store/s3.h"
 
 #define LIST_PAGE 1000
+#define GET_WAVE 4 /* ranges of a big get in flight: 4 x 8 MiB of buffers */
 
 /* ---- helpers shared with s3_ref.c ---- */
 
@@ -80,10 +81,24 @@ static int run1(s3_store *s, s3_req *r)
     return s3_http_run1(s->http, r, s->head.url);
 }
 
+/* S3 keys are at most 1024 bytes, the store's prefix included. */
+#define S3_KEY_MAX 1024
+
+static int key_fits(const s3_store *s, const char *key)
+{
+    size_t n = strlen(s->cfg.prefix) + strlen(key);
+    if (n <= S3_KEY_MAX)
+        return 0;
+    return dt_error(DATOM_EINVAL, "%s: key of %zu bytes: with the store's prefix it is %zu, over "
+                    "the 1024 bytes S3 allows", s->head.url, strlen(key), n);
+}
+
 /* ---- stat, del ---- */
 
 static int s3_head(s3_store *s, const char *key, uint64_t *size_out, char etag[DATOM_REF_VERSION_MAX])
 {
+    if (key_fits(s, key))
+        return DATOM_EINVAL;
     s3_req *r = s3_req_new("HEAD", s3_full_key(s, key));
     int rc = run1(s, r);
     if (rc == 0 && r->status == 404)
@@ -147,10 +162,12 @@ static int get_status(s3_store *s, const s3_req *r, const char *key)
 static int get_rest(s3_store *s, const char *key, const char *etag, uint64_t off, uint64_t end,
                     dt_sink sink)
 {
-    size_t wave = (size_t)s->cfg.parallel;
+    size_t wave = (size_t)DT_MIN(s->cfg.parallel, GET_WAVE);
     uint64_t part = s->cfg.part_size;
     s3_req **reqs = dt_calloc(wave, sizeof *reqs);
     dt_buf *bufs = dt_calloc(wave, sizeof *bufs);
+    for (size_t i = 0; i < wave && end - off > part; i++)
+        dt_buf_reserve(&bufs[i], (size_t)part); /* exactly: no doubling past it */
     int rc = 0;
     while (rc == 0 && off < end) {
         size_t n = 0;
@@ -196,6 +213,8 @@ static int get_at_end(s3_store *s, const char *key, uint64_t off)
 static int s3_get(datom_store *st, const char *key, uint64_t off, uint64_t len, dt_sink sink)
 {
     s3_store *s = (s3_store *)st;
+    if (key_fits(s, key))
+        return DATOM_EINVAL;
     if (len == 0)
         return get_at_end(s, key, off);
     /* The first part streams straight to the sink; its answer gives the size. */
@@ -340,10 +359,21 @@ s3_req *s3_body_req(const char *method, char *full_key, const dt_store_src *src,
     return r;
 }
 
-static int put_single(s3_store *s, const char *key, const dt_store_src *src)
+/* A single PUT of SRC, signed with its SHA (computed unless known). */
+static s3_req *put_req(s3_store *s, const char *key, const dt_store_src *src, int *rc)
 {
     s3_req *r = s3_body_req("PUT", s3_full_key(s, key), src, 0, src->size);
-    int rc = s3_src_sha(src, 0, src->size, r->body_sha);
+    if (src->sha)
+        memcpy(r->body_sha, src->sha, DATOM_SHA_HEX);
+    else
+        *rc = s3_src_sha(src, 0, src->size, r->body_sha);
+    return r;
+}
+
+static int put_single(s3_store *s, const char *key, const dt_store_src *src)
+{
+    int rc = 0;
+    s3_req *r = put_req(s, key, src, &rc);
     rc = rc ? rc : run1(s, r);
     if (rc == 0 && r->status != 200)
         rc = s3_error(s, r, "PUT", key);
@@ -354,9 +384,65 @@ static int put_single(s3_store *s, const char *key, const dt_store_src *src)
 static int s3_put_known(datom_store *st, const char *key, const dt_store_src *src)
 {
     s3_store *s = (s3_store *)st;
+    if (key_fits(s, key))
+        return DATOM_EINVAL;
     if (src->size >= s->cfg.multipart_min)
         return s3_multipart(s, key, src);
     return put_single(s, key, src);
+}
+
+/* ---- batches ---- */
+
+/* HEADs of all KEYS at once: present[i] when key i is there with its size. */
+static int batch_present(s3_store *s, size_t n, char *const *keys, const dt_store_src *srcs,
+                         bool *present)
+{
+    s3_req **reqs = dt_calloc(n, sizeof *reqs);
+    for (size_t i = 0; i < n; i++)
+        reqs[i] = s3_req_new("HEAD", s3_full_key(s, keys[i]));
+    int rc = s3_http_run(s->http, reqs, n, s->head.url);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0 && reqs[i]->status != 200 && reqs[i]->status != 404)
+            rc = s3_error(s, reqs[i], "HEAD", keys[i]);
+        present[i] = reqs[i]->status == 200 && reqs[i]->has_length && reqs[i]->length == srcs[i].size;
+        s3_req_free(reqs[i]);
+    }
+    free(reqs);
+    return rc;
+}
+
+/* Small puts all in flight at once (cfg.parallel at a time over kept
+ * connections); big ones (multipart) one after the other. */
+static int s3_put_batch(datom_store *st, size_t n, char *const *keys, const dt_store_src *srcs,
+                        bool skip_present)
+{
+    s3_store *s = (s3_store *)st;
+    bool *skip = dt_calloc(n, sizeof *skip);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = key_fits(s, keys[i]);
+    if (rc == 0 && skip_present)
+        rc = batch_present(s, n, keys, srcs, skip);
+    s3_req **reqs = dt_calloc(n, sizeof *reqs);
+    size_t k = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (skip[i])
+            continue;
+        if (srcs[i].size >= s->cfg.multipart_min)
+            rc = s3_multipart(s, keys[i], &srcs[i]);
+        else
+            reqs[k++] = put_req(s, keys[i], &srcs[i], &rc);
+    }
+    if (rc == 0 && k)
+        rc = s3_http_run(s->http, reqs, k, s->head.url);
+    for (size_t i = 0; i < k; i++) {
+        if (rc == 0 && reqs[i]->status != 200)
+            rc = s3_error(s, reqs[i], "PUT", reqs[i]->key + strlen(s->cfg.prefix));
+        s3_req_free(reqs[i]);
+    }
+    free(reqs);
+    free(skip);
+    return rc;
 }
 
 /* ---- open and free ---- */
@@ -378,6 +464,7 @@ const dt_store_ops dt_store_s3_ops = {
     .del = s3_del,
     .list = s3_list,
     .put_known = s3_put_known,
+    .put_batch = s3_put_batch,
     .ref_get = dt_s3_ref_get,
     .ref_cas = dt_s3_ref_cas,
     .ref_del = dt_s3_ref_del,

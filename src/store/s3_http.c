@@ -367,6 +367,9 @@ static int attempt_start(s3_http *h, s3_req *r, int64_t deadline_ns)
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    const char *ca = getenv("AWS_CA_BUNDLE"); /* as the AWS tools honour it */
+    if (ca && *ca)
+        curl_easy_setopt(e, CURLOPT_CAINFO, ca);
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024);
     curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
     int64_t left_ms = (deadline_ns - dt_monotonic_ns()) / 1000000;

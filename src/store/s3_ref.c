@@ -1,7 +1,8 @@
 /*
  * s3_ref.c: refs of the S3 backend, by conditional PUT.
  *
- * A ref NAME is the object PREFIX + ".datom-internal/refs/" + NAME. Its body
+ * A ref NAME is the object PREFIX + ".datom-internal/refs/" + NAME (hashed
+ * when that is too long for S3: ref_key). Its body
  * is one header line, "datom-ref 1 V NONCE\n" (a value follows) or
  * "datom-ref 1 T NONCE\n" (a tombstone: deleted), where NONCE is 128 random
  * bits drawn for each write. Its version is the object's ETag.
@@ -54,7 +55,19 @@ typedef struct ref_state {
 
 enum outcome { WON, LOST, AMBIGUOUS, FAILED };
 
-static char *ref_key(const s3_store *s, const char *name) { return dt_sprintf("%s" REFS "%s", s->cfg.prefix, name); }
+/* The object of ref NAME; a name too long for an S3 key (1024 bytes with
+ * the prefix) becomes its first 150 bytes, '~' and its SHA-256 (a '~' no
+ * short name has at that place). */
+static char *ref_key(const s3_store *s, const char *name)
+{
+    char *key = dt_sprintf("%s" REFS "%s", s->cfg.prefix, name);
+    if (strlen(key) <= 1024)
+        return key;
+    free(key);
+    char sha[DATOM_SHA_HEX];
+    dt_sha256_hex(name, strlen(name), sha);
+    return dt_sprintf("%s" REFS "%.150s~%s", s->cfg.prefix, name, sha);
+}
 
 /* ---- reading ---- */
 

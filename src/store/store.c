@@ -542,8 +542,11 @@ static int put_direct(datom_store *st, const dt_store_src *src, const char *key,
     }
     char *ca = key ? NULL : ca_key(prefix, sha);
     bool there = ca && ca_present(st, ca, src->size);
+    dt_store_src hashed = *src;
+    if (!key || sha_out)
+        hashed.sha = sha; /* the backend need not hash it again */
     if (!there)
-        rc = st->ops->put_known(st, key ? key : ca, src);
+        rc = st->ops->put_known(st, key ? key : ca, &hashed);
     if (rc == 0 && ca)
         ca_verbose(st, ca, src->size, there);
     else if (rc == 0)
@@ -621,6 +624,61 @@ static int put_path(datom_store *st, const char *path, const char *key, const ch
         return dt_error_errno(errno, "%s", path);
     int rc = dt_store_put_fd(st, fd, path, key, prefix, sha_out);
     close(fd);
+    return rc;
+}
+
+/* ---- batches ---- */
+
+#define BATCH 128 /* files open at once */
+
+/* One batch: open and hash PATHS, then put those not there yet together. */
+static int put_batch_files(datom_store *st, const char *prefix, char *const *paths, size_t n,
+                           char (*shas)[DATOM_SHA_HEX])
+{
+    int fds[BATCH];
+    dt_store_src srcs[BATCH];
+    char *keys[BATCH];
+    size_t k = 0, opened = 0;
+    int rc = 0;
+    for (; rc == 0 && opened < n; opened++) {
+        fds[opened] = open(paths[opened], O_RDONLY | O_CLOEXEC);
+        struct stat sb;
+        if (fds[opened] < 0 || fstat(fds[opened], &sb) != 0) {
+            rc = dt_error_errno(errno, "%s", paths[opened]);
+            if (fds[opened] >= 0)
+                opened++;
+            break;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            opened++;
+            rc = dt_error(DATOM_EINVAL, "%s: not a regular file", paths[opened - 1]);
+            break;
+        }
+        dt_store_src src = {.fd = fds[opened], .size = (uint64_t)sb.st_size, .what = paths[opened]};
+        if ((rc = src_sha(&src, shas[opened], NULL)) != 0)
+            break;
+        src.sha = shas[opened];
+        srcs[k] = src;
+        keys[k++] = ca_key(prefix, shas[opened]);
+    }
+    if (rc == 0 && k)
+        rc = st->ops->put_batch(st, k, keys, srcs, true);
+    for (size_t i = 0; i < k; i++)
+        free(keys[i]);
+    for (size_t i = 0; i < opened; i++)
+        close(fds[i]);
+    return rc;
+}
+
+int dt_store_put_files_ca(datom_store *st, const char *prefix, char *const *paths, size_t n,
+                          char (*shas)[DATOM_SHA_HEX])
+{
+    int rc = prefix_check(prefix ? prefix : "");
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (!st->ops->put_batch)
+            rc = put_path(st, paths[i], NULL, prefix ? prefix : "", shas[i]);
+    for (size_t i = 0; rc == 0 && st->ops->put_batch && i < n; i += BATCH)
+        rc = put_batch_files(st, prefix ? prefix : "", paths + i, DT_MIN((size_t)BATCH, n - i), shas + i);
     return rc;
 }
 

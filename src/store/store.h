@@ -35,6 +35,7 @@ typedef struct dt_store_src {
     int fd;
     uint64_t off, size;
     const char *what;
+    const char *sha; /* the SHA-256 (hex) of the bytes when known, else NULL */
 } dt_store_src;
 
 /* The version of dt_store_ops this build knows. A backend's ops table starts
@@ -67,6 +68,12 @@ typedef struct dt_store_ops {
     int (*writer_commit)(dt_store_writer *w, const char *key); /* frees w */
     void (*writer_abort)(dt_store_writer *w);                  /* frees w */
     int (*put_known)(datom_store *st, const char *key, const dt_store_src *src);
+    /* Optional: N puts at once (several requests in flight over kept
+     * connections), leaving alone, when SKIP_PRESENT, a key already there
+     * with the size of its source (content addressing); 0 when all are
+     * done, else the first error. NULL: store.c makes them one by one. */
+    int (*put_batch)(datom_store *st, size_t n, char *const *keys, const dt_store_src *srcs,
+                     bool skip_present);
 
     /* Optional: is KEY there (its size in *size_out)? 0 or DATOM_ENOTFOUND,
      * cheaper than stat where a backend can answer from what it knows. NULL:
@@ -122,6 +129,12 @@ void dt_store_put_abort(dt_store_put *p);
  * its SHA-256; sha_out (may be NULL) gets the SHA-256 of the bytes either way. */
 int dt_store_put_fd(datom_store *st, int fd, const char *what, const char *key,
                     const char *prefix, char sha_out[DATOM_SHA_HEX]);
+
+/* Content-addressed puts of N files at once (PREFIX + each one's SHA-256,
+ * written to shas[i]); a backend that can keeps several in flight. An object
+ * already there with the same size is not sent again. */
+int dt_store_put_files_ca(datom_store *st, const char *prefix, char *const *paths, size_t n,
+                          char (*shas)[DATOM_SHA_HEX]);
 
 /* Streams [off, off+len) of KEY to SINK (len UINT64_MAX: to the end; off past
  * the end is DATOM_EINVAL). */
