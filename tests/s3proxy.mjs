@@ -14,8 +14,9 @@
 //   500, 503    answer 500 InternalError / 503 SlowDown without forwarding
 //   stall       forward; hold the answer for MS milliseconds (default 60000), then close
 //   lost        forward; let the server apply it, then close without answering
-// The proxy is bounded: it serves only loopback and stops when its parent's
-// stdin closes (the test's end).
+//   fake200     answer 200 without forwarding (a server that ignores conditions)
+// The proxy is bounded: it serves only loopback, and stops by itself after an
+// hour if the test that started it did not stop it.
 import http from 'node:http';
 
 const upstream = Number(process.argv[2]);
@@ -96,6 +97,15 @@ const server = http.createServer((req, res) => {
     req.socket.destroy();
     return;
   }
+  if (act === 'fake200') {
+    // A server that ignores conditions: says yes without doing anything.
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { etag: '"0123456789abcdef0123456789abcdef"', 'content-length': 0 });
+      res.end();
+    });
+    return;
+  }
   if (act === '500' || act === '503') {
     req.resume();
     req.on('end', () => {
@@ -111,5 +121,4 @@ server.keepAliveTimeout = 30000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${server.address().port}\n`);
 });
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
+setTimeout(() => process.exit(0), 3600 * 1000).unref();

@@ -174,7 +174,7 @@ static int get_rest(s3_store *s, const char *key, const char *etag, uint64_t off
         for (; n < wave && off < end; n++, off += part) {
             dt_buf_clear(&bufs[n]);
             reqs[n] = range_req(s, key, off, DT_MIN(part, end - off), dt_sink_buf(&bufs[n]));
-            s3_req_header(reqs[n], "If-Match: \"%s\"", etag);
+            snprintf(reqs[n]->if_match, sizeof reqs[n]->if_match, "%s", etag);
         }
         rc = s3_http_run(s->http, reqs, n, s->head.url);
         for (size_t i = 0; i < n; i++) {

@@ -70,8 +70,9 @@ typedef struct s3_req {
     /* A GET's body goes to SINK; after a failure mid-body the next attempt
      * asks for the rest by Range (If-Match the first answer's ETag). */
     dt_sink sink;
-    uint64_t range_off, range_len; /* range_len UINT64_MAX: to the end; 0/MAX: no Range */
+    uint64_t range_off, range_len; /* range_len UINT64_MAX: to the end */
     bool ranged;
+    char if_match[DATOM_REF_VERSION_MAX]; /* a GET of that ETag only ("": any) */
     /* The answer. */
     long status;
     dt_buf body; /* non-GET bodies and error bodies (bounded) */

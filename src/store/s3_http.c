@@ -324,8 +324,10 @@ static struct curl_slist *request_headers(const s3_cfg *cfg, s3_req *r)
                      (unsigned long long)(r->range_off + r->range_len - 1));
         l = curl_slist_append(l, line);
     }
-    if (r->delivered && r->etag[0]) {
-        snprintf(line, sizeof line, "If-Match: \"%s\"", r->etag);
+    /* One If-Match at most (7.88 signs a repeated header wrongly). */
+    const char *match = r->if_match[0] ? r->if_match : r->delivered ? r->etag : "";
+    if (*match) {
+        snprintf(line, sizeof line, "If-Match: \"%s\"", match);
         l = curl_slist_append(l, line);
     }
     return l;
