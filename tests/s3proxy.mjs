@@ -6,7 +6,8 @@
 // Requests pass through byte for byte (the Host header too, which SigV4 signs),
 // except those a rule picks. Rules are set by the test with
 //   POST /__fault  [{"method":"PUT","match":"/refs/","after":0,"times":1,"action":"lost"}, ...]
-// and the counts of faults done read with GET /__fault. A rule picks requests
+// and the counts of faults done, and of requests by method, read with
+// GET /__fault (both counted from the last POST). A rule picks requests
 // whose method is METHOD (any if absent) and whose URL contains MATCH, skips the
 // first AFTER of them, and acts on the next TIMES. Actions:
 //   reset       close the client's connection before anything reaches the server
@@ -91,6 +92,7 @@ function forward(req, res, rule) {
 
 const server = http.createServer((req, res) => {
   if (req.url.startsWith('/__fault')) return control(req, res);
+  done[req.method] = (done[req.method] || 0) + 1;
   const rule = pick(req);
   const act = rule && rule.action;
   if (act === 'reset') {
