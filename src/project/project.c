@@ -159,8 +159,11 @@ static int config_set_store(dt_project_config *c, const char *url)
         c->storage_root = dt_strdup(DT_DEFAULT_STORE_ROOT);
         return 0;
     }
-    if (!strncmp(url, "s3://", 5))
-        return parse_s3_url(url, c);
+    if (!strncmp(url, "s3://", 5)) {
+        /* Checked whole by the store first: a credential in it is refused unshown. */
+        int rc = dt_store_s3_url_check(url);
+        return rc ? rc : parse_s3_url(url, c);
+    }
     if (!strncmp(url, "mem:", 4))
         return dt_error(DATOM_EINVAL,
                         "store \"%s\": a project's store must outlive the process (give a "

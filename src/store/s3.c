@@ -470,6 +470,15 @@ const dt_store_ops dt_store_s3_ops = {
     .ref_del = dt_s3_ref_del,
 };
 
+int dt_store_s3_url_check(const char *url)
+{
+    s3_cfg c;
+    int rc = s3_cfg_parse(&c, url);
+    if (rc == 0)
+        s3_cfg_free(&c);
+    return rc;
+}
+
 int dt_store_s3_open(datom_store **out, const char *url)
 {
     *out = NULL;

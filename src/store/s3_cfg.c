@@ -35,28 +35,20 @@
 static char *masked(const char *url)
 {
     dt_buf b = DT_BUF_INIT;
-    for (const char *p = url; *p;) {
-        const char *scheme = strstr(p, "://");
-        if (!scheme) {
-            dt_buf_puts(&b, p);
-            break;
-        }
-        const char *host = scheme + 3;
-        size_t auth = strcspn(host, "/?#&");
-        const char *at = memchr(host, '@', auth);
+    const char *p = url;
+    for (const char *sep; (sep = strstr(p, "://"));) {
+        const char *host = sep + 3;
         dt_buf_append(&b, p, (size_t)(host - p));
-        if (at) {
+        size_t auth = strcspn(host, "/?#&");
+        const char *at = NULL;
+        for (const char *q = host; q < host + auth; q++)
+            if (*q == '@')
+                at = q; /* the last one: a password may hold '@' */
+        if (at)
             dt_buf_puts(&b, "***");
-            p = at;
-        } else {
-            p = host;
-        }
-        size_t n = strcspn(p, "&");
-        dt_buf_append(&b, p, n);
-        p += n;
-        if (*p)
-            dt_buf_putc(&b, *p++);
+        p = at ? at : host;
     }
+    dt_buf_puts(&b, p);
     return dt_buf_detach(&b);
 }
 

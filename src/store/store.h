@@ -172,6 +172,8 @@ int dt_store_file_open_url(datom_store **out, const char *url);
 int dt_store_mem_open(datom_store **out, const char *url);
 int dt_store_fault_open(datom_store **out, const char *url);
 int dt_store_s3_open(datom_store **out, const char *url);
+/* Checks an s3:// URL as opening it would, without a request. */
+int dt_store_s3_url_check(const char *url);
 extern const dt_store_ops dt_store_file_ops, dt_store_mem_ops, dt_store_fault_ops, dt_store_s3_ops;
 
 /* DATOM_TEST_STORE_FAULT=SPEC (tests only): every store opened is wrapped in
