@@ -2,9 +2,8 @@
 #
 #   s3_begin         starts a Ceph RGW of its own (tests/rgw.sh) under $base,
 #                    stopped (exactly the processes it started) when the test
-#                    exits; sets W (the writer's environment: env W... CMD),
-#                    RO (the read-only reader's), EP (its endpoint) and B (the
-#                    bucket). Without the Ceph packages it says so loudly and
+#                    exits; sets EP (its endpoint) and B (the bucket). W CMD and
+#                    RO CMD run CMD as the writer and as the read-only reader. Without the Ceph packages it says so loudly and
 #                    ends the test as skipped (scripts/deps --test installs them;
 #                    CI must have them: there a missing package is a failure).
 #   proxy_start      a fault-injecting proxy (tests/s3proxy.mjs) in front of the
@@ -45,9 +44,13 @@ s3_begin() {
         AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     export HOME=$base/home
     mkdir -p "$HOME"
-    W=(env AWS_ACCESS_KEY_ID="$RGW_WRITER_KEY" AWS_SECRET_ACCESS_KEY="$RGW_WRITER_SECRET")
-    RO=(env AWS_ACCESS_KEY_ID="$RGW_READER_KEY" AWS_SECRET_ACCESS_KEY="$RGW_READER_SECRET")
+    printf '[user]\n\tname = S3 Tester\n\temail = s3@example.org\n' >"$HOME/.gitconfig"
 }
+
+# W CMD... / RO CMD...: CMD with the writer's / the reader's credentials in its
+# environment (never on a command line, where ps and failure messages show it).
+W() { AWS_ACCESS_KEY_ID=$RGW_WRITER_KEY AWS_SECRET_ACCESS_KEY=$RGW_WRITER_SECRET "$@"; }
+RO() { AWS_ACCESS_KEY_ID=$RGW_READER_KEY AWS_SECRET_ACCESS_KEY=$RGW_READER_SECRET "$@"; }
 
 proxy_start() {
     node "$SRC/tests/s3proxy.mjs" "${EP##*:}" >"$base/proxy.port" 2>"$base/proxy.err" &

@@ -14,8 +14,8 @@ t_begin test_s3_store
 s3_begin
 
 U="s3://$B/st?endpoint=$EP"
-D() { "${W[@]}" "$DATOM" --store "$U" "$@"; }
-R() { "${RO[@]}" "$DATOM" --store "$U" "$@"; }
+D() { W "$DATOM" --store "$U" "$@"; }
+R() { RO "$DATOM" --store "$U" "$@"; }
 json() { node -e "const j = JSON.parse(require('fs').readFileSync(0, 'utf8')); console.log($1)"; }
 log=$base/all-output.log
 : >"$log"
@@ -28,7 +28,7 @@ run() {
 
 # ---- the conformance suite, unchanged, on the gateway ----
 conf=$BUILD/tests/test_store_conformance
-if "${W[@]}" DATOM_TEST_URL_ONLY=1 DATOM_TEST_STORE_URL="s3://$B/conf?endpoint=$EP" "$conf" >conf.log 2>&1; then
+if W env DATOM_TEST_URL_ONLY=1 DATOM_TEST_STORE_URL="s3://$B/conf?endpoint=$EP" "$conf" >conf.log 2>&1; then
     ok
 else
     bad "the conformance suite on the gateway: $(grep -E 'FAIL|passed' conf.log | head -20)"
@@ -48,8 +48,8 @@ has "$out" "ünï/cødé"; has "$out" "q?x=1&y=2"
 head -c 41000000 /dev/urandom >big.bin
 sha=$(sha256sum big.bin | cut -c1-64)
 if [ -x /usr/bin/time ]; then
-    "${W[@]}" /usr/bin/time -f %M -o put.rss "$DATOM" --store "$U" store put big.bin >/dev/null 2>>"$log" && ok || bad "multipart put"
-    "${W[@]}" /usr/bin/time -f %M -o get.rss "$DATOM" --store "$U" store get "$sha" -o big.out 2>>"$log" && ok || bad "get"
+    W /usr/bin/time -f %M -o put.rss "$DATOM" --store "$U" store put big.bin >/dev/null 2>>"$log" && ok || bad "multipart put"
+    W /usr/bin/time -f %M -o get.rss "$DATOM" --store "$U" store get "$sha" -o big.out 2>>"$log" && ok || bad "get"
     (( $(cat put.rss) < 65536 )) && ok || bad "put took $(cat put.rss) KiB"
     (( $(cat get.rss) < 65536 )) && ok || bad "get took $(cat get.rss) KiB"
 else
@@ -69,7 +69,7 @@ run 3 D store cat-ref ro-ref
 # ---- faults, through the proxy ----
 proxy_start
 P="s3://$B/px?endpoint=$PX&stall=1&timeout=60"
-X() { "${W[@]}" "$DATOM" --store "$P" "$@"; }
+X() { W "$DATOM" --store "$P" "$@"; }
 echo "fault body" >f.txt
 
 proxy_rules '[{"method":"PUT","match":"/px/k1","times":2,"action":"reset"}]'
@@ -93,7 +93,7 @@ proxy_rules '[{"method":"GET","match":"/px/k1","times":1,"action":"stall","ms":8
 run 0 X store get k1; check "after a stall" "$out" "fault body"
 
 proxy_rules '[{"method":"PUT","match":"/px/k3","times":100,"action":"503"}]'
-run 8 "${W[@]}" "$DATOM" --store "s3://$B/px?endpoint=$PX&retries=2" store put --key k3 f.txt
+run 8 W "$DATOM" --store "s3://$B/px?endpoint=$PX&retries=2" store put --key k3 f.txt
 has "$err" "s3://$B/px"; has "$err" "k3"; has "$err" "HTTP 503 SlowDown"; has "$err" "3 attempts"
 
 proxy_rules '[{"method":"PUT","match":"/px/k4","times":1,"action":"lost"}]'

@@ -19,12 +19,12 @@ json() { node -e "const j = JSON.parse(require('fs').readFileSync(0, 'utf8')); c
 # w STATUS CMD...: runs CMD as the writer (-vv), keeping all output for the secret check.
 w() {
     local want=$1; shift
-    expect "$want" "${W[@]}" "$@"
+    expect "$want" W "$@"
     printf '%s\n%s\n' "$out" "$err" >>"$log"
 }
 r() {
     local want=$1; shift
-    expect "$want" "${RO[@]}" "$@"
+    expect "$want" RO "$@"
     printf '%s\n%s\n' "$out" "$err" >>"$log"
 }
 subjects() { # N [SHIFT]
@@ -59,9 +59,9 @@ cd "$base" || exit 1
 
 # ---- clone, pull: bytes come from the bucket ----
 w 0 "$DATOM" -vv clone "$RM" c1
-(cd c1 && "${W[@]}" "$DATOM" read subjects -o got.csv) 2>>"$log" && same c1/got.csv p0/v2.csv || bad "read in a clone"
-(cd p0 && subjects 5 2 >v3.csv && "${W[@]}" "$DATOM" write small v3.csv --author "$AUTHOR") >/dev/null 2>>"$log" || bad "write small"
-(cd c1 && "${W[@]}" "$DATOM" pull && "${W[@]}" "$DATOM" read small -o s.csv) >/dev/null 2>>"$log" && same c1/s.csv p0/v3.csv || bad "pull"
+(cd c1 && W "$DATOM" read subjects -o got.csv) 2>>"$log" && same c1/got.csv p0/v2.csv || bad "read in a clone"
+(cd p0 && subjects 5 2 >v3.csv && W "$DATOM" write small v3.csv --author "$AUTHOR") >/dev/null 2>>"$log" || bad "write small"
+(cd c1 && W "$DATOM" pull && W "$DATOM" read small -o s.csv) >/dev/null 2>>"$log" && same c1/s.csv p0/v3.csv || bad "pull"
 
 # ---- the git-less reader, with read-only credentials, through a counting proxy ----
 proxy_start
@@ -87,15 +87,15 @@ for step in $steps; do
     n=$((n + 1))
     subjects $((20 + n)) >old.csv
     subjects $((40 + n)) 1 >new.csv
-    "${W[@]}" "$DATOM" write crash old.csv --author "$AUTHOR" >/dev/null 2>>"$log" || bad "crash $step: old write"
-    (DATOM_TEST_CRASH_AT=$step "${W[@]}" "$DATOM" write crash new.csv --author "$AUTHOR" >/dev/null 2>&1 &
+    W "$DATOM" write crash old.csv --author "$AUTHOR" >/dev/null 2>>"$log" || bad "crash $step: old write"
+    (DATOM_TEST_CRASH_AT=$step W "$DATOM" write crash new.csv --author "$AUTHOR" >/dev/null 2>&1 &
         wait $!) 2>/dev/null
     st=$?
     [[ $st -eq 137 ]] || bad "crash $step: expected a kill, exit $st"
     for where in git mirror; do
         opts=()
         [[ $where == mirror ]] && opts=(--store "$BARE" --project shared --prefix teams/x)
-        if "${W[@]}" "$DATOM" read crash "${opts[@]}" -o now.csv >/dev/null 2>err; then
+        if W "$DATOM" read crash "${opts[@]}" -o now.csv >/dev/null 2>err; then
             if cmp -s now.csv old.csv || cmp -s now.csv new.csv; then ok; else bad "crash $step: $where reads neither old nor new"; fi
         else bad "crash $step: $where unreadable: $(cat err)"; fi
     done
@@ -107,17 +107,17 @@ cd "$base" || exit 1
 
 # ---- 8 concurrent writers through one remote ----
 for i in 1 2 3 4 5 6 7 8; do
-    "${W[@]}" "$DATOM" clone "$RM" "w$i" >/dev/null 2>>"$log" || bad "clone w$i"
+    W "$DATOM" clone "$RM" "w$i" >/dev/null 2>>"$log" || bad "clone w$i"
 done
 : >race.err
 writer() { # I: its own table twice, then the shared table once
     cd "$base/w$1" || exit 1
     for v in 1 2; do
         subjects $((10 * v + $1)) "$1" >"own.csv"
-        "${W[@]}" "$DATOM" write "own$1" own.csv -m "w$1 v$v" --author "$AUTHOR" >/dev/null 2>>"$base/race.err" || echo "w$1 own v$v failed" >>"$base/race.err"
+        W "$DATOM" write "own$1" own.csv -m "w$1 v$v" --author "$AUTHOR" >/dev/null 2>>"$base/race.err" || echo "w$1 own v$v failed" >>"$base/race.err"
     done
     subjects $((30 + $1)) "$1" >shared.csv
-    "${W[@]}" "$DATOM" write common shared.csv -m "w$1 common" --author "$AUTHOR" >/dev/null 2>>"$base/race.err" || echo "w$1 common failed" >>"$base/race.err"
+    W "$DATOM" write common shared.csv -m "w$1 common" --author "$AUTHOR" >/dev/null 2>>"$base/race.err" || echo "w$1 common failed" >>"$base/race.err"
 }
 pids=()
 for i in 1 2 3 4 5 6 7 8; do
@@ -157,10 +157,10 @@ for s in "$RGW_WRITER_SECRET" "$RGW_READER_SECRET"; do
     check "secret in git" "$hits" 0
 done
 # every object of the bucket
-"${W[@]}" "$DATOM" --store "$BARE" store ls >keys.txt 2>>"$log" || bad "list the bucket"
+W "$DATOM" --store "$BARE" store ls >keys.txt 2>>"$log" || bad "list the bucket"
 found=0
 while IFS= read -r k; do
-    "${W[@]}" "$DATOM" --store "$BARE" store get "$k" 2>/dev/null | grep -qaF -- "$RGW_WRITER_SECRET" && found=$((found + 1))
+    W "$DATOM" --store "$BARE" store get "$k" 2>/dev/null | grep -qaF -- "$RGW_WRITER_SECRET" && found=$((found + 1))
 done <keys.txt
 check "secret in the store ($(wc -l <keys.txt) objects)" "$found" 0
 t_end
