@@ -144,6 +144,11 @@ static int fault_get(datom_store *st, const char *key, uint64_t off, uint64_t le
     FAULT_CALL(FS(st), F_GET, key, FS(st)->inner->ops->get(FS(st)->inner, key, off, len, sink));
 }
 
+static int fault_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out)
+{
+    FAULT_CALL(FS(st), F_GET, key, dt_store_do_get_fd(FS(st)->inner, key, fd, size_out));
+}
+
 static int fault_stat(datom_store *st, const char *key, uint64_t *size_out)
 {
     FAULT_CALL(FS(st), F_STAT, key, FS(st)->inner->ops->stat(FS(st)->inner, key, size_out));
@@ -220,6 +225,7 @@ const dt_store_ops dt_store_fault_ops = {
     .name = "fault",
     .free = fault_free,
     .get = fault_get,
+    .get_fd = fault_get_fd,
     .stat = fault_stat,
     .exists = fault_exists,
     .del = fault_del,

@@ -75,6 +75,11 @@ typedef struct dt_store_ops {
     int (*put_batch)(datom_store *st, size_t n, char *const *keys, const dt_store_src *srcs,
                      bool skip_present);
 
+    /* Optional: all of KEY into FD (an empty regular file), placed with
+     * pwrite, so several ranges may arrive at once; its size in *size_out.
+     * NULL: store.c streams get into the file (and hashes it on the way). */
+    int (*get_fd)(datom_store *st, const char *key, int fd, uint64_t *size_out);
+
     /* Optional: is KEY there (its size in *size_out)? 0 or DATOM_ENOTFOUND,
      * cheaper than stat where a backend can answer from what it knows. NULL:
      * store.c asks stat. */
@@ -164,6 +169,7 @@ dt_sink dt_store_file_sink(dt_store_file_out *o);
  * another store: each checks nothing and falls back as described above. */
 int dt_store_do_put_known(datom_store *st, const char *key, const dt_store_src *src);
 int dt_store_do_exists(datom_store *st, const char *key, uint64_t *size_out);
+int dt_store_do_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out);
 
 /* Backend constructors (store.c dispatches on the URL). They set the head's
  * ops and url (a copy of URL, freed by datom_store_free after ops->free). */
