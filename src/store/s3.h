@@ -67,6 +67,10 @@ typedef struct s3_req {
     uint64_t body_off, body_len;
     char body_sha[DATOM_SHA_HEX]; /* hex SHA-256 of the body (x-amz-content-sha256) */
     enum s3_retry retry;
+    /* Called once, just before the first attempt (a part's SHA is computed
+     * then, not for all parts up front); its error ends the run. */
+    int (*prepare)(struct s3_req *r);
+    void *ctx;
     /* A GET's body goes to SINK; after a failure mid-body the next attempt
      * asks for the rest by Range (If-Match the first answer's ETag). */
     dt_sink sink;
@@ -88,14 +92,14 @@ typedef struct s3_req {
     /* Private to s3_http.c. */
     void *easy, *slist;
     uint64_t sent, discard;
-    int64_t not_before_ns;
+    int64_t not_before_ns, deadline_ns;
     bool skip_body, done;
 } s3_req;
 
 int s3_http_new(s3_http **out, const s3_cfg *cfg);
 void s3_http_free(s3_http *h);
 /* Runs N requests, up to cfg->parallel at once, each retried per its policy
- * under one deadline (cfg->timeout_ms from now). Returns 0 when each has an
+ * under its own deadline (cfg->timeout_ms from its first attempt). Returns 0 when each has an
  * HTTP answer (look at ->status), or DATOM_EIO / the sink's error when one
  * could not be had, with a message naming WHAT, the key and the last status. */
 int s3_http_run(s3_http *h, s3_req **reqs, size_t n, const char *what);

@@ -19,7 +19,8 @@
  * fails by a reset, a timeout, a connection error, 5xx, 429 or 409 is sent
  * again after an exponential backoff with jitter (50 ms doubling, capped at
  * 5 s, each delay drawn from its upper half), at most cfg->retries more
- * times, and never past the deadline of the whole run (cfg->timeout_ms). A
+ * times, and never past its deadline (cfg->timeout_ms after it was first
+ * sent: a bound on the total time of each request, however many are queued). A
  * GET cut mid-body resumes with a Range from the byte it reached, If-Match
  * the ETag of its first answer, so the sink never sees a byte twice. A
  * transfer that moves nothing for cfg->stall_ms is cut (a stall is a
@@ -354,9 +355,15 @@ static void method_setup(CURL *e, s3_req *r)
     }
 }
 
-static int attempt_start(s3_http *h, s3_req *r, int64_t deadline_ns)
+static int attempt_start(s3_http *h, s3_req *r)
 {
     const s3_cfg *cfg = h->cfg;
+    if (r->attempts == 0) {
+        r->deadline_ns = dt_monotonic_ns() + cfg->timeout_ms * 1000000;
+        if (r->prepare && (r->sink_rc = r->prepare(r)) != 0)
+            return r->sink_rc;
+    }
+    int64_t deadline_ns = r->deadline_ns;
     CURL *e = easy_take(h);
     if (!e)
         return dt_error(DATOM_EIO, "libcurl: cannot make a handle");
@@ -453,7 +460,7 @@ static int64_t backoff_ns(s3_http *h, int attempt)
 }
 
 /* After an attempt: should R go again? (Not when it is done or failed for good.) */
-static bool want_retry(s3_http *h, s3_req *r, int64_t deadline_ns)
+static bool want_retry(s3_http *h, s3_req *r)
 {
     if (r->sink_rc || r->retry == S3_RETRY_NEVER)
         return false;
@@ -462,7 +469,7 @@ static bool want_retry(s3_http *h, s3_req *r, int64_t deadline_ns)
     if (!transient || r->attempts > h->cfg->retries)
         return false;
     int64_t wait = backoff_ns(h, r->attempts);
-    if (dt_monotonic_ns() + wait >= deadline_ns)
+    if (dt_monotonic_ns() + wait >= r->deadline_ns)
         return false;
     r->not_before_ns = dt_monotonic_ns() + wait;
     return true;
@@ -503,7 +510,7 @@ static int run_error(s3_http *h, const s3_req *r, const char *what, int64_t t0)
 }
 
 /* Handles the end of one attempt; 1 when R is finished (well or not). */
-static int attempt_done(s3_http *h, s3_req *r, CURLcode code, int64_t deadline_ns)
+static int attempt_done(s3_http *h, s3_req *r, CURLcode code)
 {
     r->curl_rc = code == CURLE_OK ? 0 : (int)code;
     attempt_end(h, r);
@@ -512,10 +519,10 @@ static int attempt_done(s3_http *h, s3_req *r, CURLcode code, int64_t deadline_n
              r->curl_rc ? curl_easy_strerror(code) : "", r->attempts);
     if (!r->curl_rc && !status_retryable(r->status))
         return 1;
-    return want_retry(h, r, deadline_ns) ? 0 : 1;
+    return want_retry(h, r) ? 0 : 1;
 }
 
-static void drain(s3_http *h, int64_t deadline_ns, size_t *active, size_t *finished, s3_req **failed)
+static void drain(s3_http *h, size_t *active, size_t *finished, s3_req **failed)
 {
     CURLMsg *m;
     int left;
@@ -525,7 +532,7 @@ static void drain(s3_http *h, int64_t deadline_ns, size_t *active, size_t *finis
         s3_req *r = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
         (*active)--;
-        if (attempt_done(h, r, m->data.result, deadline_ns)) {
+        if (attempt_done(h, r, m->data.result)) {
             r->done = true;
             (*finished)++;
             bool bad = r->sink_rc || (r->retry != S3_RETRY_NEVER &&
@@ -537,7 +544,7 @@ static void drain(s3_http *h, int64_t deadline_ns, size_t *active, size_t *finis
 }
 
 /* Starts what may start now; the ns until the next delayed one may. */
-static int64_t start_ready(s3_http *h, s3_req **reqs, size_t n, size_t *active, int64_t deadline_ns)
+static int64_t start_ready(s3_http *h, s3_req **reqs, size_t n, size_t *active, s3_req **failed)
 {
     int64_t now = dt_monotonic_ns(), next = INT64_MAX;
     for (size_t i = 0; i < n && *active < (size_t)h->cfg->parallel; i++) {
@@ -548,15 +555,20 @@ static int64_t start_ready(s3_http *h, s3_req **reqs, size_t n, size_t *active, 
             next = DT_MIN(next, r->not_before_ns - now);
             continue;
         }
-        if (attempt_start(h, r, deadline_ns) == 0)
+        if (attempt_start(h, r) == 0) {
             (*active)++;
+        } else if (r->sink_rc) { /* its preparation failed */
+            r->done = true;
+            if (!*failed)
+                *failed = r;
+        }
     }
     return next;
 }
 
 int s3_http_run(s3_http *h, s3_req **reqs, size_t n, const char *what)
 {
-    int64_t t0 = dt_monotonic_ns(), deadline = t0 + h->cfg->timeout_ms * 1000000;
+    int64_t t0 = dt_monotonic_ns();
     size_t active = 0, finished = 0;
     s3_req *failed = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -564,10 +576,10 @@ int s3_http_run(s3_http *h, s3_req **reqs, size_t n, const char *what)
         reqs[i]->not_before_ns = 0;
     }
     while (finished < n && !failed) {
-        int64_t next = start_ready(h, reqs, n, &active, deadline);
+        int64_t next = start_ready(h, reqs, n, &active, &failed);
         int running;
         curl_multi_perform(h->multi, &running);
-        drain(h, deadline, &active, &finished, &failed);
+        drain(h, &active, &finished, &failed);
         if (finished == n || failed)
             break;
         int64_t wait_ms = DT_MIN(next / 1000000 + 1, (int64_t)POLL_MS);

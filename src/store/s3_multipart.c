@@ -1,9 +1,10 @@
 /*
  * s3_multipart.c: big puts as S3 multipart uploads.
  *
- * initiate (POST ?uploads=) -> parts (PUT ?partNumber=N&uploadId=ID), in
- * waves of cfg.parallel parts at once, each read from the source with pread
- * as it is sent (nothing buffered) and signed with its own SHA-256 ->
+ * initiate (POST ?uploads=) -> parts (PUT ?partNumber=N&uploadId=ID),
+ * cfg.parallel in flight at a time, each read from the source with pread as
+ * it is sent (nothing buffered) and signed with its own SHA-256, computed
+ * just before it is first sent ->
  * complete (POST ?uploadId=ID with the parts' ETags). Nothing is visible
  * before the completion, which makes the whole object visible at once.
  *
@@ -56,21 +57,26 @@ static int initiate(upload *u)
     return rc;
 }
 
-/* Parts [first, first + n), at once. */
-static int send_wave(upload *u, size_t first, size_t n)
+/* A part's SHA, just before it is first sent (reading it then warms the
+ * page cache for the send). */
+static int part_prepare(s3_req *r)
+{
+    return s3_src_sha(r->src, r->body_off, r->body_len, r->body_sha);
+}
+
+/* Parts [first, first + n), cfg.parallel in flight at a time: as one ends
+ * the next starts (no wave waits for its slowest part). */
+static int send_parts(upload *u, size_t first, size_t n)
 {
     s3_req **reqs = dt_calloc(n, sizeof *reqs);
-    int rc = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t off = (uint64_t)(first + i) * u->part;
         reqs[i] = s3_body_req("PUT", s3_full_key(u->s, u->key), u->src, off,
                               DT_MIN(u->part, u->src->size - off));
         reqs[i]->query = upload_query(u, first + i + 1);
-        if (rc == 0)
-            rc = s3_src_sha(u->src, off, reqs[i]->body_len, reqs[i]->body_sha);
+        reqs[i]->prepare = part_prepare;
     }
-    if (rc == 0)
-        rc = s3_http_run(u->s->http, reqs, n, u->s->head.url);
+    int rc = s3_http_run(u->s->http, reqs, n, u->s->head.url);
     for (size_t i = 0; i < n; i++) {
         if (rc == 0 && (reqs[i]->status != 200 || !reqs[i]->etag[0]))
             rc = s3_error(u->s, reqs[i], "put a part of", u->key);
@@ -159,9 +165,8 @@ int s3_multipart(s3_store *s, const char *key, const dt_store_src *src)
     u.nparts = (size_t)((src->size + u.part - 1) / u.part);
     u.etags = dt_calloc(u.nparts, sizeof *u.etags);
     int rc = initiate(&u);
-    size_t wave = (size_t)s->cfg.parallel;
-    for (size_t first = 0; rc == 0 && first < u.nparts; first += wave)
-        rc = send_wave(&u, first, DT_MIN(wave, u.nparts - first));
+    if (rc == 0)
+        rc = send_parts(&u, 0, u.nparts);
     if (rc == 0)
         rc = complete(&u);
     if (rc && u.id)
