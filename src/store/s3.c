@@ -379,37 +379,6 @@ static int s3_list(datom_store *st, const char *prefix, const char *start_after,
 
 /* ---- put ---- */
 
-/* The SHA-256 of [off, off+len) of SRC, in hex. */
-int s3_src_sha(const dt_store_src *src, uint64_t off, uint64_t len, char out[DATOM_SHA_HEX])
-{
-    if (src->data) {
-        dt_sha256_hex((const uint8_t *)src->data + off, (size_t)len, out);
-        return 0;
-    }
-    dt_sha256 h;
-    dt_sha256_init(&h);
-    enum { CHUNK = 1 << 20 };
-    uint8_t *buf = dt_malloc(CHUNK);
-    int rc = 0;
-    for (uint64_t done = 0; rc == 0 && done < len;) {
-        size_t n = (size_t)DT_MIN(len - done, (uint64_t)CHUNK);
-        ssize_t got = pread(src->fd, buf, n, (off_t)(src->off + off + done));
-        if (got <= 0)
-            rc = got < 0 ? dt_error_errno(errno, "read %s", src->what)
-                         : dt_error(DATOM_EIO, "read %s: it shrank while being stored", src->what);
-        else {
-            dt_sha256_update(&h, buf, (size_t)got);
-            done += (uint64_t)got;
-        }
-    }
-    free(buf);
-    if (rc)
-        dt_sha256_abort(&h);
-    else
-        dt_sha256_final_hex(&h, out);
-    return rc;
-}
-
 s3_req *s3_body_req(const char *method, char *full_key, const dt_store_src *src, uint64_t off,
                         uint64_t len)
 {
@@ -427,7 +396,7 @@ static s3_req *put_req(s3_store *s, const char *key, const dt_store_src *src, in
     if (src->sha)
         memcpy(r->body_sha, src->sha, DATOM_SHA_HEX);
     else
-        *rc = s3_src_sha(src, 0, src->size, r->body_sha);
+        *rc = dt_store_src_sha(src, 0, src->size, r->body_sha, NULL);
     return r;
 }
 

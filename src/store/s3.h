@@ -137,8 +137,6 @@ int64_t s3_http_date_ms(const char *text);
 /* A request with a body: [off, off+len) of SRC (its SHA still to be set). */
 s3_req *s3_body_req(const char *method, char *full_key, const dt_store_src *src, uint64_t off,
                     uint64_t len);
-/* The hex SHA-256 of [off, off+len) of SRC. */
-int s3_src_sha(const dt_store_src *src, uint64_t off, uint64_t len, char out[DATOM_SHA_HEX]);
 
 /* ---- s3_multipart.c ---- */
 

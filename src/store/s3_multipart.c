@@ -61,7 +61,7 @@ static int initiate(upload *u)
  * page cache for the send). */
 static int part_prepare(s3_req *r)
 {
-    return s3_src_sha(r->src, r->body_off, r->body_len, r->body_sha);
+    return dt_store_src_sha(r->src, r->body_off, r->body_len, r->body_sha, NULL);
 }
 
 /* Parts [first, first + n), cfg.parallel in flight at a time: as one ends

@@ -327,21 +327,21 @@ int dt_store_do_put_known(datom_store *st, const char *key, const dt_store_src *
     return put_known_by_writer(st, key, src);
 }
 
-/* The SHA-256 of SRC, in one pass of reads. */
-static int src_sha(const dt_store_src *src, char out[DATOM_SHA_HEX], dt_progress *progress)
+int dt_store_src_sha(const dt_store_src *src, uint64_t off, uint64_t len, char out[DATOM_SHA_HEX],
+                     dt_progress *progress)
 {
     if (src->data) {
-        dt_sha256_hex(src->data, (size_t)src->size, out);
+        dt_sha256_hex((const uint8_t *)src->data + off, (size_t)len, out);
         return 0;
     }
     dt_sha256 h;
     dt_sha256_init(&h);
-    size_t cap = (size_t)DT_MIN(src->size, (uint64_t)IO_CHUNK);
+    size_t cap = (size_t)DT_MIN(len, (uint64_t)IO_CHUNK);
     uint8_t *buf = dt_malloc(cap ? cap : 1);
     int rc = 0;
-    for (uint64_t done = 0; rc == 0 && done < src->size;) {
-        size_t n = (size_t)DT_MIN(src->size - done, (uint64_t)cap);
-        if ((rc = src_read(src, done, buf, n)) == 0) {
+    for (uint64_t done = 0; rc == 0 && done < len;) {
+        size_t n = (size_t)DT_MIN(len - done, (uint64_t)cap);
+        if ((rc = src_read(src, off + done, buf, n)) == 0) {
             dt_sha256_update(&h, buf, n);
             done += n;
             dt_progress_update(progress, done);
@@ -544,7 +544,7 @@ static int put_direct(datom_store *st, const dt_store_src *src, const char *key,
     int rc = 0;
     if (!key || sha_out) {
         dt_progress *pg = src->size >= PROGRESS_MIN ? dt_progress_start("hash", src->size) : NULL;
-        rc = src_sha(src, sha, pg);
+        rc = dt_store_src_sha(src, 0, src->size, sha, pg);
         dt_progress_end(pg);
         if (rc)
             return rc;
@@ -664,7 +664,7 @@ static int put_batch_files(datom_store *st, const char *prefix, char *const *pat
             break;
         }
         dt_store_src src = {.fd = fds[opened], .size = (uint64_t)sb.st_size, .what = paths[opened]};
-        if ((rc = src_sha(&src, shas[opened], NULL)) != 0)
+        if ((rc = dt_store_src_sha(&src, 0, src.size, shas[opened], NULL)) != 0)
             break;
         src.sha = shas[opened];
         srcs[k] = src;
@@ -863,7 +863,7 @@ static int fill_ca_fd(datom_store *st, const char *prefix, const char *sha, int 
     char got[DATOM_SHA_HEX];
     dt_store_src src = {.fd = fd, .size = size, .what = key};
     if (rc == 0)
-        rc = src_sha(&src, got, NULL);
+        rc = dt_store_src_sha(&src, 0, size, got, NULL);
     if (rc == 0 && strcmp(got, sha))
         rc = dt_error(DATOM_ECORRUPT, "%s: object %s is corrupt (its bytes hash to %s)", st->url,
                       key, got);

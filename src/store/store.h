@@ -170,6 +170,9 @@ dt_sink dt_store_file_sink(dt_store_file_out *o);
 int dt_store_do_put_known(datom_store *st, const char *key, const dt_store_src *src);
 int dt_store_do_exists(datom_store *st, const char *key, uint64_t *size_out);
 int dt_store_do_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out);
+/* The hex SHA-256 of [off, off+len) of SRC (progress may be NULL). */
+int dt_store_src_sha(const dt_store_src *src, uint64_t off, uint64_t len, char out[DATOM_SHA_HEX],
+                     dt_progress *progress);
 
 /* Backend constructors (store.c dispatches on the URL). They set the head's
  * ops and url (a copy of URL, freed by datom_store_free after ops->free). */
