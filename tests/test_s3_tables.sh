@@ -54,6 +54,9 @@ w 0 "$DATOM" -vv sync --json; has "$out" "sites"
 w 0 "$DATOM" -vv list --json; has "$out" "derived"; has "$out" "sites"
 w 0 "$DATOM" -vv validate --deep
 w 0 "$DATOM" -vv status
+w 0 "$DATOM" -vv show subjects
+w 0 "$DATOM" -vv summary
+w 0 "$DATOM" -vv --store "$BARE" store ls teams/x/datom/.metadata/
 w 0 "$DATOM" -vv push
 cd "$base" || exit 1
 
