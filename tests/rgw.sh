@@ -53,7 +53,7 @@ mon allow pool delete = true
 mon max pg per osd = 1000
 mon warn on pool no redundancy = false
 osd objectstore = memstore
-memstore device bytes = 6442450944
+memstore device bytes = 12884901888
 osd data = $dir/osd
 mon data = $dir/mon
 run dir = $dir/run
@@ -69,6 +69,11 @@ rgw dns name = localhost
 rgw enable usage log = false
 rgw data = $dir/rgw
 rgw thread pool size = 64
+# deleted objects (and replaced multipart data) reclaimed within seconds, not hours:
+# a benchmark that puts and deletes gigabytes must not fill the memstore
+rgw gc obj min wait = 2
+rgw gc processor period = 2
+rgw gc processor max time = 2
 EOF
 }
 
@@ -162,6 +167,11 @@ rgw_stop() {
             sleep 0.1
         done
         kill -9 "$pid" 2>/dev/null
+        # gone for good before its files are removed (it may still be writing logs)
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
     done
     rm -rf "$dir"
 }
