@@ -20,6 +20,7 @@
  *      refuses bytes damaged on the way.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -241,9 +242,11 @@ static int s3_get(datom_store *st, const char *key, uint64_t off, uint64_t len, 
 /* Bytes from one range, placed at their offset in a file. */
 typedef struct placed {
     int fd;
-    uint64_t off;
+    uint64_t off, kicked;
     const char *what;
 } placed;
+
+#define WRITEBACK_STEP (8u << 20)
 
 static int placed_write(void *ctx, const void *p, size_t n)
 {
@@ -256,6 +259,11 @@ static int placed_write(void *ctx, const void *p, size_t n)
             return dt_error_errno(errno, "write %s", pl->what);
         done += (size_t)w;
         pl->off += (uint64_t)w;
+    }
+    if (pl->off - pl->kicked >= WRITEBACK_STEP) {
+        /* Start writeback now, so the fsync before the rename waits for the tail only. */
+        sync_file_range(pl->fd, (off_t)pl->kicked, (off_t)(pl->off - pl->kicked), SYNC_FILE_RANGE_WRITE);
+        pl->kicked = pl->off;
     }
     return 0;
 }
@@ -277,7 +285,7 @@ static int s3_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_ou
     placed *pl = dt_calloc(n, sizeof *pl);
     size_t k = 0;
     for (uint64_t off = 0; k < n && (off < size || k == 0); off += step, k++) {
-        pl[k] = (placed){fd, off, key};
+        pl[k] = (placed){fd, off, off, key};
         reqs[k] = range_req(s, key, off, DT_MIN(step, size - off), (dt_sink){placed_write, &pl[k]});
         reqs[k]->ranged = size > 0; /* an empty object: no Range (it would be 416) */
         snprintf(reqs[k]->if_match, sizeof reqs[k]->if_match, "%s", etag);
