@@ -178,6 +178,14 @@ grep -q "pushed 1 commit" "$T/r.out" && ok || bad "repair pushed: $(cat "$T/r.ou
 check "the remote has it" "$(git -C "$R" rev-parse main)" "$(git -C "$T/c1" rev-parse HEAD)"
 (cd "$T/c2" && "$DATOM" pull) >/dev/null 2>&1 || bad "c2 pull"
 valid "c2 after the repair" "$T/c2"
+# a kill after the commit, before the push: a write of the same input (a
+# no-op) pushes it and mirrors it
+subjects 15 4 >"$T/c1/a5.csv"
+(cd "$T/c1" && killed DATOM_TEST_CRASH_AT=committed "$DATOM" write alpha a5.csv --author "$AUTHOR")
+(cd "$T/c1" && "$DATOM" write alpha a5.csv --author "$AUTHOR" --json) >"$T/w.out" 2>&1 || bad "no-op write after the kill: $(cat "$T/w.out")"
+grep -q '"action": *"none"' "$T/w.out" && ok || bad "the same input again is a no-op: $(cat "$T/w.out")"
+valid "a no-op write pushed what a kill left unpushed" "$T/c1"
+check "the remote has it" "$(git -C "$R" rev-parse main)" "$(git -C "$T/c1" rev-parse HEAD)"
 # a kill after the push, before the mirror: another clone completes it
 subjects 13 2 >"$T/c1/a3.csv"
 (cd "$T/c1" && killed DATOM_TEST_CRASH_AT=pushed "$DATOM" write alpha a3.csv --author "$AUTHOR")

@@ -297,8 +297,6 @@ int dt_project_exchange(dt_project *p, bool push)
 
 /* ---- datom repair ---- */
 
-/* ---- datom repair ---- */
-
 typedef struct repair_ctx {
     dt_project *p;
     const char *author_spec; /* "Name <email>", NULL: git's configuration */

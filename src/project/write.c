@@ -82,7 +82,7 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
         return rc;
     c->format = in.format;
     dt_schema_copy(&c->schema, dt_input_schema(&in));
-    dt_cv1_options co = {.int64_as_i64 = o->int64_as_i64};
+    dt_cv1_options co = {.int64 = o->int64_as_i64 ? DT_CV1_INT64_I64 : DT_CV1_INT64_AUTO};
     char *tmpdir = dt_project_tmpdir(p);
     co.tmpdir = tmpdir;
     if ((rc = dt_cv1_begin(&cv, &c->schema, &co)) != 0)
@@ -698,6 +698,15 @@ static int refresh(wctx *w)
     return rc ? rc : load_current(w);
 }
 
+/* Pushes the commits a write killed before its push left behind (under the
+ * lock, after its pull: the remote has everything else). */
+static int push_pending(dt_project *p)
+{
+    size_t ahead = 0;
+    int rc = p->remote_url ? dt_git_unpushed(p->git, &ahead) : 0;
+    return rc == 0 && ahead ? dt_git_push(p->git) : rc;
+}
+
 /* Converts (unless the input is unchanged), then publishes under the lock. If
  * someone else changed the table while an unchanged input was being skipped,
  * goes round once more, converting this time. */
@@ -732,7 +741,10 @@ static int write_locked(wctx *w, const char *file, converted *c, dt_write_result
         } else if (rc == 0) {
             rc = finish_write(w, c, r);
         }
-        /* a no-op still heals a mirror that a crash left behind */
+        /* a no-op still completes a publication a crash cut short: the push
+         * (of any table's commit), then this table's mirror */
+        if (rc == 0 && !strcmp(r->action, "none"))
+            rc = push_pending(w->p);
         if (rc == 0 && !strcmp(r->action, "none") && w->cur_meta &&
             dt_mirror_needed(w->p, w->table, w->cur_sha))
             rc = dt_table_mirror(w->p, w->table);
