@@ -119,6 +119,24 @@ cmp -s "$P/first/metadata.json" "$P/copy_of_first/metadata.json" && ok || bad "t
 check "the copy is no table" "$(cd "$P" && "$DATOM" list --json | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(JSON.parse(s).some(t=>t.name=='copy_of_first')))")" false
 ls "$P"/.datom/cache/leftovers/*/newcomer/metadata.json >/dev/null 2>&1 && ok || bad "the interrupted first write's documents were not set aside"
 check "the interrupted first write is gone from the work tree" "$(ls "$P/newcomer" 2>/dev/null)" ""
+# a kill inside an atomic write leaves DOC.tmp.PID.XXXXXX: the next write
+# sets aside those of the manifest, repair those of every table; a live
+# process's are left alone
+dead=$(sh -c 'echo $$')
+echo '{}' >"$P/.datom/manifest.json.tmp.$dead.AbC123"
+echo '[]' >"$P/crash/version_history.json.tmp.$dead.AbC123"
+echo '{}' >"$P/crash/metadata.json.tmp.$$.AbC123"
+subjects 7 8 >"$P/other.csv"
+ack "$P" other other.csv
+absent "$P/.datom/manifest.json.tmp.$dead.AbC123"
+(cd "$P" && "$DATOM" validate) >"$T/v.out" 2>&1
+check "a stale temporary file is lag: validate exit" "$?" 1
+grep -q "crash/version_history.json.tmp.$dead.AbC123: left uncommitted" "$T/v.out" && ok || bad "validate names the stale temporary file: $(cat "$T/v.out")"
+(cd "$P" && "$DATOM" repair) >"$T/r.out" 2>&1 || bad "repair of a stale temporary file: $(cat "$T/r.out")"
+absent "$P/crash/version_history.json.tmp.$dead.AbC123"
+[[ -e "$P/crash/metadata.json.tmp.$$.AbC123" ]] && ok || bad "a live process's temporary file was taken"
+rm -f "$P/crash/metadata.json.tmp.$$.AbC123"
+ls "$P"/.datom/cache/leftovers/*/crash/version_history.json.tmp.$dead.AbC123 >/dev/null 2>&1 && ok || bad "a stale temporary file was not set aside"
 
 # ---- 2. kills at random instants of a big write ----
 subjects 300000 5 >"$P/big1.csv"

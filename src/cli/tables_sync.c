@@ -141,7 +141,8 @@ static const char repair_help[] =
     "  --author SPEC  \"Name <email>\" of the repair's commits (default: git config)\n"
     "  --json         {\"repaired\": [...], then the fields of validate --json}\n"
     "\n"
-    "Exit status: 0 valid afterwards; 7 a problem remains; 2 a store-only reader.\n";
+    "Exit status: 0 valid afterwards; 7 a problem remains; 8 the store cannot be\n"
+    "written; 2 a store-only reader, or a commit is needed and no author is known.\n";
 
 /* Prints a validation (and what a repair did first); returns the exit status. */
 static int print_validation(const dt_validate_report *r, bool deep, const dt_strv *repaired)

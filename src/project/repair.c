@@ -173,6 +173,44 @@ static void untracked_leftovers(dt_project *p, const json_t *tables, dt_strv *do
         closedir(d);
 }
 
+/* Adds to DOCS the temporary copies of documents (dt_fs_write_atomic's
+ * DOC.tmp.PID.XXXXXX) that processes killed before their rename left in the
+ * work tree's DIR: never read, but git would list them as untracked. */
+static void stale_temps(dt_project *p, const char *dir, dt_strv *docs)
+{
+    static const char *const names[] = {"metadata.json", "version_history.json", "manifest.json"};
+    char *path = dt_path_join(p->root, dir);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            long pid = dt_fs_atomic_tmp_pid(e->d_name, names[i]);
+            if (pid && pid != getpid() && dt_pid_gone(pid))
+                push_unique(docs, dt_path_join(dir, e->d_name));
+        }
+    }
+    if (d)
+        closedir(d);
+    free(path);
+}
+
+/* The directories that may hold such copies: the manifest's, those of the
+ * documents in DOCS, and every table's of TABLES (may be NULL). */
+static void stale_temps_all(dt_project *p, const json_t *tables, dt_strv *docs)
+{
+    dt_strv dirs = DT_STRV_INIT;
+    push_unique(&dirs, dt_strdup(".datom"));
+    for (size_t i = 0; i < docs->n; i++)
+        push_unique(&dirs, dt_path_dirname(docs->v[i]));
+    const char *k;
+    json_t *row;
+    json_object_foreach((json_t *)tables, k, row)
+        push_unique(&dirs, dt_strdup(k));
+    for (size_t i = 0; i < dirs.n; i++)
+        stale_temps(p, dirs.v[i], docs);
+    dt_strv_free(&dirs);
+}
+
 int dt_leftover_docs(dt_project *p, dt_strv *docs)
 {
     dt_strv changed = DT_STRV_INIT;
@@ -186,6 +224,8 @@ int dt_leftover_docs(dt_project *p, dt_strv *docs)
             push_unique(docs, dt_strdup(changed.v[i]));
     if (rc == 0)
         untracked_leftovers(p, tables, docs);
+    if (rc == 0)
+        stale_temps_all(p, tables, docs);
     json_decref(manifest);
     dt_strv_free(&changed);
     return rc;
@@ -248,6 +288,8 @@ int dt_discard_leftovers(dt_project *p, bool full, dt_strv *discarded)
     dt_strv docs = DT_STRV_INIT, marks = DT_STRV_INIT, put_back = DT_STRV_INIT;
     int rc = full ? dt_leftover_docs(p, &docs) : 0;
     marked_docs(p, &docs, &marks);
+    if (rc == 0 && !full) /* dt_leftover_docs found them all */
+        stale_temps_all(p, NULL, &docs);
     char *aside = docs.n ? dt_sprintf("%s/" DT_LEFTOVERS_DIR "/%lld-%d", p->root,
                                       (long long)dt_now_ms(), (int)getpid())
                          : NULL;

@@ -8,9 +8,7 @@
  * disk, a permission, an i/o error) ends the wait at once with its own
  * message, whether it comes from taking, reading or taking over the lock.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +76,7 @@ static bool holder_gone(const char *value)
     gethostname(me, sizeof me - 1);
     if (strcmp(host, me))
         return dt_now_ms() - when > DT_WLOCK_STALE_MS;
-    if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH))
+    if (dt_pid_gone(pid))
         return true;
     if (n < 4)
         return false; /* a holder that did not say its incarnation: its pid decides */
