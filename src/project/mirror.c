@@ -1,6 +1,6 @@
 /*
- * mirror.c: the store mirror of a project's documents (specs/datom-format.md
- * section 5), what readers without git use. Everything is copied from git
+ * mirror.c: the store mirror of a project's documents (docs/formats.md, "The
+ * store mirror"), what readers without git use. Everything is copied from git
  * HEAD, in an order that keeps every mirrored state readable: per table the
  * frozen {metadata_sha}.json first, then the history, then metadata.json; the
  * manifest last. Which tables to copy is told by comparing the mirrored

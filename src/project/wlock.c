@@ -24,7 +24,7 @@ static void holder_text(char *out, size_t n)
  * long it takes (a 1 GiB write outlasts any fixed timeout, and there is no
  * heartbeat to tell a slow holder from a dead one). On another host the pid
  * says nothing, so only the age can: a lease with renewal and fencing is the
- * locks work's (specs/datastore.md "Locks"). */
+ * later work's (docs/formats.md, "The write lock"). */
 static bool holder_gone(const char *value)
 {
     char host[256] = "", me[256] = "";

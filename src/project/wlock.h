@@ -8,7 +8,7 @@
  * A lock whose holder is gone is taken over: on the same host when, and only
  * when, its process no longer exists (a live writer is never timed out);
  * from another host, when it is older than a minute (DT_WLOCK_STALE_MS). No
- * heartbeat or fencing: leases belong to the locks work (specs/datastore.md).
+ * heartbeat or fencing: leases are later work (docs/formats.md, "The write lock").
  */
 #ifndef DT_WLOCK_H
 #define DT_WLOCK_H

@@ -1,7 +1,7 @@
 /*
  * cv1.c: data_sha "datom-cv1" over streamed batches (see cv1.h for the kind
  * mapping and the memory plan). The bytes hashed are exactly those of the R
- * package datom 0.1.1 (specs/datom-format.md section 2): a project hashed
+ * package datom 0.1.1 (docs/formats.md, "data_sha"): a project hashed
  * here and one hashed there agree on every data_sha.
  */
 #include <errno.h>

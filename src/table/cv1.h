@@ -1,6 +1,6 @@
 /*
- * cv1.h: data_sha, the content hash "datom-cv1" of a table (specs/datom-format.md
- * section 2), computed as batches stream past, so a table of any size is hashed
+ * cv1.h: data_sha, the content hash "datom-cv1" of a table (docs/formats.md,
+ * "data_sha"), computed as batches stream past, so a table of any size is hashed
  * in bounded memory while it is being converted to Parquet.
  *
  * Column kinds of the table model map to cv1 tags:
