@@ -60,7 +60,7 @@ void dt_buf_append(dt_buf *b, const void *p, size_t n);
 void dt_buf_puts(dt_buf *b, const char *s);
 void dt_buf_putc(dt_buf *b, char c);
 void dt_buf_printf(dt_buf *b, const char *fmt, ...) DT_PRINTF(2, 3);
-void dt_buf_vprintf(dt_buf *b, const char *fmt, va_list ap);
+void dt_buf_vprintf(dt_buf *b, const char *fmt, va_list ap) DT_PRINTF(2, 0);
 const char *dt_buf_cstr(dt_buf *b); /* "" when empty */
 char *dt_buf_detach(dt_buf *b);     /* hands over data (NUL-terminated); b is reset */
 void dt_buf_clear(dt_buf *b);       /* len = 0, keeps capacity */

@@ -177,11 +177,13 @@ static const char *quoted_field(dt_csv_reader *r, const char *p, field *f)
 }
 
 /* Reads one record at r->p into r->fields; at most max_fields fields (more is
- * a ragged row). *blank: the line was empty. */
+ * a ragged row). *blank: the line was empty. *nf is set on every path, errors
+ * too (0): optimisers cannot tell that dt_error never returns 0. */
 static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *blank)
 {
     const char *p = r->p, *end = r->end;
     size_t i = 0;
+    *nf = 0;
     r->rec_line = r->line;
     r->rec_start = p;
     *blank = p < end && (*p == '\n' || *p == '\r');
