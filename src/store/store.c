@@ -185,6 +185,7 @@ struct dt_store_put {
 
 int dt_store_put_begin(datom_store *st, dt_store_put **out)
 {
+    *out = NULL;
     dt_store_put *p = dt_calloc(1, sizeof *p);
     int rc = st->ops->writer_open(st, &p->w);
     if (rc) {
