@@ -23,6 +23,15 @@
 extern "C" {
 #endif
 
+/* DATOM_EXTERN marks every function of this API: the library is built with
+ * hidden visibility (-fvisibility=hidden), so these, and nothing else, are what
+ * libdatom.so exports (tests/test_exports.sh checks the list against this file). */
+#if defined(__GNUC__) || defined(__clang__)
+#define DATOM_EXTERN extern __attribute__((visibility("default")))
+#else
+#define DATOM_EXTERN extern
+#endif
+
 /* ---- errors ------------------------------------------------------------ */
 
 enum {
@@ -40,14 +49,14 @@ enum {
 };
 
 /* The message of the last failure on the calling thread ("" if none). */
-const char *datom_errmsg(void);
+DATOM_EXTERN const char *datom_errmsg(void);
 /* The code of the last failure on the calling thread (DATOM_OK if none). */
-int datom_errcode(void);
+DATOM_EXTERN int datom_errcode(void);
 /* Forget the last failure. */
-void datom_errclear(void);
+DATOM_EXTERN void datom_errclear(void);
 
 /* The library version, "MAJOR.MINOR.PATCH". */
-const char *datom_version(void);
+DATOM_EXTERN const char *datom_version(void);
 
 /* ---- stores -------------------------------------------------------------
  * A store holds immutable objects named by keys, and a few mutable refs changed
@@ -60,50 +69,51 @@ typedef struct datom_store datom_store;
 #define DATOM_SHA_HEX 65        /* 64 lowercase hex digits and a NUL */
 #define DATOM_REF_VERSION_MAX 80 /* room for a ref version token and its NUL */
 
-int datom_store_open(datom_store **out, const char *url);
-void datom_store_free(datom_store *st);
+DATOM_EXTERN int datom_store_open(datom_store **out, const char *url);
+DATOM_EXTERN void datom_store_free(datom_store *st);
 
 /* Objects. Keys are relative paths: '/'-separated, no "." or ".." segment, no
  * leading '/', no NUL or control bytes, at most 1024 bytes. */
-int datom_store_put(datom_store *st, const char *key, const void *data, size_t len);
+DATOM_EXTERN int datom_store_put(datom_store *st, const char *key, const void *data, size_t len);
 /* Streams a file into the store under KEY. */
-int datom_store_put_file(datom_store *st, const char *key, const char *path);
+DATOM_EXTERN int datom_store_put_file(datom_store *st, const char *key, const char *path);
 /* Content-addressed: streams a file, names it PREFIX + its SHA-256 hex (PREFIX
  * may be "" or end in '/'), writes the hex to sha_out. Storing the same bytes
  * twice is a no-op. */
-int datom_store_put_file_ca(datom_store *st, const char *prefix, const char *path,
-                            char sha_out[DATOM_SHA_HEX]);
+DATOM_EXTERN int datom_store_put_file_ca(datom_store *st, const char *prefix, const char *path,
+                                         char sha_out[DATOM_SHA_HEX]);
 /* Reads [off, off+len) of KEY (len UINT64_MAX: to the end) into a new buffer,
  * freed with free(). */
-int datom_store_get(datom_store *st, const char *key, uint64_t off, uint64_t len,
-                    void **data_out, size_t *len_out);
+DATOM_EXTERN int datom_store_get(datom_store *st, const char *key, uint64_t off, uint64_t len,
+                                 void **data_out, size_t *len_out);
 /* Reads KEY into the file PATH (written atomically). */
-int datom_store_get_file(datom_store *st, const char *key, const char *path);
+DATOM_EXTERN int datom_store_get_file(datom_store *st, const char *key, const char *path);
 /* Reads a content-addressed object (PREFIX + SHA) and verifies its SHA-256;
  * a mismatch is DATOM_ECORRUPT and nothing is written. */
-int datom_store_get_file_ca(datom_store *st, const char *prefix, const char *sha,
-                            const char *path);
+DATOM_EXTERN int datom_store_get_file_ca(datom_store *st, const char *prefix, const char *sha,
+                                         const char *path);
 /* 0 if KEY exists (its size in *size_out if not NULL), DATOM_ENOTFOUND if not. */
-int datom_store_stat(datom_store *st, const char *key, uint64_t *size_out);
-int datom_store_del(datom_store *st, const char *key);
+DATOM_EXTERN int datom_store_stat(datom_store *st, const char *key, uint64_t *size_out);
+DATOM_EXTERN int datom_store_del(datom_store *st, const char *key);
 /* Lists keys starting with PREFIX, in byte order, after START_AFTER (NULL: from
  * the first), at most LIMIT of them (0: no limit). keys_out is an array of *n_out strings,
  * freed with datom_strings_free; *more_out is 1 when more keys follow. */
-int datom_store_list(datom_store *st, const char *prefix, const char *start_after,
-                     size_t limit, char ***keys_out, size_t *n_out, int *more_out);
-void datom_strings_free(char **strings, size_t n);
+DATOM_EXTERN int datom_store_list(datom_store *st, const char *prefix, const char *start_after,
+                                  size_t limit, char ***keys_out, size_t *n_out, int *more_out);
+DATOM_EXTERN void datom_strings_free(char **strings, size_t n);
 
 /* Refs: small mutable values with versions. ref_get gives the value (freed
  * with free()) and its version token. ref_cas replaces the value only if the
  * current version is EXPECTED (NULL: only if the ref does not exist), writes
  * the new version to new_version (may be NULL), and returns DATOM_ECONFLICT
  * (or DATOM_EEXISTS for create-only) when it lost. */
-int datom_store_ref_get(datom_store *st, const char *name, void **value_out, size_t *len_out,
-                        char version_out[DATOM_REF_VERSION_MAX]);
-int datom_store_ref_cas(datom_store *st, const char *name, const char *expected,
-                        const void *value, size_t len, char new_version[DATOM_REF_VERSION_MAX]);
+DATOM_EXTERN int datom_store_ref_get(datom_store *st, const char *name, void **value_out,
+                                     size_t *len_out, char version_out[DATOM_REF_VERSION_MAX]);
+DATOM_EXTERN int datom_store_ref_cas(datom_store *st, const char *name, const char *expected,
+                                     const void *value, size_t len,
+                                     char new_version[DATOM_REF_VERSION_MAX]);
 /* Deletes a ref if its version is still EXPECTED. */
-int datom_store_ref_del(datom_store *st, const char *name, const char *expected);
+DATOM_EXTERN int datom_store_ref_del(datom_store *st, const char *name, const char *expected);
 
 #ifdef __cplusplus
 }

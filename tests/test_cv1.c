@@ -1,6 +1,6 @@
-/* test_cv1.c: data_sha "datom-cv1" (src/table/cv1.c) against the spec's check
+/* test_cv1.c: data_sha "datom-cv1" (src/table/cv1.c) against the published check
  * values and an independent reference implementation (values computed with a
- * short Python script following specs/datom-format.md section 2). */
+ * short Python script following docs/formats.md, "data_sha"). */
 #include <math.h>
 
 #include "table/cv1.h"

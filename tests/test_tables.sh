@@ -13,6 +13,10 @@ fi
 T=$TEST_TMP/test_tables_sh.$$
 rm -rf "$T" && mkdir -p "$T"
 trap 'chmod -R u+w "$T" 2>/dev/null; [[ -n "${KEEP:-}" ]] || rm -rf "$T"' EXIT
+# as on a new machine: no git identity or configuration but what the test sets
+mkdir -p "$T/home"
+export HOME=$T/home XDG_CONFIG_HOME=$T/home GIT_CONFIG_NOSYSTEM=1
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
 AUTHOR="Table Tester <tables@example.org>"
 pass=0 fail=0
 
@@ -251,6 +255,10 @@ h.push(twin); fs.writeFileSync('$H', JSON.stringify(h));"
 check_exit "ambiguous prefix" 6 "ambiguous" "$DATOM" read subjects --version "${V3:0:8}" --store "$T/ro-store" --project trial
 
 # ---- sync of input_files/ ----
+# sync has no --author: its author comes from git's configuration, here the
+# repository's own (a new machine may have no global identity at all)
+git -C "$P" config user.name "Table Tester"
+git -C "$P" config user.email tables@example.org
 mkdir -p input_files
 subjects 10 >input_files/visits.csv
 printf 'x\n1\n' >input_files/notes.xlsx

@@ -2,7 +2,7 @@
  * metadata.c: building, hashing and checking the JSON documents of a table
  * (metadata.json, version_history.json, manifest.json); see metadata.h.
  * Field orders and the set of fields metadata_sha ignores are those of the R
- * package datom 0.1.1 (specs/datom-format.md sections 3 and 4).
+ * package datom 0.1.1 (docs/formats.md, "Table documents" and "metadata_sha").
  */
 #include <jansson.h>
 #include <stdlib.h>

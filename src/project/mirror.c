@@ -1,6 +1,6 @@
 /*
- * mirror.c: the store mirror of a project's documents (specs/datom-format.md
- * section 5), what readers without git use. Everything is copied from git
+ * mirror.c: the store mirror of a project's documents (docs/formats.md, "The
+ * store mirror"), what readers without git use. Everything is copied from git
  * HEAD, in an order that keeps every mirrored state readable: per table the
  * frozen copies first ({metadata_sha}.json: the current version's, and those
  * of versions whose own write a crash cut short, recovered from git

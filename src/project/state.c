@@ -103,6 +103,10 @@ static int load_doc(dt_project *p, const char *table, const char *file, json_t *
 int dt_table_load(dt_project *p, const char *table, json_t **meta_out, json_t **history_out)
 {
     json_t *meta = NULL, *hist = NULL;
+    if (meta_out)
+        *meta_out = NULL;
+    if (history_out)
+        *history_out = NULL;
     int rc = dt_table_name_check(table);
     if (rc)
         return rc;

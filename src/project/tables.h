@@ -1,6 +1,6 @@
 /*
- * tables.h: the table operations of a project (specs/datom-format.md sections
- * 4 to 8): write a version, read any version, history, listing, lineage,
+ * tables.h: the table operations of a project (docs/formats.md, "Table
+ * documents"): write a version, read any version, history, listing, lineage,
  * onboarding of input files, validation.
  *
  * Where state comes from: a developer project (p->git set) reads the
@@ -73,7 +73,8 @@ typedef struct dt_write_result {
                                      * missing, and this write stored it again */
 } dt_write_result;
 
-/* Writes FILE (CSV or Parquet) as a new version of TABLE (spec section 6). */
+/* Writes FILE (CSV or Parquet) as a new version of TABLE (docs/formats.md,
+ * "Writing a version"). */
 int dt_table_write(dt_project *p, const char *table, const char *file, const dt_write_opts *o,
                    dt_write_result *r);
 /* ---- mirror.c ---- */

@@ -64,7 +64,7 @@ static void holder_text(char *out, size_t n)
  * heartbeat to tell a slow holder from a dead one); a process that has the
  * holder's pid but another incarnation is not the holder. On another host the
  * pid says nothing, so only the age can: a lease with renewal and fencing is
- * the locks work's (specs/datastore.md "Locks"). */
+ * later work's (docs/formats.md, "The write lock"). */
 static bool holder_gone(const char *value)
 {
     char host[256] = "", me[256] = "", start[96] = "", now[96];

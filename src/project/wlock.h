@@ -10,7 +10,7 @@
  * reused pid; a live writer is never timed out); from another host, when it
  * is older than a minute (DT_WLOCK_STALE_MS); by the process that held it, if
  * its release failed (a full disk refused the tombstone). No heartbeat or
- * fencing: leases belong to the locks work (specs/datastore.md).
+ * fencing: leases are later work (docs/formats.md, "The write lock").
  *
  * Only a lost race is waited for: any other failure of the store ends
  * dt_wlock_acquire at once with that failure.

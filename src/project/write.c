@@ -1,13 +1,15 @@
 /*
- * write.c: writing a version of a table (specs/datom-format.md section 6).
+ * write.c: writing a version of a table (docs/formats.md, "Writing a version";
+ * its steps are numbered as there).
  *
- * The order is what makes a crash harmless (DESIGN principle 7): the Parquet
- * bytes reach the store first, then the documents are written and committed
- * (the commit is the publication for git readers), then pushed, and the store
- * mirror is updated last, frozen copy first and manifest last. A crash at any
- * point leaves readers on the old or the new version, and every version they
- * can see points at bytes that exist. Documents left uncommitted by a crash
- * are discarded by the next write (they are never read: readers use HEAD).
+ * The order is what makes a crash harmless (bytes first, then what points at
+ * them, then what publishes them): the Parquet bytes reach the store first,
+ * then the documents are written and committed (the commit is the publication
+ * for git readers), then pushed, and the store mirror is updated last, frozen
+ * copy first and manifest last. A crash at any point leaves readers on the
+ * old or the new version, and every version they can see points at bytes that
+ * exist. Documents left uncommitted by a crash are discarded by the next write
+ * (they are never read: readers use HEAD).
  *
  * DATOM_TEST_CRASH_AT=<step> kills the process with SIGKILL at that step, for
  * the crash tests (tests/test_tables.sh); the steps are listed in crash_steps.

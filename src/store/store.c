@@ -390,6 +390,7 @@ static int spool_open(int *fd_out)
 
 int dt_store_put_begin(datom_store *st, dt_store_put **out)
 {
+    *out = NULL;
     dt_store_put *p = dt_calloc(1, sizeof *p);
     p->spool = -1;
     int rc = st->ops->writer_open ? st->ops->writer_open(st, &p->w) : spool_open(&p->spool);

@@ -68,7 +68,7 @@ struct dt_csv_reader {
     size_t *na_len;
     size_t n_na, na_max;
     bool na_empty;
-    size_t batch_rows;
+    size_t batch_rows;  /* rows per batch at most (see batch_cap) */
     size_t prefix_rows;
     dt_table *batch;
     field *fields;
@@ -177,11 +177,13 @@ static const char *quoted_field(dt_csv_reader *r, const char *p, field *f)
 }
 
 /* Reads one record at r->p into r->fields; at most max_fields fields (more is
- * a ragged row). *blank: the line was empty. */
+ * a ragged row). *blank: the line was empty. *nf is set on every path, errors
+ * too (0): optimisers cannot tell that dt_error never returns 0. */
 static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *blank)
 {
     const char *p = r->p, *end = r->end;
     size_t i = 0;
+    *nf = 0;
     r->rec_line = r->line;
     r->rec_start = p;
     *blank = p < end && (*p == '\n' || *p == '\r');
@@ -518,6 +520,20 @@ static void set_kinds(dt_csv_reader *r, bool settled)
     r->settled = settled;
 }
 
+/* The rows a batch can reach: batch_rows, unless the data cannot hold that
+ * many. A record of N fields takes at least N bytes (N - 1 delimiters and a
+ * line end, which the last may lack), and a batch ends once it passes
+ * BATCH_MAX_BYTES of input, so a batch holds at most min(data, that)/N + 1
+ * rows. Batches reserve their rows up front: without this bound a short, wide
+ * file (a header of 20,000 names, one row) reserved 65,536 rows of every
+ * column, half a gigabyte. */
+static size_t batch_cap(const dt_csv_reader *r)
+{
+    size_t ncol = r->schema.ncol ? r->schema.ncol : 1;
+    size_t bytes = DT_MIN((size_t)(r->end - r->data_start), (size_t)BATCH_MAX_BYTES);
+    return DT_MIN(r->batch_rows, bytes / ncol + 1);
+}
+
 /* Back to the first data row, with a fresh batch of the (new) schema. */
 static void rewind_data(dt_csv_reader *r)
 {
@@ -525,6 +541,7 @@ static void rewind_data(dt_csv_reader *r)
     r->line = r->data_line;
     r->released = r->map;
     dt_table_free(r->batch);
+    r->batch_rows = batch_cap(r);
     r->batch = dt_table_new(&r->schema, r->batch_rows);
 }
 
