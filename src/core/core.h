@@ -108,6 +108,9 @@ typedef struct dt_hash_tee {
 void dt_hash_tee_init(dt_hash_tee *t, dt_sink next);
 dt_sink dt_hash_tee_sink(dt_hash_tee *t);
 
+/* ---- CRC-32C (crc32c.c): start with crc 0; feed pieces by chaining ---- */
+uint32_t dt_crc32c(uint32_t crc, const void *p, size_t n);
+
 /* ---- hex (hex.c) ---- */
 void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
 int dt_hex_decode(const char *hex, uint8_t *out, size_t n); /* exactly 2n digits */

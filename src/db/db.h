@@ -215,6 +215,7 @@ typedef struct dt_tx_report {
     size_t n_tempids;
     int64_t t;   /* basis t of db_after */
     uint64_t tx; /* the transaction's id */
+    void *own;   /* private: what the datoms' values live in */
 } dt_tx_report;
 
 int dt_conn_transact(dt_conn *c, const char *edn, size_t len, dt_tx_report **out);

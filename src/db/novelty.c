@@ -486,6 +486,8 @@ void dt_nov_add(dt_nov *n, const dt_datom *d)
         }
         n->chunks[n->n_chunks++] = dt_malloc(CHUNK_SIZE * sizeof(dt_ndatom));
     }
+    if (dt_nov_atype(n, d->a) == DT_NIL)
+        dt_nov_set_atype(n, d->a, (dt_vtype)d->v.type);
     uint32_t pos = n->n++;
     dt_ndatom *nd = &n->chunks[pos >> CHUNK_SHIFT][pos & (CHUNK_SIZE - 1)];
     nd->e = d->e;

@@ -46,7 +46,9 @@ dt_vtype dt_nov_atype(const dt_nov *n, uint32_t a);
 dt_val dt_nov_intern(dt_nov *n, dt_val v);
 
 /* Appends datom D (interning its value) and inserts it in every order
- * (VAET only for DT_REF values). t must not decrease. */
+ * (VAET only for DT_REF values). t must not decrease, and the datoms of one
+ * t come in e a v order (the log order is the array's). The first datom of
+ * an attribute sets its type. */
 void dt_nov_add(dt_nov *n, const dt_datom *d);
 /* The datom at position I, as a dt_datom (values borrowed from N). */
 void dt_nov_get(const dt_nov *n, uint32_t i, dt_datom *out);
