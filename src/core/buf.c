@@ -28,23 +28,7 @@ void dt_buf_reserve(dt_buf *b, size_t extra)
 void dt_buf_reserve_mapped(dt_buf *b, size_t extra)
 {
     dt_buf_reserve(b, extra);
-    /* whole pages of the room only; MADV_POPULATE_WRITE is Linux 5.14+, and
-     * where it is missing the pages simply fault in as they are written */
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t from = ((uintptr_t)(b->data + b->len) + page - 1) & ~(page - 1);
-    uintptr_t to = (uintptr_t)(b->data + b->len + extra) & ~(page - 1);
-#ifdef MADV_POPULATE_WRITE
-#ifdef MADV_HUGEPAGE
-    /* 2 MiB pages where the kernel has them: a few faults instead of one per
-     * 4 KiB (each dear under virtualisation) */
-    if (to - from >= ((uintptr_t)2 << 20))
-        madvise((void *)from, to - from, MADV_HUGEPAGE);
-#endif
-    if (to > from)
-        madvise((void *)from, to - from, MADV_POPULATE_WRITE);
-#else
-    (void)from, (void)to;
-#endif
+    dt_mem_populate(b->data + b->len, extra);
 }
 
 void dt_buf_append(dt_buf *b, const void *p, size_t n)

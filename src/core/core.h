@@ -43,6 +43,10 @@ void *dt_realloc(void *p, size_t n);
 char *dt_strdup(const char *s);
 char *dt_strndup(const char *s, size_t n);
 char *dt_sprintf(const char *fmt, ...) DT_PRINTF(1, 2);
+/* Maps in the pages of [p, p + n) in one system call (2 MiB pages where
+ * offered), for megabytes about to be written: a fault per 4 KiB page is
+ * dear, very much so on virtual machines. A hint: it cannot fail. */
+void dt_mem_populate(void *p, size_t n);
 
 /* ---- growable byte buffer (buf.c) ---- */
 typedef struct dt_buf {
@@ -52,15 +56,13 @@ typedef struct dt_buf {
 } dt_buf;
 #define DT_BUF_INIT {NULL, 0, 0}
 void dt_buf_reserve(dt_buf *b, size_t extra);
-/* dt_buf_reserve, with the room's pages mapped in one system call: for
- * megabytes about to be written, where a fault per 4 KiB page is dear (very
- * much so on virtual machines). */
+/* dt_buf_reserve, with the room's pages mapped at once (dt_mem_populate). */
 void dt_buf_reserve_mapped(dt_buf *b, size_t extra);
 void dt_buf_append(dt_buf *b, const void *p, size_t n);
 void dt_buf_puts(dt_buf *b, const char *s);
 void dt_buf_putc(dt_buf *b, char c);
 void dt_buf_printf(dt_buf *b, const char *fmt, ...) DT_PRINTF(2, 3);
-void dt_buf_vprintf(dt_buf *b, const char *fmt, va_list ap);
+void dt_buf_vprintf(dt_buf *b, const char *fmt, va_list ap) DT_PRINTF(2, 0);
 const char *dt_buf_cstr(dt_buf *b); /* "" when empty */
 char *dt_buf_detach(dt_buf *b);     /* hands over data (NUL-terminated); b is reset */
 void dt_buf_clear(dt_buf *b);       /* len = 0, keeps capacity */
