@@ -178,7 +178,10 @@ static bool same_eav(const dt_datom *x, const dt_datom *y)
 
 static bool passes(dt_cursor *c, const dt_datom *d)
 {
-    return !c->db->pred || c->db->pred(c->db->unfiltered, d, c->db->pred_ctx);
+    for (const dt_filter *f = c->db->filter; f; f = f->next)
+        if (!f->pred(c->db->unfiltered, d, f->ctx))
+            return false;
+    return true;
 }
 
 /* History and log orders: every datom in the time window. */

@@ -35,6 +35,26 @@ void dt_env_unref(dt_env *e)
     free(e);
 }
 
+/* ---- filters ---- */
+
+static dt_filter *filter_ref(dt_filter *f)
+{
+    if (f)
+        f->refs++;
+    return f;
+}
+
+static void filter_unref(dt_filter *f)
+{
+    while (f && --f->refs == 0) {
+        dt_filter *next = f->next;
+        if (f->free_ctx)
+            f->free_ctx(f->ctx);
+        free(f);
+        f = next;
+    }
+}
+
 /* ---- values ---- */
 
 dt_db *dt_db_new(dt_env *env, const dt_tree trees[DT_ORDER_COUNT], int64_t indexed_t, dt_nov *nov,
@@ -65,6 +85,7 @@ dt_db *dt_db_clone(const dt_db *db)
     if (c->overlay)
         dt_nov_ref(c->overlay);
     dt_schema_ref(c->schema);
+    filter_ref(c->filter);
     if (c->unfiltered)
         dt_db_ref(c->unfiltered);
     return c;
@@ -83,6 +104,7 @@ void dt_db_unref(dt_db *db)
     dt_nov_unref(db->nov);
     dt_nov_unref(db->overlay);
     dt_schema_unref(db->schema);
+    filter_unref(db->filter);
     dt_db_unref(db->unfiltered);
     dt_env_unref(db->env);
     free(db);
@@ -90,13 +112,14 @@ void dt_db_unref(dt_db *db)
 
 dt_db *dt_db_unviewed(dt_db *db)
 {
-    if (db->as_of_t == db->basis_t && db->since_t < 0 && !db->history && !db->pred)
+    if (db->as_of_t == db->basis_t && db->since_t < 0 && !db->history && !db->filter)
         return dt_db_ref(db);
     dt_db *c = dt_db_clone(db);
     c->as_of_t = c->basis_t;
     c->since_t = -1;
     c->history = false;
-    c->pred = NULL;
+    filter_unref(c->filter);
+    c->filter = NULL;
     dt_db_unref(c->unfiltered);
     c->unfiltered = NULL;
     return c;
@@ -177,20 +200,21 @@ dt_db *dt_db_history(dt_db *db)
     return c;
 }
 
-dt_db *dt_db_filter(dt_db *db, dt_datom_pred pred, void *ctx)
+dt_db *dt_db_filter_owned(dt_db *db, dt_datom_pred pred, void *ctx, void (*free_ctx)(void *ctx))
 {
     dt_db *c = dt_db_clone(db);
-    if (db->pred) {
-        /* Filters compose: the new predicate sees the db as filtered before. */
-        dt_db_unref(c->unfiltered);
-        c->unfiltered = dt_db_ref(db);
-    } else {
-        c->unfiltered = dt_db_ref(db);
+    dt_filter *f = dt_calloc(1, sizeof *f);
+    *f = (dt_filter){.refs = 1, .pred = pred, .ctx = ctx, .free_ctx = free_ctx, .next = c->filter};
+    c->filter = f; /* takes over the clone's reference to the older filters: they compose */
+    if (!c->unfiltered) {
+        c->unfiltered = dt_db_clone(db);
+        filter_unref(c->unfiltered->filter);
+        c->unfiltered->filter = NULL;
     }
-    c->pred = pred;
-    c->pred_ctx = ctx;
     return c;
 }
+
+dt_db *dt_db_filter(dt_db *db, dt_datom_pred pred, void *ctx) { return dt_db_filter_owned(db, pred, ctx, NULL); }
 
 /* ---- schema and lookups ---- */
 

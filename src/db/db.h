@@ -246,6 +246,8 @@ dt_db *dt_db_history(dt_db *db);
  * unfiltered db and must not keep the datom. CTX must outlive the view. */
 typedef bool (*dt_datom_pred)(dt_db *unfiltered, const dt_datom *d, void *ctx);
 dt_db *dt_db_filter(dt_db *db, dt_datom_pred pred, void *ctx);
+/* The same, CTX freed with FREE_CTX when the last view using it goes. */
+dt_db *dt_db_filter_owned(dt_db *db, dt_datom_pred pred, void *ctx, void (*free_ctx)(void *ctx));
 
 /* ---- index access ---------------------------------------------------------
  * A cursor walks ORDER from FROM (inclusive; NULL or n = 0: the start) to TO

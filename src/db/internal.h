@@ -13,6 +13,7 @@
 #include "db/log.h"
 #include "db/novelty.h"
 #include "db/schema.h"
+#include "db/segment.h"
 
 /* What a db value needs to read segments; shared by a connection and every
  * value made from it, so values outlive their connection (not the store). */
@@ -46,10 +47,18 @@ struct dt_db {
     int64_t as_of_t; /* datoms with t <= as_of_t; equals basis_t when not as-of */
     int64_t since_t; /* -1: none */
     bool history;
-    dt_datom_pred pred;
-    void *pred_ctx;
-    dt_db *unfiltered; /* what pred sees */
+    struct dt_filter *filter; /* predicates, newest first (NULL: none) */
+    dt_db *unfiltered;        /* what they see: this value without filters */
 };
+
+/* A filter's predicate, shared by the views derived from it. */
+typedef struct dt_filter {
+    int refs;
+    dt_datom_pred pred;
+    void *ctx;
+    void (*free_ctx)(void *ctx);
+    struct dt_filter *next; /* the filter of the value it was made from */
+} dt_filter;
 
 typedef struct dt_txres dt_txres;
 
@@ -129,6 +138,7 @@ typedef struct dt_txops {
     dt_txop *v;
     size_t n, cap;
     uint64_t n_anon; /* anonymous tempids handed out */
+    dt_arena arena;  /* the bytes of the ops' values */
 } dt_txops;
 dt_txop *dt_txops_push(dt_txops *ops);
 void dt_txops_free(dt_txops *ops);

@@ -203,12 +203,14 @@ dt_val dt_nov_intern(dt_nov *n, dt_val v)
 
 uint32_t dt_nov_count(const dt_nov *n) { return n->n; }
 
-const dt_ndatom *dt_nov_at(const dt_nov *n, uint32_t i)
+static inline const dt_ndatom *at(const dt_nov *n, uint32_t i)
 {
     return &n->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SIZE - 1)];
 }
 
-int64_t dt_nov_max_t(const dt_nov *n) { return n->n ? DT_ND_T(dt_nov_at(n, n->n - 1)) : -1; }
+const dt_ndatom *dt_nov_at(const dt_nov *n, uint32_t i) { return at(n, i); }
+
+int64_t dt_nov_max_t(const dt_nov *n) { return n->n ? DT_ND_T(at(n, n->n - 1)) : -1; }
 
 static dt_val nd_val(const dt_nov *n, const dt_ndatom *d)
 {
@@ -217,7 +219,7 @@ static dt_val nd_val(const dt_nov *n, const dt_ndatom *d)
 
 void dt_nov_get(const dt_nov *n, uint32_t i, dt_datom *out)
 {
-    const dt_ndatom *d = dt_nov_at(n, i);
+    const dt_ndatom *d = at(n, i);
     out->e = d->e;
     out->a = d->a;
     out->v = nd_val(n, d);
@@ -331,7 +333,7 @@ typedef struct tree_ctx {
 static inline int pos_cmp(const tree_ctx *t, uint32_t p)
 {
     /* <0: the inserted datom sorts before position p */
-    return nd_cmp(t->n, t->order, t->d, dt_nov_at(t->n, p));
+    return nd_cmp(t->n, t->order, t->d, at(t->n, p));
 }
 
 static void *node_new(dt_nov *n, bool leaf)
@@ -455,7 +457,7 @@ static bhdr *insert(tree_ctx *t, bhdr *h)
 static void tree_insert(dt_nov *n, dt_order order, uint32_t pos)
 {
     int o = (int)order;
-    tree_ctx t = {n, order, dt_nov_at(n, pos), pos};
+    tree_ctx t = {n, order, at(n, pos), pos};
     if (!n->root[o]) {
         bleaf *l = node_new(n, true);
         l->pos[0] = pos;
@@ -508,7 +510,7 @@ static uint32_t first_after_t(const dt_nov *n, int64_t t)
     uint32_t lo = 0, hi = n->n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (DT_ND_T(dt_nov_at(n, mid)) <= t)
+        if (DT_ND_T(at(n, mid)) <= t)
             lo = mid + 1;
         else
             hi = mid;
@@ -594,12 +596,12 @@ static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
 
 static bool before_key(const dt_nov_cur *c, uint32_t pos, const void *arg)
 {
-    return dt_nov_key_cmp(c->n, c->order, dt_nov_at(c->n, pos), arg) < 0;
+    return dt_nov_key_cmp(c->n, c->order, at(c->n, pos), arg) < 0;
 }
 
 static bool before_or_at(const dt_nov_cur *c, uint32_t pos, const void *arg)
 {
-    return nd_cmp(c->n, c->order, dt_nov_at(c->n, pos), dt_nov_at(c->n, *(const uint32_t *)arg)) <= 0;
+    return nd_cmp(c->n, c->order, at(c->n, pos), at(c->n, *(const uint32_t *)arg)) <= 0;
 }
 
 dt_nov_cur *dt_nov_cur_open(dt_nov *n, dt_order order, const dt_key *from)
@@ -709,7 +711,7 @@ static uint64_t rank(dt_nov_cur *c, before_fn before, const void *arg)
 
 static bool at_or_before_key(const dt_nov_cur *c, uint32_t pos, const void *arg)
 {
-    return dt_nov_key_cmp(c->n, c->order, dt_nov_at(c->n, pos), arg) <= 0;
+    return dt_nov_key_cmp(c->n, c->order, at(c->n, pos), arg) <= 0;
 }
 
 uint64_t dt_nov_count_range(dt_nov *n, dt_order order, const dt_key *from, const dt_key *to, int flags)

@@ -396,7 +396,7 @@ static void allocate(rctx *x)
 static void push(rctx *x, uint64_t e, uint32_t a, dt_val v, bool added, bool derived, int32_t op)
 {
     if (x->nc == x->capc) {
-        x->capc = x->capc ? x->capc * 2 : 64;
+        x->capc = x->capc ? x->capc * 2 : 8;
         x->c = dt_realloc(x->c, x->capc * sizeof *x->c);
     }
     x->c[x->nc++] = (cand){.e = e, .a = a, .v = v, .added = added, .derived = derived, .op = op};
@@ -872,5 +872,6 @@ dt_txop *dt_txops_push(dt_txops *ops)
 void dt_txops_free(dt_txops *ops)
 {
     free(ops->v);
+    dt_arena_free(&ops->arena);
     *ops = (dt_txops){0};
 }

@@ -33,7 +33,10 @@ void *dt_arena_alloc(dt_arena *a, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
     if (!a->head || a->head->used + n > a->head->cap) {
-        size_t cap = DT_MAX(n, (size_t)ARENA_CHUNK);
+        /* Chunks double from 256 bytes: most arenas (a small transaction's
+         * values) stay small; big ones (a segment's) reach ARENA_CHUNK. */
+        size_t grow = a->head ? DT_MIN(a->head->cap * 2, (size_t)ARENA_CHUNK) : 256;
+        size_t cap = DT_MAX(n, grow);
         dt_arena_chunk *c = dt_malloc(sizeof *c + cap);
         c->used = 0;
         c->cap = cap;
