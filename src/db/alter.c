@@ -52,7 +52,7 @@ static int read_props(dt_db *db, uint64_t e, props *p)
     dt_cursor *c;
     int rc = dt_cursor_open(db, DT_EAVT, &k, &k, 0, &c);
     const dt_datom *d;
-    while (rc == 0 && (rc = dt_cursor_next(c, &d)) == 1)
+    while (dt_cursor_step(c, &d, &rc))
         if (d->a != DT_A_IDENT && d->a != DT_A_TUPLE_ATTRS && d->a != DT_A_TUPLE_TYPES)
             set_prop(p, d->a, d->v, true); /* (values of those three borrowed from the cursor: not kept) */
     dt_cursor_free(c);
@@ -76,8 +76,35 @@ static int schema_error(dt_db *db, const dt_datom *d, const char *fmt, ...)
 
 static bool is_type(uint64_t e) { return e > DT_E_TYPE0 && e < DT_E_TYPE0 + DT_VTYPE_COUNT; }
 
+/* The transaction's datoms, for attributes it installs itself. */
+typedef struct txview {
+    const dt_datom *d;
+    size_t n;
+} txview;
+
+/* Is IDENT an attribute installed by this transaction, cardinality one and
+ * not a tuple (what a composite tuple may be made of)? */
+static bool new_scalar_attr(const txview *tx, const char *ident)
+{
+    for (size_t i = 0; i < tx->n; i++) {
+        const dt_datom *x = &tx->d[i];
+        if (!x->added || x->a != DT_A_IDENT || strcmp(x->v.b->data, ident))
+            continue;
+        bool one = false, scalar = false;
+        for (size_t j = 0; j < tx->n; j++) {
+            const dt_datom *y = &tx->d[j];
+            if (y->e != x->e || !y->added)
+                continue;
+            one |= y->a == DT_A_CARDINALITY && y->v.u == DT_E_CARD_ONE;
+            scalar |= y->a == DT_A_VALUE_TYPE && y->v.u != DT_E_TYPE0 + DT_TUPLE;
+        }
+        return one && scalar;
+    }
+    return false;
+}
+
 /* Tuple element lists: 2 to 8 of attributes (composite) or scalar types. */
-static int check_tuple_list(dt_db *db, const dt_datom *d, dt_val list, bool attrs)
+static int check_tuple_list(dt_db *db, const txview *tx, const dt_datom *d, dt_val list, bool attrs)
 {
     size_t n = list.type == DT_TUPLE ? dt_tuple_count(list.b) : 0;
     if (n < 2 || n > 8)
@@ -88,7 +115,7 @@ static int check_tuple_list(dt_db *db, const dt_datom *d, dt_val list, bool attr
             return schema_error(db, d, "tuple elements are keywords");
         if (attrs) {
             const dt_attr *a = dt_db_attr_by_ident(db, k.b->data);
-            if (!a || a->many || a->type == DT_TUPLE)
+            if (a ? a->many || a->type == DT_TUPLE : !new_scalar_attr(tx, k.b->data))
                 return schema_error(db, d, ":%s: a composite tuple is made of existing cardinality-one, non-tuple attributes",
                                     k.b->data);
         } else {
@@ -100,7 +127,7 @@ static int check_tuple_list(dt_db *db, const dt_datom *d, dt_val list, bool attr
     return 0;
 }
 
-static int check_new_attr(dt_db *db, const dt_datom *d, uint64_t e, const props *p, bool fresh)
+static int check_new_attr(dt_db *db, const txview *tx, const dt_datom *d, uint64_t e, const props *p, bool fresh)
 {
     if (DT_EID_PART(e) != DT_PART_DB || !fresh)
         return schema_error(db, d, "an attribute is installed on a new entity (a tempid), not on an existing one");
@@ -120,9 +147,9 @@ static int check_new_attr(dt_db *db, const dt_datom *d, uint64_t e, const props 
         return schema_error(db, d, tuple ? "a tuple attribute needs one of :db/tupleAttrs, :db/tupleTypes, :db/tupleType"
                                          : ":db/tupleAttrs, :db/tupleTypes and :db/tupleType need :db.type/tuple");
     if (p->has_tuple_attrs)
-        return check_tuple_list(db, d, p->tuple_attrs, true);
+        return check_tuple_list(db, tx, d, p->tuple_attrs, true);
     if (p->has_tuple_types)
-        return check_tuple_list(db, d, p->tuple_types, false);
+        return check_tuple_list(db, tx, d, p->tuple_types, false);
     if (p->tuple_type && (!is_type(p->tuple_type) || p->tuple_type == DT_E_TYPE0 + DT_TUPLE))
         return schema_error(db, d, ":db/tupleType is a scalar :db.type/");
     return 0;
@@ -139,7 +166,7 @@ static int scan_dupes(dt_db *db, dt_order order, uint32_t a, bool *found)
     dt_val last_v = {0};
     bool first = true;
     *found = false;
-    while (!*found && rc == 0 && (rc = dt_cursor_next(c, &d)) == 1) {
+    while (!*found && dt_cursor_step(c, &d, &rc)) {
         if (!first)
             *found = order == DT_AEVT ? d->e == last_e : dt_val_eq(d->v, last_v);
         dt_val_free(&last_v);
@@ -199,7 +226,7 @@ static bool bsearch_u64(const uint64_t *v, size_t n, uint64_t x)
 }
 
 /* The datoms d[0..n) of one entity E. */
-static int check_entity(dt_db *db, uint64_t e, const dt_datom *d, size_t n, bool fresh)
+static int check_entity(dt_db *db, const txview *tx, uint64_t e, const dt_datom *d, size_t n, bool fresh)
 {
     bool schema = false;
     for (size_t i = 0; i < n; i++)
@@ -224,7 +251,7 @@ static int check_entity(dt_db *db, uint64_t e, const dt_datom *d, size_t n, bool
     if (before)
         return check_alter(db, d, n, before, &p);
     if (p.type)
-        return check_new_attr(db, d, e, &p, fresh);
+        return check_new_attr(db, tx, d, e, &p, fresh);
     for (size_t i = 0; i < n; i++)
         if (d[i].added && dt_schema_is_attr_prop(d[i].a))
             return schema_error(db, &d[i], "not an attribute: an attribute needs :db/valueType");
@@ -234,11 +261,12 @@ static int check_entity(dt_db *db, uint64_t e, const dt_datom *d, size_t n, bool
 int dt_schema_check(dt_db *db, const dt_datom *d, size_t n, const uint64_t *fresh, size_t n_fresh)
 {
     int rc = 0;
+    txview tx = {d, n};
     for (size_t i = 0; rc == 0 && i < n;) {
         size_t j = i;
         while (j < n && d[j].e == d[i].e)
             j++;
-        rc = check_entity(db, d[i].e, d + i, j - i, bsearch_u64(fresh, n_fresh, d[i].e));
+        rc = check_entity(db, &tx, d[i].e, d + i, j - i, bsearch_u64(fresh, n_fresh, d[i].e));
         i = j;
     }
     return rc;

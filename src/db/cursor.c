@@ -243,6 +243,16 @@ int dt_cursor_next(dt_cursor *c, const dt_datom **out)
     return rc;
 }
 
+bool dt_cursor_step(dt_cursor *c, const dt_datom **out, int *rc)
+{
+    if (*rc)
+        return false;
+    int more = dt_cursor_next(c, out);
+    if (more < 0)
+        *rc = more;
+    return more == 1;
+}
+
 /* ---- counts ---- */
 
 uint64_t dt_db_count(dt_db *db, dt_order order, const dt_key *from, const dt_key *to, int flags)

@@ -264,6 +264,12 @@ int dt_cursor_open(dt_db *db, dt_order order, const dt_key *from, const dt_key *
  * end, or a negative DATOM_E* (a segment that cannot be read). */
 int dt_cursor_next(dt_cursor *c, const dt_datom **out);
 void dt_cursor_free(dt_cursor *c);
+/* For loops over a cursor that may not have opened:
+ *     int rc = dt_cursor_open(db, order, &k, &k, 0, &c);
+ *     while (dt_cursor_step(c, &d, &rc)) ...
+ * true with the next datom; false at the end (*rc stays 0), on an error
+ * (now in *rc), or at once when *rc already holds one (C untouched). */
+bool dt_cursor_step(dt_cursor *c, const dt_datom **out, int *rc);
 
 /* An estimate of the datoms between FROM and TO (as dt_cursor_open), for a
  * planner: exact for a db with no retraction and no view; otherwise an upper

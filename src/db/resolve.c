@@ -492,7 +492,7 @@ static int retract_entity_datoms(rctx *x, int32_t op, uint64_t e, uint64_t **see
     const dt_datom *d;
     uint64_t *kids = NULL;
     size_t n_kids = 0;
-    while (rc == 0 && (rc = dt_cursor_next(c, &d)) == 1) {
+    while (dt_cursor_step(c, &d, &rc)) {
         push(x, d->e, d->a, dt_arena_val(&x->out->arena, d->v), false, true, op);
         const dt_attr *a = dt_db_attr(x->db, d->a);
         if (a && a->component && d->v.type == DT_REF) {
@@ -504,7 +504,7 @@ static int retract_entity_datoms(rctx *x, int32_t op, uint64_t e, uint64_t **see
     if (rc == 0) {
         k = (dt_key){.n = 1, .v = dt_val_ref(e)};
         rc = dt_cursor_open(x->db, DT_VAET, &k, &k, 0, &c);
-        while (rc == 0 && (rc = dt_cursor_next(c, &d)) == 1)
+        while (dt_cursor_step(c, &d, &rc))
             push(x, d->e, d->a, d->v, false, true, op);
         dt_cursor_free(c);
     }

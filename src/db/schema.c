@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "db/schema.h"
+#include "db/segment.h"
 
 typedef struct name_ent {
     char *name; /* NULL: empty slot */
@@ -376,15 +377,18 @@ static int load_entity(dt_schema *s, dt_db *db, uint64_t e)
     dt_key k = {.n = 1, .e = e};
     dt_cursor *c;
     int rc = dt_cursor_open(db, DT_EAVT, &k, &k, 0, &c);
-    if (rc)
-        return rc;
     entity_facts f = {0};
+    dt_arena arena = {0}; /* the cursor's values last only until it moves */
     const dt_datom *d;
-    while ((rc = dt_cursor_next(c, &d)) == 1)
-        fact(&f, d);
+    while (dt_cursor_step(c, &d, &rc)) {
+        dt_datom copy = *d;
+        copy.v = dt_arena_val(&arena, d->v);
+        fact(&f, &copy);
+    }
     if (rc == 0)
         apply_entity(s, e, &f);
     dt_cursor_free(c);
+    dt_arena_free(&arena);
     return rc;
 }
 
