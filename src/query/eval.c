@@ -39,8 +39,7 @@ static int clause_error(const q_clause *c)
     if (c->where)
         dt_buf_printf(&m, "in %s: ", c->where);
     q_describe(&m, c->form);
-    int code = datom_errcode() ? datom_errcode() : DATOM_EINVAL;
-    int rc = dt_error(code, "%s: %s", dt_buf_cstr(&m), datom_errmsg());
+    int rc = dt_error_wrap("%s", dt_buf_cstr(&m));
     dt_buf_free(&m);
     return rc;
 }

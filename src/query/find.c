@@ -160,8 +160,12 @@ static int aggregate(q_ctx *x, const q_query *q, const q_rel *r, const int *col,
             for (size_t j = g.start[k]; j < g.start[k + 1]; j++)
                 bag[n++] = q_rel_row(r, g.order[j])[col[i]];
             rc = q_aggregate(x, f, bag, n, &dst[i]);
-            if (rc)
-                rc = q_err(f->form, "%s", datom_errmsg());
+            if (rc) {
+                dt_buf m = DT_BUF_INIT;
+                q_describe(&m, f->form);
+                rc = dt_error_wrap("%s", dt_buf_cstr(&m));
+                dt_buf_free(&m);
+            }
         }
     }
     free(bag);

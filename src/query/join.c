@@ -449,10 +449,8 @@ int q_step_join(q_ctx *x, const q_step *s, q_rel *r, q_rel *out)
     bool keyed = false;
     for (uint16_t a = 0; a < s->narg; a++)
         keyed = keyed || s->arg[a].key;
-    if (keyed && s->delta == QD_ANS) {
-        if ((rc = demand(x, s, r)))
-            return rc;
-    }
+    if (s->table && s->delta == QD_ANS && (rc = demand(x, s, r))) /* a call: its seeds first */
+        return rc;
     size_t lo, hi;
     const q_rel *src = join_source(x, s, &lo, &hi);
     dt_val newv[256], key[256];

@@ -24,7 +24,7 @@ void q_rel_init(q_ctx *x, q_rel *r, const uint16_t *cols, uint16_t ncol)
     memset(r, 0, sizeof *r);
     r->ncol = ncol;
     r->cols = q_alloc(&x->arena, (ncol ? ncol : 1) * sizeof *r->cols);
-    if (ncol)
+    if (ncol && cols)
         memcpy(r->cols, cols, ncol * sizeof *cols);
 }
 

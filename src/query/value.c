@@ -159,17 +159,14 @@ dt_val q_intern_find(q_ctx *x, dt_val v, bool *found)
 
 dt_val q_string(q_ctx *x, dt_vtype type, const char *s, size_t n)
 {
-    struct {
-        dt_blob b;
-        char data[64];
-    } small;
-    dt_blob *b = n < sizeof small.data ? &small.b : dt_malloc(sizeof(dt_blob) + n + 1);
+    _Alignas(dt_blob) char small[sizeof(dt_blob) + 64];
+    dt_blob *b = n < 64 ? (dt_blob *)small : dt_malloc(sizeof(dt_blob) + n + 1);
     b->len = (uint32_t)n;
     b->hash = dt_blob_hash(s, n);
     memcpy(b->data, s, n);
     b->data[n] = 0;
     dt_val v = q_intern(x, dt_val_blob(type, b));
-    if (b != &small.b)
+    if (b != (dt_blob *)small)
         free(b);
     return v;
 }
