@@ -145,56 +145,79 @@ static void make_key(const kvals *k, uint8_t order, uint8_t n, dt_key *key)
     }
 }
 
-/* Whether datom D fits what is known of S (K), its range and its repeated
- * variables; the new values into NEWV. */
-static bool match(q_ctx *x, const q_step *s, const kvals *k, const dt_datom *d, dt_val *newv, bool keep)
+/* What a scan checks of each datom, worked out once per step: the known
+ * positions its cursor's prefix does not already fix, the repeated
+ * variables, the range; and which positions give new values. */
+typedef struct matcher {
+    uint8_t ncheck, check[5];
+    uint8_t nout, out[5];
+    uint8_t nsame, same[5];
+    bool range;
+} matcher;
+
+static void matcher_init(const q_step *s, bool lookup, matcher *m)
 {
+    memset(m, 0, sizeof *m);
+    bool in_prefix[5] = {0};
+    for (int i = 0; i < s->nprefix; i++)
+        in_prefix[key_comp[s->order][i]] = true;
     for (int i = 0; i < 5; i++) {
-        if (!k->have[i])
-            continue;
-        switch (i) {
-        case 0:
-            if (d->e != k->v[0].u)
-                return false;
-            break;
-        case 1:
-            if (d->a != (uint32_t)k->v[1].u)
-                return false;
-            break;
-        case 2:
-            if (k->v[2].type == d->v.type ? !raw_eq(d->v, k->v[2]) : !raw_eq(raw(d, 2), k->v[2]))
-                return false;
-            break;
-        case 3:
-            if (d->tx != k->v[3].u)
-                return false;
-            break;
-        default:
-            if (d->added != (bool)k->v[4].i)
-                return false;
-        }
+        uint8_t how = s->pos[i].how;
+        bool known = how == QP_CONST || (how == QP_BOUND && lookup);
+        if (known && !in_prefix[i])
+            m->check[m->ncheck++] = (uint8_t)i;
+        else if (how == QP_OUT)
+            m->out[m->nout++] = (uint8_t)i;
+        else if (how == QP_SAME)
+            m->same[m->nsame++] = (uint8_t)i;
     }
-    if (s->has_lo || s->has_hi) {
-        if (s->has_lo) {
-            int c = dt_val_cmp(d->v, s->lo);
-            if (c < 0 || (c == 0 && !s->lo_incl))
-                return false;
-        }
-        if (s->has_hi) {
-            int c = dt_val_cmp(d->v, s->hi);
-            if (c > 0 || (c == 0 && !s->hi_incl))
-                return false;
-        }
+    m->range = s->has_lo || s->has_hi;
+}
+
+static bool check_pos(const kvals *k, const dt_datom *d, int i)
+{
+    switch (i) {
+    case 0: return d->e == k->v[0].u;
+    case 1: return d->a == (uint32_t)k->v[1].u;
+    case 2: return k->v[2].type == d->v.type ? raw_eq(d->v, k->v[2]) : raw_eq(raw(d, 2), k->v[2]);
+    case 3: return d->tx == k->v[3].u;
+    default: return d->added == (bool)k->v[4].i;
     }
-    for (int i = 0; i < 5; i++)
-        if (s->pos[i].how == QP_SAME && !raw_eq(raw(d, i), raw(d, s->pos[i].col)))
+}
+
+static bool in_range(const q_step *s, const dt_datom *d)
+{
+    if (s->has_lo) {
+        int c = dt_val_cmp(d->v, s->lo);
+        if (c < 0 || (c == 0 && !s->lo_incl))
             return false;
-    if (keep) {
-        int n = 0;
-        for (int i = 0; i < 5; i++)
-            if (s->pos[i].how == QP_OUT)
-                newv[n++] = keep_val(x, d, i);
     }
+    if (s->has_hi) {
+        int c = dt_val_cmp(d->v, s->hi);
+        if (c > 0 || (c == 0 && !s->hi_incl))
+            return false;
+    }
+    return true;
+}
+
+/* Whether datom D fits what is known of S (K), its range and its repeated
+ * variables; the new values into NEWV when KEEP. */
+static bool match(q_ctx *x, const q_step *s, const matcher *m, const kvals *k, const dt_datom *d, dt_val *newv,
+                  bool keep)
+{
+    for (int j = 0; j < m->ncheck; j++)
+        if (!check_pos(k, d, m->check[j]))
+            return false;
+    if (m->range && !in_range(s, d))
+        return false;
+    for (int j = 0; j < m->nsame; j++) {
+        int i = m->same[j];
+        if (!raw_eq(raw(d, i), raw(d, s->pos[i].col)))
+            return false;
+    }
+    if (keep)
+        for (int j = 0; j < m->nout; j++)
+            newv[j] = keep_val(x, d, m->out[j]);
     return true;
 }
 
@@ -222,19 +245,21 @@ static int open_cursor(dt_db *db, const q_step *s, const kvals *k, uint8_t order
 /* ---- scans ---- */
 
 /* Every match of the constants, as rows of new values. */
-static int scan_all(q_ctx *x, dt_db *db, const q_step *s, q_rel *m)
+static int scan_all(q_ctx *x, dt_db *db, const q_step *s, q_rel *out)
 {
     kvals k;
     known_vals(x, db, s, NULL, &k);
     if (k.none)
         return 0;
+    matcher m;
+    matcher_init(s, false, &m);
     dt_cursor *c;
     int rc = open_cursor(db, s, &k, s->order, s->nprefix, &c);
     const dt_datom *d;
     dt_val newv[5];
     while (!rc && (rc = dt_cursor_next(c, &d)) == 1) {
-        if (match(x, s, &k, d, newv, true)) {
-            dt_val *dst = q_rel_push(x, m);
+        if (match(x, s, &m, &k, d, newv, true)) {
+            dt_val *dst = q_rel_push(x, out);
             memcpy(dst, newv, s->nnew * sizeof *newv);
         }
         rc = x->over ? q_mem(x, 0) : 0;
@@ -277,6 +302,8 @@ static int scan_hash(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_rel
     q_hidx_update(x, &h, r);
     kvals k;
     known_vals(x, db, s, NULL, &k);
+    matcher m;
+    matcher_init(s, false, &m);
     int rc = 0;
     dt_cursor *c = NULL;
     if (!k.none)
@@ -285,7 +312,7 @@ static int scan_hash(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_rel
     dt_val newv[5], key[5];
     while (c && !rc && (rc = dt_cursor_next(c, &d)) == 1) {
         rc = 0;
-        if (!match(x, s, &k, d, NULL, false))
+        if (!match(x, s, &m, &k, d, NULL, false))
             continue;
         bool found = true;
         for (uint16_t j = 0; j < nb && found; j++)
@@ -295,7 +322,8 @@ static int scan_hash(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_rel
         uint32_t i = q_hidx_find(&h, r, key, q_hash_vals(key, nb));
         if (i == NONE)
             continue;
-        match(x, s, &k, d, newv, true);
+        for (int j = 0; j < m.nout; j++)
+            newv[j] = keep_val(x, d, m.out[j]);
         for (; i != NONE; i = q_hidx_next(&h, r, i, key))
             q_emit(x, out, s, q_rel_row(r, i), r->ncol, newv);
         rc = x->over ? q_mem(x, 0) : 0;
@@ -316,6 +344,8 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
     int rc = 0;
     q_rel m;
     q_rel_init(x, &m, NULL, s->nnew);
+    matcher mt;
+    matcher_init(s, true, &mt);
     for (size_t i = 0; i < r->n && !rc; i++) {
         const dt_val *row = q_rel_row(r, i);
         dt_val key[5];
@@ -335,7 +365,7 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
         dt_val newv[5];
         while (!rc && (rc = dt_cursor_next(c, &d)) == 1) {
             rc = 0;
-            if (match(x, s, &k, d, newv, true))
+            if (match(x, s, &mt, &k, d, newv, true))
                 memcpy(q_rel_push(x, &m), newv, s->nnew * sizeof *newv);
         }
         dt_cursor_free(c);

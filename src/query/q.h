@@ -72,7 +72,15 @@ static inline bool q_vtruthy(dt_val v) { return !(v.type == DT_NIL || (v.type ==
 dt_val q_intern(q_ctx *x, dt_val v);
 /* The interned twin of V if the run holds one; else V itself with *found
  * false (a value no relation holds cannot match anything in them). */
-dt_val q_intern_find(q_ctx *x, dt_val v, bool *found);
+dt_val q_intern_find_slow(q_ctx *x, dt_val v, bool *found);
+static inline dt_val q_intern_find(q_ctx *x, dt_val v, bool *found)
+{
+    if (v.type <= DT_FLOAT || v.type == DT_INSTANT || v.type == DT_REF) { /* no bytes: itself */
+        *found = true;
+        return v;
+    }
+    return q_intern_find_slow(x, v, found);
+}
 /* A value from a datom's component: refs become longs; bytes interned. */
 dt_val q_from_db(q_ctx *x, dt_val v);
 /* An interned string of N bytes at S. */
@@ -130,6 +138,7 @@ typedef struct q_hidx {
     uint16_t *key; /* columns of the relation */
     uint32_t *head;
     uint32_t *next; /* per row */
+    uint32_t *tag;  /* per row: its hash's high bits, compared before its key */
     size_t mask;    /* head has mask + 1 slots; 0 with head NULL: empty */
     size_t n;       /* rows indexed */
     size_t cap_next;

@@ -113,13 +113,16 @@ void q_hidx_free(q_hidx *h)
     free(h->key);
     free(h->head);
     free(h->next);
+    free(h->tag);
     memset(h, 0, sizeof *h);
 }
 
 static void link_row(q_hidx *h, const q_rel *r, size_t i)
 {
-    size_t slot = q_hash_cols(q_rel_row(r, i), h->key, h->nkey) & h->mask;
+    uint64_t hash = q_hash_cols(q_rel_row(r, i), h->key, h->nkey);
+    size_t slot = hash & h->mask;
     h->next[i] = h->head[slot];
+    h->tag[i] = (uint32_t)(hash >> 32);
     h->head[slot] = (uint32_t)i;
 }
 
@@ -133,6 +136,7 @@ void q_hidx_update(q_ctx *x, q_hidx *h, const q_rel *r)
         while (cap < r->n)
             cap *= 2;
         h->next = dt_realloc(h->next, cap * sizeof *h->next);
+        h->tag = dt_realloc(h->tag, cap * sizeof *h->tag);
         h->cap_next = cap;
     }
     if (!h->head || r->n > h->mask + 1) {
@@ -154,16 +158,18 @@ uint32_t q_hidx_find(const q_hidx *h, const q_rel *r, const dt_val *key, uint64_
 {
     if (!h->head)
         return NONE;
+    uint32_t tag = (uint32_t)(hash >> 32);
     uint32_t i = h->head[hash & h->mask];
-    while (i != NONE && !key_eq(q_rel_row(r, i), h->key, h->nkey, key))
+    while (i != NONE && (h->tag[i] != tag || !key_eq(q_rel_row(r, i), h->key, h->nkey, key)))
         i = h->next[i];
     return i;
 }
 
 uint32_t q_hidx_next(const q_hidx *h, const q_rel *r, uint32_t i, const dt_val *key)
 {
+    uint32_t tag = h->tag[i];
     i = h->next[i];
-    while (i != NONE && !key_eq(q_rel_row(r, i), h->key, h->nkey, key))
+    while (i != NONE && (h->tag[i] != tag || !key_eq(q_rel_row(r, i), h->key, h->nkey, key)))
         i = h->next[i];
     return i;
 }
@@ -202,6 +208,7 @@ void q_rel_distinct(q_ctx *x, q_rel *r)
     memset(h.head, 0xff, slots * sizeof *h.head);
     h.mask = slots - 1;
     h.next = dt_malloc(r->n * sizeof *h.next);
+    h.tag = dt_malloc(r->n * sizeof *h.tag);
     h.cap_next = r->n;
     size_t w = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -213,6 +220,7 @@ void q_rel_distinct(q_ctx *x, q_rel *r)
         if (w != i)
             memcpy(q_rel_row(r, w), row, r->ncol * sizeof *row);
         h.next[w] = h.head[hash & h.mask];
+        h.tag[w] = (uint32_t)(hash >> 32);
         h.head[hash & h.mask] = (uint32_t)w;
         w++;
     }

@@ -140,7 +140,7 @@ dt_val q_intern(q_ctx *x, dt_val v)
     return *slot;
 }
 
-dt_val q_intern_find(q_ctx *x, dt_val v, bool *found)
+dt_val q_intern_find_slow(q_ctx *x, dt_val v, bool *found)
 {
     *found = true;
     if (!is_blob(v) && !is_edn(v))
