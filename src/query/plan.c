@@ -679,10 +679,21 @@ static int consider_join(pctx *p, pcl *pc, q_step *s, bool *ok)
                 return 0;
             }
         }
+        m = t->planning ? (t->bound ? 10 : 1e4) : t->est;
+        /* many seeds: computing the whole table once and hash-joining it may
+         * cost less than answering each seed (not for recursive rules,
+         * whose whole relation can be vastly bigger than what is asked) */
+        if (bits && !pc->forced && !pc->first && !rule->recursive && !rule->nreq && !t->planning) {
+            q_table *full;
+            double demand = p->rows * (t->cost + 1);
+            if (!q_table_get(x, c->rule, 0, c->src >= 0 ? c->src : p->dsrc, &full) &&
+                full->cost + full->est + p->rows < demand)
+                t = full;
+            datom_errclear();
+        }
         s->table = t;
         for (uint16_t i = 0; i < c->nargs; i++)
             s->arg[i].key = !pc->first && (t->bound >> i) & 1;
-        m = t->planning ? (t->bound ? 10 : 1e4) : t->est;
         if (pc->first) {
             m = 10;
         }
@@ -1048,6 +1059,8 @@ static int plan_body(pctx *p, const uint16_t *out, uint16_t nout, const char *wh
     pl->nout = nout;
     pl->out = arena_u16(p->x, out, nout);
     pl->est = p->rows;
+    for (int i = 0; i < p->nsteps; i++)
+        pl->cost += p->steps[i].cost;
     pl->scope = p->scope;
     pl->what = what;
     *plan = pl;
@@ -1106,13 +1119,15 @@ static int plan_table(q_ctx *x, q_table *t)
 {
     const q_rule *r = &x->rules[t->rule];
     t->plans = q_alloc(&x->arena, r->ndefs * sizeof *t->plans);
-    t->est = 0;
+    t->est = t->cost = 0;
     int rc = 0;
     for (uint16_t d = 0; d < r->ndefs && !rc; d++) {
         const q_clause *seeds = seed_clause(x, &r->defs[d], t->bound);
         rc = plan_def(x, t, &r->defs[d], seeds, NULL, NULL, &t->plans[d]);
-        if (!rc)
+        if (!rc) {
             t->est += t->plans[d]->est;
+            t->cost += t->plans[d]->cost;
+        }
     }
     if (rc || !r->recursive)
         return rc;

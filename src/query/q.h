@@ -393,6 +393,7 @@ struct q_plan {
     uint16_t nout;
     uint16_t *out; /* variables of the result's columns */
     double est;
+    double cost;   /* estimated work: datoms read and rows made */
     const q_scope *scope;
     const char *what; /* "query", "rule (anc ?a ?b) [b f] #2" */
 };
@@ -413,6 +414,7 @@ struct q_table {
     q_plan **plans;    /* per definition: the plan from the seeds */
     q_plan ***vplans;  /* per definition, per call of its component: the plan from that call's delta */
     double est;        /* estimated answers per seed */
+    double cost;       /* estimated work per seed */
     bool planning;
     int err;           /* planning failed: the code, and the message */
     char *errmsg;
