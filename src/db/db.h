@@ -310,10 +310,10 @@ int dt_db_lookup(dt_db *db, uint32_t a, dt_val v, uint64_t *e_out);
 int dt_db_tx_range(dt_db *db, int64_t start, int64_t end, dt_cursor **out);
 
 /* ---- bulk load ------------------------------------------------------------
- * Builds a db value from datoms without transaction logic (Datascript's
- * init-db): every datom is an assertion of transaction tx0 (t 0 +
- * DT_INIT_T), attributes must be in SCHEMA_EDN (a map of ident to
- * attribute map, Datascript style, or NULL). Nothing is written. */
-int dt_db_init(const char *schema_edn, const dt_datom *datoms, size_t n, dt_db **out);
+ * DB with DATOMS (any order; e, a and v used) asserted by one new
+ * transaction without transaction logic (Datascript's init-db): no tempids,
+ * no uniqueness or cardinality checks, duplicates dropped. Nothing is
+ * written. For loading prepared data and for benchmarks. */
+int dt_db_init(dt_db *db, const dt_datom *datoms, size_t n, dt_db **out);
 
 #endif /* DT_DB_H */

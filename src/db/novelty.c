@@ -8,8 +8,10 @@
  *      position names one datom for the life of the novelty.
  *  (2) Equal interned bytes are one blob: two values of one novelty are
  *      equal exactly when their bits are.
- *  (3) In every tree node, first[i] is the smallest position of kid[i] by the
- *      order's comparison, and count is the number of positions under it.
+ *  (3) In every inner node, first[i] is a copy of the smallest datom under
+ *      kid[i] (so that a descent compares against the node, not against the
+ *      datom array: the datoms a search would touch are scattered, and each
+ *      touch a cache miss), and count is the number of positions under it.
  *  (4) version changes on every insertion; cursors compare it to know when
  *      their saved path may be stale.
  *
@@ -25,7 +27,7 @@
 
 #define CHUNK_SHIFT 12
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
-#define LEAF_MAX 128
+#define LEAF_MAX 64
 #define INNER_MAX 64
 #define MAX_DEPTH 12
 #define ARENA_CHUNK (64u << 10)
@@ -45,7 +47,7 @@ typedef struct bleaf {
 
 typedef struct binner {
     bhdr h;
-    uint32_t first[INNER_MAX];
+    dt_ndatom first[INNER_MAX];
     bhdr *kid[INNER_MAX];
 } binner;
 
@@ -330,10 +332,10 @@ typedef struct tree_ctx {
     uint32_t pos;
 } tree_ctx;
 
-static inline int pos_cmp(const tree_ctx *t, uint32_t p)
+static inline int datom_cmp_at(const tree_ctx *t, const dt_ndatom *d)
 {
-    /* <0: the inserted datom sorts before position p */
-    return nd_cmp(t->n, t->order, t->d, at(t->n, p));
+    /* <0: the inserted datom sorts before D */
+    return nd_cmp(t->n, t->order, t->d, d);
 }
 
 static void *node_new(dt_nov *n, bool leaf)
@@ -347,15 +349,24 @@ static void *node_new(dt_nov *n, bool leaf)
     return h;
 }
 
+/* Asks for the datoms of a leaf before a search reads them: the misses
+ * then overlap instead of following one another. */
+static inline void prefetch_leaf(const dt_nov *n, const bleaf *l)
+{
+    for (int i = 0; i < l->h.n; i++)
+        __builtin_prefetch(at(n, l->pos[i]));
+}
+
 /* The first index i of LEAF with the datom before pos[i] (upper bound). */
 static int leaf_slot(const tree_ctx *t, const bleaf *l)
 {
     int lo = 0, hi = l->h.n;
-    if (hi && pos_cmp(t, l->pos[hi - 1]) > 0)
+    if (hi && datom_cmp_at(t, at(t->n, l->pos[hi - 1])) > 0)
         return hi; /* the common case: appending */
+    prefetch_leaf(t->n, l);
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (pos_cmp(t, l->pos[mid]) < 0)
+        if (datom_cmp_at(t, at(t->n, l->pos[mid])) < 0)
             hi = mid;
         else
             lo = mid + 1;
@@ -367,11 +378,11 @@ static int leaf_slot(const tree_ctx *t, const bleaf *l)
 static int inner_slot(const tree_ctx *t, const binner *in)
 {
     int lo = 1, hi = in->h.n;
-    if (pos_cmp(t, in->first[hi - 1]) > 0)
+    if (datom_cmp_at(t, &in->first[hi - 1]) > 0)
         return hi - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (pos_cmp(t, in->first[mid]) < 0)
+        if (datom_cmp_at(t, &in->first[mid]) < 0)
             hi = mid;
         else
             lo = mid + 1;
@@ -379,9 +390,9 @@ static int inner_slot(const tree_ctx *t, const binner *in)
     return lo - 1;
 }
 
-static uint32_t node_first(const bhdr *h)
+static dt_ndatom node_first(const dt_nov *n, const bhdr *h)
 {
-    return h->leaf ? ((const bleaf *)h)->pos[0] : ((const binner *)h)->first[0];
+    return h->leaf ? *at(n, ((const bleaf *)h)->pos[0]) : ((const binner *)h)->first[0];
 }
 
 static uint32_t sum_counts(const binner *in)
@@ -423,10 +434,10 @@ static bhdr *insert(tree_ctx *t, bhdr *h)
     int i = inner_slot(t, in);
     bhdr *split = insert(t, in->kid[i]);
     if (i == 0)
-        in->first[0] = node_first(in->kid[0]); /* a new smallest datom (3) */
+        in->first[0] = node_first(t->n, in->kid[0]); /* a new smallest datom (3) */
     if (!split)
         return NULL;
-    uint32_t split_first = node_first(split);
+    dt_ndatom split_first = node_first(t->n, split);
     if (in->h.n < INNER_MAX) {
         memmove(in->first + i + 2, in->first + i + 1, (size_t)(in->h.n - i - 1) * sizeof *in->first);
         memmove(in->kid + i + 2, in->kid + i + 1, (size_t)(in->h.n - i - 1) * sizeof *in->kid);
@@ -471,8 +482,8 @@ static void tree_insert(dt_nov *n, dt_order order, uint32_t pos)
         binner *root = node_new(n, false);
         root->kid[0] = n->root[o];
         root->kid[1] = split;
-        root->first[0] = node_first(root->kid[0]);
-        root->first[1] = node_first(split);
+        root->first[0] = node_first(n, root->kid[0]);
+        root->first[1] = node_first(n, split);
         root->h.n = 2;
         root->h.count = root->kid[0]->count + split->count;
         n->root[o] = &root->h;
@@ -552,7 +563,7 @@ struct dt_nov_cur {
 static bool is_array_order(dt_order o) { return o == DT_LOG; }
 
 /* Descends to the first entry for which BEFORE(entry) is false. */
-typedef bool (*before_fn)(const dt_nov_cur *c, uint32_t pos, const void *arg);
+typedef bool (*before_fn)(const dt_nov_cur *c, const dt_ndatom *d, const void *arg);
 
 static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
 {
@@ -568,7 +579,7 @@ static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
             int lo = 0, hi = l->h.n;
             while (lo < hi) {
                 int mid = (lo + hi) / 2;
-                if (before(c, l->pos[mid], arg))
+                if (before(c, at(c->n, l->pos[mid]), arg))
                     lo = mid + 1;
                 else
                     hi = mid;
@@ -582,7 +593,7 @@ static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
         int lo = 1, hi = in->h.n;
         while (lo < hi) {
             int mid = (lo + hi) / 2;
-            if (before(c, in->first[mid], arg))
+            if (before(c, &in->first[mid], arg))
                 lo = mid + 1;
             else
                 hi = mid;
@@ -594,14 +605,14 @@ static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
     }
 }
 
-static bool before_key(const dt_nov_cur *c, uint32_t pos, const void *arg)
+static bool before_key(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
 {
-    return dt_nov_key_cmp(c->n, c->order, at(c->n, pos), arg) < 0;
+    return dt_nov_key_cmp(c->n, c->order, d, arg) < 0;
 }
 
-static bool before_or_at(const dt_nov_cur *c, uint32_t pos, const void *arg)
+static bool before_or_at(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
 {
-    return nd_cmp(c->n, c->order, at(c->n, pos), at(c->n, *(const uint32_t *)arg)) <= 0;
+    return nd_cmp(c->n, c->order, d, at(c->n, *(const uint32_t *)arg)) <= 0;
 }
 
 dt_nov_cur *dt_nov_cur_open(dt_nov *n, dt_order order, const dt_key *from)
@@ -695,7 +706,7 @@ static uint64_t rank(dt_nov_cur *c, before_fn before, const void *arg)
     while (h && !h->leaf) {
         const binner *in = (const binner *)h;
         int i = 1;
-        while (i < in->h.n && before(c, in->first[i], arg)) {
+        while (i < in->h.n && before(c, &in->first[i], arg)) {
             r += in->kid[i - 1]->count;
             i++;
         }
@@ -703,15 +714,15 @@ static uint64_t rank(dt_nov_cur *c, before_fn before, const void *arg)
     }
     if (h) {
         const bleaf *l = (const bleaf *)h;
-        for (int i = 0; i < l->h.n && before(c, l->pos[i], arg); i++)
+        for (int i = 0; i < l->h.n && before(c, at(c->n, l->pos[i]), arg); i++)
             r++;
     }
     return r;
 }
 
-static bool at_or_before_key(const dt_nov_cur *c, uint32_t pos, const void *arg)
+static bool at_or_before_key(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
 {
-    return dt_nov_key_cmp(c->n, c->order, at(c->n, pos), arg) <= 0;
+    return dt_nov_key_cmp(c->n, c->order, d, arg) <= 0;
 }
 
 uint64_t dt_nov_count_range(dt_nov *n, dt_order order, const dt_key *from, const dt_key *to, int flags)

@@ -277,3 +277,33 @@ int dt_db_with_datoms(dt_db *db, const dt_datom *d, size_t n, int64_t t, dt_db *
     *out = after;
     return 0;
 }
+
+/* ---- bulk load ---- */
+
+static int cmp_eav(const void *p, const void *q) { return dt_datom_cmp(DT_EAVT, p, q); }
+
+int dt_db_init(dt_db *db, const dt_datom *datoms, size_t n, dt_db **out)
+{
+    dt_db *base = dt_db_unviewed(db);
+    int64_t t = base->basis_t + 1;
+    dt_datom *d = dt_malloc((n + 1) * sizeof *d);
+    uint64_t next_user = base->next_user;
+    for (size_t i = 0; i < n; i++) {
+        d[i] = datoms[i];
+        d[i].tx = DT_TX_OF_T(t);
+        d[i].added = true;
+        if (DT_EID_PART(d[i].e) == DT_PART_USER && DT_EID_NUM(d[i].e) >= next_user)
+            next_user = DT_EID_NUM(d[i].e) + 1;
+    }
+    qsort(d, n, sizeof *d, cmp_eav);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!w || dt_datom_cmp(DT_EAVT, &d[w - 1], &d[i]))
+            d[w++] = d[i];
+    int rc = dt_db_with_datoms(base, d, w, t, out);
+    if (rc == 0)
+        (*out)->next_user = next_user;
+    free(d);
+    dt_db_unref(base);
+    return rc;
+}
