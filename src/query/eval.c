@@ -253,6 +253,7 @@ int q_run(q_ctx *x, const q_plan *p, q_rel *in, q_rel *out)
         return rc;
     }
     q_rel_project(x, &r, p->out, p->nout);
+    q_rel_distinct(x, &r); /* a relation is a set (a step may make equal rows) */
     *out = r;
     return 0;
 }

@@ -892,6 +892,9 @@ static int take(pctx *p, pcl *pc, q_step *s)
             kvars[nk++] = p->cols[i];
         }
     s->dedupe = nk < p->ncols;
+    /* a scan hiding e, a or v (_) makes equal rows of distinct datoms */
+    for (int i = 0; i < 3 && s->kind == QS_SCAN; i++)
+        s->dedupe = s->dedupe || s->pos[i].how == QP_NONE;
     s->nkeep = nk;
     s->keep = arena_u16(x, keep, nk);
     s->ncols = nk;
