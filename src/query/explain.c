@@ -58,9 +58,12 @@ static void put_scan(q_ctx *x, dt_buf *b, const q_step *s, const q_scope *sc)
             dt_buf_puts(b, "..");
         dt_buf_puts(b, s->has_hi ? (s->hi_incl ? "]" : ")") : ")");
     }
+    bool in_prefix[5] = {0};
+    for (int i = 0; i < s->nprefix && s->mode == QM_LOOKUP; i++)
+        in_prefix[comp[s->order][i]] = true;
     int nb = 0;
     for (int i = 0; i < 5; i++)
-        if (s->pos[i].how == QP_BOUND && (s->mode == QM_HASH || i >= s->nprefix))
+        if (s->pos[i].how == QP_BOUND && !in_prefix[i])
             dt_buf_printf(b, "%s%s=%s", nb++ ? ", " : s->mode == QM_HASH ? ", on " : ", checking ", comp_name[i],
                           sc->names[s->pos[i].var]);
     if (s->note)
@@ -140,8 +143,30 @@ static void put_table(q_ctx *x, dt_buf *b, const q_table *t)
     }
 }
 
+/* Marks the tables plan P reaches (through calls, not, and their plans). */
+static void reach(q_ctx *x, const q_plan *p, bool *seen)
+{
+    for (uint16_t i = 0; i < p->nsteps; i++) {
+        const q_step *s = &p->steps[i];
+        if (s->kind == QS_NOT)
+            reach(x, s->sub, seen);
+        const q_table *t = s->table;
+        if (!t || seen[t->id])
+            continue;
+        seen[t->id] = true;
+        const q_rule *r = &x->rules[t->rule];
+        for (uint16_t d = 0; d < r->ndefs; d++) {
+            reach(x, t->plans[d], seen);
+            for (int v = 0; t->vplans && t->vplans[d] && t->vplans[d][v]; v++)
+                reach(x, t->vplans[d][v], seen);
+        }
+    }
+}
+
 void q_explain(q_ctx *x, const q_query *q, const q_plan *p, dt_buf *out)
 {
+    bool *seen = dt_calloc((size_t)x->ntables + 1, sizeof *seen);
+    reach(x, p, seen);
     dt_buf_puts(out, "query, ~");
     put_rows(out, p->est);
     dt_buf_puts(out, " rows of ");
@@ -149,6 +174,7 @@ void q_explain(q_ctx *x, const q_query *q, const q_plan *p, dt_buf *out)
     dt_buf_puts(out, ":\n");
     put_plan(x, out, p, 2);
     for (int i = 0; i < x->ntables; i++)
-        if (!x->tables[i]->err)
+        if (seen[x->tables[i]->id])
             put_table(x, out, x->tables[i]);
+    free(seen);
 }
