@@ -98,7 +98,7 @@ static int read_attr(rd *r, const dt_edn_value *v, const dt_attr **out, bool *re
 
 /* ---- entities ---- */
 
-static int read_value(rd *r, const dt_attr *a, const dt_edn_value *v, dt_txop *op, bool old);
+static int read_value(rd *r, const dt_attr *a, const dt_edn_value *form, const dt_edn_value *v, dt_txop *op, bool old);
 
 static int read_lookup(rd *r, const dt_edn_value *v, dt_eref *out)
 {
@@ -114,7 +114,7 @@ static int read_lookup(rd *r, const dt_edn_value *v, dt_eref *out)
     if (a->type == DT_TUPLE) {
         if (dt_lookup_val_from_edn(r->db, dt_edn_at(v, 1), a, &r->ops->arena, &tmp.v, &why))
             return form_error(v, "%s", why);
-    } else if ((rc = read_value(r, a, dt_edn_at(v, 1), &tmp, false))) {
+    } else if ((rc = read_value(r, a, NULL, dt_edn_at(v, 1), &tmp, false))) {
         return rc;
     }
     if (tmp.v_ref && tmp.vref.kind != DT_EREF_ID)
@@ -164,11 +164,12 @@ static int read_eref(rd *r, const dt_edn_value *v, dt_eref *out)
     return form_error(v, "not an entity (a tempid string, an entity id, an ident or a lookup ref)");
 }
 
-/* The value V of attribute A into OP's value (or its old value for :db/cas). */
-static int read_value(rd *r, const dt_attr *a, const dt_edn_value *v, dt_txop *op, bool old)
+/* The value V of attribute A into OP's value (or its old value for :db/cas);
+ * FORM (the list form, or NULL in a map) is what a message names. */
+static int read_value(rd *r, const dt_attr *a, const dt_edn_value *form, const dt_edn_value *v, dt_txop *op, bool old)
 {
     if (v->kind == DT_EDN_NIL)
-        return form_error(v, "nil is not a value");
+        return form_error(form ? form : v, "nil is not a value");
     if (a->type == DT_REF) {
         dt_eref *e = old ? &op->oldref : &op->vref;
         if (old)
@@ -178,9 +179,13 @@ static int read_value(rd *r, const dt_attr *a, const dt_edn_value *v, dt_txop *o
         return read_eref(r, v, e);
     }
     const char *why;
-    if (dt_val_from_edn(v, a->type, a, &r->ops->arena, old ? &op->old : &op->v, &why))
-        return form_error(v, "%s (the type of :%s)", why, a->ident);
-    return 0;
+    if (!dt_val_from_edn(v, a->type, a, &r->ops->arena, old ? &op->old : &op->v, &why))
+        return 0;
+    char *text = dt_edn_to_string(v);
+    int rc = form ? form_error(form, "the value %s: %s (the type of :%s)", text, why, a->ident)
+                  : form_error(v, "%s (the type of :%s)", why, a->ident);
+    free(text);
+    return rc;
 }
 
 /* ---- list forms ---- */
@@ -224,11 +229,11 @@ static int read_list(rd *r, const dt_edn_value *f)
     if (kind == DT_OP_CAS) {
         if (dt_edn_at(f, 3)->kind == DT_EDN_NIL)
             op->old_nil = true;
-        else if ((rc = read_value(r, a, dt_edn_at(f, 3), op, true)))
+        else if ((rc = read_value(r, a, f, dt_edn_at(f, 3), op, true)))
             return rc;
-        return read_value(r, a, dt_edn_at(f, 4), op, false);
+        return read_value(r, a, f, dt_edn_at(f, 4), op, false);
     }
-    return read_value(r, a, dt_edn_at(f, 3), op, false);
+    return read_value(r, a, f, dt_edn_at(f, 3), op, false);
 }
 
 /* ---- map forms ---- */
@@ -275,10 +280,7 @@ static int assert_one(rd *r, const dt_eref *self, const dt_attr *a, bool rev, co
         op->vref = child;
         return 0;
     }
-    size_t idx = (size_t)(op - r->ops->v);
-    int rc = read_value(r, a, v, op, false);
-    (void)idx;
-    return rc;
+    return read_value(r, a, NULL, v, op, false);
 }
 
 static bool is_coll(const dt_edn_value *v)
