@@ -14,6 +14,8 @@
 
 static dt_edn_doc *doc;
 
+static char *repeat(const char *unit, size_t times, const char *tail);
+
 static void fresh(void)
 {
     dt_edn_doc_free(doc);
@@ -113,6 +115,12 @@ static void test_nil_booleans_integers(void)
     rt("-0777777777777777777777777", "-4722366482869645213695N"); /* -(8^24 - 1) */
     rt("36rZZZZZZZZZZZZZZZZZZZZZZZZZ", "808281277464764060643139600456536293375N"); /* 36^25 - 1 */
     rt("123456789012345678901234567890123456789", "123456789012345678901234567890123456789N");
+    /* long radix literals (the conversion's limb count was once too small) */
+    char *z200 = repeat("Z", 200, "");
+    char *lit = dt_sprintf("36r%s", z200);
+    rt(lit, "182179771682187282513946871240893712673389715281747606674596975493339599720905327003028267800766283867331479599455916367452421574456059646801054954062150177042349998869907885947439947961712484067309738073652485056311556920850878594283008099992731076250733948404739350551934565743979678824151197232629947748581375N");
+    free(lit);
+    free(z200);
 }
 
 static void test_floats(void)
@@ -478,6 +486,9 @@ static void test_uuid_tags(void)
        "{:person/name \"Ann\", :id 7, :other/x 1, person/sym 2, \"s\" 3}");
     rt("#:p {:a 1}", "{:p/a 1}");
     ERR("#:p{:a 1 :p/a 2}", DT_EDN_ERR_DUPLICATE, 1, 10, "duplicate key :p/a");
+    ERR("#:p{:5 1}", DT_EDN_ERR_TOKEN, 1, 5, "in a namespaced map, :5 would be :p/5"); /* Clojure builds it, unreadable */
+    ERR("#:p{_/nil 1}", DT_EDN_ERR_TOKEN, 1, 5, "_/nil would be nil: reads as nil");
+    rt("#:p{:_/x 1 _/y 2}", "{:x 1, y 2}");
     ERR("#::{:a 1}", DT_EDN_ERR_DISPATCH, 1, 1, "must name its namespace");
     ERR("#:a/b{:a 1}", DT_EDN_ERR_DISPATCH, 1, 1, "valid namespace");
     ERR("#:a [1]", DT_EDN_ERR_DISPATCH, 1, 5, "must specify a map");
@@ -958,6 +969,7 @@ static void test_json(void)
         {"#my/tag [1]", "{\"#my/tag\":[1]}"},
         {"{}", "{}"},
         {"[]", "[]"},
+        {"{\"a\\u0000b\" 1}", "{\"a\\u0000b\":1}"},
     };
     for (size_t i = 0; i < DT_ARRAY_LEN(cases); i++)
         T_EQ_STR(js(rd(cases[i].edn), false), cases[i].json);

@@ -78,8 +78,6 @@ void dt_strv_push(dt_strv *s, const char *str); /* copies */
 void dt_strv_push_owned(dt_strv *s, char *str);
 void dt_strv_sort(dt_strv *s); /* byte order */
 void dt_strv_free(dt_strv *s);
-/* S[0..n) is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
-bool dt_utf8_valid(const char *s, size_t n);
 
 /* ---- byte sinks: where streamed output goes (buf.c) ---- */
 typedef struct dt_sink {
@@ -114,6 +112,16 @@ dt_sink dt_hash_tee_sink(dt_hash_tee *t);
 
 /* ---- CRC-32C (crc32c.c): start with crc 0; feed pieces by chaining ---- */
 uint32_t dt_crc32c(uint32_t crc, const void *p, size_t n);
+
+/* ---- UTF-8 (utf8.c) ---- */
+/* One scalar value at P (before END): its length in bytes (1-4), or 0 when
+ * P does not start a valid, shortest, non-surrogate sequence (or it is cut
+ * short by END). */
+size_t dt_utf8_decode(const uint8_t *p, const uint8_t *end, uint32_t *cp);
+/* CP (a scalar value) as UTF-8 into OUT: its length, 1 to 4. */
+size_t dt_utf8_encode(uint32_t cp, char out[4]);
+/* S[0..n) is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
+bool dt_utf8_valid(const char *s, size_t n);
 
 /* ---- hex (hex.c) ---- */
 void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */

@@ -277,6 +277,12 @@ int dt_conn_sync(dt_conn *c) { return dt_conn_catch_up(c); }
 
 static void conn_free_parts(dt_conn *c)
 {
+    dt_txops_free(&c->ops);
+    dt_txres_free(&c->res);
+    dt_rscratch_free(c->rs);
+    dt_buf_free(&c->rec);
+    if (c->doc)
+        c->doc_free(c->doc);
     dt_db_unref(c->db);
     dt_nov_unref(c->nov);
     dt_env_unref(c->env);

@@ -60,9 +60,8 @@ static void filter_unref(dt_filter *f)
 dt_db *dt_db_new(dt_env *env, const dt_tree trees[DT_ORDER_COUNT], int64_t indexed_t, dt_nov *nov,
                  int64_t nov_t, dt_schema *schema)
 {
-    dt_db *db = dt_calloc(1, sizeof *db);
-    db->refs = 1;
-    db->env = dt_env_ref(env);
+    dt_db *db = dt_malloc(sizeof *db); /* (one per transaction: no zeroing beyond the fields) */
+    *db = (dt_db){.refs = 1, .env = dt_env_ref(env)};
     memcpy(db->trees, trees, sizeof db->trees);
     db->indexed_t = indexed_t;
     db->nov = nov ? dt_nov_ref(nov) : NULL;

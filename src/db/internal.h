@@ -62,27 +62,6 @@ typedef struct dt_filter {
 
 typedef struct dt_txres dt_txres;
 
-/* ---- connections (conn.c) ---- */
-struct dt_conn {
-    dt_env *env;
-    dt_conn_opts opts;
-    dt_root root; /* as last read or written */
-    char root_version[DATOM_REF_VERSION_MAX];
-    dt_nov *nov;
-    dt_db *db;         /* the current value */
-    uint64_t log_size; /* append: where the good records end (what this connection has read) */
-    uint64_t torn;     /* append: the log's size when bytes past log_size failed their check (0: none) */
-    dt_conn_stats stats;
-};
-/* Makes DB's successor after transaction R (its datoms applied to the
- * novelty, the schema updated) the connection's current value. */
-int dt_conn_advance(dt_conn *c, const dt_txres *r);
-/* Reads the log past what C has seen and applies it (objects: the root too). */
-int dt_conn_catch_up(dt_conn *c);
-/* Indexes when the novelty has passed the threshold (errors are logged, not
- * returned: the transaction that triggered it is durable already). */
-void dt_conn_maybe_index(dt_conn *c);
-
 /* A new db value with no view, holding references to what it is given. */
 dt_db *dt_db_new(dt_env *env, const dt_tree trees[DT_ORDER_COUNT], int64_t indexed_t, dt_nov *nov,
                  int64_t nov_t, dt_schema *schema);
@@ -142,25 +121,32 @@ typedef struct dt_txops {
 } dt_txops;
 dt_txop *dt_txops_push(dt_txops *ops);
 void dt_txops_free(dt_txops *ops);
+void dt_txops_reset(dt_txops *ops); /* empty, memory kept */
 
 /* The resolved transaction: datoms to add, tempids, counters after it. */
 struct dt_txres {
     dt_datom *datoms; /* sorted e a v; values owned by arena */
     size_t n, cap;
     dt_tempid *tempids;
-    size_t n_tempids;
+    size_t n_tempids, cap_tempids;
     uint64_t next_user, next_db;
     int64_t t, instant;
     dt_arena arena;
     uint64_t *touched; /* schema entities changed */
-    size_t n_touched;
+    size_t n_touched, cap_touched;
 };
 void dt_txres_free(dt_txres *r);
+void dt_txres_reset(dt_txres *r); /* empty, memory kept */
+
+/* What dt_resolve works in, kept between transactions by a connection. */
+typedef struct dt_rscratch dt_rscratch;
+void dt_rscratch_free(dt_rscratch *s);
 /* Resolves OPS against DB (unviewed) as transaction T at wall-clock NOW_MS:
  * tempids, lookup refs, upserts, retractEntity, cas, cardinality, uniqueness,
  * composite tuples, schema rules, :db/txInstant. Nothing is written; on
- * error nothing is kept and the message names the offending datom. */
-int dt_resolve(dt_db *db, const dt_txops *ops, int64_t t, int64_t now_ms, dt_txres *out);
+ * error nothing is kept and the message names the offending datom. OUT is
+ * zeroed or reset; SCRATCH (may be NULL: a private one) lends its memory. */
+int dt_resolve(dt_db *db, const dt_txops *ops, int64_t t, int64_t now_ms, dt_rscratch **scratch, dt_txres *out);
 /* alter.c: Datomic's rules for schema changes, checked on a transaction's
  * datoms D against the db before it (FRESH: the entities it makes, sorted). */
 int dt_schema_check(dt_db *db, const dt_datom *d, size_t n, const uint64_t *fresh, size_t n_fresh);
@@ -169,5 +155,33 @@ int dt_schema_check(dt_db *db, const dt_datom *d, size_t n, const uint64_t *fres
 int dt_composites(dt_db *db, dt_txres *r);
 /* Appends the EDN text of [op e a v] with idents as DB names them. */
 void dt_datom_describe(dt_db *db, dt_buf *out, bool added, uint64_t e, uint32_t a, dt_val v);
+
+/* ---- connections (conn.c) ---- */
+struct dt_conn {
+    dt_env *env;
+    dt_conn_opts opts;
+    dt_root root; /* as last read or written */
+    char root_version[DATOM_REF_VERSION_MAX];
+    dt_nov *nov;
+    dt_db *db;         /* the current value */
+    uint64_t log_size; /* append: where the good records end (what this connection has read) */
+    uint64_t torn;     /* append: the log's size when bytes past log_size failed their check (0: none) */
+    dt_conn_stats stats;
+    /* memory a transaction works in, kept for the next (tx.c, txdata.c) */
+    dt_txops ops;
+    dt_txres res;
+    dt_rscratch *rs;
+    dt_buf rec;
+    void *doc;                   /* txdata.c's EDN document, reused */
+    void (*doc_free)(void *doc); /* and how to free it */
+};
+/* Makes DB's successor after transaction R (its datoms applied to the
+ * novelty, the schema updated) the connection's current value. */
+int dt_conn_advance(dt_conn *c, const dt_txres *r);
+/* Reads the log past what C has seen and applies it (objects: the root too). */
+int dt_conn_catch_up(dt_conn *c);
+/* Indexes when the novelty has passed the threshold (errors are logged, not
+ * returned: the transaction that triggered it is durable already). */
+void dt_conn_maybe_index(dt_conn *c);
 
 #endif /* DT_DB_INTERNAL_H */

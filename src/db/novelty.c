@@ -253,36 +253,74 @@ static inline int bits_cmp(dt_vtype t, uint64_t x, uint64_t y)
     }
 }
 
-/* Two datoms of N in ORDER; ties (impossible for distinct datoms) by position. */
+/* Two datoms of N in each order; ties (impossible for distinct datoms) by tx.
+ * One function per order, chosen once per search (nd_cmps). */
+typedef int (*nd_cmp_fn)(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y);
+
+static inline int v_cmp(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    return x->v == y->v ? 0 : bits_cmp(dt_nov_atype(n, x->a), x->v, y->v);
+}
+
+#define CMP_FIELD(f)                                                                               \
+    if (x->f != y->f)                                                                              \
+    return x->f < y->f ? -1 : 1
+
+static int cmp_eavt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    CMP_FIELD(e);
+    CMP_FIELD(a);
+    int c = v_cmp(n, x, y);
+    if (c)
+        return c;
+    return u64_cmp(x->tx, y->tx);
+}
+
+static int cmp_aevt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    CMP_FIELD(a);
+    CMP_FIELD(e);
+    int c = v_cmp(n, x, y);
+    if (c)
+        return c;
+    return u64_cmp(x->tx, y->tx);
+}
+
+static int cmp_avet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    CMP_FIELD(a);
+    int c = v_cmp(n, x, y);
+    if (c)
+        return c;
+    CMP_FIELD(e);
+    return u64_cmp(x->tx, y->tx);
+}
+
+static int cmp_vaet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    CMP_FIELD(v);
+    CMP_FIELD(a);
+    CMP_FIELD(e);
+    return u64_cmp(x->tx, y->tx);
+}
+
+static int cmp_log(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    if ((x->tx >> 1) != (y->tx >> 1))
+        return (x->tx >> 1) < (y->tx >> 1) ? -1 : 1;
+    CMP_FIELD(e);
+    CMP_FIELD(a);
+    int c = v_cmp(n, x, y);
+    if (c)
+        return c;
+    return u64_cmp(x->tx, y->tx);
+}
+
+static const nd_cmp_fn nd_cmps[DT_ORDER_COUNT] = {cmp_eavt, cmp_aevt, cmp_avet, cmp_vaet, cmp_log};
+
 static int nd_cmp(const dt_nov *n, dt_order order, const dt_ndatom *x, const dt_ndatom *y)
 {
-    int c;
-    switch (order) {
-    case DT_EAVT:
-        if ((c = u64_cmp(x->e, y->e)) || (c = u64_cmp(x->a, y->a)) ||
-            (c = bits_cmp(dt_nov_atype(n, x->a), x->v, y->v)))
-            return c;
-        break;
-    case DT_AEVT:
-        if ((c = u64_cmp(x->a, y->a)) || (c = u64_cmp(x->e, y->e)) ||
-            (c = bits_cmp(dt_nov_atype(n, x->a), x->v, y->v)))
-            return c;
-        break;
-    case DT_AVET:
-        if ((c = u64_cmp(x->a, y->a)) || (c = bits_cmp(dt_nov_atype(n, x->a), x->v, y->v)) ||
-            (c = u64_cmp(x->e, y->e)))
-            return c;
-        break;
-    case DT_VAET:
-        if ((c = u64_cmp(x->v, y->v)) || (c = u64_cmp(x->a, y->a)) || (c = u64_cmp(x->e, y->e)))
-            return c;
-        break;
-    default:
-        if ((c = u64_cmp(x->tx >> 1, y->tx >> 1)) || (c = u64_cmp(x->e, y->e)) ||
-            (c = u64_cmp(x->a, y->a)) || (c = bits_cmp(dt_nov_atype(n, x->a), x->v, y->v)))
-            return c;
-    }
-    return u64_cmp(x->tx, y->tx);
+    return nd_cmps[order](n, x, y);
 }
 
 /* The components of a datom in ORDER, compared with KEY's first key->n. */
@@ -327,7 +365,7 @@ int dt_datom_cmp(dt_order order, const dt_datom *x, const dt_datom *y)
 
 typedef struct tree_ctx {
     dt_nov *n;
-    dt_order order;
+    nd_cmp_fn cmp;
     const dt_ndatom *d; /* the datom being inserted */
     uint32_t pos;
 } tree_ctx;
@@ -335,7 +373,7 @@ typedef struct tree_ctx {
 static inline int datom_cmp_at(const tree_ctx *t, const dt_ndatom *d)
 {
     /* <0: the inserted datom sorts before D */
-    return nd_cmp(t->n, t->order, t->d, d);
+    return t->cmp(t->n, t->d, d);
 }
 
 static void *node_new(dt_nov *n, bool leaf)
@@ -349,12 +387,16 @@ static void *node_new(dt_nov *n, bool leaf)
     return h;
 }
 
-/* Asks for the datoms of a leaf before a search reads them: the misses
- * then overlap instead of following one another. */
+/* Asks for the datoms the first three steps of a binary search over a leaf
+ * may read, before it reads them: the misses then overlap instead of
+ * following one another. */
 static inline void prefetch_leaf(const dt_nov *n, const bleaf *l)
 {
-    for (int i = 0; i < l->h.n; i++)
-        __builtin_prefetch(at(n, l->pos[i]));
+    int h = l->h.n;
+    if (h < 8)
+        return;
+    for (int k = 1; k < 8; k++)
+        __builtin_prefetch(at(n, l->pos[h * k / 8]));
 }
 
 /* The first index i of LEAF with the datom before pos[i] (upper bound). */
@@ -468,7 +510,7 @@ static bhdr *insert(tree_ctx *t, bhdr *h)
 static void tree_insert(dt_nov *n, dt_order order, uint32_t pos)
 {
     int o = (int)order;
-    tree_ctx t = {n, order, at(n, pos), pos};
+    tree_ctx t = {n, nd_cmps[order], at(n, pos), pos};
     if (!n->root[o]) {
         bleaf *l = node_new(n, true);
         l->pos[0] = pos;

@@ -49,6 +49,30 @@ typedef struct cand {
     int32_t op; /* the operation it came from (-1: none) */
 } cand;
 
+struct dt_rscratch {
+    tslot *slots;
+    size_t cap_slots;
+    uint32_t *hash;
+    size_t hcap;
+    cand *c;
+    size_t capc;
+    uint64_t *fresh;
+    size_t cap_fresh;
+};
+
+#define KEEP_HASH 4096 /* a bigger hash table is freed rather than cleared for the next transaction */
+
+void dt_rscratch_free(dt_rscratch *s)
+{
+    if (!s)
+        return;
+    free(s->slots);
+    free(s->hash);
+    free(s->c);
+    free(s->fresh);
+    free(s);
+}
+
 typedef struct rctx {
     dt_db *db;
     const dt_txops *ops;
@@ -63,7 +87,7 @@ typedef struct rctx {
     cand *c;
     size_t nc, capc;
     uint64_t *fresh; /* entities made by this transaction, sorted */
-    size_t n_fresh;
+    size_t n_fresh, cap_fresh;
 } rctx;
 
 /* ---- describing datoms for messages ---- */
@@ -425,7 +449,10 @@ static int cmp_u64(const void *a, const void *b)
 
 static void collect_fresh(rctx *x)
 {
-    x->fresh = dt_malloc((x->n_slots + 1) * sizeof *x->fresh);
+    if (x->cap_fresh < x->n_slots + 1) {
+        x->cap_fresh = x->n_slots + 1;
+        x->fresh = dt_realloc(x->fresh, x->cap_fresh * sizeof *x->fresh);
+    }
     x->fresh[x->n_fresh++] = x->tx; /* the transaction is new too */
     for (size_t i = 0; i < x->n_slots; i++)
         if (x->slots[i].is_new)
@@ -779,40 +806,74 @@ static int tx_instant(rctx *x)
 
 /* ---- the whole ---- */
 
+static void grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (*cap >= need)
+        return;
+    *cap = DT_MAX(need, *cap * 2);
+    *p = dt_realloc(*p, *cap * size);
+}
+
 static int finish(rctx *x)
 {
     qsort(x->c, x->nc, sizeof *x->c, cmp_cand);
     dt_txres *r = x->out;
-    r->datoms = dt_malloc((x->nc + 1) * sizeof *r->datoms);
-    r->cap = x->nc + 1;
+    grow((void **)&r->datoms, &r->cap, x->nc + 1, sizeof *r->datoms);
     for (size_t i = 0; i < x->nc; i++) {
         const cand *c = &x->c[i];
         r->datoms[i] = (dt_datom){.e = c->e, .a = c->a, .v = dt_arena_val(&r->arena, c->v),
                                   .tx = x->tx, .added = c->added};
         if (dt_schema_touches(c->e, c->a)) {
-            r->touched = dt_realloc(r->touched, (r->n_touched + 1) * sizeof *r->touched);
+            grow((void **)&r->touched, &r->cap_touched, r->n_touched + 1, sizeof *r->touched);
             r->touched[r->n_touched++] = c->e;
         }
     }
     r->n = x->nc;
-    size_t named = 0;
-    for (size_t i = 0; i < x->n_slots; i++)
-        named += x->slots[i].name != NULL;
-    r->tempids = dt_calloc(named + 1, sizeof *r->tempids);
-    for (size_t i = 0; i < x->n_slots; i++)
-        if (x->slots[i].name)
-            r->tempids[r->n_tempids++] = (dt_tempid){dt_strdup(x->slots[i].name), x->slots[root_of(x, (uint32_t)i)].e};
+    for (size_t i = 0; i < x->n_slots; i++) {
+        if (!x->slots[i].name)
+            continue;
+        grow((void **)&r->tempids, &r->cap_tempids, r->n_tempids + 1, sizeof *r->tempids);
+        r->tempids[r->n_tempids++] = (dt_tempid){dt_strdup(x->slots[i].name), x->slots[root_of(x, (uint32_t)i)].e};
+    }
     r->next_user = x->next_user;
     r->next_db = x->next_db;
     r->t = x->t;
     return 0;
 }
 
-int dt_resolve(dt_db *db, const dt_txops *ops, int64_t t, int64_t now_ms, dt_txres *out)
+/* Borrows SCRATCH's memory for X (a new scratch when there is none). */
+static void borrow(rctx *x, dt_rscratch *s)
 {
-    memset(out, 0, sizeof *out);
+    x->slots = s->slots;
+    x->cap_slots = s->cap_slots;
+    x->hash = s->hash;
+    x->hcap = s->hcap;
+    if (x->hcap)
+        memset(x->hash, 0xff, x->hcap * sizeof *x->hash);
+    x->c = s->c;
+    x->capc = s->capc;
+    x->fresh = s->fresh;
+    x->cap_fresh = s->cap_fresh;
+}
+
+static void give_back(rctx *x, dt_rscratch *s)
+{
+    if (x->hcap > KEEP_HASH) {
+        free(x->hash);
+        x->hash = NULL;
+        x->hcap = 0;
+    }
+    *s = (dt_rscratch){x->slots, x->cap_slots, x->hash, x->hcap, x->c, x->capc, x->fresh, x->cap_fresh};
+}
+
+int dt_resolve(dt_db *db, const dt_txops *ops, int64_t t, int64_t now_ms, dt_rscratch **scratch, dt_txres *out)
+{
     rctx x = {.db = db, .ops = ops, .t = t, .now = now_ms, .tx = DT_TX_OF_T(t), .out = out,
               .next_user = db->next_user, .next_db = db->next_db};
+    dt_rscratch *mine = NULL, **sp = scratch ? scratch : &mine;
+    if (!*sp)
+        *sp = dt_calloc(1, sizeof **sp);
+    borrow(&x, *sp);
     gather(&x);
     int rc = upsert(&x);
     if (rc == 0) {
@@ -838,20 +899,26 @@ int dt_resolve(dt_db *db, const dt_txops *ops, int64_t t, int64_t now_ms, dt_txr
         rc = dt_composites(db, out);
     if (rc == 0)
         rc = dt_schema_check(db, out->datoms, out->n, x.fresh, x.n_fresh);
-    free(x.slots);
-    free(x.hash);
-    free(x.c);
-    free(x.fresh);
+    give_back(&x, *sp);
+    dt_rscratch_free(mine);
     if (rc)
-        dt_txres_free(out);
+        dt_txres_reset(out);
     return rc;
+}
+
+void dt_txres_reset(dt_txres *r)
+{
+    for (size_t i = 0; i < r->n_tempids; i++)
+        free(r->tempids[i].name);
+    r->n = r->n_tempids = r->n_touched = 0;
+    r->t = r->instant = 0;
+    dt_arena_reset(&r->arena);
 }
 
 void dt_txres_free(dt_txres *r)
 {
+    dt_txres_reset(r);
     free(r->datoms);
-    for (size_t i = 0; i < r->n_tempids; i++)
-        free(r->tempids[i].name);
     free(r->tempids);
     free(r->touched);
     dt_arena_free(&r->arena);
@@ -867,6 +934,13 @@ dt_txop *dt_txops_push(dt_txops *ops)
     dt_txop *op = &ops->v[ops->n++];
     memset(op, 0, sizeof *op);
     return op;
+}
+
+void dt_txops_reset(dt_txops *ops)
+{
+    ops->n = 0;
+    ops->n_anon = 0;
+    dt_arena_reset(&ops->arena);
 }
 
 void dt_txops_free(dt_txops *ops)

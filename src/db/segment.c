@@ -70,6 +70,22 @@ dt_val dt_arena_val(dt_arena *a, dt_val v)
     return v;
 }
 
+void dt_arena_reset(dt_arena *a)
+{
+    if (!a->head)
+        return;
+    dt_arena_chunk *keep = a->head, *rest = keep->next;
+    keep->next = NULL;
+    keep->used = 0;
+    a->head = keep;
+    a->bytes = sizeof *keep + keep->cap;
+    while (rest) {
+        dt_arena_chunk *next = rest->next;
+        free(rest);
+        rest = next;
+    }
+}
+
 /* ---- varints ---- */
 
 void dt_varint_put(dt_buf *out, uint64_t x)
@@ -257,19 +273,57 @@ static int get_value(reader *r, dt_vtype type, dt_val *v, bool in_tuple)
 
 /* ---- the datom coding ---- */
 
+static inline uint8_t *varint_raw(uint8_t *p, uint64_t x)
+{
+    while (x >= 0x80) {
+        *p++ = (uint8_t)(x | 0x80);
+        x >>= 7;
+    }
+    *p++ = (uint8_t)x;
+    return p;
+}
+
 void dt_dcode_put(dt_buf *out, const dt_datom *d, const dt_datom *prev)
 {
     int64_t t = DT_T_OF_TX(d->tx);
+    /* The head and a scalar value straight into reserved room (this is the
+     * log's and the segments' inner loop); tuples through put_value. */
+    size_t blob = dt_vtype_is_blob(d->v.type) && d->v.type != DT_TUPLE ? d->v.b->len : 0;
+    dt_buf_reserve(out, 48 + blob);
+    uint8_t *p = out->data + out->len;
     if (prev) {
-        dt_varint_put(out, zigzag((int64_t)(d->e - prev->e)));
-        dt_varint_put(out, zigzag(t - DT_T_OF_TX(prev->tx)));
+        p = varint_raw(p, zigzag((int64_t)(d->e - prev->e)));
+        p = varint_raw(p, zigzag(t - DT_T_OF_TX(prev->tx)));
     } else {
-        dt_varint_put(out, d->e);
-        dt_varint_put(out, (uint64_t)t);
+        p = varint_raw(p, d->e);
+        p = varint_raw(p, (uint64_t)t);
     }
-    dt_varint_put(out, d->a);
-    dt_buf_putc(out, (char)(d->v.type | (d->added ? 0x80 : 0)));
-    put_value(out, d->v);
+    p = varint_raw(p, d->a);
+    *p++ = (uint8_t)(d->v.type | (d->added ? 0x80 : 0));
+    uint64_t bits;
+    switch (d->v.type) {
+    case DT_NIL: break;
+    case DT_BOOL: *p++ = d->v.i ? 1 : 0; break;
+    case DT_LONG:
+    case DT_INSTANT: p = varint_raw(p, zigzag(d->v.i)); break;
+    case DT_REF: p = varint_raw(p, d->v.u); break;
+    case DT_DOUBLE:
+    case DT_FLOAT:
+        memcpy(&bits, &d->v.d, 8);
+        for (int i = 0; i < 8; i++)
+            *p++ = (uint8_t)(bits >> (8 * i));
+        break;
+    case DT_TUPLE:
+        out->len = (size_t)(p - out->data);
+        put_value(out, d->v);
+        return;
+    default:
+        p = varint_raw(p, blob);
+        memcpy(p, d->v.b->data, blob);
+        p += blob;
+    }
+    out->len = (size_t)(p - out->data);
+    out->data[out->len] = '\0';
 }
 
 int dt_dcode_get(const uint8_t **p, const uint8_t *end, const dt_datom *prev, dt_datom *d,

@@ -28,6 +28,8 @@ typedef struct dt_arena {
 } dt_arena;
 void *dt_arena_alloc(dt_arena *a, size_t n); /* 8-aligned */
 void dt_arena_free(dt_arena *a);
+/* Empties A but keeps its newest chunk for the next use. */
+void dt_arena_reset(dt_arena *a);
 /* V with its bytes (if string-like) copied into A. */
 dt_val dt_arena_val(dt_arena *a, dt_val v);
 

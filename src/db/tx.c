@@ -91,7 +91,10 @@ static int commit_append(dt_conn *c, const dt_buf *rec)
         if (rc)
             return rc;
     }
-    int rc = dt_store_log_append(c->env->st, c->env->log_name, c->log_size, rec->data, rec->len);
+    /* The backend's append itself: dt_store_log_append would check the
+     * name on every transaction; it was checked when the log was read at open. */
+    datom_store *st = c->env->st;
+    int rc = st->ops->log_append(st, c->env->log_name, c->log_size, rec->data, rec->len);
     if (rc == DATOM_ENOTFOUND)
         rc = dt_error(DATOM_ECONFLICT, "%s: the log is not where it was", c->env->name);
     if (rc == 0)
@@ -130,15 +133,14 @@ static int commit_objects(dt_conn *c, const dt_buf *rec, int64_t t)
 
 static int commit(dt_conn *c, const dt_txres *r)
 {
-    dt_buf rec = DT_BUF_INIT;
-    encode(c, r, &rec);
-    int rc = c->root.objects ? commit_objects(c, &rec, r->t) : commit_append(c, &rec);
-    dt_buf_free(&rec);
-    return rc;
+    dt_buf_clear(&c->rec);
+    encode(c, r, &c->rec);
+    return c->root.objects ? commit_objects(c, &c->rec, r->t) : commit_append(c, &c->rec);
 }
 
 /* ---- reports ---- */
 
+/* A report of R, which it takes over (R is left empty). */
 static dt_tx_report *report(dt_db *before, dt_db *after, dt_txres *r)
 {
     dt_tx_report *rep = dt_calloc(1, sizeof *rep);
@@ -180,32 +182,28 @@ uint64_t dt_tx_report_tempid(const dt_tx_report *r, const char *name)
 
 int dt_conn_transact_ops(dt_conn *c, dt_ops_fn fn, void *ctx, dt_tx_report **out)
 {
-    *out = NULL;
+    if (out)
+        *out = NULL;
     for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
-        dt_db *before = dt_db_ref(c->db);
-        dt_txops ops = {0};
-        dt_txres res;
-        int rc = fn(before, ctx, &ops);
+        dt_db *before = c->db; /* the connection's reference keeps it until advance */
+        dt_txops_reset(&c->ops);
+        dt_txres_reset(&c->res);
+        int rc = fn(before, ctx, &c->ops);
         if (rc == 0)
-            rc = dt_resolve(before, &ops, before->basis_t + 1, dt_now_ms(), &res);
-        dt_txops_free(&ops);
-        if (rc) {
-            dt_db_unref(before); /* the transaction itself is wrong: no retry */
-            return rc;
-        }
-        if ((rc = commit(c, &res)) == 0) {
+            rc = dt_resolve(before, &c->ops, before->basis_t + 1, dt_now_ms(), &c->rs, &c->res);
+        if (rc)
+            return rc; /* the transaction itself is wrong: no retry */
+        if ((rc = commit(c, &c->res)) == 0) {
             c->stats.commits++;
-            rc = dt_conn_advance(c, &res); /* (1): durable, now applied */
-            if (rc == 0)
-                *out = report(before, c->db, &res);
-            dt_txres_free(&res);
+            dt_db_ref(before);
+            rc = dt_conn_advance(c, &c->res); /* (1): durable, now applied */
+            if (rc == 0 && out)
+                *out = report(before, c->db, &c->res);
             dt_db_unref(before);
             if (rc == 0)
                 dt_conn_maybe_index(c);
             return rc;
         }
-        dt_txres_free(&res);
-        dt_db_unref(before);
         if (rc != DATOM_ECONFLICT)
             return rc;
         /* (3): lost the race: catch up and resolve again */
@@ -224,10 +222,10 @@ int dt_db_with_ops(dt_db *db, dt_ops_fn fn, void *ctx, dt_tx_report **out)
     *out = NULL;
     dt_db *before = dt_db_unviewed(db);
     dt_txops ops = {0};
-    dt_txres res;
+    dt_txres res = {0};
     int rc = fn(before, ctx, &ops);
     if (rc == 0)
-        rc = dt_resolve(before, &ops, before->basis_t + 1, dt_now_ms(), &res);
+        rc = dt_resolve(before, &ops, before->basis_t + 1, dt_now_ms(), NULL, &res);
     dt_txops_free(&ops);
     dt_db *after = NULL;
     if (rc == 0)

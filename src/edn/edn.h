@@ -19,7 +19,8 @@
  *  (2) Text (strings, symbols, keywords, big numbers) is copied into the
  *      document, NUL-terminated, its length in bytes in len (a string may
  *      hold NUL bytes itself: len is authoritative). Strings, symbols and
- *      keywords that were read are valid UTF-8.
+ *      keywords that were read are valid UTF-8. Equal symbols and keywords
+ *      of one top-level value read may share one text: never write to it.
  *  (3) A map has no two equal keys and a set no two equal elements (reading
  *      or building one is an error naming the second).
  *  (4) Values nest at most DT_EDN_MAX_DEPTH levels (a collection's aux holds
@@ -27,6 +28,8 @@
  *      bounded and recursion never overflows the stack.
  *  (5) Values are immutable once made: several threads may read a document
  *      at once; one thread at a time may read or build into it.
+ * These hold for values read or made by the builders below; a value put
+ * together by hand must keep them too (use the builders).
  *
  * Semantics follow Clojure where it defines them (docs/formats.md):
  * dt_edn_equal is Clojure's = (1 = 1N, 1 != 1.0, 1.0M = 1.00M, a list equals
@@ -223,7 +226,8 @@ bool dt_edn_equal(const dt_edn_value *a, const dt_edn_value *b);
  * above every number; text byte by byte (code point order); symbols and
  * keywords without a namespace first, then by namespace, then name;
  * sequences by length, then item by item; maps and sets by size, then as
- * their sorted entries. Allocates only for maps and sets. */
+ * their sorted entries. Allocates only for maps, sets and big numbers of
+ * unlike kinds (a BIGDEC against a float), and cannot fail. */
 int dt_edn_compare(const dt_edn_value *a, const dt_edn_value *b);
 /* Agrees with dt_edn_equal. Keyed per process (SipHash), so an attacker
  * cannot choose colliding keys: never store it. */

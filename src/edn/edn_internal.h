@@ -28,11 +28,7 @@ const char *edn_strdup(dt_edn_doc *doc, const char *s, size_t n); /* NUL-termina
 edn_mark edn_mark_get(const dt_edn_doc *doc);
 void edn_mark_rollback(dt_edn_doc *doc, edn_mark m); /* frees what was allocated since */
 
-/* ---- UTF-8 (token.c) ---- */
-/* Decodes one scalar value at P (before END): its length in bytes (1-4), or
- * 0 when P does not start a valid, shortest, non-surrogate sequence. */
-size_t edn_utf8_decode(const uint8_t *p, const uint8_t *end, uint32_t *cp);
-size_t edn_utf8_encode(uint32_t cp, char out[4]);
+/* ---- Unicode (token.c; UTF-8 itself is core's) ---- */
 /* Java's Character.isWhitespace for non-ASCII code points. */
 bool edn_unicode_space(uint32_t cp);
 
@@ -142,6 +138,9 @@ typedef struct edn_out {
 void edn_out_init(edn_out *o, dt_buf *b, const dt_edn_print_options *opt);
 /* Drains the buffer into the sink once it holds enough (or FORCE). */
 void edn_out_flush(edn_out *o, bool force);
+/* Prints V with PUT into a buffer that drains into SINK: the sink's error. */
+typedef void (*edn_put_fn)(edn_out *o, const dt_edn_value *v);
+int edn_print_to_sink(const dt_edn_value *v, const dt_edn_print_options *opt, dt_sink sink, edn_put_fn put);
 /* A string literal, as EDN and JSON both write one (invalid UTF-8 as U+FFFD). */
 void edn_put_string(dt_buf *b, const char *s, size_t n);
 

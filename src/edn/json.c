@@ -84,7 +84,7 @@ static void js_scalar(edn_out *o, const dt_edn_value *v)
         edn_put_string(b, tmp, n);
         break;
     case DT_EDN_CHAR:
-        edn_put_string(b, tmp, edn_utf8_encode(v->u.c, tmp));
+        edn_put_string(b, tmp, dt_utf8_encode(v->u.c, tmp));
         break;
     case DT_EDN_STRING:
     case DT_EDN_SYMBOL: edn_put_string(b, v->u.s, v->len); break;
@@ -148,24 +148,17 @@ static void js_value(edn_out *o, const dt_edn_value *v, uint32_t level)
     }
 }
 
+static void js_root(edn_out *o, const dt_edn_value *v) { js_value(o, v, 0); }
+
 void dt_edn_print_json_buf(const dt_edn_value *v, const dt_edn_print_options *opt, dt_buf *out)
 {
     edn_out o;
     edn_out_init(&o, out, opt);
     dt_buf_reserve(out, 16);
-    js_value(&o, v, 0);
+    js_root(&o, v);
 }
 
 int dt_edn_print_json(const dt_edn_value *v, const dt_edn_print_options *opt, dt_sink sink)
 {
-    dt_buf b = DT_BUF_INIT;
-    edn_out o;
-    edn_out_init(&o, &b, opt);
-    o.sink = sink;
-    o.to_sink = true;
-    dt_buf_reserve(&b, 16);
-    js_value(&o, v, 0);
-    edn_out_flush(&o, true);
-    dt_buf_free(&b);
-    return o.err;
+    return edn_print_to_sink(v, opt, sink, js_root);
 }

@@ -138,7 +138,7 @@ static int string_escape(rd *r, pos at, const uint8_t **sp, uint32_t *cp)
         return string_octal(r, at, sp, cp);
     }
     uint32_t c = *s;
-    size_t l = c < 0x80 ? 1 : edn_utf8_decode(s, r->end, &c);
+    size_t l = c < 0x80 ? 1 : dt_utf8_decode(s, r->end, &c);
     if (!l)
         return edn_rd_bad_utf8(r, s);
     char buf[64];
@@ -173,7 +173,7 @@ int edn_rd_string(rd *r, pos at, dt_edn_value *out)
             edn_rd_newline(r, ++s);
         } else if (*s >= 0x80) {
             uint32_t cp;
-            size_t l = edn_utf8_decode(s, end, &cp);
+            size_t l = dt_utf8_decode(s, end, &cp);
             if (!l)
                 return edn_rd_bad_utf8(r, s);
             s += l;
@@ -188,7 +188,7 @@ int edn_rd_string(rd *r, pos at, dt_edn_value *out)
             if (rc)
                 return rc;
             char u[4];
-            dt_buf_append(&r->tmp, u, edn_utf8_encode(cp, u));
+            dt_buf_append(&r->tmp, u, dt_utf8_encode(cp, u));
             continue;
         }
         if (escaped)
@@ -254,7 +254,7 @@ int edn_rd_char(rd *r, pos at, dt_edn_value *out)
     if (t >= end)
         return edn_rd_at_end(r, at, "a character literal");
     uint32_t cp = *t;
-    size_t l = cp < 0x80 ? 1 : edn_utf8_decode(t, end, &cp);
+    size_t l = cp < 0x80 ? 1 : dt_utf8_decode(t, end, &cp);
     if (!l)
         return edn_rd_bad_utf8(r, t);
     if (cp == '\n')

@@ -49,7 +49,7 @@ void edn_put_string(dt_buf *b, const char *s, size_t n)
             p++;
             continue;
         }
-        if (*p >= 0x80 && (l = edn_utf8_decode(p, end, &cp))) {
+        if (*p >= 0x80 && (l = dt_utf8_decode(p, end, &cp))) {
             p += l;
             continue;
         }
@@ -113,7 +113,7 @@ static void put_char(dt_buf *b, uint32_t c)
         return;
     }
     char u[5] = {'\\'};
-    dt_buf_append(b, u, 1 + edn_utf8_encode(c, u + 1));
+    dt_buf_append(b, u, 1 + dt_utf8_encode(c, u + 1));
 }
 
 static void put_scalar(edn_out *o, const dt_edn_value *v)
@@ -240,7 +240,7 @@ void dt_edn_print_buf(const dt_edn_value *v, const dt_edn_print_options *opt, dt
     put_value(&o, v);
 }
 
-int dt_edn_print(const dt_edn_value *v, const dt_edn_print_options *opt, dt_sink sink)
+int edn_print_to_sink(const dt_edn_value *v, const dt_edn_print_options *opt, dt_sink sink, edn_put_fn put)
 {
     dt_buf b = DT_BUF_INIT;
     edn_out o;
@@ -248,10 +248,15 @@ int dt_edn_print(const dt_edn_value *v, const dt_edn_print_options *opt, dt_sink
     o.sink = sink;
     o.to_sink = true;
     dt_buf_reserve(&b, 16);
-    put_value(&o, v);
+    put(&o, v);
     edn_out_flush(&o, true);
     dt_buf_free(&b);
     return o.err;
+}
+
+int dt_edn_print(const dt_edn_value *v, const dt_edn_print_options *opt, dt_sink sink)
+{
+    return edn_print_to_sink(v, opt, sink, put_value);
 }
 
 char *dt_edn_to_string(const dt_edn_value *v)

@@ -91,7 +91,7 @@ const char *edn_rd_show(char out[64], const uint8_t *p, size_t n)
     size_t o = 0, i = 0;
     while (i < n && o < 48) {
         uint32_t cp;
-        size_t l = p[i] < 0x80 ? 1 : edn_utf8_decode(p + i, p + n, &cp);
+        size_t l = p[i] < 0x80 ? 1 : dt_utf8_decode(p + i, p + n, &cp);
         if (l > 1 || (l == 1 && p[i] >= 0x20 && p[i] != 0x7f)) {
             memcpy(out + o, p + i, l);
             o += l, i += l;
@@ -174,7 +174,7 @@ int edn_rd_skip_ws(rd *r)
             p = nl;
         } else if (k == EDN_K_HIGH) {
             uint32_t cp;
-            size_t l = edn_utf8_decode(p, end, &cp);
+            size_t l = dt_utf8_decode(p, end, &cp);
             if (!l || !edn_unicode_space(cp)) {
                 r->p = p;
                 return (!l && !r->eof && end - p < 4) ? RD_MORE : RD_OK;
@@ -206,7 +206,7 @@ int edn_rd_token_end(rd *r, const uint8_t *p, bool number, const uint8_t **out)
         if (k != EDN_K_HIGH)
             break;
         uint32_t cp;
-        size_t l = edn_utf8_decode(p, end, &cp);
+        size_t l = dt_utf8_decode(p, end, &cp);
         if (!l)
             return edn_rd_bad_utf8(r, p);
         if (edn_unicode_space(cp))
@@ -386,33 +386,38 @@ static const char *coll_name(dt_edn_kind k)
     return k == DT_EDN_LIST ? "list" : k == DT_EDN_VECTOR ? "vector" : k == DT_EDN_MAP ? "map" : "set";
 }
 
-/* #:ns{...}: keys without a namespace take NS; keys of namespace "_" lose it. */
-static void qualify_keys(rd *r, size_t base, const char *ns, size_t nslen)
+/* Key K of a #:ns{...} map, qualified: a key without a namespace takes NS,
+ * one of namespace "_" loses it. Clojure would build :ns/5 from :5, which
+ * no reader reads back: such a key is an error here. */
+static int qualify_key(rd *r, dt_edn_value *k, const char *ns, size_t nslen)
 {
-    for (size_t i = base; i < r->sn; i += 2) {
-        dt_edn_value *k = &r->stk[i];
-        if (k->kind != DT_EDN_KEYWORD && k->kind != DT_EDN_SYMBOL)
-            continue;
-        size_t kns, kname;
-        dt_edn_ns(k, &kns);
-        const char *name = dt_edn_name(k, &kname);
-        pos at = {k->line, k->col, k->off};
-        dt_edn_value q;
-        if (kns == 0) {
-            char *text = dt_malloc(nslen + 1 + kname);
-            memcpy(text, ns, nslen);
-            text[nslen] = '/';
-            memcpy(text + nslen + 1, name, kname);
-            q = named_value(r, (dt_edn_kind)k->kind, text, nslen + 1 + kname);
-            free(text);
-        } else if (kns == 1 && k->u.s[0] == '_') {
-            q = named_value(r, (dt_edn_kind)k->kind, name, kname);
-        } else {
-            continue;
-        }
-        set_pos(&q, at);
+    if (k->kind != DT_EDN_KEYWORD && k->kind != DT_EDN_SYMBOL)
+        return RD_OK;
+    size_t kns, kname;
+    dt_edn_ns(k, &kns);
+    const char *name = dt_edn_name(k, &kname);
+    if (kns != 0 && !(kns == 1 && k->u.s[0] == '_'))
+        return RD_OK;
+    dt_buf text = DT_BUF_INIT;
+    if (kns == 0) {
+        dt_buf_append(&text, ns, nslen);
+        dt_buf_putc(&text, '/');
+    }
+    dt_buf_append(&text, name, kname);
+    bool kw = k->kind == DT_EDN_KEYWORD;
+    const char *why = edn_symbol_check((const char *)text.data, text.len, kw);
+    int rc = RD_OK;
+    if (why)
+        rc = edn_rd_fail(r, pos_of(k), DT_EDN_ERR_TOKEN, "in a namespaced map, %s%.*s would be %s%.*s: %s",
+                         kw ? ":" : "", (int)DT_MIN(k->len, 60), k->u.s, kw ? ":" : "",
+                         (int)DT_MIN(text.len, 60), (const char *)text.data, why);
+    if (!why) {
+        dt_edn_value q = named_value(r, (dt_edn_kind)k->kind, (const char *)text.data, text.len);
+        set_pos(&q, pos_of(k));
         *k = q;
     }
+    dt_buf_free(&text);
+    return rc;
 }
 
 static int finish_coll(rd *r, dt_edn_kind kind, size_t base, pos at, dt_edn_value *out)
@@ -428,7 +433,7 @@ static int finish_coll(rd *r, dt_edn_kind kind, size_t base, pos at, dt_edn_valu
         return edn_rd_fail(r, at, DT_EDN_ERR_LIMIT, "%s", why);
     const dt_edn_value *d = &r->stk[base + (kind == DT_EDN_MAP ? 2 * (dup - 1) : dup - 1)];
     char *text = dt_edn_to_string(d);
-    edn_rd_fail(r, (pos){d->line, d->col, d->off}, DT_EDN_ERR_DUPLICATE, "%s %.100s%s in %s", why, text,
+    edn_rd_fail(r, pos_of(d), DT_EDN_ERR_DUPLICATE, "%s %.100s%s in %s", why, text,
              strlen(text) > 100 ? "..." : "", coll_name(kind));
     free(text);
     return RD_FAIL;
@@ -455,9 +460,11 @@ static int read_coll(rd *r, dt_edn_kind kind, char close, pos at, const dt_edn_v
                           *r->p, coll_name(kind), at.line, at.col, close);
             } else {
                 r->p++;
-                if (ns)
-                    qualify_keys(r, base, dt_edn_name(ns, &(size_t){0}), ns->len);
-                rc = finish_coll(r, kind, base, at, out);
+                rc = RD_OK;
+                for (size_t i = base; ns && i < r->sn && !rc; i += 2)
+                    rc = qualify_key(r, &r->stk[i], ns->u.s, ns->len);
+                if (!rc)
+                    rc = finish_coll(r, kind, base, at, out);
             }
             break;
         }
@@ -483,16 +490,24 @@ static int prefixed_form(rd *r, pos at, const char *what, dt_edn_value *out)
     return rd_fail(r, r->p, DT_EDN_ERR_DELIM, "unmatched delimiter %c: %s needs a form first", *r->p, what);
 }
 
+/* A form after a prefix, read, kept in *out only as long as nothing else
+ * is read, then dropped from the document (#_ and metadata). */
+static int dropped_form(rd *r, pos at, const char *what, dt_edn_value *out)
+{
+    edn_mark m = edn_mark_get(r->doc);
+    int rc = prefixed_form(r, at, what, out);
+    edn_mark_rollback(r->doc, m);
+    edn_rd_forget(r);
+    return rc;
+}
+
 static int read_discard(rd *r, pos at)
 {
     int rc = enter(r, at);
     if (rc)
         return rc;
-    edn_mark m = edn_mark_get(r->doc);
     dt_edn_value v;
-    rc = prefixed_form(r, at, "#_ (discard)", &v);
-    edn_mark_rollback(r->doc, m);
-    edn_rd_forget(r);
+    rc = dropped_form(r, at, "#_ (discard)", &v);
     r->depth--;
     return rc;
 }
@@ -503,21 +518,18 @@ static int read_meta(rd *r, pos at, dt_edn_value *out)
     int rc = enter(r, at);
     if (rc)
         return rc;
-    edn_mark m = edn_mark_get(r->doc);
     dt_edn_value meta;
-    rc = prefixed_form(r, at, "^ (metadata)", &meta);
-    edn_mark_rollback(r->doc, m);
-    edn_rd_forget(r);
+    rc = dropped_form(r, at, "^ (metadata)", &meta);
     if (!rc && meta.kind != DT_EDN_SYMBOL && meta.kind != DT_EDN_KEYWORD && meta.kind != DT_EDN_STRING &&
         meta.kind != DT_EDN_MAP)
-        rc = edn_rd_fail(r, (pos){meta.line, meta.col, meta.off}, DT_EDN_ERR_DISPATCH,
-                      "metadata must be a symbol, keyword, string or map");
+        rc = edn_rd_fail(r, pos_of(&meta), DT_EDN_ERR_DISPATCH,
+                         "metadata must be a symbol, keyword, string or map");
     if (!rc)
         rc = prefixed_form(r, at, "^ (metadata)", out);
     if (!rc && out->kind != DT_EDN_SYMBOL && !dt_edn_is_coll(out))
-        rc = edn_rd_fail(r, (pos){out->line, out->col, out->off}, DT_EDN_ERR_DISPATCH,
-                      "metadata can only be applied to symbols and collections, not a %s",
-                      dt_edn_kind_name((dt_edn_kind)out->kind));
+        rc = edn_rd_fail(r, pos_of(out), DT_EDN_ERR_DISPATCH,
+                         "metadata can only be applied to symbols and collections, not a %s",
+                         dt_edn_kind_name((dt_edn_kind)out->kind));
     r->depth--;
     return rc;
 }
@@ -554,7 +566,7 @@ static int tag_value(rd *r, pos at, const dt_edn_value *tag, const dt_edn_value 
         *out = (dt_edn_value){.kind = DT_EDN_TAGGED, .aux = (uint16_t)(edn_depth(v) + 1), .len = 2, .u.items = pair};
         return RD_OK;
     }
-    pos vat = {v->line, v->col, v->off};
+    pos vat = pos_of(v);
     dt_edn_errcode code = inst ? DT_EDN_ERR_INST : DT_EDN_ERR_UUID;
     if (v->kind != DT_EDN_STRING)
         return edn_rd_fail(r, vat, code, "#%s needs a string, not a %s", inst ? "inst" : "uuid",
@@ -632,7 +644,7 @@ static bool tag_start(rd *r, const uint8_t *s)
     if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))
         return true;
     uint32_t cp;
-    return *s >= 0x80 && edn_utf8_decode(s, r->end, &cp) && !edn_unicode_space(cp);
+    return *s >= 0x80 && dt_utf8_decode(s, r->end, &cp) && !edn_unicode_space(cp);
 }
 
 static int read_dispatch(rd *r, pos at, dt_edn_value *out)
@@ -663,7 +675,7 @@ static int read_dispatch(rd *r, pos at, dt_edn_value *out)
         return RD_MORE;
     char buf[64];
     uint32_t cp;
-    size_t l = *s < 0x80 ? 1 : edn_utf8_decode(s, r->end, &cp);
+    size_t l = *s < 0x80 ? 1 : dt_utf8_decode(s, r->end, &cp);
     return edn_rd_fail(r, at, DT_EDN_ERR_DISPATCH, "no dispatch macro for #%s%s", edn_rd_show(buf, s, l ? l : 1),
                     *s == '"' ? " (EDN has no regular expressions)" : "");
 }

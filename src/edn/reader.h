@@ -50,6 +50,7 @@ typedef struct rd {
 } rd;
 
 static inline uint64_t abs_off(const rd *r, const uint8_t *p) { return r->base + (uint64_t)(p - r->start); }
+static inline pos pos_of(const dt_edn_value *v) { return (pos){v->line, v->col, v->off}; }
 
 /* Positions: the column of P (at or after the last asked on its line), and
  * a line passed (AFTER: the byte after the '\n'). */

@@ -225,7 +225,7 @@ int dt_edn_read(dt_edn_doc *doc, const char *src, size_t n, const dt_edn_options
     if (rc == RD_OK) {
         rc = next_value(R, doc, &more);
         if (rc == RD_OK)
-            rc = edn_rd_fail(&R->r, (pos){more.line, more.col, more.off}, DT_EDN_ERR_TRAILING,
+            rc = edn_rd_fail(&R->r, pos_of(&more), DT_EDN_ERR_TRAILING,
                           "more after the value (one was expected)");
         else if (rc == RD_NONE)
             rc = RD_OK;

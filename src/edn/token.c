@@ -43,63 +43,6 @@ const uint8_t edn_cls[256] = {
 #undef C
 #undef U
 
-/* ---- UTF-8 ---- */
-
-size_t edn_utf8_decode(const uint8_t *p, const uint8_t *end, uint32_t *cp)
-{
-    size_t avail = (size_t)(end - p);
-    uint8_t b = p[0];
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    }
-    size_t n;
-    uint32_t c, min;
-    if (b >= 0xC2 && b <= 0xDF)
-        n = 2, c = b & 0x1F, min = 0x80;
-    else if (b >= 0xE0 && b <= 0xEF)
-        n = 3, c = b & 0x0F, min = 0x800;
-    else if (b >= 0xF0 && b <= 0xF4)
-        n = 4, c = b & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (avail < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
-
-size_t edn_utf8_encode(uint32_t cp, char out[4])
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Space separators but the no-break ones (U+00A0, U+2007, U+202F), and the
  * line and paragraph separators: Character.isWhitespace beyond ASCII. */
 bool edn_unicode_space(uint32_t cp)
@@ -201,7 +144,7 @@ static const char *token_bytes(const uint8_t *p, size_t n)
         if (k != EDN_K_HIGH)
             return "whitespace, a delimiter or a control character in a symbol or keyword";
         uint32_t cp;
-        size_t l = edn_utf8_decode(p, end, &cp);
+        size_t l = dt_utf8_decode(p, end, &cp);
         if (!l)
             return "invalid UTF-8";
         if (edn_unicode_space(cp))
