@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/api.h"
 #include "db/pull.h"
 #include "db/tx.h"
 
@@ -28,6 +29,8 @@ static datom_value *root(dt_edn_doc *doc, dt_edn_value v)
     r->doc = doc;
     return r;
 }
+
+datom_value *dt_api_value(dt_edn_doc *doc, dt_edn_value v) { return root(doc, v); }
 
 static const dt_edn_value *V(const datom_value *v) { return (const dt_edn_value *)v; }
 
