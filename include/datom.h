@@ -209,6 +209,35 @@ int datom_entity_get(datom_db *db, const char *entity, const char *attr, datom_v
 /* Every attribute of ENTITY, as a map. */
 int datom_entity_touch(datom_db *db, const char *entity, datom_value **out);
 
+/* ---- Datalog ----
+ * A query is EDN text: [:find ... :in ... :where ...] or the map form
+ * (docs/formats.md, "Datalog"). Its inputs come in the order of :in, each a
+ * db value (a source: $, $name; any view: as-of, since, history) or EDN
+ * text (a scalar, a tuple, a collection, a relation, a collection of tuples
+ * as a source, the rules for %, a pull pattern); without :in the one input
+ * is the db for $. The result is an EDN value: a set of tuples, a vector,
+ * one tuple or one value, as :find says (maps with :keys); walk it with
+ * datom_value_* or print it as EDN or JSON. The query is checked and
+ * planned before a datom is read: an unbound variable, an unknown function
+ * or rule, a wrong arity, a comparison across types fail there, naming the
+ * clause. */
+typedef struct datom_input {
+    datom_db *db;     /* a source, or NULL */
+    const char *edn;  /* else the input's EDN text */
+} datom_input;
+
+typedef struct datom_q_options {
+    uint32_t seed;       /* rand and sample: the random stream's seed (0: a new one per run) */
+    uint32_t timeout_ms; /* 0: none */
+    size_t max_bytes;    /* memory of intermediate results; 0: 4 GiB */
+} datom_q_options;
+
+/* OPTS may be NULL. */
+int datom_q(const char *query, const datom_input *inputs, size_t n_inputs, const datom_q_options *opts,
+            datom_value **out);
+/* The plan datom_q would follow, as text (freed with free()); nothing runs. */
+int datom_q_explain(const char *query, const datom_input *inputs, size_t n_inputs, char **out);
+
 /* ---- values: results as EDN, walked without reparsing ---- */
 typedef enum datom_kind {
     DATOM_NIL, DATOM_BOOL, DATOM_INT, DATOM_BIGINT, DATOM_RATIO, DATOM_FLOAT, DATOM_BIGDEC,

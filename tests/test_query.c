@@ -5,7 +5,7 @@
  * written order; and queries that must fail, with what their message says.
  * Answers are compared as EDN values (sets ignore order).
  */
-#include "q_tx.h"
+#include "db/db.h"
 #include "query/query.h"
 #include "t.h"
 
@@ -100,8 +100,8 @@ static void setup(void)
 {
     T_OK(datom_store_open(&st, "mem:query"));
     T_OK(dt_conn_create(st, "q", NULL, &conn));
-    T_OK(qtx_transact(conn, schema, NULL));
-    T_OK(qtx_transact(conn, people, NULL));
+    T_OK(dt_conn_transact(conn, schema, strlen(schema), NULL));
+    T_OK(dt_conn_transact(conn, people, strlen(people), NULL));
 }
 
 static void test_patterns(void)

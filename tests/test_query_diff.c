@@ -8,7 +8,7 @@
  */
 #include <jansson.h>
 
-#include "q_tx.h"
+#include "db/db.h"
 #include "query/query.h"
 #include "t.h"
 
@@ -116,7 +116,7 @@ static void test_against_datascript(void)
     size_t nblobs = 0;
     dt_conn *c;
     T_OK(dt_conn_create(st, "diff", NULL, &c));
-    T_OK(qtx_transact(c, schema, NULL));
+    T_OK(dt_conn_transact(c, schema, strlen(schema), NULL));
     for (size_t i = 0; i < ndb; i++)
         db[i] = make_db(c, json_object_get(json_array_get(dbs, i), "datoms"), &blobs, &nblobs);
     json_t *ours = json_array();

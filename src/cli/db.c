@@ -1,6 +1,7 @@
 /*
  * db.c: `datom db ...`, the fact database from the command line (docs/cli.md,
- * "datom db"): create, list, transact, pull, datoms, log, info. EDN in, EDN
+ * "datom db"): create, list, transact, pull, datoms, log, info (q is
+ * db_query.c's, through db_cli.h). EDN in, EDN
  * out (--json: JSON, keywords as ":ns/name" strings). The store is --store
  * (with --prefix for its namespace) or the project's, under the project's
  * namespace.
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/db_cli.h"
 #include "db/pull.h"
 #include "project/config.h"
 #include "project/project.h"
@@ -28,6 +29,7 @@ static const char db_usage[] =
     "  list                             the databases of the store\n"
     "  transact NAME [-f FILE | - | TX] transact tx-data (one EDN vector); prints the report\n"
     "  pull NAME PATTERN ENTITY         pull a pattern from an entity (id, ident or lookup ref)\n"
+    "  q NAME QUERY [INPUT...]          a Datalog query (--rules FILE, --explain)\n"
     "  datoms NAME INDEX [COMPONENT...] datoms of an index (eavt aevt avet vaet) under a prefix\n"
     "  log NAME [--from T] [--to T]     the transactions, t order\n"
     "  info NAME                        basis, counts, attributes, where it lives\n"
@@ -35,12 +37,6 @@ static const char db_usage[] =
     "Reading subcommands take --as-of T, --since T (a t, a transaction id, or an\n"
     "instant: 2026-01-31 or 2026-01-31T12:00:00Z) and (datoms) --history. --json\n"
     "prints JSON. `datom db SUBCOMMAND --help` explains each.\n";
-
-typedef struct dbopts {
-    const char *as_of, *since, *from, *to, *file, *prefix;
-    bool history, json;
-    long limit;
-} dbopts;
 
 /* ---- shared ---- */
 
@@ -501,6 +497,17 @@ static int cmd_info(int argc, char **argv)
     return finish(st, c, db, rc);
 }
 
+/* ---- for db_query.c ---- */
+
+int cli_db_open(const char *name, const dbopts *o, datom_store **st, dt_conn **c)
+{
+    return open_conn(name, o, st, c);
+}
+
+int cli_db_view(dt_conn *c, const dbopts *o, dt_db **out) { return view(c, o, out); }
+void cli_db_print(const dt_edn_value *v, bool json) { print_value(v, json); }
+int cli_db_finish(datom_store *st, dt_conn *c, dt_db *db, int rc) { return finish(st, c, db, rc); }
+
 /* ---- dispatch ---- */
 
 static const char create_usage[] =
@@ -542,7 +549,7 @@ static const struct sub {
     {"create", create_usage, cmd_create},       {"list", list_usage, cmd_list},
     {"transact", transact_usage, cmd_transact}, {"pull", pull_usage, cmd_pull},
     {"datoms", datoms_usage, cmd_datoms},       {"log", log_usage, cmd_log},
-    {"info", info_usage, cmd_info},
+    {"info", info_usage, cmd_info},             {"q", cli_db_q_usage, cli_db_q},
 };
 
 int cli_db(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/pull.h"
 #include "query/q.h"
 
 #define NONE UINT32_MAX
@@ -60,10 +61,50 @@ static int row_value(const q_query *q, dt_edn_doc *doc, const dt_edn_value *vals
     return rc;
 }
 
-static int pull_value(q_ctx *x, const q_find *f, dt_val e, dt_edn_doc *doc, dt_edn_value *out)
+/* ---- pull ---- */
+
+int q_pulls_prepare(q_ctx *x, const q_query *q)
 {
-    (void)x, (void)e, (void)doc, (void)out;
-    return q_err(f->form, "pull in :find is not available yet");
+    x->pulls = q_alloc(&x->arena, (q->nfind ? q->nfind : 1) * sizeof *x->pulls);
+    for (uint16_t i = 0; i < q->nfind; i++) {
+        const q_find *f = &q->find[i];
+        if (f->kind != QF_PULL)
+            continue;
+        dt_db *db = q_src_db(x, f->src);
+        if (!db)
+            return q_err(f->form, "pull reads a database: %s is not one", x->q->srcs[f->src < 0 ? 0 : f->src]);
+        if (dt_pull_parse(db, f->pattern, &x->pulls[i])) {
+            dt_buf m = DT_BUF_INIT;
+            q_describe(&m, f->form);
+            int rc = dt_error_wrap("%s", dt_buf_cstr(&m));
+            dt_buf_free(&m);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void q_pulls_free(q_ctx *x, const q_query *q)
+{
+    for (uint16_t i = 0; x->pulls && i < q->nfind; i++)
+        dt_pull_free(x->pulls[i]);
+}
+
+static int pull_value(q_ctx *x, int i, dt_val e, dt_edn_doc *doc, dt_edn_value *out)
+{
+    const q_find *f = &x->q->find[i];
+    if (e.type != DT_LONG || e.i <= 0) {
+        *out = dt_edn_nil();
+        return 0;
+    }
+    int rc = dt_pull_run(q_src_db(x, f->src), x->pulls[i], (uint64_t)e.i, doc, out);
+    if (rc) {
+        dt_buf m = DT_BUF_INIT;
+        q_describe(&m, f->form);
+        rc = dt_error_wrap("%s", dt_buf_cstr(&m));
+        dt_buf_free(&m);
+    }
+    return rc;
 }
 
 /* The value of find element I in ROW (R's columns COL). */
@@ -72,7 +113,7 @@ static int elem_value(q_ctx *x, const q_query *q, int i, const dt_val *row, cons
 {
     const q_find *f = &q->find[i];
     if (f->kind == QF_PULL)
-        return pull_value(x, f, row[col[i]], doc, out);
+        return pull_value(x, i, row[col[i]], doc, out);
     *out = q_to_edn(x, doc, row[col[i]]);
     return 0;
 }

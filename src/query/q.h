@@ -477,6 +477,9 @@ int q_agg_find(const char *name);
 const char *q_agg_name(int agg);
 /* The aggregate of VALS (n of them, a bag) into *out. */
 int q_aggregate(q_ctx *x, const q_find *f, dt_val *vals, size_t n, dt_val *out);
+/* Parses the pull patterns of Q's :find against their sources (find.c). */
+int q_pulls_prepare(q_ctx *x, const q_query *q);
+void q_pulls_free(q_ctx *x, const q_query *q);
 /* The result of Q from relation R (columns: find and :with variables). */
 int q_shape(q_ctx *x, const q_query *q, q_rel *r, dt_edn_doc *doc, dt_edn_value *out);
 
@@ -516,6 +519,7 @@ struct q_ctx {
     int64_t deadline_ns;   /* 0: none */
     struct q_regex *regexes;
     struct q_stats *stats; /* estimate.c's cache */
+    struct dt_pull **pulls; /* per :find element: its pull pattern, parsed */
     int nlifted;
     q_query *q;
 };

@@ -202,6 +202,8 @@ static int check_pulls(const q_query *q)
 
 static void ctx_free(q_ctx *x)
 {
+    if (x->q)
+        q_pulls_free(x, x->q);
     for (int i = 0; i < x->ntables; i++) {
         q_table *t = x->tables[i];
         q_rel_free(x, &t->seeds);
@@ -241,6 +243,8 @@ static int run(q_ctx *x, const dt_edn_value *query, const dt_q_input *inputs, si
         rc = bind_inputs(x, q, inputs, n);
     if (!rc)
         rc = check_pulls(q);
+    if (!rc)
+        rc = q_pulls_prepare(x, q);
     if (!rc)
         rc = q_rules_prepare(x, q);
     q_plan *plan = NULL;
@@ -316,4 +320,41 @@ int dt_q_text(const char *query, size_t len, const dt_q_text_input *inputs, size
     free(in);
     dt_edn_doc_free(in_doc);
     return rc;
+}
+
+/* ---- the shape of :in, for callers ---- */
+
+static uint8_t in_kind(const dt_edn_value *v)
+{
+    if (q_is_src(v))
+        return DT_Q_IN_SRC;
+    return dt_edn_is_sym(v, "%") ? DT_Q_IN_RULES : DT_Q_IN_VALUE;
+}
+
+void dt_q_in_kinds(const dt_edn_value *query, uint8_t *kinds, size_t max, size_t *n)
+{
+    const dt_edn_value *in = NULL;
+    size_t from = 0, to = 0;
+    if (dt_edn_is(query, DT_EDN_MAP)) {
+        in = dt_edn_get_kw(query, "in");
+        to = in ? dt_edn_count(in) : 0;
+    } else {
+        for (size_t i = 0; i < dt_edn_count(query); i++)
+            if (dt_edn_is_kw(dt_edn_at(query, i), "in")) {
+                in = query;
+                from = to = i + 1;
+                while (to < dt_edn_count(query) && !dt_edn_is(dt_edn_at(query, to), DT_EDN_KEYWORD))
+                    to++;
+            }
+    }
+    *n = 0;
+    if (!in) {
+        if (max)
+            kinds[0] = DT_Q_IN_SRC;
+        *n = 1;
+        return;
+    }
+    for (size_t i = from; i < to; i++, (*n)++)
+        if (*n < max)
+            kinds[*n] = in_kind(dt_edn_at(in, i));
 }

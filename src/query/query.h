@@ -50,4 +50,11 @@ typedef struct dt_q_text_input {
 int dt_q_text(const char *query, size_t len, const dt_q_text_input *inputs, size_t n_inputs,
               const dt_q_opts *opts, dt_edn_doc *doc, const dt_edn_value **out, char **explain);
 
+/* The kinds of QUERY's :in inputs, in order, as a caller that fills them
+ * needs to know (the command: the db for the first source, --rules for %):
+ * DT_Q_IN_SRC ($, $name), DT_Q_IN_RULES (%), DT_Q_IN_VALUE (anything else).
+ * Without :in: one source. At most MAX are written; *n gets the count. */
+enum { DT_Q_IN_SRC = 1, DT_Q_IN_RULES, DT_Q_IN_VALUE };
+void dt_q_in_kinds(const dt_edn_value *query, uint8_t *kinds, size_t max, size_t *n);
+
 #endif /* DT_QUERY_H */
