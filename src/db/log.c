@@ -49,14 +49,17 @@ int dt_log_check_header(const uint8_t *p, size_t len, const char *what)
 void dt_log_put(dt_buf *out, const dt_txrec *r)
 {
     size_t frame = out->len;
-    uint8_t zero[DT_LOG_FRAME] = {0};
-    dt_buf_append(out, zero, sizeof zero);
-    dt_buf_putc(out, KIND_TX);
-    dt_varint_put(out, (uint64_t)r->t);
-    dt_varint_put(out, r->next_user);
-    dt_varint_put(out, r->next_db);
-    dt_varint_put(out, zz(r->instant));
-    dt_varint_put(out, r->n);
+    dt_buf_reserve(out, DT_LOG_FRAME + 1 + 5 * 10);
+    uint8_t *p = out->data + frame;
+    memset(p, 0, DT_LOG_FRAME);
+    p += DT_LOG_FRAME;
+    *p++ = KIND_TX;
+    p = dt_varint_raw(p, (uint64_t)r->t);
+    p = dt_varint_raw(p, r->next_user);
+    p = dt_varint_raw(p, r->next_db);
+    p = dt_varint_raw(p, zz(r->instant));
+    p = dt_varint_raw(p, r->n);
+    out->len = (size_t)(p - out->data);
     for (size_t i = 0; i < r->n; i++)
         dt_dcode_put(out, &r->datoms[i], i ? &r->datoms[i - 1] : NULL);
     size_t len = out->len - frame - DT_LOG_FRAME;
