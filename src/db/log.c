@@ -104,6 +104,22 @@ static int parse_payload(const uint8_t *p, const uint8_t *end, dt_arena *arena, 
     return 0;
 }
 
+/* Can the bad bytes P[0..len) at the end of a log be an append that a crash
+ * cut short? Yes when the record they start claims to reach the end (or
+ * past it), or when they are all zero (a file extended before its data
+ * reached the disk). Anything else, a bad record with more after it, is
+ * damage: the log must not be cut there, or later transactions would go. */
+static bool torn_tail(const uint8_t *p, size_t len)
+{
+    uint32_t n = get_u32(p);
+    if (n > 0 && (uint64_t)n + DT_LOG_FRAME >= len)
+        return true;
+    for (size_t i = 0; i < len; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 int dt_log_scan(const uint8_t *p, size_t len, const char *what, dt_arena *arena, dt_log_fn fn,
                 void *ctx, size_t *valid_end)
 {
@@ -113,9 +129,13 @@ int dt_log_scan(const uint8_t *p, size_t len, const char *what, dt_arena *arena,
     int rc = 0;
     while (rc == 0 && len - off >= DT_LOG_FRAME) {
         uint32_t n = get_u32(p + off), crc = get_u32(p + off + 4);
-        if (n > DT_LOG_MAX_RECORD || n > len - off - DT_LOG_FRAME ||
-            dt_crc32c(0, p + off + DT_LOG_FRAME, n) != crc)
-            break; /* a torn tail (or never written): the log ends here */
+        if (n == 0 || n > DT_LOG_MAX_RECORD || n > len - off - DT_LOG_FRAME ||
+            dt_crc32c(0, p + off + DT_LOG_FRAME, n) != crc) {
+            if (torn_tail(p + off, len - off))
+                break; /* the log ends here */
+            rc = dt_error(DATOM_ECORRUPT, "%s: record at byte %zu is damaged and records follow it", what, off);
+            break;
+        }
         const uint8_t *body = p + off + DT_LOG_FRAME;
         dt_txrec r;
         const char *why = NULL;
