@@ -50,7 +50,7 @@ static double now_ms(void)
  * shared machine; both are reported. */
 static double cpu_ms(void) { return bench_cpu_seconds() * 1e3; }
 
-static void die(const char *what)
+static _Noreturn void die(const char *what)
 {
     fprintf(stderr, "facts_bench: %s: %s\n", what, datom_errmsg());
     exit(1);
