@@ -86,8 +86,8 @@ static int child_appends(const char *url, int id, int count)
         return -1;
     int lost = 0;
     for (int i = 0; i < count; i++) {
-        char rec[9];
-        snprintf(rec, sizeof rec, "%d%06d\n", id, i);
+        char rec[32]; /* 8 bytes used: "pNNNNNN\n" (ID one digit, I below a million) */
+        snprintf(rec, sizeof rec, "%d%06d\n", id % 10, i % 1000000);
         for (;;) {
             dt_buf b = DT_BUF_INIT;
             uint64_t size = 0;

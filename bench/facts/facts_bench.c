@@ -50,7 +50,7 @@ static double now_ms(void)
  * shared machine; both are reported. */
 static double cpu_ms(void) { return bench_cpu_seconds() * 1e3; }
 
-static void die(const char *what)
+static _Noreturn void die(const char *what)
 {
     fprintf(stderr, "facts_bench: %s: %s\n", what, datom_errmsg());
     exit(1);
@@ -61,6 +61,8 @@ static void die(const char *what)
 typedef struct txlist {
     char **v;
     size_t n;
+    dt_edn_doc *doc;            /* --values: the tx-data read, untimed */
+    const dt_edn_value **vals;
 } txlist;
 
 static void person_map(dt_buf *b, const person *p)
@@ -71,7 +73,7 @@ static void person_map(dt_buf *b, const person *p)
 
 static txlist add1_txs(void)
 {
-    txlist l = {malloc(5 * N_PEOPLE * sizeof(char *)), 0};
+    txlist l = {.v = malloc(5 * N_PEOPLE * sizeof(char *))};
     for (int i = 0; i < N_PEOPLE; i++) {
         const person *p = &people[i];
         l.v[l.n++] = dt_sprintf("[[:db/add \"%d\" :name \"%s\"]]", p->id, p->name);
@@ -85,7 +87,7 @@ static txlist add1_txs(void)
 
 static txlist add5_txs(void)
 {
-    txlist l = {malloc(N_PEOPLE * sizeof(char *)), 0};
+    txlist l = {.v = malloc(N_PEOPLE * sizeof(char *))};
     for (int i = 0; i < N_PEOPLE; i++) {
         dt_buf b = DT_BUF_INIT;
         dt_buf_putc(&b, '[');
@@ -103,7 +105,7 @@ static txlist addall_txs(void)
     for (int i = 0; i < N_PEOPLE; i++)
         person_map(&b, &people[i]);
     dt_buf_putc(&b, ']');
-    txlist l = {malloc(sizeof(char *)), 1};
+    txlist l = {.v = malloc(sizeof(char *)), .n = 1};
     l.v[0] = dt_buf_detach(&b);
     return l;
 }
@@ -113,6 +115,8 @@ static void txlist_free(txlist *l)
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
     free(l->v);
+    dt_edn_doc_free(l->doc);
+    free(l->vals);
 }
 
 /* ---- a fresh database ---- */
@@ -149,24 +153,17 @@ static void fresh_free(fresh *f)
  * db-with, which the JavaScript side times, makes none either). With
  * --values the text is read into EDN values first, untimed (as the
  * JavaScript side builds its arrays before timing). */
-static dt_edn_doc *values_doc;
-static const dt_edn_value **values;
-
-static void read_values(const txlist *l)
+static void transact_all(dt_conn *c, txlist *l)
 {
-    dt_edn_doc_free(values_doc);
-    free(values);
-    values_doc = dt_edn_doc_new();
-    values = malloc(l->n * sizeof *values);
+    if (from_values && !l->doc) {
+        l->doc = dt_edn_doc_new();
+        l->vals = malloc(l->n * sizeof *l->vals);
+        for (size_t i = 0; i < l->n; i++)
+            if (dt_edn_read(l->doc, l->v[i], strlen(l->v[i]), NULL, &l->vals[i], NULL))
+                die("read tx-data");
+    }
     for (size_t i = 0; i < l->n; i++)
-        if (dt_edn_read(values_doc, l->v[i], strlen(l->v[i]), NULL, &values[i], NULL))
-            die("read tx-data");
-}
-
-static void transact_all(dt_conn *c, const txlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (from_values ? dt_conn_transact_edn(c, values[i], NULL) : dt_conn_transact(c, l->v[i], strlen(l->v[i]), NULL))
+        if (from_values ? dt_conn_transact_edn(c, l->vals[i], NULL) : dt_conn_transact(c, l->v[i], strlen(l->v[i]), NULL))
             die("transact");
 }
 
@@ -207,9 +204,7 @@ static void stats_of(dt_conn *c, result *r)
 
 static void bench_txs(const char *name, txlist (*make)(void))
 {
-    txlist l = make();
-    if (from_values)
-        read_values(&l);
+    txlist l = make(); /* (with --values, the untimed first run reads them) */
     result r = {0};
     for (int i = -1; i < runs; i++) {
         fresh f = fresh_db();
@@ -282,7 +277,7 @@ static void bench_retract5(void)
     txlist all = addall_txs();
     /* add-all gives the person at shuffled position p the user entity p + 1 */
     int *order = people_retract_order(N_PEOPLE, 42);
-    txlist l = {malloc(N_PEOPLE * sizeof(char *)), 0};
+    txlist l = {.v = malloc(N_PEOPLE * sizeof(char *))};
     for (int k = 0; k < N_PEOPLE; k++)
         l.v[l.n++] = dt_sprintf("[[:db/retractEntity %llu]]", (unsigned long long)DT_EID(DT_PART_USER, order[k]));
     result r = {0};

@@ -353,6 +353,8 @@ static int cmp_datom_eav(const void *p, const void *q)
 
 int dt_composites(dt_db *db, dt_txres *r)
 {
+    if (!dt_schema_has_composites(db->schema))
+        return 0;
     const dt_attr *const *attrs;
     size_t n_attrs = dt_schema_attrs(db->schema, &attrs);
     bool any = false;

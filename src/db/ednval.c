@@ -432,7 +432,7 @@ int dt_report_edn(const dt_tx_report *r, dt_edn_doc *doc, dt_edn_value *out)
         dt_edn_vec_push(&temps, dt_edn_string(doc, r->tempids[i].name, strlen(r->tempids[i].name)));
         dt_edn_vec_push(&temps, dt_edn_int((int64_t)r->tempids[i].e));
     }
-    dt_edn_value txdata, tempids;
+    dt_edn_value txdata = {0}, tempids = {0};
     int rc = dt_edn_coll(doc, DT_EDN_VECTOR, data.v, data.n, &txdata);
     if (rc == 0)
         rc = dt_edn_coll(doc, DT_EDN_MAP, temps.v, temps.n, &tempids);

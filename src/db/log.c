@@ -49,14 +49,17 @@ int dt_log_check_header(const uint8_t *p, size_t len, const char *what)
 void dt_log_put(dt_buf *out, const dt_txrec *r)
 {
     size_t frame = out->len;
-    uint8_t zero[DT_LOG_FRAME] = {0};
-    dt_buf_append(out, zero, sizeof zero);
-    dt_buf_putc(out, KIND_TX);
-    dt_varint_put(out, (uint64_t)r->t);
-    dt_varint_put(out, r->next_user);
-    dt_varint_put(out, r->next_db);
-    dt_varint_put(out, zz(r->instant));
-    dt_varint_put(out, r->n);
+    dt_buf_reserve(out, DT_LOG_FRAME + 1 + 5 * 10);
+    uint8_t *p = out->data + frame;
+    memset(p, 0, DT_LOG_FRAME);
+    p += DT_LOG_FRAME;
+    *p++ = KIND_TX;
+    p = dt_varint_raw(p, (uint64_t)r->t);
+    p = dt_varint_raw(p, r->next_user);
+    p = dt_varint_raw(p, r->next_db);
+    p = dt_varint_raw(p, zz(r->instant));
+    p = dt_varint_raw(p, r->n);
+    out->len = (size_t)(p - out->data);
     for (size_t i = 0; i < r->n; i++)
         dt_dcode_put(out, &r->datoms[i], i ? &r->datoms[i - 1] : NULL);
     size_t len = out->len - frame - DT_LOG_FRAME;
@@ -101,6 +104,22 @@ static int parse_payload(const uint8_t *p, const uint8_t *end, dt_arena *arena, 
     return 0;
 }
 
+/* Can the bad bytes P[0..len) at the end of a log be an append that a crash
+ * cut short? Yes when the record they start claims to reach the end (or
+ * past it), or when they are all zero (a file extended before its data
+ * reached the disk). Anything else, a bad record with more after it, is
+ * damage: the log must not be cut there, or later transactions would go. */
+static bool torn_tail(const uint8_t *p, size_t len)
+{
+    uint32_t n = get_u32(p);
+    if (n > 0 && (uint64_t)n + DT_LOG_FRAME >= len)
+        return true;
+    for (size_t i = 0; i < len; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 int dt_log_scan(const uint8_t *p, size_t len, const char *what, dt_arena *arena, dt_log_fn fn,
                 void *ctx, size_t *valid_end)
 {
@@ -110,9 +129,13 @@ int dt_log_scan(const uint8_t *p, size_t len, const char *what, dt_arena *arena,
     int rc = 0;
     while (rc == 0 && len - off >= DT_LOG_FRAME) {
         uint32_t n = get_u32(p + off), crc = get_u32(p + off + 4);
-        if (n > DT_LOG_MAX_RECORD || n > len - off - DT_LOG_FRAME ||
-            dt_crc32c(0, p + off + DT_LOG_FRAME, n) != crc)
-            break; /* a torn tail (or never written): the log ends here */
+        if (n == 0 || n > DT_LOG_MAX_RECORD || n > len - off - DT_LOG_FRAME ||
+            dt_crc32c(0, p + off + DT_LOG_FRAME, n) != crc) {
+            if (torn_tail(p + off, len - off))
+                break; /* the log ends here */
+            rc = dt_error(DATOM_ECORRUPT, "%s: record at byte %zu is damaged and records follow it", what, off);
+            break;
+        }
         const uint8_t *body = p + off + DT_LOG_FRAME;
         dt_txrec r;
         const char *why = NULL;

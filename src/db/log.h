@@ -31,11 +31,12 @@ typedef struct dt_txrec {
 void dt_log_put(dt_buf *out, const dt_txrec *r);
 void dt_log_put_header(dt_buf *out);
 /* Reads the framed records of P[0..len) in order, calling FN for each (its
- * datoms' values live in ARENA until it is freed or reset). Stops at the
- * first record that is incomplete or fails its CRC: *valid_end is where the
- * good records end. Records must have increasing t. Returns FN's first
- * non-zero result, or DATOM_ECORRUPT for a record whose CRC holds but whose
- * content is bad (that is damage, not a torn tail), or 0. */
+ * datoms' values live in ARENA until it is freed or reset). Stops at a torn
+ * tail (a last record that is incomplete or fails its CRC, or zeros to the
+ * end): *valid_end is where the good records end. Records must have
+ * increasing t. Returns FN's first non-zero result, or DATOM_ECORRUPT for
+ * damage (a bad record with bytes after it, or one whose CRC holds but
+ * whose content is bad), or 0. */
 typedef int (*dt_log_fn)(void *ctx, const dt_txrec *r);
 int dt_log_scan(const uint8_t *p, size_t len, const char *what, dt_arena *arena, dt_log_fn fn,
                 void *ctx, size_t *valid_end);

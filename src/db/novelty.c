@@ -27,7 +27,7 @@
 
 #define CHUNK_SHIFT 12
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
-#define LEAF_MAX 64
+#define LEAF_MAX 32
 #define INNER_MAX 64
 #define MAX_DEPTH 12
 #define ARENA_CHUNK (64u << 10)

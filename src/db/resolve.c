@@ -60,7 +60,7 @@ struct dt_rscratch {
     size_t cap_fresh;
 };
 
-#define KEEP_HASH 4096 /* a bigger hash table is freed rather than cleared for the next transaction */
+#define KEEP_HASH 256 /* a bigger hash table is freed rather than cleared for the next transaction */
 
 void dt_rscratch_free(dt_rscratch *s)
 {
@@ -89,6 +89,26 @@ typedef struct rctx {
     uint64_t *fresh; /* entities made by this transaction, sorted */
     size_t n_fresh, cap_fresh;
 } rctx;
+
+/* qsort for the many small arrays of a small transaction: glibc's qsort
+ * costs hundreds of instructions before it compares anything. */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 12 || size > 64) {
+        qsort(base, n, size, cmp);
+        return;
+    }
+    char *b = base, tmp[64];
+    for (size_t i = 1; i < n; i++) {
+        if (cmp(b + (i - 1) * size, b + i * size) <= 0)
+            continue;
+        memcpy(tmp, b + i * size, size);
+        size_t j = i;
+        for (; j > 0 && cmp(b + (j - 1) * size, tmp) > 0; j--)
+            memcpy(b + j * size, b + (j - 1) * size, size);
+        memcpy(b + j * size, tmp, size);
+    }
+}
 
 /* ---- describing datoms for messages ---- */
 
@@ -457,7 +477,7 @@ static void collect_fresh(rctx *x)
     for (size_t i = 0; i < x->n_slots; i++)
         if (x->slots[i].is_new)
             x->fresh[x->n_fresh++] = x->slots[i].e;
-    qsort(x->fresh, x->n_fresh, sizeof *x->fresh, cmp_u64);
+    sort(x->fresh, x->n_fresh, sizeof *x->fresh, cmp_u64);
 }
 
 static int entity_of(rctx *x, size_t i, const dt_eref *r, uint64_t *e)
@@ -645,7 +665,7 @@ static int cmp_cand(const void *p, const void *q)
  * unless the retraction was implied (retractEntity, a retracted attribute). */
 static int dedupe(rctx *x)
 {
-    qsort(x->c, x->nc, sizeof *x->c, cmp_cand);
+    sort(x->c, x->nc, sizeof *x->c, cmp_cand);
     size_t w = 0;
     for (size_t i = 0; i < x->nc; i++) {
         cand *c = &x->c[i];
@@ -717,8 +737,9 @@ static int redundant(rctx *x)
     size_t w = 0;
     for (size_t i = 0; i < x->nc; i++) {
         cand *c = &x->c[i];
-        bool holds = false;
-        if (!is_fresh(x, c->e)) {
+        /* A derived retraction was read from the current view: it holds. */
+        bool holds = c->derived && !c->added;
+        if (!holds && !is_fresh(x, c->e)) {
             int rc = dt_db_has(x->db, c->e, c->a, c->v, &holds);
             if (rc)
                 return rc;
@@ -757,7 +778,7 @@ static int unique(rctx *x)
         if (x->c[i].added && a->unique)
             u[n++] = &x->c[i];
     }
-    qsort(u, n, sizeof *u, cmp_av);
+    sort(u, n, sizeof *u, cmp_av);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (i && u[i - 1]->a == u[i]->a && dt_val_eq(u[i - 1]->v, u[i]->v))
@@ -816,7 +837,7 @@ static void grow(void **p, size_t *cap, size_t need, size_t size)
 
 static int finish(rctx *x)
 {
-    qsort(x->c, x->nc, sizeof *x->c, cmp_cand);
+    sort(x->c, x->nc, sizeof *x->c, cmp_cand);
     dt_txres *r = x->out;
     grow((void **)&r->datoms, &r->cap, x->nc + 1, sizeof *r->datoms);
     for (size_t i = 0; i < x->nc; i++) {

@@ -37,6 +37,7 @@ struct dt_schema {
     size_t n_ids, cap_ids;
     const dt_attr **list; /* the attributes in id order */
     size_t n_list;
+    bool composites; /* some attribute has :db/tupleAttrs */
 };
 
 /* ---- hash maps ---- */
@@ -247,11 +248,16 @@ static void build_list(dt_schema *s)
     free(s->list);
     s->list = dt_malloc((s->n_attr + 1) * sizeof *s->list);
     s->n_list = 0;
+    s->composites = false;
     for (uint32_t i = 0; i < s->n_attr; i++)
-        if (s->attr[i])
+        if (s->attr[i]) {
             s->list[s->n_list++] = s->attr[i];
+            s->composites |= s->attr[i]->n_tuple_attrs > 0;
+        }
     qsort(s->list, s->n_list, sizeof *s->list, cmp_attr_id);
 }
+
+bool dt_schema_has_composites(const dt_schema *s) { return s->composites; }
 
 size_t dt_schema_attrs(const dt_schema *s, const dt_attr *const **out)
 {

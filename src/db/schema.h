@@ -51,6 +51,8 @@ uint64_t dt_schema_entid(const dt_schema *s, const char *ident);
 const char *dt_schema_ident(const dt_schema *s, uint64_t e);
 /* Every attribute, in id order (for listings and pull *). */
 size_t dt_schema_attrs(const dt_schema *s, const dt_attr *const **out);
+/* Whether any attribute is a composite tuple (most schemas have none). */
+bool dt_schema_has_composites(const dt_schema *s);
 
 /* The schema of DB's datoms (its current view; former idents from its history). */
 int dt_schema_load(dt_db *db, dt_schema **out);

@@ -273,16 +273,6 @@ static int get_value(reader *r, dt_vtype type, dt_val *v, bool in_tuple)
 
 /* ---- the datom coding ---- */
 
-static inline uint8_t *varint_raw(uint8_t *p, uint64_t x)
-{
-    while (x >= 0x80) {
-        *p++ = (uint8_t)(x | 0x80);
-        x >>= 7;
-    }
-    *p++ = (uint8_t)x;
-    return p;
-}
-
 void dt_dcode_put(dt_buf *out, const dt_datom *d, const dt_datom *prev)
 {
     int64_t t = DT_T_OF_TX(d->tx);
@@ -292,21 +282,21 @@ void dt_dcode_put(dt_buf *out, const dt_datom *d, const dt_datom *prev)
     dt_buf_reserve(out, 48 + blob);
     uint8_t *p = out->data + out->len;
     if (prev) {
-        p = varint_raw(p, zigzag((int64_t)(d->e - prev->e)));
-        p = varint_raw(p, zigzag(t - DT_T_OF_TX(prev->tx)));
+        p = dt_varint_raw(p, zigzag((int64_t)(d->e - prev->e)));
+        p = dt_varint_raw(p, zigzag(t - DT_T_OF_TX(prev->tx)));
     } else {
-        p = varint_raw(p, d->e);
-        p = varint_raw(p, (uint64_t)t);
+        p = dt_varint_raw(p, d->e);
+        p = dt_varint_raw(p, (uint64_t)t);
     }
-    p = varint_raw(p, d->a);
+    p = dt_varint_raw(p, d->a);
     *p++ = (uint8_t)(d->v.type | (d->added ? 0x80 : 0));
     uint64_t bits;
     switch (d->v.type) {
     case DT_NIL: break;
     case DT_BOOL: *p++ = d->v.i ? 1 : 0; break;
     case DT_LONG:
-    case DT_INSTANT: p = varint_raw(p, zigzag(d->v.i)); break;
-    case DT_REF: p = varint_raw(p, d->v.u); break;
+    case DT_INSTANT: p = dt_varint_raw(p, zigzag(d->v.i)); break;
+    case DT_REF: p = dt_varint_raw(p, d->v.u); break;
     case DT_DOUBLE:
     case DT_FLOAT:
         memcpy(&bits, &d->v.d, 8);
@@ -318,7 +308,7 @@ void dt_dcode_put(dt_buf *out, const dt_datom *d, const dt_datom *prev)
         put_value(out, d->v);
         return;
     default:
-        p = varint_raw(p, blob);
+        p = dt_varint_raw(p, blob);
         memcpy(p, d->v.b->data, blob);
         p += blob;
     }

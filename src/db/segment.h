@@ -42,6 +42,16 @@ void dt_dcode_put(dt_buf *out, const dt_datom *d, const dt_datom *prev);
 int dt_dcode_get(const uint8_t **p, const uint8_t *end, const dt_datom *prev, dt_datom *d,
                  dt_arena *arena, const char **why);
 void dt_varint_put(dt_buf *out, uint64_t x);
+/* X as a varint at P, which has room for 10 bytes; returns the byte after it. */
+static inline uint8_t *dt_varint_raw(uint8_t *p, uint64_t x)
+{
+    while (x >= 0x80) {
+        *p++ = (uint8_t)(x | 0x80);
+        x >>= 7;
+    }
+    *p++ = (uint8_t)x;
+    return p;
+}
 int dt_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *x);
 
 /* ---- segments ---- */

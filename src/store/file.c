@@ -433,7 +433,8 @@ static void sweep_tmp(file_store *fs)
     closedir(d);
 }
 
-static const dt_store_ops file_ops = {
+const dt_store_ops dt_store_file_ops = {
+    DT_STORE_OPS_INIT,
     .name = "file",
     .free = file_free,
     .writer_open = file_writer_open,
@@ -459,7 +460,7 @@ int dt_store_file_open(datom_store **out, const char *root, const char *url)
     while (n > 1 && root[n - 1] == '/')
         n--;
     file_store *fs = dt_calloc(1, sizeof *fs);
-    fs->head.ops = &file_ops;
+    fs->head.ops = &dt_store_file_ops;
     fs->head.url = dt_strdup(url);
     fs->root = dt_strndup(root, n);
     fs->tmp = dt_sprintf("%s/" DT_STORE_RESERVED "/tmp", fs->root);
@@ -478,4 +479,12 @@ int dt_store_file_open(datom_store **out, const char *root, const char *url)
     sweep_tmp(fs);
     *out = &fs->head;
     return 0;
+}
+
+int dt_store_file_open_url(datom_store **out, const char *url)
+{
+    *out = NULL;
+    if (url[7] != '/')
+        return dt_error(DATOM_EINVAL, "%s: a file URL names an absolute path (file:///path)", url);
+    return dt_store_file_open(out, url + 7, url);
 }

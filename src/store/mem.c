@@ -405,7 +405,8 @@ static int mem_log_truncate(datom_store *st, const char *name, uint64_t expected
     return rc;
 }
 
-static const dt_store_ops mem_ops = {
+const dt_store_ops dt_store_mem_ops = {
+    DT_STORE_OPS_INIT,
     .name = "mem",
     .free = mem_free,
     .writer_open = mem_writer_open,
@@ -424,8 +425,9 @@ static const dt_store_ops mem_ops = {
     .log_truncate = mem_log_truncate,
 };
 
-int dt_store_mem_open(datom_store **out, const char *name, const char *url)
+int dt_store_mem_open(datom_store **out, const char *url)
 {
+    const char *name = url + 4; /* after "mem:" */
     shared *sh = NULL;
     pthread_mutex_lock(&registry_lock);
     if (*name) {
@@ -442,7 +444,7 @@ int dt_store_mem_open(datom_store **out, const char *name, const char *url)
     sh->handles++;
     pthread_mutex_unlock(&registry_lock);
     mem_store *m = dt_calloc(1, sizeof *m);
-    m->head.ops = &mem_ops;
+    m->head.ops = &dt_store_mem_ops;
     m->head.url = dt_strdup(url);
     m->sh = sh;
     *out = &m->head;
