@@ -372,6 +372,48 @@ static void test_nested_maps(void)
     dt_db_unref(db);
 }
 
+/* Where Datascript, the differential oracle (test_tx_diff.c), departs from
+ * Datomic in transactions and pull (docs/architecture.md, "Testing against
+ * Datascript"); the ones the other tests cover are named there. */
+static void test_datascript_departures(void)
+{
+    fresh();
+    tx0(schema);
+    tx0("[{:db/ident :pal :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}"
+        " {:db/ident :parts :db/valueType :db.type/ref :db/cardinality :db.cardinality/many"
+        "  :db/isComponent true}]");
+    /* retracting a component attribute retracts the references only: the
+     * components stay (Datascript retracts them as :db/retractEntity would) */
+    tx0("[{:person/name \"Car\" :parts [{:address/city \"wheel\"} {:address/city \"door\"}]}]");
+    tx0("[[:db/retract [:person/name \"Car\"] :parts]]");
+    dt_db *db = dt_conn_db(conn);
+    T_EQ_INT(count(db, DT_AEVT, "[:parts]"), 0);
+    T_EQ_INT(count(db, DT_AEVT, "[:address/city]"), 2);
+    dt_db_unref(db);
+    /* a reverse attribute without a namespace (:_pal for :pal), in maps and pull */
+    tx0("[{:person/name \"Hub\" :_pal [{:person/name \"S1\"} {:person/name \"S2\"}]}]");
+    db = dt_conn_db(conn);
+    T_PULL(db, "[{:_pal [:person/name]}]", "[:person/name \"Hub\"]",
+           "{:_pal [{:person/name \"S1\"} {:person/name \"S2\"}]}");
+    /* a reference whose sub-pattern matches nothing is {:db/id e}, as a
+     * reference without one (Datascript leaves the attribute out) */
+    T_PULL(db, "[{:pal [:person/age]}]", "[:person/name \"S1\"]", "{:pal {:db/id 17592186044420}}");
+    dt_db_unref(db);
+    /* the entities of nested maps get ids in the written order, whatever the
+     * size of the map (a ClojureScript map of more than 8 keys is a hash map,
+     * whose order Datascript follows) */
+    dt_tx_report *r = tx("[{:db/id \"big\" :person/name \"Big\" :person/email \"big@x\" :person/age 3"
+                         " :person/alias [\"b\"] :person/status :db.part/user :person/friend [[:person/name \"Hub\"]]"
+                         " :person/address {:address/city \"first\"} :pal [:person/name \"S2\"]"
+                         " :parts [{:address/city \"second\"} {:address/city \"third\"}]}]");
+    uint64_t big = dt_tx_report_tempid(r, "big");
+    T_EQ_INT(big, U(7));
+    T_PULL(r->db_after, "[{:person/address [:db/id]} {:parts [:db/id :address/city]}]", "[:person/name \"Big\"]",
+           "{:person/address {:db/id 17592186044424}, :parts [{:db/id 17592186044425, :address/city \"second\"}"
+           " {:db/id 17592186044426, :address/city \"third\"}]}");
+    dt_tx_report_free(r);
+}
+
 /* ---- time ---- */
 
 static void test_time(void)
@@ -556,6 +598,7 @@ int main(void)
     T_RUN(test_retract_entity_and_cas);
     T_RUN(test_tx_metadata);
     T_RUN(test_nested_maps);
+    T_RUN(test_datascript_departures);
     T_RUN(test_time);
     T_RUN(test_filter_and_counts);
     T_RUN(test_pull_grammar);

@@ -24,6 +24,12 @@ dt_edn_value dt_val_to_edn(dt_edn_doc *doc, dt_val v);
 /* ":ns/name" keyword from "ns/name". */
 dt_edn_value dt_kw(dt_edn_doc *doc, const char *ident);
 
+/* The attribute keyword KW (DT_EDN_KEYWORD) names: an attribute by its ident,
+ * or with *reverse set the attribute whose reverse it spells (":ns/_name" for
+ * :ns/name, ":_name" for :name), which the caller checks is a reference;
+ * NULL when it names none. */
+const dt_attr *dt_attr_of_kw(dt_db *db, const dt_edn_value *kw, bool *reverse);
+
 /* [e a v tx added] with the attribute as its ident. */
 dt_edn_value dt_datom_edn(dt_edn_doc *doc, dt_db *db, const dt_datom *d);
 /* The key of ORDER's leading components ITEMS[0..n) (entities by id, ident

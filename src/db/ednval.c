@@ -290,6 +290,21 @@ dt_edn_value dt_kw(dt_edn_doc *doc, const char *ident)
     return v;
 }
 
+const dt_attr *dt_attr_of_kw(dt_db *db, const dt_edn_value *kw, bool *reverse)
+{
+    *reverse = false;
+    const dt_attr *a = dt_db_attr_by_ident(db, kw->u.s);
+    size_t nsl, nl;
+    const char *ns = dt_edn_ns(kw, &nsl), *name = dt_edn_name(kw, &nl);
+    if (a || nl < 2 || name[0] != '_')
+        return a;
+    char *fwd = ns ? dt_sprintf("%.*s/%.*s", (int)nsl, ns, (int)nl - 1, name + 1) : dt_sprintf("%.*s", (int)nl - 1, name + 1);
+    a = dt_db_attr_by_ident(db, fwd);
+    free(fwd);
+    *reverse = a != NULL;
+    return a;
+}
+
 static dt_edn_value base64_edn(dt_edn_doc *doc, const dt_blob *b)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

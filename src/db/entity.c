@@ -60,15 +60,7 @@ static int attr_of(dt_db *db, const dt_edn_value *attr, const dt_attr **a, bool 
     *reverse = false;
     if (attr->kind != DT_EDN_KEYWORD)
         return bad_entity(attr, "an attribute is a keyword");
-    *a = dt_db_attr_by_ident(db, attr->u.s);
-    size_t nsl, nl;
-    const char *ns = dt_edn_ns(attr, &nsl), *name = dt_edn_name(attr, &nl);
-    if (!*a && ns && nl > 1 && name[0] == '_') {
-        char *fwd = dt_sprintf("%.*s/%.*s", (int)nsl, ns, (int)nl - 1, name + 1);
-        *a = dt_db_attr_by_ident(db, fwd);
-        free(fwd);
-        *reverse = *a != NULL;
-    }
+    *a = dt_attr_of_kw(db, attr, reverse);
     if (!*a || (*reverse && (*a)->type != DT_REF))
         return bad_entity(attr, "no such attribute");
     return 0;

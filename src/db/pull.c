@@ -91,19 +91,11 @@ static int parse_name(dt_db *db, const dt_edn_value *v, pspec *s)
         s->kind = SPEC_ID;
         return 0;
     }
-    const dt_attr *a = dt_db_attr_by_ident(db, v->u.s);
-    size_t nsl, nl;
-    const char *ns = dt_edn_ns(v, &nsl), *name = dt_edn_name(v, &nl);
-    if (!a && ns && nl > 1 && name[0] == '_') {
-        char *fwd = dt_sprintf("%.*s/%.*s", (int)nsl, ns, (int)nl - 1, name + 1);
-        a = dt_db_attr_by_ident(db, fwd);
-        free(fwd);
-        if (a && a->type != DT_REF)
-            return pat_error(v, "a reverse attribute needs a reference attribute");
-        s->reverse = a != NULL;
-    }
+    const dt_attr *a = dt_attr_of_kw(db, v, &s->reverse);
     if (!a)
         return pat_error(v, "no such attribute");
+    if (s->reverse && a->type != DT_REF)
+        return pat_error(v, "a reverse attribute needs a reference attribute");
     s->kind = SPEC_ATTR;
     s->a = a->id;
     return 0;

@@ -78,22 +78,12 @@ static int read_attr(rd *r, const dt_edn_value *v, const dt_attr **out, bool *re
     }
     if (v->kind != DT_EDN_KEYWORD)
         return form_error(v, "an attribute is a keyword");
-    *out = dt_db_attr_by_ident(r->db, v->u.s);
-    if (*out)
-        return 0;
-    size_t nsl, nl;
-    const char *ns = dt_edn_ns(v, &nsl), *name = dt_edn_name(v, &nl);
-    if (ns && nl > 1 && name[0] == '_') {
-        char *fwd = dt_sprintf("%.*s/%.*s", (int)nsl, ns, (int)nl - 1, name + 1);
-        *out = dt_db_attr_by_ident(r->db, fwd);
-        free(fwd);
-        if (*out && (*out)->type != DT_REF)
-            return form_error(v, "a reverse attribute needs a reference attribute");
-        *reverse = *out != NULL;
-        if (*out)
-            return 0;
-    }
-    return form_error(v, "no such attribute");
+    *out = dt_attr_of_kw(r->db, v, reverse);
+    if (!*out)
+        return form_error(v, "no such attribute");
+    if (*reverse && (*out)->type != DT_REF)
+        return form_error(v, "a reverse attribute needs a reference attribute");
+    return 0;
 }
 
 /* ---- entities ---- */

@@ -17,22 +17,7 @@
 // they are tested by hand in test_query.c.
 import d from 'datascript';
 import fs from 'fs';
-
-function rng(seed) {
-  const r = { s: seed >>> 0 };
-  const next = () => {
-    r.s = (r.s + 0x6D2B79F5) >>> 0;
-    let z = r.s;
-    z = Math.imul(z ^ (z >>> 15), z | 1) >>> 0;
-    z = (z ^ (z + Math.imul(z ^ (z >>> 7), z | 61))) >>> 0;
-    return (z ^ (z >>> 14)) >>> 0;
-  };
-  return {
-    int: (n) => Number((BigInt(next()) * BigInt(n)) >> 32n),
-    pick(a) { return a[this.int(a.length)]; },
-    chance(p) { return this.int(1000) < p * 1000; },
-  };
-}
+import { rng } from './rng.mjs';
 
 // ---- databases ----
 // Attributes: s (string), l (long), m (long, many), d (double), b (boolean),
