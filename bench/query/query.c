@@ -7,6 +7,7 @@
  *
  *   bench_query people             q1 ... qpred2 on db100k
  *   bench_query rules              rules-wide-*, rules-long-*
+ *   bench_query pull               pull-one, pull-many, pull-wildcard on wide(4,5)
  *   bench_query math [SCALE]       genealogy Q1-Q3 (protocol), Q4 (one run)
  *   bench_query sqlite [SCALE]     the same four on SQLite (recursive CTE)
  *
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "db/internal.h"
+#include "db/pull.h"
 #include "db/tx.h"
 #include "gen.h"
 #include "query/query.h"
@@ -352,6 +354,61 @@ static void bench_rules(void)
     }
 }
 
+/* Pull: the pattern's text read, parsed against the db and run from the
+ * tree's root, every call (as Datascript's pull reads its pattern string). */
+typedef struct pctx {
+    dt_db *db;
+    const char *pattern;
+    uint64_t root;
+} pctx;
+
+static size_t tree_nodes(const dt_edn_value *m)
+{
+    size_t n = 1;
+    const dt_edn_value *f = dt_edn_get_kw(m, "follows");
+    for (size_t i = 0; f && i < dt_edn_count(f); i++)
+        n += tree_nodes(dt_edn_at(f, i));
+    return n;
+}
+
+static size_t run_pull(void *p)
+{
+    pctx *q = p;
+    dt_edn_doc *doc = dt_edn_doc_new();
+    const dt_edn_value *pat;
+    dt_pull *pl;
+    dt_edn_value out;
+    if (dt_edn_read(doc, q->pattern, strlen(q->pattern), NULL, &pat, NULL) || dt_pull_parse(q->db, pat, &pl))
+        die(q->pattern);
+    if (dt_pull_run(q->db, pl, q->root, doc, &out))
+        die(q->pattern);
+    size_t n = tree_nodes(&out);
+    dt_pull_free(pl);
+    dt_edn_doc_free(doc);
+    return n;
+}
+
+static void bench_pull(void)
+{
+    facts f = {0};
+    gen_wide(42, 4, 5, &f);
+    dt_db *db = load_db("pull", PEOPLE_DL, DT_ARRAY_LEN(PEOPLE_DL), &f);
+    facts_free(&f);
+    pctx q = {.db = db};
+    if (dt_db_lookup(db, dt_db_attr_by_ident(db, "id")->id, dt_val_long(1), &q.root) || !q.root)
+        die("the tree's root");
+    static const struct {
+        const char *name, *pattern;
+    } ps[] = {{"pull-one", "[:name {:follows ...}]"},
+              {"pull-many", "[:db/id :last-name :alias :sex :age :salary {:follows ...}]"},
+              {"pull-wildcard", "[* {:follows ...}]"}};
+    for (size_t i = 0; i < DT_ARRAY_LEN(ps); i++) {
+        q.pattern = ps[i].pattern;
+        measure(ps[i].name, run_pull, &q);
+    }
+    dt_db_unref(db);
+}
+
 static const attr_def MATH[] = {{"dissertation/cid", DT_REF, false, false},    {"person/name", DT_STRING, false, false},
                                 {"dissertation/title", DT_STRING, false, false}, {"dissertation/univ", DT_STRING, false, false},
                                 {"dissertation/country", DT_STRING, false, false}, {"dissertation/year", DT_LONG, false, false},
@@ -492,7 +549,7 @@ static void bench_sqlite(double scale)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_query people|rules|math [SCALE]|sqlite [SCALE]\n");
+        fprintf(stderr, "usage: bench_query people|rules|pull|math [SCALE]|sqlite [SCALE]\n");
         return 2;
     }
     double scale = argc > 2 ? atof(argv[2]) : 1.0;
@@ -500,6 +557,8 @@ int main(int argc, char **argv)
         bench_people();
     else if (!strcmp(argv[1], "rules"))
         bench_rules();
+    else if (!strcmp(argv[1], "pull"))
+        bench_pull();
     else if (!strcmp(argv[1], "math"))
         bench_math(scale);
     else if (!strcmp(argv[1], "sqlite"))

@@ -8,7 +8,8 @@
 //
 // Prints "bench NAME MEDIAN_MS MIN_MS ROWS" lines and "max_rss_kb N".
 // Through the JS API attributes are strings and keyword values cannot be
-// written: :sex is the string "male" here (docs/testing.md).
+// written: :sex is the string "male" here (docs/architecture.md, "Testing against
+// Datascript").
 import d from 'datascript';
 
 function mb32(r) {

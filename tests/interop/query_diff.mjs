@@ -13,7 +13,8 @@
 // untuple), every find spec, :keys, :with, aggregates, and every :in form
 // (scalars, tuples, collections, relations, a collection as a source). datom
 // gets each query's clauses shuffled, Datascript their working order. The
-// places where Datascript departs from Datomic (docs/testing.md) are left out:
+// places where Datascript departs from Datomic (docs/architecture.md, "Testing against
+// Datascript") are left out:
 // they are tested by hand in test_query.c.
 import d from 'datascript';
 import fs from 'fs';
