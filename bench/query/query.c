@@ -252,15 +252,23 @@ static size_t result_rows(const dt_edn_value *v)
     return v->kind != DT_EDN_NIL;
 }
 
-static size_t run_query(void *p)
+/* Q's inputs: the db, then its EDN inputs; how many. */
+static size_t inputs(const qctx *q, dt_q_text_input in[3])
 {
-    qctx *q = p;
-    dt_q_text_input in[3] = {{.db = q->db}};
-    size_t n = 1;
+    size_t n = 0;
+    in[n++] = (dt_q_text_input){.db = q->db};
     if (q->input)
         in[n++] = (dt_q_text_input){.edn = q->input, .len = strlen(q->input)};
     if (q->input2)
         in[n++] = (dt_q_text_input){.edn = q->input2, .len = strlen(q->input2)};
+    return n;
+}
+
+static size_t run_query(void *p)
+{
+    qctx *q = p;
+    dt_q_text_input in[3];
+    size_t n = inputs(q, in);
     dt_edn_doc *doc = dt_edn_doc_new();
     const dt_edn_value *out;
     dt_q_opts o = {.seed = 42};
@@ -275,12 +283,8 @@ static void explain(qctx *q)
 {
     if (!getenv("BENCH_EXPLAIN"))
         return;
-    dt_q_text_input in[3] = {{.db = q->db}};
-    size_t n = 1;
-    if (q->input)
-        in[n++] = (dt_q_text_input){.edn = q->input, .len = strlen(q->input)};
-    if (q->input2)
-        in[n++] = (dt_q_text_input){.edn = q->input2, .len = strlen(q->input2)};
+    dt_q_text_input in[3];
+    size_t n = inputs(q, in);
     dt_q_opts o = {.explain = true};
     char *plan = NULL;
     if (dt_q_text(q->query, strlen(q->query), in, n, &o, NULL, NULL, &plan))

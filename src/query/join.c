@@ -226,19 +226,7 @@ static int open_cursor(dt_db *db, const q_step *s, const kvals *k, uint8_t order
     dt_key from, to;
     make_key(k, order, n, &from);
     to = from;
-    int flags = 0;
-    if (order == DT_AVET && n == 1 && (s->has_lo || s->has_hi)) {
-        if (s->has_lo) {
-            from.n = 2;
-            from.v = s->lo;
-        }
-        if (s->has_hi) {
-            to.n = 2;
-            to.v = s->hi;
-            if (!s->hi_incl)
-                flags = DT_CUR_TO_EXCLUSIVE;
-        }
-    }
+    int flags = q_step_range(s, order, n, &from, &to);
     return dt_cursor_open(db, (dt_order)order, n ? &from : NULL, n ? &to : NULL, flags, c);
 }
 

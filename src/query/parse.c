@@ -53,19 +53,27 @@ const char *q_where(q_ctx *x, const char *what, const dt_edn_value *form)
     return out;
 }
 
-int q_err(const dt_edn_value *form, const char *fmt, ...)
+int q_verr(const char *where, const dt_edn_value *form, const char *fmt, va_list ap)
 {
     dt_buf m = DT_BUF_INIT;
+    if (where)
+        dt_buf_printf(&m, "in %s: ", where);
     if (form) {
         q_describe(&m, form);
         dt_buf_puts(&m, ": ");
     }
-    va_list ap;
-    va_start(ap, fmt);
     dt_buf_vprintf(&m, fmt, ap);
-    va_end(ap);
     int rc = dt_error(DATOM_EINVAL, "%s", dt_buf_cstr(&m));
     dt_buf_free(&m);
+    return rc;
+}
+
+int q_err(const dt_edn_value *form, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = q_verr(NULL, form, fmt, ap);
+    va_end(ap);
     return rc;
 }
 

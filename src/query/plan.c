@@ -41,20 +41,10 @@ dt_db *q_src_db(q_ctx *x, int16_t src)
 
 int q_perr(const pctx *p, const q_clause *c, const char *fmt, ...)
 {
-    dt_buf m = DT_BUF_INIT;
-    const char *where = c && c->where ? c->where : p->where;
-    if (where)
-        dt_buf_printf(&m, "in %s: ", where);
-    if (c) {
-        q_describe(&m, c->form);
-        dt_buf_puts(&m, ": ");
-    }
     va_list ap;
     va_start(ap, fmt);
-    dt_buf_vprintf(&m, fmt, ap);
+    int rc = q_verr(c && c->where ? c->where : p->where, c ? c->form : NULL, fmt, ap);
     va_end(ap);
-    int rc = dt_error(DATOM_EINVAL, "%s", dt_buf_cstr(&m));
-    dt_buf_free(&m);
     return rc;
 }
 

@@ -259,6 +259,22 @@ static void const_key(const q_step *s, uint8_t order, uint8_t n, dt_key *k)
     }
 }
 
+int q_step_range(const q_step *s, uint8_t order, uint8_t n, dt_key *from, dt_key *to)
+{
+    if (order != DT_AVET || n != 1)
+        return 0;
+    if (s->has_lo) {
+        from->n = 2;
+        from->v = s->lo;
+    }
+    if (s->has_hi) {
+        to->n = 2;
+        to->v = s->hi;
+        return s->hi_incl ? 0 : DT_CUR_TO_EXCLUSIVE;
+    }
+    return 0;
+}
+
 /* Datoms the constants of S select (its range included). */
 static double count_consts(pctx *p, const q_step *s, dt_db *db)
 {
@@ -274,15 +290,8 @@ static double count_consts(pctx *p, const q_step *s, dt_db *db)
     const_key(s, order, n, &k);
     if (order == DT_AVET && n == 1 && range) {
         dt_key from = k, to = k;
-        if (s->has_lo) {
-            from.n = 2;
-            from.v = s->lo;
-        }
-        if (s->has_hi) {
-            to.n = 2;
-            to.v = s->hi;
-        }
-        return q_est_count(p->x, db, DT_AVET, &from, &to, s->has_hi && !s->hi_incl ? DT_CUR_TO_EXCLUSIVE : 0);
+        int flags = q_step_range(s, order, n, &from, &to);
+        return q_est_count(p->x, db, DT_AVET, &from, &to, flags);
     }
     if (n == 0)
         return q_est_total(p->x, db);

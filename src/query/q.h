@@ -33,6 +33,7 @@
 #ifndef DT_QUERY_Q_H
 #define DT_QUERY_Q_H
 
+#include <stdarg.h>
 #include <sys/types.h>
 
 #include "db/db.h"
@@ -276,6 +277,8 @@ void q_describe(dt_buf *out, const dt_edn_value *form);
 const char *q_where(q_ctx *x, const char *what, const dt_edn_value *form);
 /* DATOM_EINVAL with "FORM: reason" (FORM described as above). */
 int q_err(const dt_edn_value *form, const char *fmt, ...) DT_PRINTF(2, 3);
+/* The same with the clause's place first ("in rule anc: ...") when WHERE is set. */
+int q_verr(const char *where, const dt_edn_value *form, const char *fmt, va_list ap) DT_PRINTF(3, 0);
 /* Variables: ?x. Sources: $, $x. Plain: neither, nor %, nor _. */
 bool q_is_var(const dt_edn_value *v);
 bool q_is_src(const dt_edn_value *v);
@@ -433,6 +436,10 @@ double q_est_total(q_ctx *x, dt_db *db);                     /* datoms */
 double q_est_attr(q_ctx *x, dt_db *db, uint32_t a);          /* datoms of attribute A */
 double q_est_distinct(q_ctx *x, dt_db *db, uint32_t a, int pos); /* A's distinct e (pos 0) or v (2) */
 double q_est_count(q_ctx *x, dt_db *db, dt_order order, const dt_key *from, const dt_key *to, int flags);
+/* Narrows FROM and TO (the prefix of ORDER's first N components, both equal
+ * to it) to S's range of values when S reads an attribute's AVET range;
+ * the flags of dt_cursor_open for the range's end. */
+int q_step_range(const q_step *s, uint8_t order, uint8_t n, dt_key *from, dt_key *to);
 
 /* ---- evaluation (eval.c, join.c) ------------------------------------------ */
 /* Runs plan P from relation IN (consumed) into OUT (columns P->out). */
