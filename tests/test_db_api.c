@@ -255,6 +255,101 @@ static void test_names_and_reopen(void)
     datom_store_free(fs);
 }
 
+/* ---- big values through indexing and a cache smaller than a segment ---- */
+
+/* Value I's text (malloc'd, *len bytes): 1 MiB for every 10th, else a few
+ * bytes; byte 3 is a NUL. */
+static char *big_text(int i, size_t *len)
+{
+    size_t n = i % 10 == 0 ? (1u << 20) + (size_t)i : 8 + (size_t)i % 7;
+    char *p = malloc(n);
+    for (size_t j = 0; j < n; j++)
+        p[j] = j == 3 ? '\0' : (char)('a' + (j * 7 + (size_t)i) % 26);
+    *len = n;
+    return p;
+}
+
+static void big_check(datom_conn *c, int n_ent, const char *when)
+{
+    datom_db *db = datom_conn_db(c);
+    for (int i = 0; i < n_ent; i++) {
+        char ent[64];
+        snprintf(ent, sizeof ent, "[:b/k \"k%d\"]", i);
+        datom_value *v;
+        T_OK(datom_pull(db, "[:b/v :b/n]", ent, &v));
+        const datom_value *text = datom_value_get(v, "b/v");
+        size_t len = 0, n;
+        char *want = big_text(i, &n);
+        const char *p = text ? datom_value_text(text, &len) : NULL;
+        int same = p && len == n && !memcmp(p, want, n);
+        free(want);
+        if (!same)
+            T_FAIL("%s: the value of k%d came back wrong (%zu bytes, wanted %zu)", when, i, len, n);
+        T_EQ_INT(datom_value_int(datom_value_get(v, "b/n")), i);
+        datom_value_free(v);
+    }
+    uint64_t count;
+    T_OK(datom_count(db, "aevt", "[:b/v]", &count));
+    T_EQ_INT(count, (uint64_t)n_ent);
+    datom_cursor *cur;
+    datom_datom d;
+    T_OK(datom_index_range(db, ":b/n", "10", "20", &cur));
+    int in_range = 0;
+    while (datom_cursor_next(cur, &d) == 1)
+        in_range++;
+    datom_cursor_free(cur);
+    T_EQ_INT(in_range, 10);
+    datom_db_free(db);
+}
+
+static void test_big_values_indexed(void)
+{
+    char *dir = t_tmpdir("db_api_big");
+    datom_store *fs;
+    T_OK(datom_store_open(&fs, dir));
+    datom_conn_options o = {.index_threshold = 64, .cache_bytes = 16 << 10};
+    datom_conn *c;
+    T_OK(datom_db_create(fs, "big", &o, &c));
+    T_OK(datom_transact(c,
+                        "[{:db/ident :b/k :db/valueType :db.type/string :db/cardinality :db.cardinality/one"
+                        "  :db/unique :db.unique/identity}"
+                        " {:db/ident :b/v :db/valueType :db.type/string :db/cardinality :db.cardinality/one}"
+                        " {:db/ident :b/n :db/valueType :db.type/long :db/cardinality :db.cardinality/one"
+                        "  :db/index true}]",
+                        NULL));
+    /* 60 entities, 3 per transaction: indexing runs several times, through the big values */
+    enum { N = 60 };
+    for (int i = 0; i < N; i += 3) {
+        size_t cap = 3 * ((1u << 20) + 256) + 2, len = 0;
+        char *tx = malloc(cap);
+        tx[len++] = '[';
+        for (int j = i; j < i + 3; j++) {
+            size_t n;
+            char *text = big_text(j, &n);
+            len += (size_t)snprintf(tx + len, cap - len, "{:b/k \"k%d\" :b/n %d :b/v \"", j, j);
+            for (size_t k = 0; k < n; k++)
+                len += text[k] ? (size_t)(tx[len] = text[k], 1) : (size_t)snprintf(tx + len, cap - len, "\\u0000");
+            len += (size_t)snprintf(tx + len, cap - len, "\"}");
+            free(text);
+        }
+        tx[len++] = ']';
+        tx[len] = '\0';
+        T_OK(datom_transact(c, tx, NULL));
+        free(tx);
+    }
+    big_check(c, N, "the writer");
+    datom_conn_close(c);
+    /* a fresh connection reads the trees through the small cache */
+    T_OK(datom_conn_open(fs, "big", &o, &c));
+    big_check(c, N, "reopened");
+    datom_conn_close(c);
+    datom_store_free(fs);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    T_EQ_INT(system(cmd), 0);
+    free(dir);
+}
+
 int main(void)
 {
     T_RUN(test_transact_and_report);
@@ -262,6 +357,7 @@ int main(void)
     T_RUN(test_index_access);
     T_RUN(test_pull_entity_values);
     T_RUN(test_names_and_reopen);
+    T_RUN(test_big_values_indexed);
     datom_store_free(st);
     return t_done();
 }
