@@ -33,6 +33,7 @@ int cli_open_store(datom_store **out);
 
 /* Verb families. */
 int cli_store(int argc, char **argv);
+int cli_db(int argc, char **argv); /* db.c */
 int cli_init(int argc, char **argv);  /* project.c */
 int cli_clone(int argc, char **argv); /* project.c */
 int cli_pull(int argc, char **argv);  /* project.c */

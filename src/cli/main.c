@@ -25,6 +25,7 @@ static const struct verb {
     {"pull", cli_pull, "bring the project up to its git remote"},
     {"push", cli_push, "send the project's commits to its git remote"},
     {"store", cli_store, "put, get and list objects and refs of the store"},
+    {"db", cli_db, "the fact database: create, transact, pull, datoms, log, info"},
     {"convert", cli_convert, "convert a table file between CSV and Parquet"},
     {"cat", cli_cat, "print a table file (CSV or Parquet) as CSV or JSON lines"},
     {"schema", cli_schema, "print the column names and kinds of a table file"},

@@ -110,6 +110,9 @@ typedef struct dt_hash_tee {
 void dt_hash_tee_init(dt_hash_tee *t, dt_sink next);
 dt_sink dt_hash_tee_sink(dt_hash_tee *t);
 
+/* ---- CRC-32C (crc32c.c): start with crc 0; feed pieces by chaining ---- */
+uint32_t dt_crc32c(uint32_t crc, const void *p, size_t n);
+
 /* ---- UTF-8 (utf8.c) ---- */
 /* One scalar value at P (before END): its length in bytes (1-4), or 0 when
  * P does not start a valid, shortest, non-surrogate sequence (or it is cut

@@ -412,6 +412,7 @@ static void file_free(datom_store *st)
     free(fs->root);
     free(fs->tmp);
     free(fs->refs);
+    free(fs->logs);
     free(fs);
 }
 
@@ -447,6 +448,9 @@ const dt_store_ops dt_store_file_ops = {
     .ref_get = dt_file_ref_get,
     .ref_cas = dt_file_ref_cas,
     .ref_del = dt_file_ref_del,
+    .log_read = dt_file_log_read,
+    .log_append = dt_file_log_append,
+    .log_truncate = dt_file_log_truncate,
 };
 
 int dt_store_file_open(datom_store **out, const char *root, const char *url)
@@ -461,6 +465,7 @@ int dt_store_file_open(datom_store **out, const char *root, const char *url)
     fs->root = dt_strndup(root, n);
     fs->tmp = dt_sprintf("%s/" DT_STORE_RESERVED "/tmp", fs->root);
     fs->refs = dt_sprintf("%s/" DT_STORE_RESERVED "/refs", fs->root);
+    fs->logs = dt_sprintf("%s/" DT_STORE_RESERVED "/logs", fs->root);
     int rc = 0;
     if (dt_fs_exists(fs->root) && !dt_fs_is_dir(fs->root))
         rc = dt_error(DATOM_EINVAL, "%s: not a directory", url);

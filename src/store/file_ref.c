@@ -37,8 +37,7 @@
 #define VALUE_MAX (1u << 20)
 #define RETRIES 100
 
-/* ROOT/.datom-internal/refs/<escaped name>. */
-static int ref_dir(file_store *fs, const char *name, char **out)
+char *dt_file_escape_name(const char *name)
 {
     dt_buf b = DT_BUF_INIT;
     for (const char *p = name; *p; p++) {
@@ -57,8 +56,15 @@ static int ref_dir(file_store *fs, const char *name, char **out)
         b.len = HASHED_HEAD;
         dt_buf_printf(&b, "~%s", sha);
     }
-    *out = dt_path_join(fs->refs, dt_buf_cstr(&b));
-    dt_buf_free(&b);
+    return dt_buf_detach(&b);
+}
+
+/* ROOT/.datom-internal/refs/<escaped name>. */
+static int ref_dir(file_store *fs, const char *name, char **out)
+{
+    char *leaf = dt_file_escape_name(name);
+    *out = dt_path_join(fs->refs, leaf);
+    free(leaf);
     return 0;
 }
 
