@@ -144,43 +144,43 @@ typedef struct datom_conn_options {
 } datom_conn_options;
 
 /* Creates database NAME (DATOM_EEXISTS if it exists) and connects to it. */
-int datom_db_create(datom_store *st, const char *name, const datom_conn_options *opts, datom_conn **out);
+DATOM_EXTERN int datom_db_create(datom_store *st, const char *name, const datom_conn_options *opts, datom_conn **out);
 /* Connects to database NAME (DATOM_ENOTFOUND if there is none). */
-int datom_conn_open(datom_store *st, const char *name, const datom_conn_options *opts, datom_conn **out);
-void datom_conn_close(datom_conn *c);
+DATOM_EXTERN int datom_conn_open(datom_store *st, const char *name, const datom_conn_options *opts, datom_conn **out);
+DATOM_EXTERN void datom_conn_close(datom_conn *c);
 /* The databases of the store under NS (NULL: "datom/"), sorted; freed with datom_strings_free. */
-int datom_db_names(datom_store *st, const char *ns, char ***names_out, size_t *n_out);
+DATOM_EXTERN int datom_db_names(datom_store *st, const char *ns, char ***names_out, size_t *n_out);
 /* Reads what other connections (other processes) committed since. */
-int datom_conn_sync(datom_conn *c);
+DATOM_EXTERN int datom_conn_sync(datom_conn *c);
 /* The connection's current db value. */
-datom_db *datom_conn_db(datom_conn *c);
-void datom_db_free(datom_db *db);
+DATOM_EXTERN datom_db *datom_conn_db(datom_conn *c);
+DATOM_EXTERN void datom_db_free(datom_db *db);
 
 /* Transacts TX_EDN (a vector of list and map forms) durably; *out (may be
  * NULL) gets the report. All of it applies or none; errors name the
  * offending datom. */
-int datom_transact(datom_conn *c, const char *tx_edn, datom_report **out);
+DATOM_EXTERN int datom_transact(datom_conn *c, const char *tx_edn, datom_report **out);
 /* The same against DB, written nowhere (speculative). */
-int datom_with(datom_db *db, const char *tx_edn, datom_report **out);
+DATOM_EXTERN int datom_with(datom_db *db, const char *tx_edn, datom_report **out);
 /* Borrowed from the report: the values before and after. */
-datom_db *datom_report_db_before(const datom_report *r);
-datom_db *datom_report_db_after(const datom_report *r);
+DATOM_EXTERN datom_db *datom_report_db_before(const datom_report *r);
+DATOM_EXTERN datom_db *datom_report_db_after(const datom_report *r);
 /* The entity a string tempid resolved to (0 if none). */
-uint64_t datom_report_tempid(const datom_report *r, const char *tempid);
+DATOM_EXTERN uint64_t datom_report_tempid(const datom_report *r, const char *tempid);
 /* The report as data: {:db-before t :db-after t :tx-data [[e a v tx added] ...] :tempids {...}}. */
-int datom_report_value(const datom_report *r, datom_value **out);
-void datom_report_free(datom_report *r);
+DATOM_EXTERN int datom_report_value(const datom_report *r, datom_value **out);
+DATOM_EXTERN void datom_report_free(datom_report *r);
 
 /* ---- time ---- */
-int64_t datom_db_basis_t(const datom_db *db);
+DATOM_EXTERN int64_t datom_db_basis_t(const datom_db *db);
 /* As of, and since, a t or a transaction id (a t below 2^42 is a t). */
-int datom_db_as_of(datom_db *db, int64_t t_or_tx, datom_db **out);
-int datom_db_since(datom_db *db, int64_t t_or_tx, datom_db **out);
+DATOM_EXTERN int datom_db_as_of(datom_db *db, int64_t t_or_tx, datom_db **out);
+DATOM_EXTERN int datom_db_since(datom_db *db, int64_t t_or_tx, datom_db **out);
 /* As of, and since, an instant (milliseconds since the epoch). */
-int datom_db_as_of_instant(datom_db *db, int64_t ms, datom_db **out);
-int datom_db_since_instant(datom_db *db, int64_t ms, datom_db **out);
+DATOM_EXTERN int datom_db_as_of_instant(datom_db *db, int64_t ms, datom_db **out);
+DATOM_EXTERN int datom_db_since_instant(datom_db *db, int64_t ms, datom_db **out);
 /* Every assertion and retraction (datom_datom.added tells which). */
-datom_db *datom_db_history(datom_db *db);
+DATOM_EXTERN datom_db *datom_db_history(datom_db *db);
 /* Only the datoms PRED accepts (CTX must outlive the view). */
 typedef struct datom_datom {
     uint64_t e, a, tx;
@@ -188,7 +188,7 @@ typedef struct datom_datom {
     const datom_value *v; /* valid until the cursor moves */
 } datom_datom;
 typedef int (*datom_filter_fn)(const datom_datom *d, void *ctx);
-datom_db *datom_db_filter(datom_db *db, datom_filter_fn pred, void *ctx);
+DATOM_EXTERN datom_db *datom_db_filter(datom_db *db, datom_filter_fn pred, void *ctx);
 
 /* ---- index access ----
  * INDEX is "eavt", "aevt", "avet" or "vaet"; COMPONENTS an EDN vector of the
@@ -196,28 +196,28 @@ datom_db *datom_db_filter(datom_db *db, datom_filter_fn pred, void *ctx);
  * entities by id, ident or lookup ref). datoms: those under the prefix;
  * seek: from it to the end; index_range: ATTR's AVET datoms from START to
  * END (EDN values, "nil" for open; END excluded). */
-int datom_datoms(datom_db *db, const char *index, const char *components, datom_cursor **out);
-int datom_seek_datoms(datom_db *db, const char *index, const char *components, datom_cursor **out);
-int datom_index_range(datom_db *db, const char *attr, const char *start, const char *end, datom_cursor **out);
+DATOM_EXTERN int datom_datoms(datom_db *db, const char *index, const char *components, datom_cursor **out);
+DATOM_EXTERN int datom_seek_datoms(datom_db *db, const char *index, const char *components, datom_cursor **out);
+DATOM_EXTERN int datom_index_range(datom_db *db, const char *attr, const char *start, const char *end, datom_cursor **out);
 /* The log: the transactions with START <= t < END (END -1: all), t order. */
-int datom_tx_range(datom_db *db, int64_t start, int64_t end, datom_cursor **out);
+DATOM_EXTERN int datom_tx_range(datom_db *db, int64_t start, int64_t end, datom_cursor **out);
 /* 1 and *out, 0 at the end, or a negative code. */
-int datom_cursor_next(datom_cursor *c, datom_datom *out);
-void datom_cursor_free(datom_cursor *c);
+DATOM_EXTERN int datom_cursor_next(datom_cursor *c, datom_datom *out);
+DATOM_EXTERN void datom_cursor_free(datom_cursor *c);
 /* An estimate of the datoms under COMPONENTS (exact without retractions). */
-int datom_count(datom_db *db, const char *index, const char *components, uint64_t *out);
+DATOM_EXTERN int datom_count(datom_db *db, const char *index, const char *components, uint64_t *out);
 
 /* ---- entity and pull ----
  * ENTITY is EDN: an id, an ident (":status/active") or a lookup ref
  * ("[:person/email \"a@b.c\"]"). */
-int datom_pull(datom_db *db, const char *pattern, const char *entity, datom_value **out);
+DATOM_EXTERN int datom_pull(datom_db *db, const char *pattern, const char *entity, datom_value **out);
 /* ENTITIES: an EDN vector of entities; the result a vector of results. */
-int datom_pull_many(datom_db *db, const char *pattern, const char *entities, datom_value **out);
+DATOM_EXTERN int datom_pull_many(datom_db *db, const char *pattern, const char *entities, datom_value **out);
 /* The entity view: ATTR (":ns/name", or ":ns/_name" for the entities that
  * refer to it) of ENTITY: a value, an id, or a set; nil when absent. */
-int datom_entity_get(datom_db *db, const char *entity, const char *attr, datom_value **out);
+DATOM_EXTERN int datom_entity_get(datom_db *db, const char *entity, const char *attr, datom_value **out);
 /* Every attribute of ENTITY, as a map. */
-int datom_entity_touch(datom_db *db, const char *entity, datom_value **out);
+DATOM_EXTERN int datom_entity_touch(datom_db *db, const char *entity, datom_value **out);
 
 /* ---- Datalog ----
  * A query is EDN text: [:find ... :in ... :where ...] or the map form
@@ -243,10 +243,10 @@ typedef struct datom_q_options {
 } datom_q_options;
 
 /* OPTS may be NULL. */
-int datom_q(const char *query, const datom_input *inputs, size_t n_inputs, const datom_q_options *opts,
+DATOM_EXTERN int datom_q(const char *query, const datom_input *inputs, size_t n_inputs, const datom_q_options *opts,
             datom_value **out);
 /* The plan datom_q would follow, as text (freed with free()); nothing runs. */
-int datom_q_explain(const char *query, const datom_input *inputs, size_t n_inputs, char **out);
+DATOM_EXTERN int datom_q_explain(const char *query, const datom_input *inputs, size_t n_inputs, char **out);
 
 /* ---- values: results as EDN, walked without reparsing ---- */
 typedef enum datom_kind {
@@ -254,23 +254,23 @@ typedef enum datom_kind {
     DATOM_CHAR, DATOM_STRING, DATOM_SYMBOL, DATOM_KEYWORD, DATOM_LIST, DATOM_VECTOR, DATOM_MAP,
     DATOM_SET, DATOM_INST, DATOM_UUID, DATOM_TAGGED
 } datom_kind;
-datom_kind datom_value_kind(const datom_value *v);
-int datom_value_bool(const datom_value *v);
-int64_t datom_value_int(const datom_value *v);   /* INT; INST: milliseconds since the epoch */
-double datom_value_float(const datom_value *v);
+DATOM_EXTERN datom_kind datom_value_kind(const datom_value *v);
+DATOM_EXTERN int datom_value_bool(const datom_value *v);
+DATOM_EXTERN int64_t datom_value_int(const datom_value *v);   /* INT; INST: milliseconds since the epoch */
+DATOM_EXTERN double datom_value_float(const datom_value *v);
 /* STRING, SYMBOL, KEYWORD (no ':'), BIGINT and BIGDEC digits: the text and its length. */
-const char *datom_value_text(const datom_value *v, size_t *len);
+DATOM_EXTERN const char *datom_value_text(const datom_value *v, size_t *len);
 /* Items of LIST, VECTOR, SET; pairs of a MAP. */
-size_t datom_value_count(const datom_value *v);
-const datom_value *datom_value_at(const datom_value *v, size_t i);
-const datom_value *datom_value_key(const datom_value *map, size_t i);
-const datom_value *datom_value_val(const datom_value *map, size_t i);
+DATOM_EXTERN size_t datom_value_count(const datom_value *v);
+DATOM_EXTERN const datom_value *datom_value_at(const datom_value *v, size_t i);
+DATOM_EXTERN const datom_value *datom_value_key(const datom_value *map, size_t i);
+DATOM_EXTERN const datom_value *datom_value_val(const datom_value *map, size_t i);
 /* The value of keyword KW ("person/name" or ":person/name") in a map, or NULL. */
-const datom_value *datom_value_get(const datom_value *map, const char *kw);
+DATOM_EXTERN const datom_value *datom_value_get(const datom_value *map, const char *kw);
 /* EDN text (JSON when JSON is non-zero), freed with free(). */
-char *datom_value_print(const datom_value *v, int json);
+DATOM_EXTERN char *datom_value_print(const datom_value *v, int json);
 /* Frees a value the API returned (not the ones walked to inside it). */
-void datom_value_free(datom_value *v);
+DATOM_EXTERN void datom_value_free(datom_value *v);
 
 #ifdef __cplusplus
 }
