@@ -242,6 +242,33 @@ static void test_errors(void)
     dt_table_free(t);
 }
 
+/* The error of reading N bytes at TEXT whole (opening and every batch). */
+static int read_bytes(const char *text, size_t n, const dt_csv_options *o)
+{
+    dt_csv_reader *r = NULL;
+    int rc = dt_csv_open_mem(&r, "n.csv", text, n, o);
+    dt_table *b = NULL;
+    while (rc == 0 && (rc = dt_csv_next(r, &b)) == 0 && b)
+        ;
+    if (r)
+        dt_csv_close(r);
+    return rc;
+}
+
+/* A NUL byte is refused wherever it is, naming line and field (issue 8 item
+ * 2): names and values, quoted or not, two-pass and one-pass reads. */
+static void test_nul(void)
+{
+    static const char v1[] = "a,b\n1,x\0y\n";
+    static const char v2[] = "a,b\n1,ok\n2,\"q\0\"\n";
+    static const char name[] = "a,b\0c\n1,2\n";
+    T_ERR(read_bytes(v1, sizeof v1 - 1, NULL), DATOM_EINVAL, "n.csv:2:2: a NUL byte in a value");
+    T_ERR(read_bytes(v2, sizeof v2 - 1, NULL), DATOM_EINVAL, "n.csv:3:2: a NUL byte in a value");
+    T_ERR(read_bytes(name, sizeof name - 1, NULL), DATOM_EINVAL, "n.csv:1:2: a NUL byte in a column name");
+    dt_csv_options o = {.one_pass = true, .prefix_rows = 1, .batch_rows = 1};
+    T_ERR(read_bytes(v2, sizeof v2 - 1, &o), DATOM_EINVAL, "n.csv:3:2: a NUL byte in a value");
+}
+
 static void test_forced(void)
 {
     dt_schema f;
@@ -863,6 +890,7 @@ int main(void)
     T_RUN(test_bom_and_delims);
     T_RUN(test_header);
     T_RUN(test_errors);
+    T_RUN(test_nul);
     T_RUN(test_forced);
     T_RUN(test_na_tokens);
     T_RUN(test_batches);

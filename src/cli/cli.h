@@ -51,5 +51,6 @@ int cli_summary(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_sync(int argc, char **argv);
 int cli_validate(int argc, char **argv);
+int cli_repair(int argc, char **argv);
 
 #endif /* DT_CLI_H */

@@ -38,6 +38,7 @@ static const struct verb {
     {"summary", cli_summary, "totals and shapes of the project's tables"},
     {"sync", cli_sync, "onboard the files of input_files/ as tables"},
     {"validate", cli_validate, "check that git and the store agree (--deep: re-hash)"},
+    {"repair", cli_repair, "complete what interrupted writes left (push, mirror)"},
 
 };
 

@@ -62,6 +62,8 @@ typedef struct dt_hist_in {
     const char *original_file_sha; /* NULL: absent */
 } dt_hist_in;
 json_t *dt_history_entry(const dt_hist_in *in);
+/* Whether HISTORY records VERSION. */
+bool dt_history_has(const json_t *history, const char *version);
 /* Puts ENTRY (a reference is taken) first in HISTORY unless its version is
  * already recorded; returns true when added. */
 bool dt_history_add(json_t *history, json_t *entry);

@@ -223,6 +223,21 @@ static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *bl
     return 0;
 }
 
+/* Refuses a NUL byte in any of the NF fields just read (WHAT: "a column
+ * name" or "a value"): no R string can hold one, and datom-cv1 ends each
+ * string with one, so two different tables could share a data_sha
+ * (docs/formats.md, "Table identity"). */
+static int refuse_nul(const dt_csv_reader *r, size_t nf, const char *what)
+{
+    for (size_t i = 0; i < nf; i++)
+        if (memchr(r->fields[i].p, '\0', r->fields[i].n))
+            return dt_error(DATOM_EINVAL,
+                            "%s:%zu:%zu: a NUL byte in %s: refused (no R string can hold one, and "
+                            "data_sha ends each string with one)",
+                            r->path, r->rec_line, i + 1, what);
+    return 0;
+}
+
 /* The text of a field, with "" pairs undoubled (into the scratch buffer). */
 static const char *field_text(dt_csv_reader *r, const field *f, size_t *n)
 {
@@ -372,6 +387,8 @@ static int read_header(dt_csv_reader *r)
     size_t nf;
     bool blank;
     int rc = read_record(r, MAX_COLUMNS, &nf, &blank);
+    if (rc == 0)
+        rc = refuse_nul(r, nf, "a column name");
     if (rc)
         return rc;
     dt_schema_init(&r->schema, nf);
@@ -382,7 +399,7 @@ static int read_header(dt_csv_reader *r)
         if (dt_utf8_prefix((const uint8_t *)t, n, &bad) != n)
             return dt_error(DATOM_EINVAL, "%s:%zu:%zu: column name is not valid UTF-8", r->path,
                             r->rec_line, i + 1);
-        char *name = n && memchr(t, '\0', n) == NULL ? dt_strndup(t, n) : dt_sprintf("column_%zu", i + 1);
+        char *name = n ? dt_strndup(t, n) : dt_sprintf("column_%zu", i + 1);
         name = unique_name(&r->schema, i, name);
         dt_schema_set(&r->schema, i, name, DT_STRING);
         free(name);
@@ -444,6 +461,8 @@ static int next_record(dt_csv_reader *r, bool *got)
         if (nf != ncol)
             return dt_error(DATOM_EINVAL, "%s:%zu: ragged row: %zu fields, the header has %zu", r->path,
                             r->rec_line, nf, ncol);
+        if ((rc = refuse_nul(r, nf, "a value")) != 0)
+            return rc;
         return *got = true, 0;
     }
 }
