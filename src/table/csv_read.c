@@ -8,7 +8,7 @@
  * before the first batch is handed out. dt_csv_next then parses bounded
  * batches in a second pass. In one-pass mode (csv.h, DT_CSV_RESTART) the
  * first pass stops after a prefix, and a value past it that does not fit
- * runs the rest of the first pass from there and rewinds. Pages already
+ * runs the first pass over the whole file and rewinds. Pages already
  * passed are dropped from the mapping (MADV_DONTNEED), so the resident size
  * stays bounded on any file.
  */
@@ -546,12 +546,14 @@ static void rewind_data(dt_csv_reader *r)
 }
 
 /* One-pass mode, at a value that does not fit its column's guessed kind:
- * infer the rest of the file from this record on (the rows before it fitted,
- * so they leave the bits as they are), then rewind. */
+ * infer the whole file again, then rewind. Not from this record on: the rows
+ * before it fitted the old kind, not necessarily the new one (-5 fits int32,
+ * and a later 2^63 makes the rest uint64), so the kinds are what two-pass
+ * reading would give. */
 static int misfit(dt_csv_reader *r)
 {
-    r->p = r->rec_start;
-    r->line = r->rec_line;
+    r->p = r->data_start;
+    r->line = r->data_line;
     bool at_end;
     int rc = infer(r, false, &at_end);
     if (rc)
