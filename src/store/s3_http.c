@@ -509,6 +509,17 @@ static int run_error(s3_http *h, const s3_req *r, const char *what, int64_t t0)
     return rc;
 }
 
+/* True when a GET cut off by the network had already passed every byte it
+ * asked for to its sink: resuming would ask for a range starting at the end,
+ * which a server refuses (416), so the cut is no failure. */
+static bool got_everything(const s3_req *r)
+{
+    if (!r->sink.write || !is_2xx(r->status) || !r->has_length || strcmp(r->method, "GET"))
+        return false;
+    uint64_t end = r->ranged && r->range_len != UINT64_MAX ? r->range_off + r->range_len : r->length;
+    return r->range_off + r->delivered >= end;
+}
+
 /* Handles the end of one attempt; 1 when R is finished (well or not). */
 static int attempt_done(s3_http *h, s3_req *r, CURLcode code)
 {
@@ -517,6 +528,8 @@ static int attempt_done(s3_http *h, s3_req *r, CURLcode code)
     dt_debug("s3 %s %s%s%s: %ld%s%s (attempt %d)", r->method, r->key ? r->key : "",
              r->query ? "?" : "", r->query ? r->query : "", r->status, r->curl_rc ? ", " : "",
              r->curl_rc ? curl_easy_strerror(code) : "", r->attempts);
+    if (r->curl_rc && got_everything(r))
+        r->curl_rc = 0;
     if (!r->curl_rc && !status_retryable(r->status))
         return 1;
     return want_retry(h, r) ? 0 : 1;
