@@ -96,13 +96,15 @@ static int report_out(int rc, dt_tx_report *r, datom_report **out)
 int datom_transact(datom_conn *c, const char *tx_edn, datom_report **out)
 {
     dt_tx_report *r = NULL;
-    return report_out(dt_conn_transact(C(c), tx_edn, strlen(tx_edn), &r), r, out);
+    int rc = dt_conn_transact(C(c), tx_edn, strlen(tx_edn), &r);
+    return report_out(rc, r, out);
 }
 
 int datom_with(datom_db *db, const char *tx_edn, datom_report **out)
 {
     dt_tx_report *r = NULL;
-    return report_out(dt_db_with(D(db), tx_edn, strlen(tx_edn), &r), r, out);
+    int rc = dt_db_with(D(db), tx_edn, strlen(tx_edn), &r);
+    return report_out(rc, r, out);
 }
 
 datom_db *datom_report_db_before(const datom_report *r) { return P(((const dt_tx_report *)r)->db_before); }
