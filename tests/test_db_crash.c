@@ -272,6 +272,12 @@ static void test_kill9(void)
             _exit(writer(dir, fds[1]));
         }
         close(fds[1]);
+        /* Every other round, the kill comes after a first acknowledgement, so
+         * kills land past the opening however slow the machine (a sanitizer
+         * build, a loaded host); the others may land in the opening too. */
+        int64_t t;
+        if (k % 2 && read(fds[0], &t, sizeof t) == sizeof t)
+            acked = t;
         /* a fixed-seed delay: 0 to 40 ms */
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
         struct timespec ts = {0, (long)((seed >> 33) % 40000000)};
@@ -279,7 +285,6 @@ static void test_kill9(void)
         kill(pid, SIGKILL);
         int status;
         waitpid(pid, &status, 0);
-        int64_t t;
         while (read(fds[0], &t, sizeof t) == sizeof t)
             acked = t;
         close(fds[0]);
@@ -294,7 +299,7 @@ static void test_kill9(void)
         dt_conn_free(c);
     }
     fprintf(stderr, "  %d kills; the last basis t %lld\n", kills, (long long)acked);
-    T_ASSERT(acked > t0); /* the writer got somewhere */
+    T_ASSERT(acked > t0); /* the writer got somewhere (the odd rounds see to it) */
     datom_store_free(st);
     dt_fs_rmtree(dir);
     free(dir);

@@ -27,6 +27,15 @@ int cli_fail(int code);
 int cli_usage_error(const char *verb, const char *fmt, ...) DT_PRINTF(2, 3);
 /* True when argv holds -h or --help (anywhere before "--"). */
 bool cli_wants_help(int argc, char **argv);
+/* A verb family's subcommands ("datom store ls"): usage, and the function
+ * that runs the subcommand on its own argv (argv[0] its name). */
+typedef struct cli_sub {
+    const char *name, *usage;
+    cli_verb_fn fn;
+} cli_sub;
+/* Runs the subcommand argv[1] of VERB from SUBS (its --help, or the verb's
+ * USAGE without one); an unknown one is exit status 2. */
+int cli_subcommand(const char *verb, const char *usage, const cli_sub *subs, size_t n, int argc, char **argv);
 /* Opens the store named by --store, else the project's local store in the
  * current directory (or a clear error saying how to make one). */
 int cli_open_store(datom_store **out);

@@ -542,10 +542,7 @@ static const char info_usage[] =
     "Prints the database's basis t, indexed t, datom counts per index, attributes,\n"
     "and where it lives.\n";
 
-static const struct sub {
-    const char *name, *usage;
-    int (*fn)(int argc, char **argv);
-} subs[] = {
+static const cli_sub subs[] = {
     {"create", create_usage, cmd_create},       {"list", list_usage, cmd_list},
     {"transact", transact_usage, cmd_transact}, {"pull", pull_usage, cmd_pull},
     {"datoms", datoms_usage, cmd_datoms},       {"log", log_usage, cmd_log},
@@ -554,20 +551,5 @@ static const struct sub {
 
 int cli_db(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs(db_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    for (size_t i = 0; i < DT_ARRAY_LEN(subs); i++) {
-        if (strcmp(argv[1], subs[i].name))
-            continue;
-        if (cli_wants_help(argc - 1, argv + 1)) {
-            fputs(subs[i].usage, stdout);
-            return 0;
-        }
-        optind = 0; /* glibc: start over, permuting (main's getopt stopped at the verb) */
-        return subs[i].fn(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "datom db: unknown subcommand '%s' (see `datom db --help`)\n", argv[1]);
-    return 2;
+    return cli_subcommand("db", db_usage, subs, DT_ARRAY_LEN(subs), argc, argv);
 }

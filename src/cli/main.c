@@ -121,6 +121,26 @@ bool cli_wants_help(int argc, char **argv)
     return false;
 }
 
+int cli_subcommand(const char *verb, const char *usage, const cli_sub *subs, size_t n, int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(argv[1], subs[i].name))
+            continue;
+        if (cli_wants_help(argc - 1, argv + 1)) {
+            fputs(subs[i].usage, stdout);
+            return 0;
+        }
+        optind = 0; /* glibc: start over, permuting (main's getopt stopped at the verb) */
+        return subs[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "datom %s: unknown subcommand '%s' (see `datom %s --help`)\n", verb, argv[1], verb);
+    return 2;
+}
+
 /* A verb that succeeded but whose output did not all reach standard output
  * (a full disk, a closed pipe) has failed: a script must not take a
  * truncated listing for a whole one. */

@@ -34,10 +34,6 @@ static const char store_usage[] =
     "\n"
     "`datom store SUBCOMMAND --help` explains each.\n";
 
-typedef struct sub {
-    const char *name, *usage;
-    int (*fn)(int argc, char **argv);
-} sub;
 
 /* Prints J on one line and frees it. */
 static void print_json(json_t *j)
@@ -450,7 +446,7 @@ static int cmd_del_ref(int argc, char **argv)
 
 /* ---- dispatch ---- */
 
-static const sub subs[] = {
+static const cli_sub subs[] = {
     {"put", put_usage, cmd_put},         {"get", get_usage, cmd_get},
     {"ls", ls_usage, cmd_ls},            {"rm", rm_usage, cmd_rm},
     {"cat-ref", cat_ref_usage, cmd_cat_ref}, {"set-ref", set_ref_usage, cmd_set_ref},
@@ -459,20 +455,5 @@ static const sub subs[] = {
 
 int cli_store(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs(store_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    for (size_t i = 0; i < DT_ARRAY_LEN(subs); i++) {
-        if (strcmp(argv[1], subs[i].name))
-            continue;
-        if (cli_wants_help(argc - 1, argv + 1)) {
-            fputs(subs[i].usage, stdout);
-            return 0;
-        }
-        optind = 0; /* glibc: start afresh on the subcommand's own argv */
-        return subs[i].fn(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "datom store: unknown subcommand '%s' (see `datom store --help`)\n", argv[1]);
-    return 2;
+    return cli_subcommand("store", store_usage, subs, DT_ARRAY_LEN(subs), argc, argv);
 }

@@ -33,6 +33,9 @@
 int dt_error(int code, const char *fmt, ...) DT_PRINTF(2, 3);
 int dt_error_wrap(const char *fmt, ...) DT_PRINTF(1, 2); /* returns current code */
 int dt_error_errno(int err, const char *fmt, ...) DT_PRINTF(2, 3); /* appends strerror */
+struct dt_buf;
+/* Records HEAD (what failed: a datom, a form), ": " and the reason; frees HEAD. */
+int dt_error_head(int code, struct dt_buf *head, const char *fmt, va_list ap) DT_PRINTF(3, 0);
 const char *dt_exit_name(int code);
 int dt_exit_code(int code); /* process exit status for a DATOM_E* code */
 

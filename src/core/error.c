@@ -70,6 +70,15 @@ int dt_error_errno(int err, const char *fmt, ...)
     return dt_error(code, "%s: %s", what, strerror(err));
 }
 
+int dt_error_head(int code, dt_buf *head, const char *fmt, va_list ap)
+{
+    dt_buf_puts(head, ": ");
+    dt_buf_vprintf(head, fmt, ap);
+    int rc = dt_error(code, "%s", dt_buf_cstr(head));
+    dt_buf_free(head);
+    return rc;
+}
+
 /* Exit statuses of the datom command, one per error code (docs/cli.md). */
 static const struct {
     int code, status;

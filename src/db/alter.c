@@ -64,13 +64,10 @@ static int schema_error(dt_db *db, const dt_datom *d, const char *fmt, ...)
 {
     dt_buf b = DT_BUF_INIT;
     dt_datom_describe(db, &b, d->added, d->e, d->a, d->v);
-    dt_buf_puts(&b, ": ");
     va_list ap;
     va_start(ap, fmt);
-    dt_buf_vprintf(&b, fmt, ap);
+    int rc = dt_error_head(DATOM_EINVAL, &b, fmt, ap);
     va_end(ap);
-    int rc = dt_error(DATOM_EINVAL, "%s", dt_buf_cstr(&b));
-    dt_buf_free(&b);
     return rc;
 }
 

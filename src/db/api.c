@@ -86,10 +86,9 @@ int datom_db_names(datom_store *st, const char *ns, char ***names_out, size_t *n
 
 /* ---- transactions ---- */
 
-int datom_transact(datom_conn *c, const char *tx_edn, datom_report **out)
+/* Hands report R to OUT, or frees it when the caller wants none. */
+static int report_out(int rc, dt_tx_report *r, datom_report **out)
 {
-    dt_tx_report *r;
-    int rc = dt_conn_transact(C(c), tx_edn, strlen(tx_edn), &r);
     if (rc == 0 && out)
         *out = (datom_report *)r;
     else if (rc == 0)
@@ -97,15 +96,18 @@ int datom_transact(datom_conn *c, const char *tx_edn, datom_report **out)
     return rc;
 }
 
+int datom_transact(datom_conn *c, const char *tx_edn, datom_report **out)
+{
+    dt_tx_report *r = NULL;
+    int rc = dt_conn_transact(C(c), tx_edn, strlen(tx_edn), &r);
+    return report_out(rc, r, out);
+}
+
 int datom_with(datom_db *db, const char *tx_edn, datom_report **out)
 {
-    dt_tx_report *r;
+    dt_tx_report *r = NULL;
     int rc = dt_db_with(D(db), tx_edn, strlen(tx_edn), &r);
-    if (rc == 0 && out)
-        *out = (datom_report *)r;
-    else if (rc == 0)
-        dt_tx_report_free(r);
-    return rc;
+    return report_out(rc, r, out);
 }
 
 datom_db *datom_report_db_before(const datom_report *r) { return P(((const dt_tx_report *)r)->db_before); }

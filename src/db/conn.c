@@ -448,6 +448,18 @@ static int build_trees(dt_conn *c, int64_t t, dt_root *nr)
     return rc;
 }
 
+int dt_conn_root_cas(dt_conn *c, const dt_root *nr, char version[DATOM_REF_VERSION_MAX])
+{
+    dt_buf b = DT_BUF_INIT;
+    dt_root_encode(nr, &b);
+    dt_ref_info info = {0};
+    int rc = dt_store_ref_cas_info(c->env->st, c->env->root_name, c->root_version, b.data, b.len, &info);
+    dt_buf_free(&b);
+    if (rc == 0)
+        memcpy(version, info.version, DATOM_REF_VERSION_MAX);
+    return rc;
+}
+
 int dt_conn_index(dt_conn *c)
 {
     int64_t t = c->db->basis_t;
@@ -463,13 +475,9 @@ int dt_conn_index(dt_conn *c)
     nr.last_instant = c->db->last_instant;
     if (!nr.objects)
         nr.log_offset = c->log_size;
-    dt_buf b = DT_BUF_INIT;
-    dt_root_encode(&nr, &b);
-    dt_ref_info info = {0};
-    rc = dt_store_ref_cas_info(c->env->st, c->env->root_name, c->root_version, b.data, b.len, &info);
-    dt_buf_free(&b);
-    if (rc == 0) {
-        adopt_root(c, &nr, info.version);
+    char version[DATOM_REF_VERSION_MAX];
+    if ((rc = dt_conn_root_cas(c, &nr, version)) == 0) {
+        adopt_root(c, &nr, version);
         c->stats.indexings++;
         return 0;
     }
@@ -479,7 +487,6 @@ int dt_conn_index(dt_conn *c)
      * unreferenced, for gc); the next indexing starts from it. */
     datom_errclear();
     dt_root r;
-    char version[DATOM_REF_VERSION_MAX];
     if ((rc = read_root(c->env, &r, version)) == 0) {
         adopt_root(c, &r, version);
         rc = dt_conn_catch_up(c);

@@ -180,6 +180,9 @@ struct dt_conn {
 int dt_conn_advance(dt_conn *c, const dt_txres *r);
 /* Reads the log past what C has seen and applies it (objects: the root too). */
 int dt_conn_catch_up(dt_conn *c);
+/* Moves the root ref from the connection's version to NR (DATOM_ECONFLICT
+ * when another process moved it first); the new version in VERSION. */
+int dt_conn_root_cas(dt_conn *c, const dt_root *nr, char version[DATOM_REF_VERSION_MAX]);
 /* Indexes when the novelty has passed the threshold (errors are logged, not
  * returned: the transaction that triggered it is durable already). */
 void dt_conn_maybe_index(dt_conn *c);

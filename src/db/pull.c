@@ -59,16 +59,14 @@ static int pat_error(const dt_edn_value *at, const char *fmt, ...)
     dt_buf b = DT_BUF_INIT;
     char *text = dt_edn_to_string(at);
     if (at->line)
-        dt_buf_printf(&b, "pull pattern %u:%u: %s: ", at->line, at->col, text);
+        dt_buf_printf(&b, "pull pattern %u:%u: %s", at->line, at->col, text);
     else
-        dt_buf_printf(&b, "pull pattern: %s: ", text);
+        dt_buf_printf(&b, "pull pattern: %s", text);
     free(text);
     va_list ap;
     va_start(ap, fmt);
-    dt_buf_vprintf(&b, fmt, ap);
+    int rc = dt_error_head(DATOM_EINVAL, &b, fmt, ap);
     va_end(ap);
-    int rc = dt_error(DATOM_EINVAL, "%s", dt_buf_cstr(&b));
-    dt_buf_free(&b);
     return rc;
 }
 

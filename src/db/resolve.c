@@ -201,13 +201,10 @@ static int op_error(rctx *x, size_t i, int code, const char *fmt, ...)
 {
     dt_buf b = DT_BUF_INIT;
     describe_op(x, &b, &x->ops->v[i]);
-    dt_buf_puts(&b, ": ");
     va_list ap;
     va_start(ap, fmt);
-    dt_buf_vprintf(&b, fmt, ap);
+    int rc = dt_error_head(code, &b, fmt, ap);
     va_end(ap);
-    int rc = dt_error(code, "%s", dt_buf_cstr(&b));
-    dt_buf_free(&b);
     return rc;
 }
 
@@ -219,13 +216,10 @@ static int datom_error(rctx *x, const cand *c, const char *fmt, ...)
     dt_datom_describe(x->db, &b, c->added, c->e, c->a, c->v);
     if (c->op >= 0 && x->ops->v[c->op].line)
         dt_buf_printf(&b, " (line %u, column %u)", x->ops->v[c->op].line, x->ops->v[c->op].col);
-    dt_buf_puts(&b, ": ");
     va_list ap;
     va_start(ap, fmt);
-    dt_buf_vprintf(&b, fmt, ap);
+    int rc = dt_error_head(DATOM_EINVAL, &b, fmt, ap);
     va_end(ap);
-    int rc = dt_error(DATOM_EINVAL, "%s", dt_buf_cstr(&b));
-    dt_buf_free(&b);
     return rc;
 }
 

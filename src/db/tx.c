@@ -119,14 +119,10 @@ static int commit_objects(dt_conn *c, const dt_buf *rec, int64_t t)
     dt_root nr = c->root;
     dt_hex_decode(hex, nr.head, 32);
     nr.head_t = t;
-    dt_buf b = DT_BUF_INIT;
-    dt_root_encode(&nr, &b);
-    dt_ref_info info = {0};
-    rc = dt_store_ref_cas_info(c->env->st, c->env->root_name, c->root_version, b.data, b.len, &info);
-    dt_buf_free(&b);
-    if (rc == 0) {
+    char version[DATOM_REF_VERSION_MAX];
+    if ((rc = dt_conn_root_cas(c, &nr, version)) == 0) {
         c->root = nr;
-        memcpy(c->root_version, info.version, DATOM_REF_VERSION_MAX);
+        memcpy(c->root_version, version, DATOM_REF_VERSION_MAX);
     }
     return rc;
 }

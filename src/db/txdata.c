@@ -30,22 +30,20 @@ static int form_error(const dt_edn_value *at, const char *fmt, ...)
 {
     dt_buf b = DT_BUF_INIT;
     if (at && at->line)
-        dt_buf_printf(&b, "tx-data %u:%u: ", at->line, at->col);
+        dt_buf_printf(&b, "tx-data %u:%u", at->line, at->col);
     else
-        dt_buf_puts(&b, "tx-data: ");
+        dt_buf_puts(&b, "tx-data");
     if (at) {
         char *text = dt_edn_to_string(at);
         if (strlen(text) > 80)
             memcpy(text + 77, "...", 4);
-        dt_buf_printf(&b, "%s: ", text);
+        dt_buf_printf(&b, ": %s", text);
         free(text);
     }
     va_list ap;
     va_start(ap, fmt);
-    dt_buf_vprintf(&b, fmt, ap);
+    int rc = dt_error_head(DATOM_EINVAL, &b, fmt, ap);
     va_end(ap);
-    int rc = dt_error(DATOM_EINVAL, "%s", dt_buf_cstr(&b));
-    dt_buf_free(&b);
     return rc;
 }
 
