@@ -27,9 +27,11 @@ int cli_fail(int code);
 int cli_usage_error(const char *verb, const char *fmt, ...) DT_PRINTF(2, 3);
 /* True when argv holds -h or --help (anywhere before "--"). */
 bool cli_wants_help(int argc, char **argv);
-/* Opens the store named by --store, else the project's local store in the
- * current directory (or a clear error saying how to make one). */
-int cli_open_store(datom_store **out);
+/* Opens the store named by --store, else the project's store in the current
+ * directory (or a clear error saying how to make one), with the
+ * datom_store_open_ext FLAGS of the verb: read-only for those that read,
+ * DATOM_STORE_CREATE only for those that may make a store (docs/cli.md). */
+int cli_open_store(datom_store **out, unsigned flags);
 
 /* Verb families. */
 int cli_store(int argc, char **argv);

@@ -97,7 +97,7 @@ static int cmd_put(int argc, char **argv)
     if (fd < 0)
         return cli_fail(dt_error_errno(errno, "%s", file));
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_CREATE);
     if (rc) {
         if (!is_stdin)
             close(fd);
@@ -176,7 +176,7 @@ static int cmd_get(int argc, char **argv)
         return cli_usage_error("store get", "expected one SHA or KEY");
     const char *name = argv[optind];
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_READONLY);
     if (rc)
         return cli_fail(rc);
     bool by_sha = dt_is_sha_hex(name);
@@ -233,7 +233,7 @@ static int cmd_ls(int argc, char **argv)
         return cli_usage_error("store ls", "expected at most one PREFIX");
     const char *prefix = optind < argc ? argv[optind] : "";
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_READONLY);
     if (rc)
         return cli_fail(rc);
     json_t *arr = cli.json ? json_array() : NULL;
@@ -291,7 +291,7 @@ static int cmd_rm(int argc, char **argv)
     if (argc < 2 || argv[1][0] == '-')
         return cli_usage_error("store rm", "expected KEY...");
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, 0);
     for (int i = 1; rc == 0 && i < argc; i++)
         rc = datom_store_del(st, argv[i]);
     return finish(st, rc);
@@ -320,7 +320,7 @@ static int cmd_cat_ref(int argc, char **argv)
         return cli_usage_error("store cat-ref", "expected one ref NAME");
     const char *name = argv[optind];
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_READONLY);
     if (rc)
         return cli_fail(rc);
     dt_buf value = DT_BUF_INIT;
@@ -396,7 +396,7 @@ static int cmd_set_ref(int argc, char **argv)
         dt_buf_puts(&value, arg);
     datom_store *st = NULL;
     if (rc == 0)
-        rc = cli_open_store(&st);
+        rc = cli_open_store(&st, DATOM_STORE_CREATE);
     dt_ref_info info = {0};
     if (rc == 0)
         rc = dt_store_ref_cas_info(st, name, expected, value.data, value.len, &info);
@@ -418,7 +418,7 @@ static int cmd_del_ref(int argc, char **argv)
     if (optind != argc - 1)
         return cli_usage_error("store del-ref", "expected one ref NAME");
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, 0);
     if (rc == 0)
         rc = datom_store_ref_del(st, argv[optind], expected);
     return finish(st, rc);

@@ -27,7 +27,7 @@ int tcli_open(const tcli_where *w, dt_project **out)
     }
     if (w->store_url)
         return dt_error(DATOM_EINVAL, "--store needs --project NAME (the project to read)");
-    return dt_project_open(out, ".");
+    return dt_project_open_read(out, ".");
 }
 
 /* Recognises the options that say where a project is; true when consumed. */

@@ -316,7 +316,7 @@ int cli_status(int argc, char **argv)
     json_t *manifest = NULL, *behind = json_array();
     dt_strv names = DT_STRV_INIT;
     char head[41] = "";
-    int rc = dt_project_open(&p, ".");
+    int rc = dt_project_open_read(&p, ".");
     if (rc == 0)
         rc = dt_git_head(p->git, head);
     if (rc == 0)

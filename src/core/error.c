@@ -6,6 +6,7 @@
  * dt_error_wrap(), which prefixes context as a failure travels up the stack.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
@@ -25,12 +26,31 @@ void datom_errclear(void)
 
 const char *datom_version(void) { return DATOM_VERSION_STRING; }
 
+/* Records MSG with the credentials of any URL in it hidden (redact.c) and
+ * control characters escaped (printable.c): no layer, and no libgit2
+ * message passed along, can leak a secret or drive the user's terminal. */
+static void set_msg(const char *msg)
+{
+    char *clean = strstr(msg, "://") ? dt_redact(msg) : NULL;
+    const char *text = clean ? clean : msg;
+    if (dt_is_printable(text)) {
+        snprintf(last_msg, sizeof last_msg, "%s", text);
+    } else {
+        char *shown = dt_printable(text);
+        snprintf(last_msg, sizeof last_msg, "%s", shown);
+        free(shown);
+    }
+    free(clean);
+}
+
 int dt_error(int code, const char *fmt, ...)
 {
+    char msg[ERRMSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_msg, sizeof last_msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    set_msg(msg);
     last_code = code;
     return code;
 }
@@ -44,12 +64,14 @@ int dt_error_wrap(const char *fmt, ...)
     va_end(ap);
     memcpy(old, last_msg, sizeof old);
     /* Truncation keeps the outer context, which matters most. */
+    char msg[ERRMSG_MAX];
     size_t n = strlen(prefix);
-    memcpy(last_msg, prefix, n + 1);
-    if (n + 2 < sizeof last_msg) {
-        memcpy(last_msg + n, ": ", 3);
-        strncat(last_msg, old, sizeof last_msg - n - 3);
+    memcpy(msg, prefix, n + 1);
+    if (n + 2 < sizeof msg) {
+        memcpy(msg + n, ": ", 3);
+        strncat(msg, old, sizeof msg - n - 3);
     }
+    set_msg(msg);
     if (last_code == DATOM_OK)
         last_code = DATOM_EINTERNAL;
     return last_code;

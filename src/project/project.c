@@ -21,6 +21,7 @@
 
 #define INIT_MESSAGE "Initialize datom repository"
 #define MANIFEST_PATH ".datom/manifest.json"
+#define MANIFEST_MAX (256u << 20)
 
 /* What .gitignore must hold: data never enters git (spec section 4). */
 static const char *const ignore_lines[] = {
@@ -197,21 +198,42 @@ void dt_project_free(dt_project *p)
     free(p);
 }
 
-static int open_store(dt_project *p)
+/* Why a project is opened, which decides how its store is. */
+typedef enum open_mode {
+    OPEN_READ,  /* the read verbs: the store read-only, never made */
+    OPEN_WRITE, /* write, sync: the store must exist, but for the default local store */
+    OPEN_INIT,  /* init: the store is made when missing */
+    OPEN_CLONE, /* clone: as OPEN_READ, but a missing store only earns a warning */
+} open_mode;
+
+/* Opens the project's store. A reader opens it read-only, so that reading
+ * never writes; a missing store is an error naming it, except the default
+ * local store, which a fresh clone lacks: a reader sees it empty, a writer
+ * makes it. Besides init, only the default local store is ever made: a
+ * shared store that is missing (an unmounted share) must not be replaced by
+ * an empty local directory. */
+static int open_store(dt_project *p, open_mode mode)
 {
-    if (p->default_store) {
-        int rc = dt_fs_mkdirs(p->store_url, 0755);
-        if (rc != 0)
-            return rc;
+    bool read = mode == OPEN_READ || mode == OPEN_CLONE;
+    unsigned flags = read                                    ? DATOM_STORE_READONLY
+                     : mode == OPEN_INIT || p->default_store ? DATOM_STORE_CREATE
+                                                             : 0;
+    int rc = datom_store_open_ext(&p->store, p->store_url, flags);
+    if (rc == DATOM_ENOTFOUND && read && (p->default_store || mode == OPEN_CLONE)) {
+        if (!p->default_store)
+            dt_log(DT_LOG_INFO, "warning: the store of project %s (%s) is not reachable from "
+                   "here: %s", p->name, p->store_url, datom_errmsg());
+        datom_errclear();
+        return dt_store_open_empty(&p->store, p->store_url);
     }
-    int rc = datom_store_open(&p->store, p->store_url);
     if (rc != 0)
         return dt_error_wrap("open the store of project %s", p->name ? p->name : "");
     return 0;
 }
 
 /* Builds the handle of the project at ROOT from its settings (taking C). */
-static int project_make(dt_project **out, const char *root, dt_project_config *c, dt_git *git)
+static int project_make(dt_project **out, const char *root, dt_project_config *c, dt_git *git,
+                        open_mode mode)
 {
     dt_project *p = dt_calloc(1, sizeof *p);
     p->root = dt_strdup(root);
@@ -224,13 +246,17 @@ static int project_make(dt_project **out, const char *root, dt_project_config *c
     p->description = c->project_description ? dt_strdup(c->project_description) : NULL;
     p->store_url = config_store_url(c, root);
     p->ns = make_ns(c->storage_prefix);
-    /* Pushes go where git's origin points; the yaml's URL is what init was given. */
-    if (git && dt_git_remote_url(git, &p->remote_url) != 0)
+    /* Pushes go where git's origin points; the yaml's URL is what init was
+     * given. Either is kept for messages only, its credentials redacted. */
+    char *remote = NULL;
+    if (git && dt_git_remote_url(git, &remote) != 0)
         datom_errclear();
-    if (!p->remote_url && c->remote_url)
-        p->remote_url = dt_strdup(c->remote_url);
+    if (!remote && c->remote_url)
+        remote = dt_strdup(c->remote_url);
+    p->remote_url = remote ? dt_redact(remote) : NULL;
+    free(remote);
     p->default_store = is_default_store(c);
-    int rc = open_store(p);
+    int rc = open_store(p, mode);
     if (rc != 0) {
         dt_project_free(p);
         return rc;
@@ -240,7 +266,7 @@ static int project_make(dt_project **out, const char *root, dt_project_config *c
 }
 
 /* Opens the project whose root is exactly ROOT. */
-static int open_at(dt_project **out, const char *root)
+static int open_at(dt_project **out, const char *root, open_mode mode)
 {
     char *yaml = dt_path_join(root, DT_CONFIG_PATH);
     dt_project_config c;
@@ -253,7 +279,7 @@ static int open_at(dt_project **out, const char *root)
         dt_config_free(&c);
         return dt_error_wrap("project %s", root);
     }
-    rc = project_make(out, root, &c, git);
+    rc = project_make(out, root, &c, git, mode);
     dt_config_free(&c);
     return rc;
 }
@@ -285,15 +311,22 @@ int dt_project_find_root(const char *dir, char **root_out)
                     dir);
 }
 
-int dt_project_open(dt_project **out, const char *dir)
+static int open_found(dt_project **out, const char *dir, open_mode mode)
 {
     *out = NULL;
     char *root = NULL;
     int rc = dt_project_find_root(dir, &root);
     if (rc == 0)
-        rc = open_at(out, root);
+        rc = open_at(out, root, mode);
     free(root);
     return rc;
+}
+
+int dt_project_open(dt_project **out, const char *dir) { return open_found(out, dir, OPEN_WRITE); }
+
+int dt_project_open_read(dt_project **out, const char *dir)
+{
+    return open_found(out, dir, OPEN_READ);
 }
 
 int dt_project_find_store_url(const char *dir, char **url_out)
@@ -315,6 +348,86 @@ int dt_project_find_store_url(const char *dir, char **url_out)
     return rc;
 }
 
+/* The manifest mirrored under namespace NS of store ST; DATOM_ENOTFOUND
+ * when there is none. */
+static int mirrored_manifest(datom_store *st, const char *ns, json_t **out)
+{
+    *out = NULL;
+    char *key = dt_sprintf("%s.metadata/manifest.json", ns);
+    uint64_t size = 0;
+    int rc = datom_store_stat(st, key, &size);
+    if (rc == 0 && size > MANIFEST_MAX)
+        rc = dt_error(DATOM_ECORRUPT, "%s: %llu bytes is too large for a manifest", key,
+                      (unsigned long long)size);
+    void *data = NULL;
+    size_t len = 0;
+    if (rc == 0)
+        rc = datom_store_get(st, key, 0, UINT64_MAX, &data, &len);
+    if (rc == 0)
+        rc = dt_json_load_buf(key, data ? data : "", len, out);
+    free(data);
+    free(key);
+    return rc;
+}
+
+/* The project_name of the manifest mirrored under NS ("" when it names
+ * none); DATOM_ENOTFOUND when there is no manifest there. */
+static int mirrored_name(datom_store *st, const char *ns, char **name_out)
+{
+    json_t *m;
+    *name_out = NULL;
+    int rc = mirrored_manifest(st, ns, &m);
+    if (rc == 0) {
+        const char *name = dt_json_str(m, "project_name");
+        *name_out = dt_strdup(name ? name : "");
+    }
+    json_decref(m);
+    return rc;
+}
+
+/* Finds the namespace of project NAME in the store: "{prefix}/datom/" when
+ * PREFIX is given, else "datom/", then "{NAME}/datom/" (the namespace a
+ * shared store's projects are usually given). A manifest naming no project
+ * (an old writer) is taken on trust. */
+static int find_namespace(dt_project *p, const char *name, const char *prefix)
+{
+    char *tries[2] = {make_ns(prefix), prefix ? NULL : make_ns(name)};
+    char *found = NULL, *other = NULL, *other_ns = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < 2 && tries[i] && !found && rc == 0; i++) {
+        char *held = NULL;
+        rc = mirrored_name(p->store, tries[i], &held);
+        if (rc == DATOM_ENOTFOUND) {
+            datom_errclear();
+            rc = 0;
+        } else if (rc == 0 && (!*held || !strcmp(held, name))) {
+            found = tries[i];
+            tries[i] = NULL;
+        } else if (rc == 0 && !other) {
+            other = dt_strdup(held);
+            other_ns = dt_strdup(tries[i]);
+        }
+        free(held);
+    }
+    if (rc == 0 && !found && other)
+        rc = dt_error(DATOM_ENOTFOUND, "store %s holds no project '%s' (%s holds project '%s'%s)",
+                      p->store_url, name, other_ns, other,
+                      prefix ? "" : "; give --prefix P if the project lives under P/datom/");
+    else if (rc == 0 && !found)
+        rc = dt_error(DATOM_ENOTFOUND, "store %s holds no project '%s' (no %s.metadata/manifest.json%s)",
+                      p->store_url, name, tries[0] ? tries[0] : "",
+                      prefix ? "" : " here or under the project's name; give --prefix P if it lives under P/datom/");
+    if (rc == 0)
+        p->ns = found;
+    else
+        free(found);
+    free(tries[0]);
+    free(tries[1]);
+    free(other);
+    free(other_ns);
+    return rc;
+}
+
 int dt_project_open_store(dt_project **out, const char *store_url, const char *name,
                           const char *prefix)
 {
@@ -323,12 +436,20 @@ int dt_project_open_store(dt_project **out, const char *store_url, const char *n
     int rc = clean_prefix(prefix, &clean);
     if (rc != 0)
         return rc;
+    if (name && (rc = dt_project_name_check(name)) != 0) {
+        free(clean);
+        return rc;
+    }
     dt_project *p = dt_calloc(1, sizeof *p);
     p->name = name ? dt_strdup(name) : NULL;
     p->store_url = dt_strdup(store_url);
-    p->ns = make_ns(clean);
+    rc = datom_store_open_ext(&p->store, store_url, DATOM_STORE_READONLY);
+    if (rc == 0 && name)
+        rc = find_namespace(p, name, clean);
+    else if (rc == 0)
+        p->ns = make_ns(clean);
     free(clean);
-    if ((rc = datom_store_open(&p->store, store_url)) != 0) {
+    if (rc != 0) {
         dt_project_free(p);
         return rc;
     }
@@ -521,6 +642,41 @@ static int init_target_check(const char *dir)
     return 0;
 }
 
+/* Refuses a store namespace that another project already holds (two
+ * projects in one namespace would overwrite each other's mirror), or that
+ * this project's name holds with tables (that project exists: clone it).
+ * Checked before anything is made, on the store opened read-only. */
+static int init_store_check(const dt_project_config *c)
+{
+    if (is_default_store(c))
+        return 0; /* inside the new project: nothing there yet */
+    char *url = config_store_url(c, "/"), *ns = make_ns(c->storage_prefix);
+    datom_store *st = NULL;
+    json_t *m = NULL;
+    int rc = datom_store_open_ext(&st, url, DATOM_STORE_READONLY);
+    if (rc == 0)
+        rc = mirrored_manifest(st, ns, &m);
+    if (rc == DATOM_ENOTFOUND) {
+        datom_errclear();
+        rc = 0;
+    } else if (rc == 0) {
+        const char *held = dt_json_str(m, "project_name");
+        size_t tables = json_object_size(json_object_get(m, "tables"));
+        if (held && strcmp(held, c->project_name))
+            rc = dt_error(DATOM_EEXISTS, "store %s already holds project '%s' under %s: give the "
+                          "new project its own namespace with --prefix", st->url, held, ns);
+        else if (tables)
+            rc = dt_error(DATOM_EEXISTS, "store %s already holds project '%s' (%zu tables) under "
+                          "%s: clone its git repository instead (datom clone)", st->url,
+                          c->project_name, tables, ns);
+    }
+    json_decref(m);
+    datom_store_free(st);
+    free(ns);
+    free(url);
+    return rc;
+}
+
 static int init_commit(dt_project *p, const dt_project_init_opts *o)
 {
     dt_git_author a;
@@ -556,6 +712,8 @@ int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opt
     int rc = init_config(o, &c);
     if (rc == 0)
         rc = init_target_check(dir);
+    if (rc == 0)
+        rc = init_store_check(&c);
     if (rc != 0) {
         dt_config_free(&c);
         return rc;
@@ -572,7 +730,7 @@ int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opt
     if (rc == 0)
         rc = init_files(&u, &c);
     if (rc == 0) {
-        rc = project_make(&p, u.root, &c, git);
+        rc = project_make(&p, u.root, &c, git, OPEN_INIT);
         git = NULL; /* the handle owns it now, even on failure */
     }
     if (rc == 0)
@@ -617,7 +775,7 @@ int dt_project_clone(dt_project **out, const char *url, const char *dir)
     dt_git_free(git);
     if (rc == 0) {
         char *root = abs_path(target);
-        rc = open_at(out, root);
+        rc = open_at(out, root, OPEN_CLONE);
         if (rc == DATOM_ENOTFOUND)
             dt_error_wrap("%s is not a datom project", url);
         free(root);

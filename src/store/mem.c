@@ -352,13 +352,19 @@ static const dt_store_ops mem_ops = {
     .ref_del = mem_ref_del,
 };
 
-int dt_store_mem_open(datom_store **out, const char *name, const char *url)
+int dt_store_mem_open(datom_store **out, const char *name, const char *url, unsigned flags)
 {
     shared *sh = NULL;
+    *out = NULL;
     pthread_mutex_lock(&registry_lock);
     if (*name) {
         for (sh = registry; sh && strcmp(sh->name, name); sh = sh->next)
             ;
+        if (!sh && !(flags & DATOM_STORE_CREATE)) {
+            pthread_mutex_unlock(&registry_lock);
+            return dt_error(DATOM_ENOTFOUND, "store %s: no such in-process store (it lives "
+                            "while a handle holds it)", url);
+        }
         if (!sh) {
             sh = shared_new(name);
             sh->next = registry;
@@ -371,7 +377,6 @@ int dt_store_mem_open(datom_store **out, const char *name, const char *url)
     pthread_mutex_unlock(&registry_lock);
     mem_store *m = dt_calloc(1, sizeof *m);
     m->head.ops = &mem_ops;
-    m->head.url = dt_strdup(url);
     m->sh = sh;
     *out = &m->head;
     return 0;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,35 +132,112 @@ static bool has_scheme(const char *url)
     return p > url && !strncmp(p, "://", 3);
 }
 
-static int store_dispatch(datom_store **out, const char *url)
+/* Percent-decodes the path of a file URL; %00 is refused. */
+static int file_url_decode(const char *url, const char *path, char **out)
+{
+    dt_buf b = DT_BUF_INIT;
+    for (const char *p = path; *p; p++) {
+        int hi, lo;
+        if (*p != '%') {
+            dt_buf_putc(&b, *p);
+            continue;
+        }
+        if ((hi = dt_hex_digit(p[1])) < 0 || (lo = dt_hex_digit(p[2])) < 0 || (hi | lo) == 0) {
+            dt_buf_free(&b);
+            return dt_error(DATOM_EINVAL, "%s: a '%%' in a file URL starts two hex digits "
+                            "(not %%00)", url);
+        }
+        dt_buf_putc(&b, (char)(hi * 16 + lo));
+        p += 2;
+    }
+    *out = dt_buf_detach(&b);
+    return 0;
+}
+
+int dt_store_local_path(const char *url, char **path_out)
+{
+    *path_out = NULL;
+    if (!url || !*url)
+        return dt_error(DATOM_EINVAL, "store URL: empty");
+    if (strncmp(url, "file:", 5)) {
+        if (has_scheme(url) || !strncmp(url, "mem:", 4) || !strncmp(url, "s3:", 3))
+            return 1;
+        *path_out = dt_strdup(url);
+        return 0;
+    }
+    /* RFC 8089: file:///path, file://localhost/path and file:/path name a
+     * local absolute path; anything else (file:, file:relative, a host) is refused. */
+    const char *path = url + 5;
+    if (!strncmp(path, "//", 2)) {
+        path += 2;
+        if (!strncasecmp(path, "localhost/", 10))
+            path += 9;
+        else if (*path != '/')
+            return dt_error(DATOM_EINVAL, "%s: a file URL names an absolute path on this machine "
+                            "(file:///path or file://localhost/path; no other host)", url);
+    }
+    if (*path != '/')
+        return dt_error(DATOM_EINVAL, "%s: a file URL names an absolute path (file:///path); "
+                        "for a relative one give the path alone", url);
+    return file_url_decode(url, path, path_out);
+}
+
+static int store_dispatch(datom_store **out, const char *url, const char *shown, unsigned flags)
 {
     if (!url || !*url)
         return dt_error(DATOM_EINVAL, "store URL: empty");
     if (!strncmp(url, "mem:", 4))
-        return dt_store_mem_open(out, url + 4, url);
-    if (!strncmp(url, "s3://", 5))
+        return dt_store_mem_open(out, url + 4, shown, flags);
+    if (!strncmp(url, "s3:", 3))
         return dt_error(DATOM_EUNSUPPORTED,
                         "%s: S3 stores are not supported yet (coming in a later version); "
-                        "use a local path, file:///path or mem:", url);
-    if (!strncmp(url, "file://", 7)) {
-        if (url[7] != '/')
-            return dt_error(DATOM_EINVAL, "%s: a file URL names an absolute path (file:///path)",
-                            url);
-        return dt_store_file_open(out, url + 7, url);
-    }
-    if (has_scheme(url))
+                        "use a local path, file:///path or mem:", shown);
+    char *path = NULL;
+    int rc = dt_store_local_path(url, &path);
+    if (rc == 1)
         return dt_error(DATOM_EUNSUPPORTED, "%s: unknown store URL scheme (known: mem:, file://, "
-                        "a plain path; s3:// later)", url);
-    return dt_store_file_open(out, url, url);
+                        "a plain path; s3:// later)", shown);
+    if (rc == 0)
+        rc = dt_store_file_open(out, path, shown, flags);
+    free(path);
+    return rc;
+}
+
+int datom_store_open_ext(datom_store **out, const char *url, unsigned flags)
+{
+    *out = NULL;
+    if (flags & ~(unsigned)(DATOM_STORE_CREATE | DATOM_STORE_READONLY))
+        return dt_error(DATOM_EINVAL, "store open: unknown flags %#x", flags);
+    char *shown = dt_redact(url);
+    int rc = store_dispatch(out, url, shown, flags);
+    if (rc) {
+        free(shown);
+        return rc;
+    }
+    (*out)->url = shown;
+    (*out)->flags = flags;
+    dt_verbose("store %s (%s backend%s)", shown, (*out)->ops->name,
+               flags & DATOM_STORE_READONLY ? ", read-only" : "");
+    return 0;
 }
 
 int datom_store_open(datom_store **out, const char *url)
 {
-    *out = NULL;
-    int rc = store_dispatch(out, url);
-    if (rc == 0)
-        dt_verbose("store %s (%s backend)", url, (*out)->ops->name);
-    return rc;
+    return datom_store_open_ext(out, url, DATOM_STORE_CREATE);
+}
+
+int dt_store_open_empty(datom_store **out, const char *url)
+{
+    char *shown = dt_redact(url);
+    int rc = dt_store_mem_open(out, "", shown, DATOM_STORE_READONLY);
+    if (rc) {
+        free(shown);
+        return rc;
+    }
+    (*out)->url = shown;
+    (*out)->flags = DATOM_STORE_READONLY;
+    dt_verbose("store %s (not made yet: read as empty)", shown);
+    return 0;
 }
 
 void datom_store_free(datom_store *st)
@@ -169,6 +247,15 @@ void datom_store_free(datom_store *st)
     char *url = st->url;
     st->ops->free(st);
     free(url);
+}
+
+/* Every change goes through here first: a read-only store changes nothing. */
+static int writable(const datom_store *st, const char *what, const char *name)
+{
+    if (!(st->flags & DATOM_STORE_READONLY))
+        return 0;
+    return dt_error(DATOM_EINVAL, "%s: %s %s: the store was opened read-only", st->url, what,
+                    name ? name : "");
 }
 
 const char *dt_store_url(const datom_store *st) { return st->url; }
@@ -185,8 +272,11 @@ struct dt_store_put {
 
 int dt_store_put_begin(datom_store *st, dt_store_put **out)
 {
+    int rc = writable(st, "put", NULL);
+    if (rc)
+        return rc;
     dt_store_put *p = dt_calloc(1, sizeof *p);
-    int rc = st->ops->writer_open(st, &p->w);
+    rc = st->ops->writer_open(st, &p->w);
     if (rc) {
         free(p);
         return dt_error_wrap("%s", st->url);
@@ -559,6 +649,8 @@ int datom_store_stat(datom_store *st, const char *key, uint64_t *size_out)
 int datom_store_del(datom_store *st, const char *key)
 {
     int rc = dt_store_key_check(key);
+    if (rc == 0)
+        rc = writable(st, "delete", key);
     if (rc)
         return rc;
     return st->ops->del(st, key);
@@ -647,6 +739,8 @@ int dt_store_ref_cas_info(datom_store *st, const char *name, const char *expecte
                         name, len, REF_VALUE_MAX);
     if (expected && (!*expected || strlen(expected) >= DATOM_REF_VERSION_MAX))
         return dt_error(DATOM_EINVAL, "ref %s: malformed expected version", name);
+    if ((rc = writable(st, "change ref", name)))
+        return rc;
     dt_ref_info info = {0};
     rc = st->ops->ref_cas(st, name, expected, value ? value : "", len, &info);
     if (rc == 0)
@@ -673,5 +767,7 @@ int datom_store_ref_del(datom_store *st, const char *name, const char *expected)
         return dt_error_wrap("ref");
     if (!expected || !*expected || strlen(expected) >= DATOM_REF_VERSION_MAX)
         return dt_error(DATOM_EINVAL, "ref %s: delete needs the expected version", name);
+    if ((rc = writable(st, "delete ref", name)))
+        return rc;
     return st->ops->ref_del(st, name, expected);
 }

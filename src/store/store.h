@@ -52,7 +52,8 @@ typedef struct dt_store_ops {
 /* The common head of every backend's handle: backends embed it first. */
 struct datom_store {
     const dt_store_ops *ops;
-    char *url; /* as opened, for messages (never holds a secret) */
+    char *url;      /* as opened, for messages, its credentials redacted (dt_redact) */
+    unsigned flags; /* DATOM_STORE_*: store.c refuses changes to a READONLY store */
 };
 
 /* Validates an object key or ref name; the error names it. */
@@ -61,6 +62,16 @@ int dt_store_key_check(const char *key);
 /* Streams a file into a writer (hashing it on the way when sha_out is given). */
 int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *path,
                               char sha_out[DATOM_SHA_HEX]);
+
+/* The local directory a store URL names: 0 and *path_out (caller frees) for a
+ * plain path or a file: URL (file:///p, file://localhost/p, file:/p, percent-
+ * decoded); 1 for a URL of another kind (mem:, s3://...); DATOM_EINVAL for a
+ * malformed file: URL (file:, file:relative, file://host/p). */
+int dt_store_local_path(const char *url, char **path_out);
+
+/* A read-only store that holds nothing, shown as URL in messages: what a
+ * reader sees of a store not made yet (a fresh clone's local store). */
+int dt_store_open_empty(datom_store **out, const char *url);
 
 /* The URL the store was opened with (borrowed). */
 const char *dt_store_url(const datom_store *st);
@@ -107,8 +118,11 @@ int dt_store_file_write(dt_store_file_out *o, const void *p, size_t n);
 dt_sink dt_store_file_sink(dt_store_file_out *o);
 
 /* Backend constructors (store.c dispatches on the URL). They set the head's
- * ops and url (a copy of URL, freed by datom_store_free after ops->free). */
-int dt_store_file_open(datom_store **out, const char *root, const char *url);
-int dt_store_mem_open(datom_store **out, const char *name, const char *url);
+ * ops; store.c sets url and flags after. URL (redacted) is for messages.
+ * FLAGS are datom_store_open_ext's: without DATOM_STORE_CREATE a store that
+ * does not exist is DATOM_ENOTFOUND naming it; opening, and every read, of a
+ * DATOM_STORE_READONLY store writes nothing. */
+int dt_store_file_open(datom_store **out, const char *root, const char *url, unsigned flags);
+int dt_store_mem_open(datom_store **out, const char *name, const char *url, unsigned flags);
 
 #endif /* DT_STORE_H */
