@@ -115,6 +115,7 @@ void dt_git_free(dt_git *g)
         return;
     git_repository_free(g->repo);
     free(g->workdir);
+    dt_git_cred_clear(&g->given);
     free(g);
     git_libgit2_shutdown();
 }

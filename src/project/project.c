@@ -146,9 +146,17 @@ static int parse_s3_url(const char *url, dt_project_config *c)
     return 0;
 }
 
-/* Fills the storage settings of a new project from --store. */
+/* Fills the storage settings of a new project from --store. project.yaml
+ * is committed: a URL carrying credentials is refused rather than stored. */
 static int config_set_store(dt_project_config *c, const char *url)
 {
+    char *shown = url ? dt_redact(url) : NULL;
+    bool secret = shown && strcmp(shown, url);
+    free(shown);
+    if (secret)
+        return dt_error(DATOM_EINVAL, "store \"%s\": credentials do not go in a store URL (it is "
+                        "committed in .datom/project.yaml); give them through the environment "
+                        "(docs/cli.md, \"Credentials\")", url);
     if (!url) {
         c->storage_type = dt_strdup("local");
         c->storage_root = dt_strdup(DT_DEFAULT_STORE_ROOT);
@@ -161,19 +169,15 @@ static int config_set_store(dt_project_config *c, const char *url)
                         "store \"%s\": a project's store must outlive the process (give a "
                         "directory, a file:// URL or an s3:// URL)",
                         url);
-    const char *path = url;
-    if (!strncmp(url, "file://", 7)) {
-        path = url + 7;
-        if (path[0] != '/')
-            return dt_error(DATOM_EINVAL, "store \"%s\": a file URL needs an absolute path "
-                                          "(file:///path)", url);
-    } else if (strstr(url, "://")) {
+    char *path = NULL;
+    int rc = dt_store_local_path(url, &path);
+    if (rc == 1)
         return dt_error(DATOM_EUNSUPPORTED, "store \"%s\": unknown kind of URL", url);
-    }
-    if (!*path)
-        return dt_error(DATOM_EINVAL, "store: empty path");
+    if (rc != 0)
+        return rc;
     c->storage_type = dt_strdup("local");
     c->storage_root = abs_path(path);
+    free(path);
     return 0;
 }
 
@@ -619,7 +623,8 @@ static int init_config(const dt_project_init_opts *o, dt_project_config *c)
     c->project_description = o->description && *o->description ? dt_strdup(o->description) : NULL;
     c->created_at = dt_strdup(today);
     c->datom_version = dt_strdup(datom_version());
-    c->remote_url = o->remote_url ? dt_strdup(o->remote_url) : NULL;
+    /* committed in project.yaml: never with the credentials a URL may carry */
+    c->remote_url = o->remote_url ? dt_url_strip_userinfo(o->remote_url, NULL, NULL) : NULL;
     return 0;
 }
 
