@@ -98,6 +98,17 @@ void dt_strv_push_owned(dt_strv *s, char *str);
 void dt_strv_sort(dt_strv *s); /* byte order */
 void dt_strv_free(dt_strv *s);
 
+/* ---- string -> number map, for lookups by the thousand (strmap.c) ---- */
+typedef struct dt_strmap {
+    char **keys; /* cap slots, NULL when empty */
+    size_t *vals;
+    size_t n, cap;
+} dt_strmap;
+#define DT_STRMAP_INIT {NULL, NULL, 0, 0}
+size_t *dt_strmap_get(const dt_strmap *m, const char *key); /* NULL when absent */
+size_t *dt_strmap_put(dt_strmap *m, const char *key, size_t val); /* copies KEY; its value slot */
+void dt_strmap_free(dt_strmap *m);
+
 /* ---- byte sinks: where streamed output goes (buf.c) ---- */
 typedef struct dt_sink {
     int (*write)(void *ctx, const void *p, size_t n); /* 0 or DATOM_E* */
