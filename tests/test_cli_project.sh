@@ -33,7 +33,7 @@ done
 cd "$T"
 expect 2 "$DATOM" init p0
 has "$T/err" "--name is required"
-expect 2 "$DATOM" init p0 --name "bad name" --author "$AUTHOR"
+expect 2 "$DATOM" init p0 --name "bad/name" --author "$AUTHOR"
 has "$T/err" "only letters"
 [ ! -e p0 ] && ok || bad "p0 made by a refused init"
 expect 2 "$DATOM" init p0 --name fine
@@ -130,6 +130,48 @@ expect 0 "$DATOM" init p3 --name shared --store "$T/shared" --author "$AUTHOR"
 cd p3/input_files && expect 0 "$DATOM" store put "$T/p1/README.md"; cd "$T"
 sha=$(sha256sum p1/README.md | cut -c1-64)
 [ -f "shared/$sha" ] && ok || bad "store put did not use the project's store"
+
+# where a project's default store is (docs/formats.md, "The default local
+# store"): recorded absolute as R datom writes it; a moved or copied project
+# uses its own; a clone shares the original's while that is there, and without
+# it reads git but says plainly why it cannot read bytes
+printf 'a,b\n1,x\n2,y\n' >ab.csv
+expect 0 "$DATOM" init "$T/m1/../mv1" --name mover --author "$AUTHOR"
+has mv1/.datom/project.yaml "    root: $T/mv1/.datom/store"
+cd mv1 && expect 0 "$DATOM" write ab "$T/ab.csv" --author "$AUTHOR"; cd "$T"
+mv mv1 mv2
+cd mv2 && expect 0 "$DATOM" read ab -o "$T/ab-moved.csv"; cd "$T"
+has "$T/err" "was moved or copied"
+has "$T/err" "set storage.data.root to $T/mv2/.datom/store"
+cmp -s ab.csv ab-moved.csv && ok || bad "moved project read other values"
+cd mv2 && expect 0 "$DATOM" write ab "$T/ab.csv" --force --author "$AUTHOR"; cd "$T"
+[ -z "$(git -C mv2 status --porcelain)" ] && ok || bad "a moved project's write left changes"
+cp -a mv2 mv3
+printf 'a,b\n3,z\n' >ab2.csv
+cd mv3 && expect 0 "$DATOM" write ab "$T/ab2.csv" --author "$AUTHOR"; cd "$T"
+cd mv2 && expect 0 "$DATOM" validate --deep; cd "$T"
+[ "$(find mv2/.datom/store -name '*.parquet' | wc -l)" = 1 ] && ok || bad "the copy wrote into the original's store"
+expect 0 "$DATOM" init c1 --name cloned --author "$AUTHOR"
+cd c1 && expect 0 "$DATOM" write ab "$T/ab.csv" --author "$AUTHOR"; cd "$T"
+gitc clone -q c1 c2 2>/dev/null
+cd c2 && expect 0 "$DATOM" read ab -o "$T/ab-clone.csv"; cd "$T"
+cmp -s ab.csv ab-clone.csv && ok || bad "a clone on the same machine did not read the original's store"
+[ ! -e c2/.datom/store ] && ok || bad "the clone made a store of its own"
+mv c1 c1-gone
+cd c2 && expect 0 "$DATOM" list; cd "$T"
+has "$T/out" "ab"
+cd c2 && expect 3 "$DATOM" read ab; cd "$T"
+has "$T/err" "its store $T/c1/.datom/store (storage.data.root in .datom/project.yaml) is not on this machine"
+cd c2 && expect 3 "$DATOM" store ls; cd "$T"
+has "$T/err" "git does not carry it"
+cd c2 && expect 3 "$DATOM" write ab "$T/ab2.csv" --author "$AUTHOR"; cd "$T"
+cd c2 && expect 3 "$DATOM" validate; cd "$T"
+[ ! -e c2/.datom/store ] && [ ! -e c1 ] && ok || bad "a store was made for a clone without one"
+[ -z "$(git -C c2 status --porcelain)" ] && ok || bad "a refused write left changes"
+# a moved project's clone records the store where the project was made
+gitc clone -q mv2 mv4 2>/dev/null
+cd mv4 && expect 3 "$DATOM" read ab; cd "$T"
+has "$T/err" "$T/mv1/.datom/store"
 
 # outside any project
 mkdir -p "$T/plain"

@@ -235,6 +235,25 @@ static void test_redact(void)
     free(shown);
 }
 
+/* Well-formed UTF-8 only: what YAML and JSON can hold. */
+static void test_utf8_valid(void)
+{
+    static const struct {
+        const char *s;
+        bool ok;
+    } cases[] = {
+        {"", true}, {"plain ascii", true}, {"h\xc3\xa9llo \xe6\x97\xa5", true},
+        {"\xf0\x9f\x98\x80", true}, {"\xf4\x8f\xbf\xbf", true},
+        {"\xff", false}, {"bad\xc3", false}, {"\xc0\xaf", false},       /* overlong '/' */
+        {"\xe0\x80\xaf", false}, {"\xed\xa0\x80", false},             /* overlong, surrogate */
+        {"\xf4\x90\x80\x80", false}, {"\xf5\x80\x80\x80", false},   /* above U+10FFFF */
+        {"\xe6\x97", false}, {"\x80", false}, {"\xc3\x28", false},
+    };
+    for (size_t i = 0; i < DT_ARRAY_LEN(cases); i++)
+        if (dt_utf8_valid(cases[i].s, strlen(cases[i].s)) != cases[i].ok)
+            T_FAIL("case %zu: expected %s", i, cases[i].ok ? "valid" : "invalid");
+}
+
 int main(void)
 {
     T_RUN(test_sha256_nist);
@@ -247,5 +266,6 @@ int main(void)
     T_RUN(test_atomic_write_replaces);
     T_RUN(test_copy_fd_and_hash_tee);
     T_RUN(test_redact);
+    T_RUN(test_utf8_valid);
     return t_done();
 }

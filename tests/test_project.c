@@ -82,6 +82,7 @@ static void test_init_layout(void)
     T_OK(dt_project_init(&p, dir, &o));
     char today[16];
     dt_utc_date(dt_now_ms(), today);
+    char *abs = dt_path_absolute(dir);
     char *want = dt_sprintf("project_name: study_a\n"
                             "project_description: \"Trial A: raw tables\"\n"
                             "created_at: \"%s\"\n"
@@ -89,7 +90,7 @@ static void test_init_layout(void)
                             "storage:\n"
                             "  data:\n"
                             "    type: local\n"
-                            "    root: .datom/store\n"
+                            "    root: %s/.datom/store\n"
                             "    prefix: ~\n"
                             "  max_file_size_gb: 1\n"
                             "repos:\n"
@@ -99,7 +100,8 @@ static void test_init_layout(void)
                             "  continue_on_error: true\n"
                             "  parallel_uploads: 4\n"
                             "renv: false\n",
-                            today, datom_version());
+                            today, datom_version(), abs);
+    free(abs);
     char *yaml = slurp(dir, ".datom/project.yaml");
     T_EQ_STR(yaml, want);
     free(yaml);
@@ -129,7 +131,7 @@ static void test_init_layout(void)
     T_EQ_STR(p->name, "study_a");
     T_EQ_STR(p->description, "Trial A: raw tables");
     T_EQ_STR(p->ns, "datom/");
-    T_ASSERT(p->default_store);
+    T_EQ_INT(p->store_place, DT_STORE_OWN);
     T_ASSERT(p->remote_url == NULL);
     char *key = dt_project_key(p, "t1/.metadata/metadata.json");
     T_EQ_STR(key, "datom/t1/.metadata/metadata.json");
@@ -166,7 +168,7 @@ static void test_open_subdir_and_prefix(void)
     dt_project *p;
     T_OK(dt_project_init(&p, dir, &o));
     T_EQ_STR(p->ns, "team/x/datom/");
-    T_ASSERT(!p->default_store);
+    T_EQ_INT(p->store_place, DT_STORE_NAMED);
     dt_project_free(p);
     char *yaml = slurp(dir, ".datom/project.yaml");
     char *line = dt_sprintf("    type: local\n    root: %s\n    prefix: team/x\n", shared);
@@ -246,7 +248,7 @@ static void test_bad_yaml(void)
     /* a minimal file: defaults for the rest */
     put(dir, ".datom/project.yaml", "project_name: c\n");
     T_OK(dt_project_open(&p, dir));
-    T_ASSERT(p->default_store);
+    T_EQ_INT(p->store_place, DT_STORE_OWN); /* relative: to the project root */
     dt_project_free(p);
     free(yaml);
     free(dir);
@@ -296,7 +298,9 @@ static void test_init_refusals(void)
     dt_project *p;
     dt_project_init_opts o = {.name = "9x", .author = AUTHOR};
     T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "start with a letter");
-    o.name = "a b";
+    o.name = "a/b";
+    T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "only letters");
+    o.name = "a\tb";
     T_ERR(dt_project_init(&p, dir, &o), DATOM_EINVAL, "only letters");
     o.name = "ok";
     o.prefix = "a/../b";
@@ -348,7 +352,7 @@ static void test_clone_round_trip(void)
     T_EQ_STR(q->name, "shared_one");
     T_EQ_STR(q->store_url, shared);
     T_EQ_STR(q->remote_url, bare);
-    T_ASSERT(!q->default_store);
+    T_EQ_INT(q->store_place, DT_STORE_NAMED);
     dt_project_free(q);
     dt_project_free(p);
 
@@ -368,16 +372,21 @@ static void test_clone_round_trip(void)
     T_ERR(dt_project_clone(&q, empty, other), DATOM_ENOTFOUND, "not a datom project");
     T_ASSERT(!dt_fs_exists(other));
 
-    /* default local store: clones fine (with a warning on stderr) */
+    /* default local store: a clone on the same machine uses it where it is
+     * and makes no store of its own */
     char *bare2 = make_bare("local.git");
     char *d7 = dt_path_join(root, "p7"), *d7c = dt_path_join(root, "p7-copy");
     dt_project_init_opts o2 = {.name = "local_one", .remote_url = bare2, .author = AUTHOR};
     T_OK(dt_project_init(&p, d7, &o2));
+    char *store7 = dt_strdup(p->store_url);
     dt_project_free(p);
     T_OK(dt_project_clone(&q, bare2, d7c));
-    T_ASSERT(q->default_store);
-    T_ASSERT(!exists_in(d7c, ".datom/store")); /* made by the first write, not by reading */
+    T_EQ_INT(q->store_place, DT_STORE_SHARED);
+    T_EQ_STR(q->store_url, store7);
+    T_ASSERT(!exists_in(d7c, ".datom/store"));
+    T_OK(dt_project_need_store(q));
     dt_project_free(q);
+    free(store7);
 
     free(bare2);
     free(d7);
@@ -388,6 +397,115 @@ static void test_clone_round_trip(void)
     free(copy);
     free(dir);
     free(bare);
+}
+
+/* A moved, a copied and a cloned project on the default local store (the
+ * invariants on where a local store is, in project.c). */
+static void test_store_moves(void)
+{
+    char *a = dt_path_join(root, "m1"), *moved = dt_path_join(root, "m1-moved");
+    char *copy = dt_path_join(root, "m1-copy"), *clone = dt_path_join(root, "m1-clone");
+    dt_project_init_opts o = {.name = "mover", .author = AUTHOR};
+    dt_project *p;
+    T_OK(dt_project_init(&p, a, &o));
+    char *recorded = dt_strdup(p->config->storage_root);
+    T_ASSERT(recorded[0] == '/');
+    T_OK(datom_store_put(p->store, "datom/marker", "1", 1));
+    dt_project_free(p);
+
+    /* moved: the recorded store is gone with it; its own is used, project.yaml untouched */
+    T_EQ_INT(sh("mv '%s' '%s'", a, moved), 0);
+    T_OK(dt_project_open(&p, moved));
+    T_EQ_INT(p->store_place, DT_STORE_MOVED);
+    char *own = dt_path_join(p->root, ".datom/store");
+    T_EQ_STR(p->store_url, own);
+    free(own);
+    T_EQ_STR(p->config->storage_root, recorded);
+    T_OK(datom_store_stat(p->store, "datom/marker", NULL));
+    T_ASSERT(!dt_fs_exists(a));
+    dt_project_free(p);
+
+    /* copied beside the original: the copy never writes into the original's store */
+    T_EQ_INT(sh("cp -a '%s' '%s' && mv '%s' '%s'", moved, copy, moved, a), 0);
+    T_OK(dt_project_open(&p, copy));
+    T_EQ_INT(p->store_place, DT_STORE_MOVED);
+    T_OK(datom_store_put(p->store, "datom/copy-only", "2", 1));
+    dt_project_free(p);
+    T_OK(dt_project_open(&p, a));
+    T_EQ_INT(p->store_place, DT_STORE_OWN);
+    T_EQ_INT(datom_store_stat(p->store, "datom/copy-only", NULL), DATOM_ENOTFOUND);
+    dt_project_free(p);
+
+    /* a clone has no store of its own: it shares the original's while that is
+     * there; once it is gone, the clone opens without a store, says why when
+     * bytes are wanted, and creates nothing, here or there */
+    T_EQ_INT(sh("git clone -q '%s' '%s' 2>/dev/null", a, clone), 0);
+    T_OK(dt_project_open(&p, clone));
+    T_EQ_INT(p->store_place, DT_STORE_SHARED);
+    T_OK(datom_store_stat(p->store, "datom/marker", NULL));
+    dt_project_free(p);
+    T_EQ_INT(sh("mv '%s' '%s'", a, moved), 0);
+    T_OK(dt_project_open(&p, clone));
+    T_EQ_INT(p->store_place, DT_STORE_MISSING);
+    T_ASSERT(p->store == NULL);
+    T_ERR(dt_project_need_store(p), DATOM_ENOTFOUND, recorded);
+    T_ERR(dt_project_need_store(p), DATOM_ENOTFOUND, "make an empty one there");
+    dt_project_free(p);
+    char *url = NULL;
+    T_ERR(dt_project_find_store_url(clone, &url), DATOM_ENOTFOUND, "git does not carry it");
+    T_ASSERT(url == NULL);
+    T_ASSERT(!dt_fs_exists(a));
+    T_ASSERT(!exists_in(clone, ".datom/store"));
+
+    /* another project made where the original was: its store is not the clone's */
+    dt_project_init_opts o2 = {.name = "squatter", .author = AUTHOR};
+    T_OK(dt_project_init(&p, a, &o2));
+    dt_project_free(p);
+    T_OK(dt_project_open(&p, clone));
+    T_EQ_INT(p->store_place, DT_STORE_MISSING);
+    T_ASSERT(p->store == NULL);
+    T_ERR(dt_project_need_store(p), DATOM_ENOTFOUND, "holds the project squatter");
+    dt_project_free(p);
+
+    /* and an empty store of its own, made on purpose, is then its store */
+    char *mine = dt_path_join(clone, ".datom/store");
+    T_OK(dt_fs_mkdirs(mine, 0755));
+    T_OK(dt_project_open(&p, clone));
+    T_EQ_INT(p->store_place, DT_STORE_MOVED);
+    T_OK(dt_project_need_store(p));
+    dt_project_free(p);
+
+    free(mine);
+    free(recorded);
+    free(clone);
+    free(copy);
+    free(moved);
+    free(a);
+}
+
+/* A relative path made absolute by its text, as R's fs::path_abs does. */
+static void test_path_absolute(void)
+{
+    static const char *const cases[][2] = {
+        {"/a/b", "/a/b"},       {"/a/./b/", "/a/b"},   {"//a//b", "/a/b"}, {"/a/../b", "/b"},
+        {"/..", "/"},           {"/", "/"},            {"/a/b/../../..", "/"},
+        {"/x/.datom/store", "/x/.datom/store"},        {"/a/.hidden/..b", "/a/.hidden/..b"},
+    };
+    for (size_t i = 0; i < DT_ARRAY_LEN(cases); i++) {
+        char *got = dt_path_absolute(cases[i][0]);
+        T_EQ_STR(got, cases[i][1]);
+        free(got);
+    }
+    char *cwd = getcwd(NULL, 0);
+    char *got = dt_path_absolute("x/../y/./z");
+    char *want = dt_sprintf("%s/y/z", strcmp(cwd, "/") ? cwd : "");
+    T_EQ_STR(got, want);
+    free(want);
+    free(got);
+    got = dt_path_absolute(".");
+    T_EQ_STR(got, cwd);
+    free(got);
+    free(cwd);
 }
 
 /* Plants a lock held by "HOST PID WHEN_MS", then tries to take it for 50 ms. */
@@ -480,6 +598,8 @@ int main(void)
     T_RUN(test_config_round_trip);
     T_RUN(test_init_refusals);
     T_RUN(test_clone_round_trip);
+    T_RUN(test_store_moves);
+    T_RUN(test_path_absolute);
     T_RUN(test_write_lock_takeover);
     free(home);
     free(root);

@@ -41,15 +41,15 @@ int cli_open_store(datom_store **out, unsigned flags)
     if (cli.store_url)
         return datom_store_open_ext(out, cli.store_url, flags);
     /* A project: the store its project.yaml names (by default .datom/store). */
-    char *url = NULL;
-    int rc = dt_project_find_store_url(".", &url);
-    if (rc == 0) {
-        rc = datom_store_open_ext(out, url, flags);
+    char *url = NULL, *project = NULL;
+    if (dt_project_find_root(".", &project) == 0) {
+        free(project);
+        int rc = dt_project_find_store_url(".", &url);
+        if (rc == 0)
+            rc = datom_store_open_ext(out, url, flags);
         free(url);
         return rc;
     }
-    if (rc != DATOM_ENOTFOUND)
-        return rc;
     datom_errclear();
     /* A bare .datom/ (no project.yaml): its local store. */
     char *root = find_project_root();
@@ -59,7 +59,7 @@ int cli_open_store(datom_store **out, unsigned flags)
                         "directory); run `datom init` to make one here, or name a store with "
                         "--store URL (a path, file:///path or mem:)");
     char *path = dt_sprintf("%s/.datom/store", root);
-    rc = datom_store_open_ext(out, path, flags);
+    int rc = datom_store_open_ext(out, path, flags);
     free(path);
     free(root);
     return rc;

@@ -97,6 +97,8 @@ void dt_strv_push(dt_strv *s, const char *str); /* copies */
 void dt_strv_push_owned(dt_strv *s, char *str);
 void dt_strv_sort(dt_strv *s); /* byte order */
 void dt_strv_free(dt_strv *s);
+/* S[0..n) is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
+bool dt_utf8_valid(const char *s, size_t n);
 
 /* ---- string -> number map, for lookups by the thousand (strmap.c) ---- */
 typedef struct dt_strmap {
@@ -164,6 +166,11 @@ bool dt_fs_exists(const char *path);
 bool dt_fs_is_dir(const char *path);
 char *dt_path_join(const char *a, const char *b);
 char *dt_path_dirname(const char *path);
+/* PATH made absolute against the working directory and normalised by its
+ * text alone (no "." or ".." segments, no doubled or trailing '/'), symbolic
+ * links kept: what R's fs::path_abs() gives, so that a path written here
+ * compares equal to one R writes for the same argument. */
+char *dt_path_absolute(const char *path);
 int dt_fs_write_all(int fd, const void *p, size_t n); /* retries short writes and EINTR */
 
 /* ---- JSON over jansson (json.c) ---- */

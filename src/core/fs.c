@@ -100,6 +100,36 @@ char *dt_path_dirname(const char *path)
     return dt_strndup(path, (size_t)(slash - path));
 }
 
+char *dt_path_absolute(const char *path)
+{
+    char *full = NULL;
+    if (path[0] != '/') {
+        char *cwd = getcwd(NULL, 0);
+        full = cwd ? dt_path_join(cwd, path) : dt_strdup(path);
+        free(cwd);
+    }
+    const char *s = full ? full : path;
+    char *out = dt_malloc(strlen(s) + 2);
+    size_t n = 0;
+    while (*s) {
+        size_t len = strcspn(s, "/");
+        if (len == 2 && s[0] == '.' && s[1] == '.') {
+            while (n > 0 && out[--n] != '/')
+                ;
+        } else if (len && !(len == 1 && s[0] == '.')) {
+            out[n++] = '/';
+            memcpy(out + n, s, len);
+            n += len;
+        }
+        s += len + (s[len] == '/');
+    }
+    if (n == 0)
+        out[n++] = '/';
+    out[n] = '\0';
+    free(full);
+    return out;
+}
+
 int dt_fs_fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

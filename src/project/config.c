@@ -19,7 +19,7 @@
 #include "project/config.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
-#define PROJECT_NAME_MAX 100
+#define PROJECT_NAME_MAX 128 /* as R datom */
 #define PREFIX_MAX 256
 
 /* ---- names ---- */
@@ -34,11 +34,13 @@ int dt_project_name_check(const char *name)
                         name, PROJECT_NAME_MAX);
     if (!isalpha((unsigned char)name[0]))
         return dt_error(DATOM_EINVAL, "project name \"%s\": must start with a letter", name);
+    /* R datom 0.1.1 takes letters, digits, '_', '-', space, '(' and ')' (and
+     * opens any name); '.' is ours. A project named by either opens in both. */
     for (const char *s = name; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("_-.", *s))
+        if (!isalnum((unsigned char)*s) && !strchr("_-. ()", *s))
             return dt_error(DATOM_EINVAL,
-                            "project name \"%s\": only letters, digits, '_', '-' and '.' "
-                            "are allowed",
+                            "project name \"%s\": only letters, digits, spaces and '_' '-' "
+                            "'.' '(' ')' are allowed",
                             name);
     if (name[n - 1] == '.' || strstr(name, ".."))
         return dt_error(DATOM_EINVAL, "project name \"%s\": no '..' and no trailing '.'", name);

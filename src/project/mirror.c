@@ -97,7 +97,9 @@ int dt_table_mirror(dt_project *p, const char *table)
 {
     json_t *head = NULL, *mirrored = NULL;
     dt_strv names = DT_STRV_INIT;
-    int rc = dt_manifest_load(p, &head);
+    int rc = dt_project_need_store(p);
+    if (rc == 0)
+        rc = dt_manifest_load(p, &head);
     if (rc == 0)
         rc = mirror_doc(p, ".metadata/manifest.json", &mirrored);
     if (rc == 0) {
@@ -122,6 +124,8 @@ int dt_table_mirror(dt_project *p, const char *table)
 
 bool dt_table_mirror_current(dt_project *p, const char *table, const char *metadata_sha)
 {
+    if (!p->store)
+        return false;
     char *frozen = dt_sprintf("%s/.metadata/%s.json", table, metadata_sha);
     char *fkey = dt_project_key(p, frozen);
     char *cur = dt_sprintf("%s/.metadata/metadata.json", table);

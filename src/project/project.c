@@ -7,12 +7,41 @@
  * and a failure after that (no git identity, a store that does not open, a
  * push that is refused) removes what init made, so the directory is left as
  * it was found.
+ *
+ * Where a local store is (docs/formats.md, "The default local store"):
+ *  1. init records every local root absolute, as R datom does (R's developer
+ *     connection compares storage.data.root verbatim with the absolute root
+ *     of the store it is given): the default store as DIR/.datom/store with
+ *     DIR made absolute by its text (dt_path_absolute), as R would write it.
+ *  2. A relative root (what datom wrote before) is read as relative to the
+ *     project root.
+ *  3. An absolute root of the form X/.datom/store is a project's default
+ *     store. When X is this project, it is used (and made if missing).
+ *  4. When X is another directory and this project has a .datom/store of its
+ *     own, the project was moved or copied: its own store is used, with a
+ *     note that R will want storage.data.root updated. A copy never writes
+ *     into the store of the project it was copied from.
+ *  5. When this project has no store of its own, X's is used where it is: a
+ *     clone on the same machine shares the store of the project it came from.
+ *     If that is not there either, the project opens without a store:
+ *     commands that need the bytes fail saying why and what to do; commands
+ *     that read git alone work. Nothing is created in either place (a store
+ *     on an unmounted share must not be replaced by an empty one).
+ *  6. Any other absolute root is used as given.
+ *
+ * How the store is opened (open_mode): the read verbs open it read-only, so
+ * reading never writes, and a reader without write access reads; a store
+ * that is not there leaves the project without one (the commands that need
+ * the bytes say why). Only init makes a store, and write and sync the
+ * project's own .datom/store (invariant 3): a missing shared store is an
+ * error, never replaced by an empty directory.
  */
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "project/config.h"
@@ -85,17 +114,90 @@ char *dt_project_key(const dt_project *p, const char *rel) { return dt_sprintf("
 
 /* ---- the store of a configuration ---- */
 
-static bool is_default_store(const dt_project_config *c)
+/* ROOT + "/.datom/store", the default local store of the project at ROOT. */
+static char *own_store(const char *root) { return dt_path_join(root, DT_DEFAULT_STORE_ROOT); }
+
+/* The project directory of an absolute default-store path ("X/.datom/store"
+ * gives X), NULL when PATH is not of that form. */
+static char *default_store_owner(const char *path)
 {
-    return !strcmp(c->storage_type, "local") && c->storage_root[0] != '/';
+    static const char tail[] = "/" DT_DEFAULT_STORE_ROOT;
+    size_t n = strlen(path), t = sizeof tail - 1;
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    if (n <= t || strncmp(path + n - t, tail, t))
+        return NULL;
+    return dt_strndup(path, n - t);
 }
 
-/* The URL to open: local roots resolved against the project root. */
-static char *config_store_url(const dt_project_config *c, const char *root)
+/* Directory A is directory B (both must exist). */
+static bool same_dir(const char *a, const char *b)
 {
-    if (!strcmp(c->storage_type, "local"))
-        return c->storage_root[0] == '/' ? dt_strdup(c->storage_root)
-                                         : dt_path_join(root, c->storage_root);
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Where the local store of the project at ROOT is (invariants 4 to 6 at the
+ * top of this file): the recorded root when it is the project's own default
+ * store, or any store not of the default form; the project's own .datom/store
+ * when the recorded default store is another directory's and this project has
+ * one (moved or copied); the recorded one when this project has none (a clone
+ * on the same machine shares it); missing when neither is there.
+ */
+static dt_store_place local_store_place(const char *recorded, const char *root, char **path_out)
+{
+    if (recorded[0] != '/') {
+        *path_out = dt_path_join(root, recorded);
+        return DT_STORE_OWN;
+    }
+    char *owner = default_store_owner(recorded);
+    if (!owner) {
+        *path_out = dt_strdup(recorded);
+        return DT_STORE_NAMED;
+    }
+    bool ours = same_dir(owner, root);
+    free(owner);
+    if (ours) {
+        *path_out = dt_strdup(recorded);
+        return DT_STORE_OWN;
+    }
+    char *own = own_store(root);
+    if (dt_fs_is_dir(own)) {
+        *path_out = own;
+        return DT_STORE_MOVED;
+    }
+    free(own);
+    *path_out = dt_strdup(recorded);
+    return dt_fs_is_dir(recorded) ? DT_STORE_SHARED : DT_STORE_MISSING;
+}
+
+int dt_project_need_store(const dt_project *p)
+{
+    if (p->store)
+        return 0;
+    if (p->store_error)
+        return dt_error(DATOM_ENOTFOUND, "%s", p->store_error);
+    return dt_error(DATOM_ENOTFOUND,
+                    "project %s: its store %s (storage.data.root in .datom/project.yaml) is not "
+                    "on this machine, and the project has no .datom/store of its own: a local "
+                    "store stays where its project was made, and git does not carry it. Copy "
+                    "that directory to %s/.datom/store (or make an empty one there to keep this "
+                    "clone's new versions on this machine), or point storage.data.root at a "
+                    "store that holds the project's bytes",
+                    p->name, p->config->storage_root, p->root);
+}
+
+/* The URL to open for the settings C of the project at ROOT, and where a
+ * local store is (DT_STORE_NAMED for S3). */
+static char *config_store_url(const dt_project_config *c, const char *root, dt_store_place *place)
+{
+    *place = DT_STORE_NAMED;
+    if (!strcmp(c->storage_type, "local")) {
+        char *path;
+        *place = local_store_place(c->storage_root, root, &path);
+        return path;
+    }
     dt_buf b = DT_BUF_INIT;
     dt_buf_printf(&b, "s3://%s", c->storage_root);
     char sep = '?';
@@ -146,9 +248,21 @@ static int parse_s3_url(const char *url, dt_project_config *c)
     return 0;
 }
 
-/* Fills the storage settings of a new project from --store. project.yaml
- * is committed: a URL carrying credentials is refused rather than stored. */
-static int config_set_store(dt_project_config *c, const char *url)
+/* A local root for project.yaml: absolute (invariant 1), or NULL when the
+ * path is not UTF-8, which YAML cannot hold. */
+static char *yaml_root(const char *path)
+{
+    char *abs = dt_path_absolute(path);
+    if (dt_utf8_valid(abs, strlen(abs)))
+        return abs;
+    free(abs);
+    return NULL;
+}
+
+/* Fills the storage settings of a new project in DIR from --store URL.
+ * project.yaml is committed: a URL carrying credentials is refused rather
+ * than stored. */
+static int config_set_store(dt_project_config *c, const char *url, const char *dir)
 {
     char *shown = url ? dt_redact(url) : NULL;
     bool secret = shown && strcmp(shown, url);
@@ -159,7 +273,16 @@ static int config_set_store(dt_project_config *c, const char *url)
                         "(docs/cli.md, \"Credentials\")", url);
     if (!url) {
         c->storage_type = dt_strdup("local");
-        c->storage_root = dt_strdup(DT_DEFAULT_STORE_ROOT);
+        char *own = own_store(dir);
+        c->storage_root = yaml_root(own);
+        free(own);
+        if (!c->storage_root) {
+            dt_log(DT_LOG_INFO, "note: the path of %s is not UTF-8, so .datom/project.yaml "
+                                "records the store as %s (relative), which R datom refuses "
+                                "as a developer",
+                   dir, DT_DEFAULT_STORE_ROOT);
+            c->storage_root = dt_strdup(DT_DEFAULT_STORE_ROOT);
+        }
         return 0;
     }
     if (!strncmp(url, "s3://", 5))
@@ -176,8 +299,11 @@ static int config_set_store(dt_project_config *c, const char *url)
     if (rc != 0)
         return rc;
     c->storage_type = dt_strdup("local");
-    c->storage_root = abs_path(path);
+    c->storage_root = yaml_root(path);
     free(path);
+    if (!c->storage_root)
+        return dt_error(DATOM_EINVAL, "store \"%s\": not UTF-8 (.datom/project.yaml cannot "
+                                      "hold it)", url);
     return 0;
 }
 
@@ -193,6 +319,7 @@ void dt_project_free(dt_project *p)
     dt_git_free(p->git);
     datom_store_free(p->store);
     free(p->store_url);
+    free(p->store_error);
     free(p->ns);
     free(p->remote_url);
     if (p->config) {
@@ -202,36 +329,69 @@ void dt_project_free(dt_project *p)
     free(p);
 }
 
-/* Why a project is opened, which decides how its store is. */
+/* A store found by inference (invariant 5) must hold this project: were the
+ * original moved away and another project made in its place, its store is
+ * not ours. Its mirrored manifest says whose it is; a store that says another
+ * name is dropped (the project opens without one, and says why). */
+static void shared_store_check(dt_project *p)
+{
+    char *key = dt_project_key(p, ".metadata/manifest.json");
+    void *data = NULL;
+    size_t len = 0;
+    json_t *m = NULL;
+    if (datom_store_get(p->store, key, 0, UINT64_MAX, &data, &len) == 0 &&
+        dt_json_load_buf(key, data, len, &m) == 0) {
+        const char *owner = dt_json_str(m, "project_name");
+        if (owner && strcmp(owner, p->name)) {
+            p->store_error = dt_sprintf("project %s: %s, the store .datom/project.yaml names, "
+                                        "holds the project %s: this project's store is not "
+                                        "there (the project it was cloned from was moved, and "
+                                        "another made in its place). Point storage.data.root "
+                                        "at the store that holds this project's bytes",
+                                        p->name, p->store_url, owner);
+            datom_store_free(p->store);
+            p->store = NULL;
+            p->store_place = DT_STORE_MISSING;
+        }
+    }
+    datom_errclear();
+    json_decref(m);
+    free(data);
+    free(key);
+}
+
+/* Why a project is opened, which decides how its store is (see the top). */
 typedef enum open_mode {
     OPEN_READ,  /* the read verbs: the store read-only, never made */
-    OPEN_WRITE, /* write, sync: the store must exist, but for the default local store */
+    OPEN_WRITE, /* write, sync: only the project's own .datom/store is made */
     OPEN_INIT,  /* init: the store is made when missing */
-    OPEN_CLONE, /* clone: as OPEN_READ, but a missing store only earns a warning */
 } open_mode;
 
-/* Opens the project's store. A reader opens it read-only, so that reading
- * never writes; a missing store is an error naming it, except the default
- * local store, which a fresh clone lacks: a reader sees it empty, a writer
- * makes it. Besides init, only the default local store is ever made: a
- * shared store that is missing (an unmounted share) must not be replaced by
- * an empty local directory. */
 static int open_store(dt_project *p, open_mode mode)
 {
-    bool read = mode == OPEN_READ || mode == OPEN_CLONE;
-    unsigned flags = read                                    ? DATOM_STORE_READONLY
-                     : mode == OPEN_INIT || p->default_store ? DATOM_STORE_CREATE
-                                                             : 0;
+    if (p->store_place == DT_STORE_MISSING)
+        return 0; /* invariant 5: nothing made; dt_project_need_store says why */
+    if (p->store_place == DT_STORE_MOVED)
+        dt_log(DT_LOG_INFO,
+               "note: project %s was moved or copied (or given a store of its own): "
+               ".datom/project.yaml names the store %s, and this project's own %s is used. "
+               "R datom compares that setting with the store it is given: set "
+               "storage.data.root to %s (and commit) to open the project from R here",
+               p->name, p->config->storage_root, p->store_url, p->store_url);
+    unsigned flags = mode == OPEN_READ                                              ? DATOM_STORE_READONLY
+                     : mode == OPEN_INIT || p->store_place == DT_STORE_OWN ? DATOM_STORE_CREATE
+                                                                            : 0;
     int rc = datom_store_open_ext(&p->store, p->store_url, flags);
-    if (rc == DATOM_ENOTFOUND && read && (p->default_store || mode == OPEN_CLONE)) {
-        if (!p->default_store)
-            dt_log(DT_LOG_INFO, "warning: the store of project %s (%s) is not reachable from "
-                   "here: %s", p->name, p->store_url, datom_errmsg());
+    if (rc == DATOM_ENOTFOUND && mode == OPEN_READ) {
+        /* nothing made: the commands that need the bytes say why */
+        p->store_error = dt_sprintf("project %s: %s", p->name, datom_errmsg());
         datom_errclear();
-        return dt_store_open_empty(&p->store, p->store_url);
+        return 0;
     }
     if (rc != 0)
         return dt_error_wrap("open the store of project %s", p->name ? p->name : "");
+    if (p->store_place == DT_STORE_SHARED)
+        shared_store_check(p);
     return 0;
 }
 
@@ -248,7 +408,7 @@ static int project_make(dt_project **out, const char *root, dt_project_config *c
     c = p->config;
     p->name = dt_strdup(c->project_name);
     p->description = c->project_description ? dt_strdup(c->project_description) : NULL;
-    p->store_url = config_store_url(c, root);
+    p->store_url = config_store_url(c, root, &p->store_place);
     p->ns = make_ns(c->storage_prefix);
     /* Pushes go where git's origin points; the yaml's URL is what init was
      * given. Either is kept for messages only, its credentials redacted. */
@@ -259,7 +419,6 @@ static int project_make(dt_project **out, const char *root, dt_project_config *c
         remote = dt_strdup(c->remote_url);
     p->remote_url = remote ? dt_redact(remote) : NULL;
     free(remote);
-    p->default_store = is_default_store(c);
     int rc = open_store(p, mode);
     if (rc != 0) {
         dt_project_free(p);
@@ -344,7 +503,14 @@ int dt_project_find_store_url(const char *dir, char **url_out)
     dt_project_config c;
     rc = dt_config_read(yaml, &c);
     if (rc == 0) {
-        *url_out = config_store_url(&c, root);
+        dt_store_place place;
+        *url_out = config_store_url(&c, root, &place);
+        if (place == DT_STORE_MISSING) {
+            dt_project q = {.root = root, .name = c.project_name, .config = &c};
+            rc = dt_project_need_store(&q);
+            free(*url_out);
+            *url_out = NULL;
+        }
         dt_config_free(&c);
     }
     free(yaml);
@@ -600,7 +766,7 @@ static int init_files(init_undo *u, const dt_project_config *c)
 }
 
 /* Checks the options and fills the settings of the new project. */
-static int init_config(const dt_project_init_opts *o, dt_project_config *c)
+static int init_config(const char *dir, const dt_project_init_opts *o, dt_project_config *c)
 {
     dt_config_defaults(c);
     int rc = dt_project_name_check(o->name);
@@ -609,7 +775,7 @@ static int init_config(const dt_project_init_opts *o, dt_project_config *c)
     if (rc == 0)
         rc = clean_prefix(o->prefix, &c->storage_prefix);
     if (rc == 0)
-        rc = config_set_store(c, o->store_url);
+        rc = config_set_store(c, o->store_url, dir);
     if (rc == 0 && o->author) {
         dt_git_author a;
         rc = dt_git_author_resolve(NULL, o->author, &a);
@@ -651,11 +817,10 @@ static int init_target_check(const char *dir)
  * projects in one namespace would overwrite each other's mirror), or that
  * this project's name holds with tables (that project exists: clone it).
  * Checked before anything is made, on the store opened read-only. */
-static int init_store_check(const dt_project_config *c)
+static int init_store_check(const dt_project_config *c, const char *dir)
 {
-    if (is_default_store(c))
-        return 0; /* inside the new project: nothing there yet */
-    char *url = config_store_url(c, "/"), *ns = make_ns(c->storage_prefix);
+    dt_store_place place;
+    char *url = config_store_url(c, dir, &place), *ns = make_ns(c->storage_prefix);
     datom_store *st = NULL;
     json_t *m = NULL;
     int rc = datom_store_open_ext(&st, url, DATOM_STORE_READONLY);
@@ -714,11 +879,11 @@ int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opt
 {
     *out = NULL;
     dt_project_config c;
-    int rc = init_config(o, &c);
+    int rc = init_config(dir, o, &c);
     if (rc == 0)
         rc = init_target_check(dir);
-    if (rc == 0)
-        rc = init_store_check(&c);
+    if (rc == 0 && o->store_url) /* the default store is inside DIR: nothing there yet */
+        rc = init_store_check(&c, dir);
     if (rc != 0) {
         dt_config_free(&c);
         return rc;
@@ -770,17 +935,38 @@ static char *clone_dir_default(const char *url)
     return len ? dt_strndup(url + start, len) : dt_strdup("datom-project");
 }
 
+/* What a clone of a project on a local default store has of its bytes. */
+static void clone_store_note(const dt_project *p)
+{
+    if (p->store_place == DT_STORE_SHARED)
+        dt_log(DT_LOG_INFO,
+               "note: %s keeps its bytes in a local store, %s, which git does not carry: this "
+               "clone uses it where it is, on this machine; a clone elsewhere would have the "
+               "tables' history but not their data. To share a project, give it a store "
+               "others can reach (a shared path or S3).",
+               p->name, p->store_url);
+    else if (p->store_place == DT_STORE_MISSING)
+        dt_log(DT_LOG_INFO,
+               "warning: %s keeps its bytes in a local store, %s, which git does not carry and "
+               "which is not on this machine: this clone has the tables' history but not "
+               "their data. To share a project, give it a store others can reach (a shared "
+               "path or S3).",
+               p->name, p->config->storage_root);
+}
+
 int dt_project_clone(dt_project **out, const char *url, const char *dir)
 {
     *out = NULL;
-    char *target = dir ? dt_strdup(dir) : clone_dir_default(url);
+    char *bare = dt_url_strip_userinfo(url, NULL, NULL); /* no credentials in a directory name */
+    char *target = dir ? dt_strdup(dir) : clone_dir_default(bare);
+    free(bare);
     bool existed = dt_fs_exists(target);
     dt_git *git = NULL;
     int rc = dt_git_clone(&git, url, target);
     dt_git_free(git);
     if (rc == 0) {
         char *root = abs_path(target);
-        rc = open_at(out, root, OPEN_CLONE);
+        rc = open_at(out, root, OPEN_READ);
         if (rc == DATOM_ENOTFOUND)
             dt_error_wrap("%s is not a datom project", url);
         free(root);
@@ -792,13 +978,8 @@ int dt_project_clone(dt_project **out, const char *url, const char *dir)
         dt_error(code, "%s", msg);
         free(msg);
     }
-    if (rc == 0 && (*out)->default_store)
-        dt_log(DT_LOG_INFO,
-               "warning: %s keeps its bytes in a local store inside the project "
-               "(.datom/store/), which git does not carry: this clone has the tables' "
-               "history but not their data. To share a project, give it a store others can "
-               "reach (a shared path or S3).",
-               (*out)->name);
+    if (rc == 0)
+        clone_store_note(*out);
     free(target);
     return rc;
 }

@@ -16,16 +16,26 @@
 
 struct dt_project_config; /* project/config.h */
 
+/* Where a project's local store is (project.c, invariants 3 to 6). */
+typedef enum dt_store_place {
+    DT_STORE_OWN,     /* the project's own .datom/store (made when missing), or a relative root */
+    DT_STORE_MOVED,   /* its own .datom/store, though project.yaml names another project's */
+    DT_STORE_SHARED,  /* the default store of the project it was cloned from, on this machine */
+    DT_STORE_MISSING, /* another project's default store, not on this machine: no store */
+    DT_STORE_NAMED,   /* a store named at init (--store, S3): used as given */
+} dt_store_place;
+
 typedef struct dt_project {
     char *root;          /* the work tree; NULL for a store-only reader */
     char *name;          /* project_name */
     char *description;   /* project_description, may be NULL */
     dt_git *git;         /* NULL for a store-only reader */
-    datom_store *store;  /* where the bytes live */
-    char *store_url;     /* as configured (relative local roots resolved) */
+    datom_store *store;  /* where the bytes live; NULL when DT_STORE_MISSING */
+    char *store_url;     /* the store used (local roots resolved: see dt_store_place) */
     char *ns;            /* key prefix of the project in the store: "{prefix}/datom/" or "datom/" */
     char *remote_url;    /* git's origin, else repos.data.remote_url; NULL when none */
-    bool default_store;  /* the default local store .datom/store (its bytes stay on this machine) */
+    dt_store_place store_place;
+    char *store_error;   /* why there is no store, when not the default reason; may be NULL */
     struct dt_project_config *config; /* all of project.yaml; NULL for a store-only reader */
 } dt_project;
 
@@ -61,8 +71,8 @@ int dt_project_find_root(const char *dir, char **root_out);
  * For commands that need only the store (cli_open_store). */
 int dt_project_find_store_url(const char *dir, char **url_out);
 /* Clones a project's git repository from URL into DIR (NULL: the last part of
- * URL without ".git") and opens it. On a project with the default local store,
- * warns (dt_log) that the table bytes did not come along. */
+ * URL without ".git") and opens it. On a project with a local default store,
+ * says (dt_log) whether the clone reaches its bytes. */
 int dt_project_clone(dt_project **out, const char *url, const char *dir);
 /* Opens a project from its store mirror alone: no git, the store read-only
  * and never made (a missing store is DATOM_ENOTFOUND naming it). NAME (may
@@ -73,6 +83,10 @@ int dt_project_clone(dt_project **out, const char *url, const char *dir);
 int dt_project_open_store(dt_project **out, const char *store_url, const char *name,
                           const char *prefix);
 void dt_project_free(dt_project *p);
+/* 0 when the project has a store; else (DT_STORE_MISSING) DATOM_ENOTFOUND with
+ * a message saying where the store should be and what to do. Commands that
+ * need the bytes call it first; those that read git alone do not. */
+int dt_project_need_store(const dt_project *p);
 
 /* The store key of REL inside the project's namespace (caller frees). */
 char *dt_project_key(const dt_project *p, const char *rel);

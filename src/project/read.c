@@ -36,7 +36,9 @@ int dt_table_fetch(dt_project *p, const char *table, const char *version, const 
                    json_t **meta_out)
 {
     json_t *meta = NULL;
-    int rc = dt_table_version(p, table, version, &meta);
+    int rc = dt_project_need_store(p);
+    if (rc == 0)
+        rc = dt_table_version(p, table, version, &meta);
     if (rc)
         return rc;
     const char *data_sha = dt_json_str(meta, "data_sha");

@@ -91,10 +91,13 @@ int dt_project_sync(dt_project *p, bool dry_run, const dt_write_opts *base, dt_s
     memset(out, 0, sizeof *out);
     if (!p->git)
         return dt_error(DATOM_EINVAL, "sync needs a project work tree (this is a store-only reader)");
+    int rc = dry_run ? 0 : dt_project_need_store(p); /* a dry run reads git alone */
+    if (rc != 0)
+        return rc;
     char *dir = dt_path_join(p->root, "input_files");
     dt_strv files = DT_STRV_INIT;
     json_t *manifest = NULL;
-    int rc = list_inputs(dir, &files);
+    rc = list_inputs(dir, &files);
     if (rc == 0)
         rc = dt_manifest_load(p, &manifest);
     if (rc == 0)

@@ -177,7 +177,9 @@ int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out)
 {
     memset(out, 0, sizeof *out);
     json_t *manifest = NULL;
-    int rc = dt_manifest_load(p, &manifest);
+    int rc = dt_project_need_store(p);
+    if (rc == 0)
+        rc = dt_manifest_load(p, &manifest);
     if (rc)
         return rc;
     dt_strv names = DT_STRV_INIT;

@@ -664,6 +664,8 @@ int dt_table_write(dt_project *p, const char *table, const char *file, const dt_
         return dt_error(DATOM_EINVAL, "write %s: needs a project work tree (this is a store-only "
                                       "reader)",
                         table);
+    if (dt_project_need_store(p) != 0)
+        return dt_error_wrap("write %s", table);
     wctx w = {.p = p, .table = table, .o = o ? o : &defaults};
     converted c = {0};
     dt_project_tmp_sweep(p);

@@ -226,20 +226,6 @@ int datom_store_open(datom_store **out, const char *url)
     return datom_store_open_ext(out, url, DATOM_STORE_CREATE);
 }
 
-int dt_store_open_empty(datom_store **out, const char *url)
-{
-    char *shown = dt_redact(url);
-    int rc = dt_store_mem_open(out, "", shown, DATOM_STORE_READONLY);
-    if (rc) {
-        free(shown);
-        return rc;
-    }
-    (*out)->url = shown;
-    (*out)->flags = DATOM_STORE_READONLY;
-    dt_verbose("store %s (not made yet: read as empty)", shown);
-    return 0;
-}
-
 void datom_store_free(datom_store *st)
 {
     if (!st)

@@ -69,10 +69,6 @@ int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *p
  * malformed file: URL (file:, file:relative, file://host/p). */
 int dt_store_local_path(const char *url, char **path_out);
 
-/* A read-only store that holds nothing, shown as URL in messages: what a
- * reader sees of a store not made yet (a fresh clone's local store). */
-int dt_store_open_empty(datom_store **out, const char *url);
-
 /* The URL the store was opened with (borrowed). */
 const char *dt_store_url(const datom_store *st);
 
