@@ -18,20 +18,8 @@
 /* The length of the valid UTF-8 character at P (of N bytes), or 0. */
 static size_t utf8_char(const unsigned char *p, size_t n)
 {
-    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
-                                 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (!len || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    uint32_t c = len == 1 ? p[0] : p[0] & (0x7Fu >> len);
-    for (size_t i = 1; i < len; i++)
-        c = c << 6 | (p[i] & 0x3F);
-    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < least[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0; /* overlong, out of range, or a surrogate */
-    return len;
+    size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 0;
+    return len && len <= n && dt_utf8_valid((const char *)p, len) ? len : 0;
 }
 
 bool dt_is_printable(const char *s)
