@@ -72,7 +72,7 @@ static int simple_opts(int argc, char **argv, const char *verb, int max_operands
         if (c == 'j')
             cli.json = 1;
         else
-            return -cli_usage_error(verb, "unknown option");
+            return -cli_bad_option(verb, argv, "");
     }
     int n = argc - optind;
     if (n > max_operands)
@@ -133,7 +133,7 @@ int cli_init(int argc, char **argv)
         case 'r': o.remote_url = optarg; break;
         case 'a': o.author = optarg; break;
         case 'j': cli.json = 1; break;
-        default: return cli_usage_error("init", "unknown option");
+        default: return cli_bad_option("init", argv, "");
         }
     }
     if (argc - optind > 1)

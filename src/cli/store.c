@@ -74,10 +74,13 @@ static int cmd_put(int argc, char **argv)
     static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
                                           {"prefix", required_argument, NULL, 'p'},
                                           {"json", no_argument, NULL, 'j'},
+                                          CLI_GLOBAL_OPTS,
                                           {NULL, 0, NULL, 0}};
     const char *key = NULL, *prefix = "";
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         if (c == 'k')
             key = optarg;
         else if (c == 'p')
@@ -85,7 +88,7 @@ static int cmd_put(int argc, char **argv)
         else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error("store put", "unknown option");
+            return cli_bad_option("store put", argv, "");
     }
     if (key && *prefix)
         return cli_usage_error("store put", "give --key or --prefix, not both");
@@ -161,16 +164,19 @@ static int cmd_get(int argc, char **argv)
 {
     static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                           {"prefix", required_argument, NULL, 'p'},
+                                          CLI_GLOBAL_OPTS,
                                           {NULL, 0, NULL, 0}};
     const char *output = NULL, *prefix = "";
     int c;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         if (c == 'o')
             output = optarg;
         else if (c == 'p')
             prefix = optarg;
         else
-            return cli_usage_error("store get", "unknown option");
+            return cli_bad_option("store get", argv, "o:");
     }
     if (optind != argc - 1)
         return cli_usage_error("store get", "expected one SHA or KEY");
@@ -210,11 +216,14 @@ static int cmd_ls(int argc, char **argv)
     static const struct option opts[] = {{"start-after", required_argument, NULL, 's'},
                                           {"limit", required_argument, NULL, 'l'},
                                           {"json", no_argument, NULL, 'j'},
+                                          CLI_GLOBAL_OPTS,
                                           {NULL, 0, NULL, 0}};
     const char *start = NULL;
     size_t limit = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         char *end;
         if (c == 's')
             start = optarg;
@@ -227,7 +236,7 @@ static int cmd_ls(int argc, char **argv)
         } else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error("store ls", "unknown option");
+            return cli_bad_option("store ls", argv, "");
     }
     if (optind < argc - 1)
         return cli_usage_error("store ls", "expected at most one PREFIX");
@@ -288,11 +297,17 @@ static const char rm_usage[] =
 
 static int cmd_rm(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-')
+    static const struct option opts[] = {CLI_GLOBAL_OPTS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (!cli_global_opt(c))
+            return cli_bad_option("store rm", argv, "");
+    }
+    if (optind >= argc)
         return cli_usage_error("store rm", "expected KEY...");
     datom_store *st;
     int rc = cli_open_store(&st, 0);
-    for (int i = 1; rc == 0 && i < argc; i++)
+    for (int i = optind; rc == 0 && i < argc; i++)
         rc = datom_store_del(st, argv[i]);
     return finish(st, rc);
 }
@@ -308,13 +323,16 @@ static const char cat_ref_usage[] =
 
 static int cmd_cat_ref(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, CLI_GLOBAL_OPTS,
+                                          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error("store cat-ref", "unknown option");
+            return cli_bad_option("store cat-ref", argv, "");
     }
     if (optind != argc - 1)
         return cli_usage_error("store cat-ref", "expected one ref NAME");
@@ -358,11 +376,14 @@ static int ref_opts(int argc, char **argv, const char *verb, bool allow_create, 
     static const struct option opts[] = {{"create", no_argument, NULL, 'c'},
                                           {"expect", required_argument, NULL, 'e'},
                                           {"json", no_argument, NULL, 'j'},
+                                          CLI_GLOBAL_OPTS,
                                           {NULL, 0, NULL, 0}};
     bool create = false;
     *expected = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         if (c == 'c' && allow_create)
             create = true;
         else if (c == 'e')
@@ -370,7 +391,7 @@ static int ref_opts(int argc, char **argv, const char *verb, bool allow_create, 
         else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error(verb, "unknown option");
+            return cli_bad_option(verb, argv, "");
     }
     if (create == (*expected != NULL) && allow_create)
         return cli_usage_error(verb, "give exactly one of --create and --expect VERSION");
@@ -449,6 +470,8 @@ int cli_store(int argc, char **argv)
         optind = 0; /* glibc: start afresh on the subcommand's own argv */
         return subs[i].fn(argc - 1, argv + 1);
     }
-    fprintf(stderr, "datom store: unknown subcommand '%s' (see `datom store --help`)\n", argv[1]);
+    char *shown = dt_printable(argv[1]);
+    fprintf(stderr, "datom store: unknown subcommand '%s' (see `datom store --help`)\n", shown);
+    free(shown);
     return 2;
 }

@@ -40,11 +40,11 @@ static int parse_common(int argc, char **argv, const char *verb, tcli_where *w, 
         }
         case 'V':
             if (!versions)
-                return cli_usage_error(verb, "unknown option --versions");
+                return cli_usage_error(verb, "unrecognized option '--versions'");
             *versions = true;
             break;
         case 'j': cli.json = 1; break;
-        default: return cli_usage_error(verb, "unknown option");
+        default: return cli_bad_option(verb, argv, "n:h");
         }
     }
     return 0;

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "project/histscan.h"
@@ -150,6 +151,31 @@ int dt_manifest_load(dt_project *p, json_t **out)
         return dt_error(DATOM_ECORRUPT, "manifest.json of project '%s' is not a JSON object",
                         p->name ? p->name : "?");
     }
+    return rc;
+}
+
+int dt_table_name_new_check(dt_project *p, const char *table)
+{
+    json_t *m = NULL;
+    int rc = dt_manifest_load(p, &m);
+    json_t *tables = rc == 0 ? json_object_get(m, "tables") : NULL;
+    if (rc == 0 && !json_object_get(tables, table)) {
+        size_t n = strlen(table);
+        const char *k;
+        json_t *v;
+        if (n && table[n - 1] == ' ')
+            rc = dt_error(DATOM_EINVAL, "invalid table name '%s': a new table's name may not end "
+                          "in a space (Windows drops it from file names, and listings hide it; "
+                          "docs/formats.md, \"Table names\")", table);
+        json_object_foreach(tables, k, v) {
+            if (rc == 0 && !strcasecmp(k, table))
+                rc = dt_error(DATOM_EEXISTS, "table '%s' differs from the table '%s' only in case: "
+                              "the two would be one directory on a case-insensitive filesystem "
+                              "(macOS, Windows); write '%s' or choose another name",
+                              table, k, k);
+        }
+    }
+    json_decref(m);
     return rc;
 }
 

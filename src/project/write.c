@@ -579,6 +579,8 @@ static int prepare(wctx *w, const char *file)
     if (rc == 0 && p->remote_url)
         rc = dt_project_pull(p->git);
     if (rc == 0)
+        rc = dt_table_name_new_check(p, w->table);
+    if (rc == 0)
         rc = load_current(w);
     if (rc == 0)
         rc = custom_from(w->o, &w->custom);
