@@ -287,15 +287,17 @@ int dt_table_version(dt_project *p, const char *table, const char *version, json
 
 char *dt_project_tmpdir(dt_project *p)
 {
-    char *dir;
     if (p->root) {
-        dir = dt_path_join(p->root, ".datom/cache/tmp");
-    } else {
-        const char *t = getenv("TMPDIR");
-        dir = dt_strdup(t && *t ? t : "/tmp");
+        char *dir = dt_path_join(p->root, ".datom/cache/tmp");
+        if (dt_fs_mkdirs(dir, 0755) == 0 && access(dir, W_OK) == 0)
+            return dir;
+        /* a work tree this user may only read (an auditor's checkout): reading
+         * still works, through the system's temporary directory */
+        datom_errclear();
+        free(dir);
     }
-    dt_fs_mkdirs(dir, 0755);
-    return dir;
+    const char *t = getenv("TMPDIR");
+    return dt_strdup(t && *t ? t : "/tmp");
 }
 
 void dt_project_tmp_sweep(dt_project *p)
