@@ -28,23 +28,7 @@ void dt_buf_reserve(dt_buf *b, size_t extra)
 void dt_buf_reserve_mapped(dt_buf *b, size_t extra)
 {
     dt_buf_reserve(b, extra);
-    /* whole pages of the room only; MADV_POPULATE_WRITE is Linux 5.14+, and
-     * where it is missing the pages simply fault in as they are written */
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t from = ((uintptr_t)(b->data + b->len) + page - 1) & ~(page - 1);
-    uintptr_t to = (uintptr_t)(b->data + b->len + extra) & ~(page - 1);
-#ifdef MADV_POPULATE_WRITE
-#ifdef MADV_HUGEPAGE
-    /* 2 MiB pages where the kernel has them: a few faults instead of one per
-     * 4 KiB (each dear under virtualisation) */
-    if (to - from >= ((uintptr_t)2 << 20))
-        madvise((void *)from, to - from, MADV_HUGEPAGE);
-#endif
-    if (to > from)
-        madvise((void *)from, to - from, MADV_POPULATE_WRITE);
-#else
-    (void)from, (void)to;
-#endif
+    dt_mem_populate(b->data + b->len, extra);
 }
 
 void dt_buf_append(dt_buf *b, const void *p, size_t n)
@@ -133,29 +117,6 @@ void dt_strv_free(dt_strv *s)
     free(s->v);
     s->v = NULL;
     s->n = s->cap = 0;
-}
-
-bool dt_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        unsigned c = *p++;
-        if (c < 0x80)
-            continue;
-        int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 ? 1 : -1;
-        if (more < 0 || c > 0xf4 || end - p < more)
-            return false;
-        unsigned cp = c & (0x3fu >> more);
-        for (int i = 0; i < more; i++, p++) {
-            if ((*p & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (*p & 0x3fu);
-        }
-        if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-    }
-    return true;
 }
 
 void datom_strings_free(char **strings, size_t n)

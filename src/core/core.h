@@ -63,6 +63,10 @@ void *dt_realloc(void *p, size_t n);
 char *dt_strdup(const char *s);
 char *dt_strndup(const char *s, size_t n);
 char *dt_sprintf(const char *fmt, ...) DT_PRINTF(1, 2);
+/* Maps in the pages of [p, p + n) in one system call (2 MiB pages where
+ * offered), for megabytes about to be written: a fault per 4 KiB page is
+ * dear, very much so on virtual machines. A hint: it cannot fail. */
+void dt_mem_populate(void *p, size_t n);
 
 /* ---- growable byte buffer (buf.c) ---- */
 typedef struct dt_buf {
@@ -72,15 +76,13 @@ typedef struct dt_buf {
 } dt_buf;
 #define DT_BUF_INIT {NULL, 0, 0}
 void dt_buf_reserve(dt_buf *b, size_t extra);
-/* dt_buf_reserve, with the room's pages mapped in one system call: for
- * megabytes about to be written, where a fault per 4 KiB page is dear (very
- * much so on virtual machines). */
+/* dt_buf_reserve, with the room's pages mapped at once (dt_mem_populate). */
 void dt_buf_reserve_mapped(dt_buf *b, size_t extra);
 void dt_buf_append(dt_buf *b, const void *p, size_t n);
 void dt_buf_puts(dt_buf *b, const char *s);
 void dt_buf_putc(dt_buf *b, char c);
 void dt_buf_printf(dt_buf *b, const char *fmt, ...) DT_PRINTF(2, 3);
-void dt_buf_vprintf(dt_buf *b, const char *fmt, va_list ap);
+void dt_buf_vprintf(dt_buf *b, const char *fmt, va_list ap) DT_PRINTF(2, 0);
 const char *dt_buf_cstr(dt_buf *b); /* "" when empty */
 void dt_buf_put_printable(dt_buf *b, const char *s); /* appends dt_printable(s) (printable.c) */
 char *dt_buf_detach(dt_buf *b);     /* hands over data (NUL-terminated); b is reset */
@@ -97,8 +99,6 @@ void dt_strv_push(dt_strv *s, const char *str); /* copies */
 void dt_strv_push_owned(dt_strv *s, char *str);
 void dt_strv_sort(dt_strv *s); /* byte order */
 void dt_strv_free(dt_strv *s);
-/* S[0..n) is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
-bool dt_utf8_valid(const char *s, size_t n);
 
 /* ---- string -> number map, for lookups by the thousand (strmap.c) ---- */
 typedef struct dt_strmap {
@@ -141,6 +141,16 @@ typedef struct dt_hash_tee {
 } dt_hash_tee;
 void dt_hash_tee_init(dt_hash_tee *t, dt_sink next);
 dt_sink dt_hash_tee_sink(dt_hash_tee *t);
+
+/* ---- UTF-8 (utf8.c) ---- */
+/* One scalar value at P (before END): its length in bytes (1-4), or 0 when
+ * P does not start a valid, shortest, non-surrogate sequence (or it is cut
+ * short by END). */
+size_t dt_utf8_decode(const uint8_t *p, const uint8_t *end, uint32_t *cp);
+/* CP (a scalar value) as UTF-8 into OUT: its length, 1 to 4. */
+size_t dt_utf8_encode(uint32_t cp, char out[4]);
+/* S[0..n) is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
+bool dt_utf8_valid(const char *s, size_t n);
 
 /* ---- hex (hex.c) ---- */
 void dt_hex_encode(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */

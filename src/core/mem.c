@@ -7,6 +7,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core.h"
 
@@ -58,4 +60,25 @@ char *dt_sprintf(const char *fmt, ...)
     dt_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     return dt_buf_detach(&b);
+}
+
+void dt_mem_populate(void *p, size_t n)
+{
+    /* whole pages of the range only; MADV_POPULATE_WRITE is Linux 5.14+, and
+     * where it is missing the pages simply fault in as they are written */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t to = ((uintptr_t)p + n) & ~(page - 1);
+#ifdef MADV_POPULATE_WRITE
+#ifdef MADV_HUGEPAGE
+    /* 2 MiB pages where the kernel has them: a few faults instead of one per
+     * 4 KiB (each dear under virtualisation) */
+    if (to - from >= ((uintptr_t)2 << 20))
+        madvise((void *)from, to - from, MADV_HUGEPAGE);
+#endif
+    if (to > from)
+        madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+    (void)from, (void)to;
+#endif
 }

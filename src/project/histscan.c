@@ -62,30 +62,6 @@ static bool read_u4(scanner *s, size_t at, unsigned *out)
     return true;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Bytes that a JSON string holds as they are: not '"', '\\' or a control. */
 static const unsigned char plain[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -176,7 +152,7 @@ static int string(scanner *s, bool keep, const char **out)
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 s->i += 6;
             }
-            w += put_utf8(s->p + w, cp); /* 6 or 12 bytes of escape hold 1 to 4 bytes */
+            w += dt_utf8_encode(cp, s->p + w); /* 6 or 12 bytes of escape hold 1 to 4 bytes */
             break;
         }
         default: return fail(s, "bad escape");
