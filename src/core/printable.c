@@ -18,8 +18,8 @@
 /* The length of the valid UTF-8 character at P (of N bytes), or 0. */
 static size_t utf8_char(const unsigned char *p, size_t n)
 {
-    size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 0;
-    return len && len <= n && dt_utf8_valid((const char *)p, len) ? len : 0;
+    uint32_t cp;
+    return dt_utf8_decode(p, p + n, &cp);
 }
 
 bool dt_is_printable(const char *s)
