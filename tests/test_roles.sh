@@ -80,6 +80,13 @@ snapshot "$RO" >before.txt
 )
 read -r passed failed <"$base/sub.counts"
 snapshot "$RO" >after.txt
+# a directory the reader may not read: an error, never a listing that skips it
+if ((${#reader[@]})); then
+    chmod 700 "$RO/datom/t"
+    expect 8 "${reader[@]}" "$DATOM" --store "$RO" store ls; has "$err" "Permission denied"
+    expect 8 "${reader[@]}" "$DATOM" read t --store "$RO" --project alpha; has "$err" "Permission denied"
+    chmod 555 "$RO/datom/t"
+fi
 if cmp -s before.txt after.txt; then ok; else bad "the readers changed the read-only store: $(diff before.txt after.txt | head -5)"; fi
 
 # The developer's own read verbs leave the store as they found it too.

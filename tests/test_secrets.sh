@@ -72,6 +72,9 @@ cd "$base" || exit 1
 run 0 "$DATOM" -vv clone "$GOOD" c
 check "the clone's origin has no credentials" "$(git -C c remote get-url origin)" "$PLAIN"
 run 0 "$DATOM" -vv --json clone "$GOOD" c2
+# without DIR: named after the URL's path, never its credentials
+mkdir -p auto && (cd auto && "$DATOM" clone "http://$SECRET@127.0.0.1:$PORT/p.git" >>"$LOG" 2>&1)
+check "clone's own directory" "$(ls auto)" "p"
 
 # ---- a remote the user configured with credentials: used, never shown ----
 git clone -q "$GOOD" u 2>/dev/null
@@ -120,14 +123,14 @@ has "$(cat "$LOG")" "***@"
 # ---- zero hits: output, every object of every repository, files, store ----
 hits() { grep -c -a -F -e "$SECRET" -e "K7MDENG" "$@" 2>/dev/null | awk -F: '{s += $NF} END {print s + 0}'; }
 check "secret in the output" "$(hits "$LOG")" 0
-for repo in p p0 c c2 srv/p.git srv/u.git u; do
+for repo in p p0 c c2 auto/p srv/p.git srv/u.git u; do
     n=$(git -C "$repo" cat-file --batch-all-objects --batch 2>/dev/null | grep -c -a -F "$SECRET")
     check "secret in the objects of $repo" "$n" 0
     n=$(git -C "$repo" log --all -p 2>/dev/null | grep -c -a -F "$SECRET")
     check "secret in the history of $repo" "$n" 0
 done
 # every file on disk but the configuration the user wrote the secret into
-files=$(find p p0 c c2 srv store u -type f ! -path u/.git/config)
+files=$(find p p0 c c2 auto srv store u -type f ! -path u/.git/config)
 # shellcheck disable=SC2086
 check "secret in the files on disk" "$(hits $files)" 0
 check "secret in project.yaml" "$(grep -c "remote_url" p/.datom/project.yaml)" 1

@@ -363,8 +363,12 @@ static int walk_dir(walk *w, int dfd, const char *keydir)
             if (!dir_wanted(w, key))
                 continue;
             int sub = openat(dfd, v[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0)
+            if (sub < 0 && (errno == ENOENT || errno == ELOOP || errno == ENOTDIR))
                 continue; /* gone, or swapped for a link since it was read */
+            if (sub < 0) { /* unreadable: a listing that skipped it would lie */
+                rc = dt_error_errno(errno, "%s: list %s", w->fs->head.url, key);
+                break;
+            }
             rc = walk_dir(w, sub, key);
             close(sub);
         } else if (!strncmp(key, w->prefix, plen) &&

@@ -263,9 +263,9 @@ int dt_store_put_begin(datom_store *st, dt_store_put **out)
         return rc;
     dt_store_put *p = dt_calloc(1, sizeof *p);
     rc = st->ops->writer_open(st, &p->w);
-    if (rc) {
+    if (rc) { /* the backend's message names the store */
         free(p);
-        return dt_error_wrap("%s", st->url);
+        return rc;
     }
     p->st = st;
     dt_sha256_init(&p->sha);
