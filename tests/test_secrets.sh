@@ -73,7 +73,7 @@ run 0 "$DATOM" -vv clone "$GOOD" c
 check "the clone's origin has no credentials" "$(git -C c remote get-url origin)" "$PLAIN"
 run 0 "$DATOM" -vv --json clone "$GOOD" c2
 # without DIR: named after the URL's path, never its credentials
-mkdir -p auto && (cd auto && "$DATOM" clone "http://$SECRET@127.0.0.1:$PORT/p.git" >>"$LOG" 2>&1)
+mkdir -p auto && (cd auto && "$DATOM" clone "$GOOD" >>"$LOG" 2>&1)
 check "clone's own directory" "$(ls auto)" "p"
 
 # ---- a remote the user configured with credentials: used, never shown ----

@@ -170,7 +170,9 @@ static int userpass(git_credential **out, const char *user, const char *pass)
 static int next_userpass(git_credential **out, const char *url, const char *url_user,
                          dt_git_cred_state *s)
 {
-    if (!s->tried_given && (s->tried_given = true) && s->given && s->given->pass)
+    /* a URL's user alone may be a token (https://TOKEN@host): offered with
+     * an empty password, as hosts that take tokens expect */
+    if (!s->tried_given && (s->tried_given = true) && s->given && (s->given->user || s->given->pass))
         return userpass(out, s->given->user ? s->given->user : "", s->given->pass);
     const char *env_pass = getenv("DATOM_GIT_PASSWORD");
     if (!s->tried_env && (s->tried_env = true) && env_pass && *env_pass) {
