@@ -139,7 +139,12 @@ if [ -w /dev/full ]; then
 fi
 
 # Unsupported and malformed URLs.
-expect 9 "$DATOM" --store s3://bucket/x store ls; has "$err" "S3"
+# An S3 endpoint that refuses connections: an i/o error naming the store,
+# after the bounded retries (none here).
+expect 8 "$DATOM" --store 's3://bucket/x?endpoint=http://127.0.0.1:9&retries=0' store ls; has "$err" "s3://bucket/x"
+expect 2 "$DATOM" --store 's3://k:SECRETKEY@bucket/x' store ls; has "$err" "***"
+[[ "$err" != *SECRETKEY* ]] && ok || bad "a secret in a URL was printed: $err"
+expect 9 "$DATOM" --store gopher://x store ls; has "$err" "scheme"
 expect 2 "$DATOM" --store file://host/x store ls
 
 t_end

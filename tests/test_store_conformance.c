@@ -36,8 +36,12 @@ static void fresh(const char *what)
 {
     serial++;
     if (be->base) {
+        /* BASE/<what>-<pid>-<n>, before BASE's query when it has one (s3://b/p?endpoint=...). */
         root[0] = '\0';
-        snprintf(url, sizeof url, "%s/%s-%d-%d", be->base, what, (int)getpid(), serial);
+        const char *q = strchr(be->base, '?');
+        int blen = q ? (int)(q - be->base) : (int)strlen(be->base);
+        snprintf(url, sizeof url, "%.*s/%s-%d-%d%s", blen, be->base, what, (int)getpid(), serial,
+                 q ? q : "");
     } else if (be->on_disk) {
         snprintf(root, sizeof root, "%s/%s-%d", scratch, what, serial);
         snprintf(url, sizeof url, serial % 2 ? "%s" : "file://%s", root);
@@ -140,14 +144,27 @@ static void test_shared_by_url(void)
 }
 
 /* Open flags, on every backend: a store that does not exist is not made
- * without DATOM_STORE_CREATE, and a read-only handle reads what a writer put
- * but changes nothing (puts, deletes and ref changes are refused). */
+ * without DATOM_STORE_CREATE (DATOM_ENOTFOUND; on S3, where a fresh prefix of
+ * a bucket is a store as soon as it is named, an empty one; its missing
+ * bucket is tested in tests/test_s3_store.sh), and a read-only handle reads what a writer
+ * put but changes nothing (puts, deletes and ref changes are refused). */
 static void test_open_flags(void)
 {
     datom_store *st, *ro;
     fresh("flags");
-    T_ERR(datom_store_open_ext(&st, url, 0), DATOM_ENOTFOUND, "");
-    T_ERR(datom_store_open_ext(&st, url, DATOM_STORE_READONLY), DATOM_ENOTFOUND, "");
+    int rc = datom_store_open_ext(&st, url, 0);
+    if (rc == 0) { /* a fresh prefix of an S3 bucket: an empty store */
+        char **keys;
+        size_t n;
+        int more;
+        T_OK(datom_store_list(st, "", NULL, 0, &keys, &n, &more));
+        T_EQ_INT(n, 0);
+        datom_strings_free(keys, n);
+        datom_store_free(st);
+    } else {
+        T_EQ_INT(rc, DATOM_ENOTFOUND);
+        T_ERR(datom_store_open_ext(&st, url, DATOM_STORE_READONLY), DATOM_ENOTFOUND, "");
+    }
     T_OK(datom_store_open_ext(&st, url, DATOM_STORE_CREATE));
     T_OK(datom_store_put(st, "k", "v", 1));
     char ver[DATOM_REF_VERSION_MAX];
@@ -451,8 +468,17 @@ static void test_hostile_keys(void)
     longkey[1024] = '\0';
     for (int i = 200; i < 1024; i += 201)
         longkey[i] = '/'; /* segments under NAME_MAX */
-    T_OK(datom_store_put(st, longkey, "ok", 2));
-    get_eq(st, longkey, "ok");
+    /* A store under a prefix (S3's, whose keys are at most 1024 bytes with
+     * it) refuses what does not fit, saying so; a shorter one then fits. */
+    char objkey[1100];
+    memcpy(objkey, longkey, sizeof objkey);
+    int rc = datom_store_put(st, objkey, "ok", 2);
+    if (rc == DATOM_EINVAL && be->base && strstr(datom_errmsg(), "1024 bytes S3 allows")) {
+        objkey[900] = '\0';
+        rc = datom_store_put(st, objkey, "ok", 2);
+    }
+    T_OK(rc);
+    get_eq(st, objkey, "ok");
     /* Long ref names too, and two that share a long head stay apart. */
     char v[DATOM_REF_VERSION_MAX];
     T_OK(datom_store_ref_cas(st, longkey, NULL, "long", 4, v));
@@ -842,7 +868,9 @@ int main(void)
 {
     scratch = t_tmpdir("store_conformance");
     backends[2].base = getenv("DATOM_TEST_STORE_URL");
-    for (size_t i = 0; i < DT_ARRAY_LEN(backends); i++) {
+    /* DATOM_TEST_URL_ONLY=1: that store alone (the S3 tests run it on a gateway). */
+    const char *only = getenv("DATOM_TEST_URL_ONLY");
+    for (size_t i = only && *only == '1' ? 2 : 0; i < DT_ARRAY_LEN(backends); i++) {
         be = &backends[i];
         if (i == 2 && (!be->base || !*be->base))
             break;

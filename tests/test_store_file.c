@@ -239,7 +239,18 @@ static void test_open(void)
     T_ASSERT(st == NULL);
     free(file);
     T_ERR(datom_store_open(&st, "file://relative/path"), DATOM_EINVAL, "file:///path");
-    T_ERR(datom_store_open(&st, "s3://bucket/prefix"), DATOM_EUNSUPPORTED, "S3");
+    /* s3:// URLs are checked before any request: credentials in one are
+     * refused without being shown. */
+    T_ERR(datom_store_open(&st, "s3://"), DATOM_EINVAL, "bucket");
+    T_ERR(datom_store_open(&st, "s3://AKID:s3cr3t@bucket/x"), DATOM_EINVAL, "credentials");
+    T_ASSERT(strstr(datom_errmsg(), "s3cr3t") == NULL);
+    T_ERR(datom_store_open(&st, "s3://b?endpoint=http://AKID:s3cr3t@h:1"), DATOM_EINVAL, "credentials");
+    T_ASSERT(strstr(datom_errmsg(), "s3cr3t") == NULL);
+    T_ERR(datom_store_open(&st, "s3://b?bogus=1"), DATOM_EINVAL, "bogus");
+    T_ERR(datom_store_open(&st, "s3://b?endpoint=ftp://h"), DATOM_EINVAL, "http");
+    T_ERR(datom_store_open(&st, "s3://b?retries=x"), DATOM_EINVAL, "retries");
+    T_ERR(datom_store_open(&st, "s3://b/../x?endpoint=http://h:1"), DATOM_EINVAL, "..");
+    T_ERR(datom_store_open(&st, "s3:/b"), DATOM_EUNSUPPORTED, "scheme");
     T_ERR(datom_store_open(&st, "gopher://x"), DATOM_EUNSUPPORTED, "scheme");
     T_ERR(datom_store_open(&st, ""), DATOM_EINVAL, "empty");
     /* Trailing slashes and file:/// name the same store. */

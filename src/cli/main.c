@@ -42,7 +42,7 @@ static const struct verb {
 };
 
 static const char usage_head[] =
-    "usage: datom [--store URL] [--json] [-v|--verbose] [-q|--quiet] VERB [ARGS]\n"
+    "usage: datom [--store URL] [--endpoint URL] [--json] [-v|--verbose] [-q|--quiet] VERB [ARGS]\n"
     "\n"
     "datom keeps immutable, versioned data: tables versioned like code, bytes in a\n"
     "content-addressed store. `datom VERB --help` explains each verb.\n"
@@ -52,8 +52,12 @@ static const char usage_head[] =
 static const char usage_tail[] =
     "\n"
     "Global options:\n"
-    "  --store URL    the store: mem:, file:///path or a plain path (default: the\n"
-    "                 project's local store, .datom/store/ in the current project)\n"
+    "  --store URL    the store: a plain path, file:///path, s3://BUCKET[/PREFIX][?endpoint=\n"
+    "                 URL&region=R] or mem: (default: the project's store, by default\n"
+    "                 .datom/store/ in the current project)\n"
+    "  --endpoint URL the endpoint of an s3:// store whose URL names none (Ceph RGW,\n"
+    "                 MinIO...); credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,\n"
+    "                 or a profile of ~/.aws/credentials (AWS_PROFILE)\n"
     "  --json         machine-readable output where a verb supports it\n"
     "  -v, --verbose  say more on stderr (twice: debug)\n"
     "  -q, --quiet    say only errors\n"
@@ -165,13 +169,15 @@ int main(int argc, char **argv)
         {"store", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
         {"verbose", no_argument, NULL, 'v'},     {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+        {"endpoint", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
     int c;
     opterr = 0; /* getopt's own messages lack our prefix: cli_bad_option says it once */
     /* '+': stop at the verb; its options are its own. */
     while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
         switch (c) {
         case 's': cli.store_url = optarg; break;
+        /* Below an endpoint in the URL, above the environment's (docs/architecture.md, "S3"). */
+        case 'e': setenv("AWS_ENDPOINT_URL_S3", optarg, 1); break;
         case 'j': cli.json = 1; break;
         case 'v': dt_log_level++; break;
         case 'q': dt_log_level = DT_LOG_QUIET; break;

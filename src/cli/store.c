@@ -60,14 +60,35 @@ static int finish(datom_store *st, int rc)
 
 static const char put_usage[] =
     "usage: datom store put [--key KEY | --prefix PREFIX] [--json] FILE|-\n"
+    "       datom store put [--prefix PREFIX] FILE FILE...\n"
     "\n"
     "Stores FILE (or standard input for -) and prints the SHA-256 of its bytes.\n"
     "By default the object is content-addressed: its key is PREFIX (default none)\n"
     "followed by the SHA, and storing the same bytes again changes nothing.\n"
+    "Several files are stored together (on S3, many requests in flight at once)\n"
+    "and their SHA-256s printed one a line, in the order given.\n"
     "\n"
     "  --key KEY        store under KEY instead (replacing what was there)\n"
     "  --prefix PREFIX  key prefix for the content address, ending in '/'\n"
     "  --json           print {\"key\": ..., \"sha\": ..., \"size\": ...}\n";
+
+/* Content-addressed puts of several files, together. */
+static int put_many(char **files, size_t n, const char *prefix)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(files[i], "-"))
+            return cli_usage_error("store put", "standard input (-) cannot be one of several files");
+    datom_store *st;
+    int rc = cli_open_store(&st, DATOM_STORE_CREATE);
+    if (rc)
+        return cli_fail(rc);
+    char (*shas)[DATOM_SHA_HEX] = dt_calloc(n, sizeof *shas);
+    rc = dt_store_put_files_ca(st, prefix, files, n, shas);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        printf("%s\n", shas[i]);
+    free(shas);
+    return finish(st, rc);
+}
 
 static int cmd_put(int argc, char **argv)
 {
@@ -92,8 +113,11 @@ static int cmd_put(int argc, char **argv)
     }
     if (key && *prefix)
         return cli_usage_error("store put", "give --key or --prefix, not both");
+    if (optind < argc - 1 && !key && !cli.json)
+        return put_many(argv + optind, (size_t)(argc - optind), prefix);
     if (optind != argc - 1)
-        return cli_usage_error("store put", "expected one FILE (or - for standard input)");
+        return cli_usage_error("store put", "expected one FILE (or - for standard input), or "
+                               "several FILEs without --key and --json");
     const char *file = argv[optind];
     bool is_stdin = !strcmp(file, "-");
     int fd = is_stdin ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);

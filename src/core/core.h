@@ -45,6 +45,9 @@ char *dt_redact(const char *text);
  * (may be NULL) get what was removed, percent-decoded (caller frees; NULL
  * when absent). A string that is no scheme://... URL is copied as is. */
 char *dt_url_strip_userinfo(const char *url, char **user, char **pass);
+/* S[0, n) with %XX escapes decoded (caller frees); NULL when an escape is
+ * bad or decodes to NUL. */
+char *dt_pct_decode(const char *s, size_t n);
 
 /* ---- text for a terminal (printable.c) ---- */
 /* S with control characters (C0, DEL, C1) and invalid UTF-8 spelled as C

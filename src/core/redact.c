@@ -139,21 +139,31 @@ char *dt_redact(const char *text)
     return out.data ? dt_buf_detach(&out) : dt_strdup("");
 }
 
-/* Percent-decodes S[0, n) (caller frees). */
-static char *pct_decode(const char *s, size_t n)
+char *dt_pct_decode(const char *s, size_t n)
 {
     dt_buf b = DT_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = dt_hex_digit(s[i + 1])) >= 0 &&
-            (lo = dt_hex_digit(s[i + 2])) >= 0 && (hi || lo)) {
-            dt_buf_putc(&b, (char)(hi * 16 + lo));
-            i += 2;
-        } else {
+        if (s[i] != '%') {
             dt_buf_putc(&b, s[i]);
+            continue;
         }
+        int hi = i + 2 < n ? dt_hex_digit(s[i + 1]) : -1;
+        int lo = i + 2 < n ? dt_hex_digit(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi | lo) == 0) {
+            dt_buf_free(&b);
+            return NULL;
+        }
+        dt_buf_putc(&b, (char)(hi * 16 + lo));
+        i += 2;
     }
     return b.data ? dt_buf_detach(&b) : dt_strdup("");
+}
+
+/* S[0, n) decoded, or as it is when it holds a bad escape (caller frees). */
+static char *pct_decode_lenient(const char *s, size_t n)
+{
+    char *d = dt_pct_decode(s, n);
+    return d ? d : dt_strndup(s, n);
 }
 
 char *dt_url_strip_userinfo(const char *url, char **user, char **pass)
@@ -172,8 +182,8 @@ char *dt_url_strip_userinfo(const char *url, char **user, char **pass)
     const char *colon = memchr(ui, ':', n);
     size_t ulen = colon ? (size_t)(colon - ui) : n;
     if (user)
-        *user = pct_decode(ui, ulen);
+        *user = pct_decode_lenient(ui, ulen);
     if (pass && colon)
-        *pass = pct_decode(colon + 1, n - ulen - 1);
+        *pass = pct_decode_lenient(colon + 1, n - ulen - 1);
     return dt_sprintf("%.*s%s", (int)(ui - url), url, ui + n + 1);
 }

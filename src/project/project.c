@@ -245,6 +245,12 @@ static int parse_s3_url(const char *url, dt_project_config *c)
         c->storage_region = query_param(q + 1, "region");
         c->storage_endpoint = query_param(q + 1, "endpoint");
     }
+    /* The region as R datom records it: always, us-east-1 when none is set. */
+    const char *env_region = getenv("AWS_REGION");
+    if (!env_region || !*env_region)
+        env_region = getenv("AWS_DEFAULT_REGION");
+    if (!c->storage_region)
+        c->storage_region = dt_strdup(env_region && *env_region ? env_region : "us-east-1");
     return 0;
 }
 
@@ -285,8 +291,11 @@ static int config_set_store(dt_project_config *c, const char *url, const char *d
         }
         return 0;
     }
-    if (!strncmp(url, "s3://", 5))
-        return parse_s3_url(url, c);
+    if (!strncmp(url, "s3://", 5)) {
+        /* Checked whole by the store first: a credential in it is refused unshown. */
+        int rc = dt_store_s3_url_check(url);
+        return rc ? rc : parse_s3_url(url, c);
+    }
     if (!strncmp(url, "mem:", 4))
         return dt_error(DATOM_EINVAL,
                         "store \"%s\": a project's store must outlive the process (give a "

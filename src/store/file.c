@@ -423,7 +423,8 @@ static void file_free(datom_store *st)
     free(fs);
 }
 
-static const dt_store_ops file_ops = {
+const dt_store_ops dt_store_file_ops = {
+    DT_STORE_OPS_INIT,
     .name = "file",
     .free = file_free,
     .writer_open = file_writer_open,
@@ -466,8 +467,20 @@ int dt_store_file_open(datom_store **out, const char *root, const char *url, uns
         return rc;
     }
     file_store *fs = dt_calloc(1, sizeof *fs);
-    fs->head.ops = &file_ops;
+    fs->head.ops = &dt_store_file_ops;
+    fs->head.url = dt_strdup(url);
     fs->root = clean;
     *out = &fs->head;
     return 0;
+}
+
+int dt_store_file_open_url(datom_store **out, const char *url, unsigned flags)
+{
+    *out = NULL;
+    char *path = NULL;
+    int rc = dt_store_local_path(url, &path);
+    if (rc == 0)
+        rc = dt_store_file_open(out, path, url, flags);
+    free(path);
+    return rc;
 }

@@ -336,7 +336,8 @@ static int mem_ref_del(datom_store *st, const char *name, const char *expected)
     return rc;
 }
 
-static const dt_store_ops mem_ops = {
+const dt_store_ops dt_store_mem_ops = {
+    DT_STORE_OPS_INIT,
     .name = "mem",
     .free = mem_free,
     .writer_open = mem_writer_open,
@@ -352,8 +353,9 @@ static const dt_store_ops mem_ops = {
     .ref_del = mem_ref_del,
 };
 
-int dt_store_mem_open(datom_store **out, const char *name, const char *url, unsigned flags)
+int dt_store_mem_open(datom_store **out, const char *url, unsigned flags)
 {
+    const char *name = url + 4; /* after "mem:" */
     shared *sh = NULL;
     *out = NULL;
     pthread_mutex_lock(&registry_lock);
@@ -376,7 +378,8 @@ int dt_store_mem_open(datom_store **out, const char *name, const char *url, unsi
     sh->handles++;
     pthread_mutex_unlock(&registry_lock);
     mem_store *m = dt_calloc(1, sizeof *m);
-    m->head.ops = &mem_ops;
+    m->head.ops = &dt_store_mem_ops;
+    m->head.url = dt_strdup(url);
     m->sh = sh;
     *out = &m->head;
     return 0;

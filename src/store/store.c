@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -122,7 +123,70 @@ static int ca_check(const char *prefix, const char *sha)
 
 static char *ca_key(const char *prefix, const char *sha) { return dt_sprintf("%s%s", prefix ? prefix : "", sha); }
 
-/* ---- open and free ---- */
+/* ---- backends, by URL scheme ---- */
+
+#define BACKENDS_MAX 16
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static dt_store_backend registry[BACKENDS_MAX];
+static size_t registered;
+static bool builtins_done;
+
+/* A table this build can call: its version, and every required operation. */
+static int ops_check(const char *scheme, const dt_store_ops *ops)
+{
+    if (!ops || ops->version != DT_STORE_OPS_VERSION)
+        return dt_error(DATOM_EINVAL, "store backend %s: ops version %u, this build knows %u",
+                        scheme, ops ? ops->version : 0u, (unsigned)DT_STORE_OPS_VERSION);
+    bool writer = ops->writer_open && ops->writer_write && ops->writer_commit && ops->writer_abort;
+    bool any_writer = ops->writer_open || ops->writer_write || ops->writer_commit || ops->writer_abort;
+    if (!ops->name || !ops->free || !ops->get || !ops->stat || !ops->del || !ops->list ||
+        !ops->ref_get || !ops->ref_cas || !ops->ref_del || (any_writer && !writer) ||
+        (!writer && !ops->put_known))
+        return dt_error(DATOM_EINVAL, "store backend %s: a required operation is missing", scheme);
+    return 0;
+}
+
+static int register_locked(const dt_store_backend *be)
+{
+    if (!be || !be->scheme || !*be->scheme || !be->open)
+        return dt_error(DATOM_EINVAL, "store backend: no scheme or no open function");
+    int rc = ops_check(be->scheme, be->ops);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < registered; i++)
+        if (!strcmp(registry[i].scheme, be->scheme))
+            return dt_error(DATOM_EEXISTS, "store backend %s: already registered", be->scheme);
+    if (registered == BACKENDS_MAX)
+        return dt_error(DATOM_EINVAL, "store backend %s: too many backends", be->scheme);
+    registry[registered++] = *be;
+    return 0;
+}
+
+static void builtins_locked(void)
+{
+    static const dt_store_backend builtins[] = {
+        {"mem:", &dt_store_mem_ops, dt_store_mem_open},
+        {"file:", &dt_store_file_ops, dt_store_file_open_url},
+        {"s3://", &dt_store_s3_ops, dt_store_s3_open},
+        {"fault:", &dt_store_fault_ops, dt_store_fault_open},
+    };
+    if (builtins_done)
+        return;
+    builtins_done = true;
+    for (size_t i = 0; i < DT_ARRAY_LEN(builtins); i++)
+        if (register_locked(&builtins[i]) != 0)
+            abort(); /* a built-in table out of step with this header: a bug */
+}
+
+int dt_store_register(const dt_store_backend *be)
+{
+    pthread_mutex_lock(&registry_lock);
+    builtins_locked();
+    int rc = register_locked(be);
+    pthread_mutex_unlock(&registry_lock);
+    return rc;
+}
 
 static bool has_scheme(const char *url)
 {
@@ -132,25 +196,29 @@ static bool has_scheme(const char *url)
     return p > url && !strncmp(p, "://", 3);
 }
 
+/* The backend whose scheme starts URL (a copy), or none. */
+static bool backend_of(const char *url, dt_store_backend *out, dt_buf *known)
+{
+    bool found = false;
+    pthread_mutex_lock(&registry_lock);
+    builtins_locked();
+    for (size_t i = 0; i < registered; i++) {
+        dt_buf_printf(known, "%s%s", i ? ", " : "", registry[i].scheme);
+        if (!found && !strncmp(url, registry[i].scheme, strlen(registry[i].scheme))) {
+            *out = registry[i];
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return found;
+}
+
 /* Percent-decodes the path of a file URL; %00 is refused. */
 static int file_url_decode(const char *url, const char *path, char **out)
 {
-    dt_buf b = DT_BUF_INIT;
-    for (const char *p = path; *p; p++) {
-        int hi, lo;
-        if (*p != '%') {
-            dt_buf_putc(&b, *p);
-            continue;
-        }
-        if ((hi = dt_hex_digit(p[1])) < 0 || (lo = dt_hex_digit(p[2])) < 0 || (hi | lo) == 0) {
-            dt_buf_free(&b);
-            return dt_error(DATOM_EINVAL, "%s: a '%%' in a file URL starts two hex digits "
-                            "(not %%00)", url);
-        }
-        dt_buf_putc(&b, (char)(hi * 16 + lo));
-        p += 2;
-    }
-    *out = dt_buf_detach(&b);
+    if (!(*out = dt_pct_decode(path, strlen(path))))
+        return dt_error(DATOM_EINVAL, "%s: a '%%' in a file URL starts two hex digits (not %%00)",
+                        url);
     return 0;
 }
 
@@ -182,24 +250,21 @@ int dt_store_local_path(const char *url, char **path_out)
     return file_url_decode(url, path, path_out);
 }
 
-static int store_dispatch(datom_store **out, const char *url, const char *shown, unsigned flags)
+static int store_dispatch(datom_store **out, const char *url, unsigned flags)
 {
     if (!url || !*url)
         return dt_error(DATOM_EINVAL, "store URL: empty");
-    if (!strncmp(url, "mem:", 4))
-        return dt_store_mem_open(out, url + 4, shown, flags);
-    if (!strncmp(url, "s3:", 3))
-        return dt_error(DATOM_EUNSUPPORTED,
-                        "%s: S3 stores are not supported yet (coming in a later version); "
-                        "use a local path, file:///path or mem:", shown);
-    char *path = NULL;
-    int rc = dt_store_local_path(url, &path);
-    if (rc == 1)
-        return dt_error(DATOM_EUNSUPPORTED, "%s: unknown store URL scheme (known: mem:, file://, "
-                        "a plain path; s3:// later)", shown);
-    if (rc == 0)
-        rc = dt_store_file_open(out, path, shown, flags);
-    free(path);
+    dt_store_backend be = {0};
+    dt_buf known = DT_BUF_INIT;
+    int rc;
+    if (backend_of(url, &be, &known))
+        rc = be.open(out, url, flags);
+    else if (has_scheme(url) || !strncmp(url, "s3:", 3))
+        rc = dt_error(DATOM_EUNSUPPORTED, "%s: unknown store URL scheme (known: %s, or a plain path)",
+                      url, dt_buf_cstr(&known));
+    else
+        rc = dt_store_file_open(out, url, url, flags);
+    dt_buf_free(&known);
     return rc;
 }
 
@@ -208,12 +273,15 @@ int datom_store_open_ext(datom_store **out, const char *url, unsigned flags)
     *out = NULL;
     if (flags & ~(unsigned)(DATOM_STORE_CREATE | DATOM_STORE_READONLY))
         return dt_error(DATOM_EINVAL, "store open: unknown flags %#x", flags);
-    char *shown = dt_redact(url);
-    int rc = store_dispatch(out, url, shown, flags);
-    if (rc) {
-        free(shown);
+    int rc = store_dispatch(out, url, flags);
+    const char *fault = getenv(DT_STORE_FAULT_ENV);
+    if (rc == 0 && fault && *fault && strncmp(url, "fault:", 6))
+        rc = dt_store_fault_wrap(out, fault);
+    if (rc)
         return rc;
-    }
+    /* the one place a store's URL is made fit for messages */
+    char *shown = dt_redact((*out)->url);
+    free((*out)->url);
     (*out)->url = shown;
     (*out)->flags = flags;
     dt_verbose("store %s (%s backend%s)", shown, (*out)->ops->name,
@@ -226,15 +294,6 @@ int datom_store_open(datom_store **out, const char *url)
     return datom_store_open_ext(out, url, DATOM_STORE_CREATE);
 }
 
-void datom_store_free(datom_store *st)
-{
-    if (!st)
-        return;
-    char *url = st->url;
-    st->ops->free(st);
-    free(url);
-}
-
 /* Every change goes through here first: a read-only store changes nothing. */
 static int writable(const datom_store *st, const char *what, const char *name)
 {
@@ -244,17 +303,151 @@ static int writable(const datom_store *st, const char *what, const char *name)
                     name ? name : "");
 }
 
+void datom_store_free(datom_store *st)
+{
+    if (!st)
+        return;
+    char *url = st->url;
+    st->ops->free(st);
+    free(url);
+}
+
 const char *dt_store_url(const datom_store *st) { return st->url; }
 
-/* ---- streaming puts ---- */
+/* ---- the operations, with their fallbacks ---- */
+
+int dt_store_do_exists(datom_store *st, const char *key, uint64_t *size_out)
+{
+    uint64_t size = 0;
+    int rc = st->ops->exists ? st->ops->exists(st, key, &size) : st->ops->stat(st, key, &size);
+    if (rc == 0 && size_out)
+        *size_out = size;
+    return rc;
+}
+
+int dt_store_do_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out)
+{
+    if (st->ops->get_fd)
+        return st->ops->get_fd(st, key, fd, size_out);
+    int rc = st->ops->stat(st, key, size_out);
+    dt_store_file_out out = {.fd = fd, .what = key};
+    return rc ? rc : st->ops->get(st, key, 0, UINT64_MAX, dt_store_file_sink(&out));
+}
+
+/* Reads [off, off+n) of SRC into BUF (n > 0); a short file is an error. */
+static int src_read(const dt_store_src *src, uint64_t off, void *buf, size_t n)
+{
+    if (src->data) {
+        memcpy(buf, (const uint8_t *)src->data + off, n);
+        return 0;
+    }
+    for (size_t got = 0; got < n;) {
+        ssize_t r = pread(src->fd, (uint8_t *)buf + got, n - got, (off_t)(src->off + off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return dt_error_errno(errno, "read %s", src->what);
+        if (r == 0)
+            return dt_error(DATOM_EIO, "read %s: it shrank while being stored", src->what);
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* put_known through a backend's streaming writer. */
+static int put_known_by_writer(datom_store *st, const char *key, const dt_store_src *src)
+{
+    dt_store_writer *w;
+    int rc = st->ops->writer_open(st, &w);
+    if (rc)
+        return rc;
+    if (src->data) {
+        rc = st->ops->writer_write(w, src->data, (size_t)src->size);
+    } else {
+        size_t cap = (size_t)DT_MIN(src->size, (uint64_t)IO_CHUNK);
+        uint8_t *buf = dt_malloc(cap ? cap : 1);
+        for (uint64_t done = 0; rc == 0 && done < src->size;) {
+            size_t n = (size_t)DT_MIN(src->size - done, (uint64_t)cap);
+            rc = src_read(src, done, buf, n);
+            rc = rc ? rc : st->ops->writer_write(w, buf, n);
+            done += n;
+        }
+        free(buf);
+    }
+    if (rc) {
+        st->ops->writer_abort(w);
+        return rc;
+    }
+    return st->ops->writer_commit(w, key);
+}
+
+int dt_store_do_put_known(datom_store *st, const char *key, const dt_store_src *src)
+{
+    if (st->ops->put_known)
+        return st->ops->put_known(st, key, src);
+    return put_known_by_writer(st, key, src);
+}
+
+int dt_store_src_sha(const dt_store_src *src, uint64_t off, uint64_t len, char out[DATOM_SHA_HEX],
+                     dt_progress *progress)
+{
+    if (src->data) {
+        dt_sha256_hex((const uint8_t *)src->data + off, (size_t)len, out);
+        return 0;
+    }
+    dt_sha256 h;
+    dt_sha256_init(&h);
+    size_t cap = (size_t)DT_MIN(len, (uint64_t)IO_CHUNK);
+    uint8_t *buf = dt_malloc(cap ? cap : 1);
+    int rc = 0;
+    for (uint64_t done = 0; rc == 0 && done < len;) {
+        size_t n = (size_t)DT_MIN(len - done, (uint64_t)cap);
+        if ((rc = src_read(src, off + done, buf, n)) == 0) {
+            dt_sha256_update(&h, buf, n);
+            done += n;
+            dt_progress_update(progress, done);
+        }
+    }
+    free(buf);
+    if (rc)
+        dt_sha256_abort(&h);
+    else
+        dt_sha256_final_hex(&h, out);
+    return rc;
+}
+
+/* ---- streaming puts ----
+ * Into the backend's writer when it has one; else into a spool (an unlinked
+ * temporary file, so memory stays bounded whatever the size) that is handed
+ * to put_known once the key is known. */
 
 struct dt_store_put {
     datom_store *st;
-    dt_store_writer *w;
+    dt_store_writer *w; /* NULL: spooling */
+    int spool;
     dt_sha256 sha;
     uint64_t size;
     dt_progress *progress;
 };
+
+static int spool_open(int *fd_out)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        char *path = dt_sprintf("%s/datom-spool.XXXXXX", dir);
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd >= 0)
+            unlink(path);
+        free(path);
+    }
+    if (fd < 0)
+        return dt_error_errno(errno, "temporary file in %s", dir);
+    *fd_out = fd;
+    return 0;
+}
 
 int dt_store_put_begin(datom_store *st, dt_store_put **out)
 {
@@ -262,7 +455,8 @@ int dt_store_put_begin(datom_store *st, dt_store_put **out)
     if (rc)
         return rc;
     dt_store_put *p = dt_calloc(1, sizeof *p);
-    rc = st->ops->writer_open(st, &p->w);
+    p->spool = -1;
+    rc = st->ops->writer_open ? st->ops->writer_open(st, &p->w) : spool_open(&p->spool);
     if (rc) { /* the backend's message names the store */
         free(p);
         return rc;
@@ -278,7 +472,11 @@ int dt_store_put_write(dt_store_put *p, const void *data, size_t n)
     dt_sha256_update(&p->sha, data, n);
     p->size += n;
     dt_progress_update(p->progress, p->size);
-    return p->st->ops->writer_write(p->w, data, n);
+    if (p->w)
+        return p->st->ops->writer_write(p->w, data, n);
+    if (dt_fs_write_all(p->spool, data, n) != 0)
+        return dt_error_errno(errno, "write a temporary file");
+    return 0;
 }
 
 static int put_sink_write(void *ctx, const void *data, size_t n) { return dt_store_put_write(ctx, data, n); }
@@ -287,17 +485,38 @@ dt_sink dt_store_put_sink(dt_store_put *p) { return (dt_sink){put_sink_write, p}
 
 static void put_free(dt_store_put *p)
 {
+    if (p->spool >= 0)
+        close(p->spool);
     dt_progress_end(p->progress);
     free(p);
+}
+
+static void put_discard(dt_store_put *p)
+{
+    if (p->w)
+        p->st->ops->writer_abort(p->w);
+    p->w = NULL;
 }
 
 void dt_store_put_abort(dt_store_put *p)
 {
     if (!p)
         return;
-    p->st->ops->writer_abort(p->w);
+    put_discard(p);
     dt_sha256_abort(&p->sha);
     put_free(p);
+}
+
+/* Publishes what P holds under KEY (and frees the writer). */
+static int put_commit(dt_store_put *p, const char *key)
+{
+    if (p->w) {
+        dt_store_writer *w = p->w;
+        p->w = NULL;
+        return p->st->ops->writer_commit(w, key);
+    }
+    dt_store_src src = {.fd = p->spool, .size = p->size, .what = key};
+    return p->st->ops->put_known(p->st, key, &src);
 }
 
 int dt_store_put_finish(dt_store_put *p, const char *key)
@@ -308,11 +527,28 @@ int dt_store_put_finish(dt_store_put *p, const char *key)
         return rc;
     }
     dt_sha256_abort(&p->sha);
-    rc = p->st->ops->writer_commit(p->w, key);
+    rc = put_commit(p, key);
     if (rc == 0)
         dt_verbose("%s: put %s (%llu bytes)", p->st->url, key, (unsigned long long)p->size);
     put_free(p);
     return rc;
+}
+
+/* Is KEY already there with SIZE bytes? Same name, same size: the same
+ * bytes. A different size means a damaged object, which new bytes repair. */
+static bool ca_present(datom_store *st, const char *key, uint64_t size)
+{
+    uint64_t have = 0;
+    int found = dt_store_do_exists(st, key, &have);
+    if (found)
+        datom_errclear();
+    return found == 0 && have == size;
+}
+
+static void ca_verbose(datom_store *st, const char *key, uint64_t size, bool there)
+{
+    dt_verbose("%s: put %s (%llu bytes%s)", st->url, key, (unsigned long long)size,
+               there ? ", already there" : "");
 }
 
 int dt_store_put_finish_ca(dt_store_put *p, const char *prefix, char sha_out[DATOM_SHA_HEX])
@@ -325,21 +561,13 @@ int dt_store_put_finish_ca(dt_store_put *p, const char *prefix, char sha_out[DAT
     char sha[DATOM_SHA_HEX];
     dt_sha256_final_hex(&p->sha, sha);
     char *key = ca_key(prefix, sha);
-    uint64_t have = 0;
-    /* Same name, same size: the same bytes are already there. A different
-     * size means a damaged object, which the new bytes repair. */
-    int found = p->st->ops->stat(p->st, key, &have);
-    if (found)
-        datom_errclear();
-    if (found == 0 && have == p->size) {
-        p->st->ops->writer_abort(p->w);
-        rc = 0;
-    } else {
-        rc = p->st->ops->writer_commit(p->w, key);
-    }
+    bool there = ca_present(p->st, key, p->size);
+    if (there)
+        put_discard(p);
+    else
+        rc = put_commit(p, key);
     if (rc == 0)
-        dt_verbose("%s: put %s (%llu bytes%s)", p->st->url, key, (unsigned long long)p->size,
-                   found == 0 && have == p->size ? ", already there" : "");
+        ca_verbose(p->st, key, p->size, there);
     put_free(p);
     free(key);
     if (rc == 0 && sha_out)
@@ -371,6 +599,54 @@ static int put_copy_fd(dt_store_put *p, const put_source *src)
     return dt_fs_copy_fd(src->fd, cap, src->what, dt_store_put_sink(p));
 }
 
+/* A put whose size is known (memory, or a regular file) straight to
+ * put_known: hashed first when its SHA is wanted, then sent. */
+static int put_direct(datom_store *st, const dt_store_src *src, const char *key,
+                      const char *prefix, char sha_out[DATOM_SHA_HEX])
+{
+    char sha[DATOM_SHA_HEX];
+    int rc = 0;
+    if (!key || sha_out) {
+        dt_progress *pg = src->size >= PROGRESS_MIN ? dt_progress_start("hash", src->size) : NULL;
+        rc = dt_store_src_sha(src, 0, src->size, sha, pg);
+        dt_progress_end(pg);
+        if (rc)
+            return rc;
+    }
+    char *ca = key ? NULL : ca_key(prefix, sha);
+    bool there = ca && ca_present(st, ca, src->size);
+    dt_store_src hashed = *src;
+    if (!key || sha_out)
+        hashed.sha = sha; /* the backend need not hash it again */
+    if (!there)
+        rc = st->ops->put_known(st, key ? key : ca, &hashed);
+    if (rc == 0 && ca)
+        ca_verbose(st, ca, src->size, there);
+    else if (rc == 0)
+        dt_verbose("%s: put %s (%llu bytes)", st->url, key, (unsigned long long)src->size);
+    free(ca);
+    if (rc == 0 && sha_out)
+        memcpy(sha_out, sha, DATOM_SHA_HEX);
+    return rc;
+}
+
+/* SRC as a known-size source, when the backend takes one and SRC is one. */
+static bool as_known(datom_store *st, const put_source *src, dt_store_src *out)
+{
+    if (!st->ops->put_known)
+        return false;
+    struct stat sb;
+    if (src->fd >= 0 && (fstat(src->fd, &sb) != 0 || !S_ISREG(sb.st_mode)))
+        return false; /* a pipe, or an error put_copy_fd reports */
+    *out = (dt_store_src){.data = src->fd < 0 ? (src->data ? src->data : "") : NULL,
+                          .fd = src->fd,
+                          .size = src->fd < 0 ? src->len : (uint64_t)sb.st_size,
+                          .what = src->what};
+    if (src->fd >= 0)
+        posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return true;
+}
+
 /* One whole put: fills a streaming put from SRC, then names the object KEY,
  * or PREFIX + its SHA-256 when KEY is NULL; sha_out (may be NULL) gets the
  * SHA-256 of the bytes either way. */
@@ -378,8 +654,13 @@ static int put_run(datom_store *st, const put_source *src, const char *key, cons
                    char sha_out[DATOM_SHA_HEX])
 {
     int rc = key ? dt_store_key_check(key) : prefix_check(prefix);
+    if (rc == 0)
+        rc = writable(st, "put", key);
     if (rc)
         return rc;
+    dt_store_src known;
+    if (as_known(st, src, &known))
+        return put_direct(st, &known, key, prefix ? prefix : "", sha_out);
     dt_store_put *p;
     if ((rc = dt_store_put_begin(st, &p)))
         return rc;
@@ -421,22 +702,60 @@ static int put_path(datom_store *st, const char *path, const char *key, const ch
     return rc;
 }
 
-int dt_store_writer_copy_file(dt_store_writer *w, datom_store *st, const char *path,
-                              char sha_out[DATOM_SHA_HEX])
+/* ---- batches ---- */
+
+#define BATCH 128 /* files open at once */
+
+/* One batch: open and hash PATHS, then put those not there yet together. */
+static int put_batch_files(datom_store *st, const char *prefix, char *const *paths, size_t n,
+                           char (*shas)[DATOM_SHA_HEX])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return dt_error_errno(errno, "%s", path);
-    dt_store_put p = {.st = st, .w = w};
-    dt_sha256_init(&p.sha);
-    put_source src = {.fd = fd, .what = path};
-    int rc = put_copy_fd(&p, &src);
-    close(fd);
-    dt_progress_end(p.progress);
-    if (rc == 0 && sha_out)
-        dt_sha256_final_hex(&p.sha, sha_out);
-    else
-        dt_sha256_abort(&p.sha);
+    int fds[BATCH];
+    dt_store_src srcs[BATCH];
+    char *keys[BATCH];
+    size_t k = 0, opened = 0;
+    int rc = 0;
+    for (; rc == 0 && opened < n; opened++) {
+        fds[opened] = open(paths[opened], O_RDONLY | O_CLOEXEC);
+        struct stat sb;
+        if (fds[opened] < 0 || fstat(fds[opened], &sb) != 0) {
+            rc = dt_error_errno(errno, "%s", paths[opened]);
+            if (fds[opened] >= 0)
+                opened++;
+            break;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            opened++;
+            rc = dt_error(DATOM_EINVAL, "%s: not a regular file", paths[opened - 1]);
+            break;
+        }
+        dt_store_src src = {.fd = fds[opened], .size = (uint64_t)sb.st_size, .what = paths[opened]};
+        if ((rc = dt_store_src_sha(&src, 0, src.size, shas[opened], NULL)) != 0)
+            break;
+        src.sha = shas[opened];
+        srcs[k] = src;
+        keys[k++] = ca_key(prefix, shas[opened]);
+    }
+    if (rc == 0 && k)
+        rc = st->ops->put_batch(st, k, keys, srcs, true);
+    for (size_t i = 0; i < k; i++)
+        free(keys[i]);
+    for (size_t i = 0; i < opened; i++)
+        close(fds[i]);
+    return rc;
+}
+
+int dt_store_put_files_ca(datom_store *st, const char *prefix, char *const *paths, size_t n,
+                          char (*shas)[DATOM_SHA_HEX])
+{
+    int rc = prefix_check(prefix ? prefix : "");
+    if (rc == 0)
+        rc = writable(st, "put", NULL);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (!st->ops->put_batch)
+            rc = put_path(st, paths[i], NULL, prefix ? prefix : "", shas[i]);
+    for (size_t i = 0; rc == 0 && st->ops->put_batch && i < n; i += BATCH)
+        rc = put_batch_files(st, prefix ? prefix : "", paths + i, DT_MIN((size_t)BATCH, n - i), shas + i);
     return rc;
 }
 
@@ -549,7 +868,7 @@ static int file_out_write(void *ctx, const void *p, size_t n) { return dt_store_
 dt_sink dt_store_file_sink(dt_store_file_out *o) { return (dt_sink){file_out_write, o}; }
 
 /* Writes PATH atomically from FILL: a temporary file beside it, fsync, rename. */
-typedef int (*fill_fn)(datom_store *st, const char *a, const char *b, dt_sink sink);
+typedef int (*fill_fn)(datom_store *st, const char *a, const char *b, int fd, dt_sink sink);
 
 static int get_to_file(datom_store *st, const char *a, const char *b, const char *path, fill_fn fill)
 {
@@ -561,7 +880,7 @@ static int get_to_file(datom_store *st, const char *a, const char *b, const char
         return rc;
     }
     dt_store_file_out out = {.fd = fd, .what = path};
-    int rc = fill(st, a, b, dt_store_file_sink(&out));
+    int rc = fill(st, a, b, fd, dt_store_file_sink(&out));
     if (rc == 0 && fsync(fd) != 0)
         rc = dt_error_errno(errno, "fsync %s", tmp);
     if (rc == 0)
@@ -580,8 +899,15 @@ static int get_to_file(datom_store *st, const char *a, const char *b, const char
     return rc;
 }
 
-static int fill_plain(datom_store *st, const char *key, const char *unused, dt_sink sink)
+static int fill_plain(datom_store *st, const char *key, const char *unused, int fd, dt_sink sink)
 {
+    if (st->ops->get_fd) {
+        uint64_t size;
+        int rc = st->ops->get_fd(st, key, fd, &size);
+        if (rc == 0)
+            dt_verbose("%s: get %s (%llu bytes)", st->url, key, (unsigned long long)size);
+        return rc;
+    }
     get_tee t = {.next = sink};
     uint64_t size = 0;
     int rc = st->ops->stat(st, key, &size);
@@ -596,8 +922,29 @@ static int fill_plain(datom_store *st, const char *key, const char *unused, dt_s
     return rc;
 }
 
-static int fill_ca(datom_store *st, const char *prefix, const char *sha, dt_sink sink)
+/* A backend that places ranges itself (get_fd): the file is hashed after. */
+static int fill_ca_fd(datom_store *st, const char *prefix, const char *sha, int fd)
 {
+    char *key = ca_key(prefix, sha);
+    uint64_t size;
+    int rc = st->ops->get_fd(st, key, fd, &size);
+    char got[DATOM_SHA_HEX];
+    dt_store_src src = {.fd = fd, .size = size, .what = key};
+    if (rc == 0)
+        rc = dt_store_src_sha(&src, 0, size, got, NULL);
+    if (rc == 0 && strcmp(got, sha))
+        rc = dt_error(DATOM_ECORRUPT, "%s: object %s is corrupt (its bytes hash to %s)", st->url,
+                      key, got);
+    else if (rc == 0)
+        dt_verbose("%s: get %s (%llu bytes, SHA-256 verified)", st->url, key, (unsigned long long)size);
+    free(key);
+    return rc;
+}
+
+static int fill_ca(datom_store *st, const char *prefix, const char *sha, int fd, dt_sink sink)
+{
+    if (st->ops->get_fd)
+        return fill_ca_fd(st, prefix, sha, fd);
     return dt_store_get_ca(st, prefix, sha, sink);
 }
 

@@ -1,0 +1,177 @@
+# rgw.sh: a real Ceph RADOS Gateway for the tests and benchmarks, sourced.
+#
+#   rgw_start DIR    one mon, one OSD (memstore), one radosgw (beast), all on
+#                    free loopback ports, with everything under DIR; a bucket
+#                    and two users: a writer (owns the bucket) and a reader
+#                    (read-only, by the bucket's policy). Sets RGW_ENDPOINT,
+#                    RGW_BUCKET, RGW_WRITER_KEY/SECRET, RGW_READER_KEY/SECRET.
+#                    Returns 1 (with a message) if it cannot start.
+#   rgw_stop DIR     stops exactly the processes rgw_start started (by the
+#                    pids it recorded), and removes DIR.
+#   rgw_available    0 when Debian's ceph-mon, ceph-osd and radosgw are installed.
+#
+# Single node, cephx off, settings that make it come up in seconds
+# (docs/architecture.md, "Testing against Ceph RGW").
+
+rgw_available() {
+    command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null &&
+        command -v radosgw >/dev/null && command -v radosgw-admin >/dev/null
+}
+
+# A loopback port nothing listens on (a connect is refused).
+_rgw_free_port() {
+    local p
+    for _ in $(seq 1 200); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+_rgw_conf() {
+    local dir=$1 monport=$2 rgwport=$3
+    cat > "$dir/ceph.conf" <<EOF
+[global]
+fsid = $(cat /proc/sys/kernel/random/uuid)
+mon host = v2:127.0.0.1:$monport
+public network = 127.0.0.0/8
+auth cluster required = none
+auth service required = none
+auth client required = none
+auth allow insecure global id reclaim = true
+ms bind ipv6 = false
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+mon allow pool size one = true
+mon allow pool delete = true
+mon max pg per osd = 1000
+mon warn on pool no redundancy = false
+osd objectstore = memstore
+memstore device bytes = 12884901888
+osd data = $dir/osd
+mon data = $dir/mon
+run dir = $dir/run
+admin socket = $dir/run/\$name.asok
+log file = $dir/log/\$name.log
+pid file = $dir/run/\$name.pid
+paxos propose interval = 0.01
+osd crush chooseleaf type = 0
+[client]
+ms mon client mode = crc
+rgw frontends = beast endpoint=127.0.0.1:$rgwport
+rgw dns name = localhost
+rgw enable usage log = false
+rgw data = $dir/rgw
+rgw thread pool size = 64
+# deleted objects (and replaced multipart data) reclaimed within seconds, not hours:
+# a benchmark that puts and deletes gigabytes must not fill the memstore
+rgw gc obj min wait = 2
+rgw gc processor period = 2
+rgw gc processor max time = 2
+EOF
+}
+
+# Waits up to $2 seconds for "$1" to succeed.
+_rgw_wait() {
+    local cmd=$1 secs=$2
+    for _ in $(seq 1 $((secs * 10))); do
+        eval "$cmd" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# A signed S3 request with curl: METHOD PATH KEY SECRET [BODY-FILE]
+_rgw_s3() {
+    local method=$1 path=$2 key=$3 secret=$4 body=${5:-}
+    local sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+    local args=()
+    if [[ -n $body ]]; then
+        sha=$(sha256sum "$body" | cut -d' ' -f1)
+        args=(--data-binary "@$body")
+    fi
+    curl -sS -f -X "$method" --aws-sigv4 "aws:amz:us-east-1:s3" --user "$key:$secret" \
+        -H "x-amz-content-sha256: $sha" "${args[@]}" "$RGW_ENDPOINT$path"
+}
+
+rgw_start() {
+    local dir=$1
+    mkdir -p "$dir"/{mon,osd,run,log,rgw}
+    local monport rgwport
+    monport=$(_rgw_free_port) && rgwport=$(_rgw_free_port) || { echo "rgw: no free port" >&2; return 1; }
+    _rgw_conf "$dir" "$monport" "$rgwport"
+    local conf=(-c "$dir/ceph.conf")
+    monmaptool --create --clobber --addv a "[v2:127.0.0.1:$monport]" \
+        --fsid "$(sed -n 's/^fsid = //p' "$dir/ceph.conf")" "$dir/monmap" >/dev/null || return 1
+    ceph-mon "${conf[@]}" --mkfs -i a --monmap "$dir/monmap" >"$dir/log/mkfs.log" 2>&1 || {
+        echo "rgw: ceph-mon --mkfs failed (see $dir/log)" >&2; return 1; }
+    ceph-mon "${conf[@]}" -i a -f >"$dir/log/mon.out" 2>&1 &
+    echo $! >> "$dir/pids"
+    _rgw_wait "timeout 5 ceph ${conf[*]} mon stat" 30 || { echo "rgw: mon did not start" >&2; return 1; }
+    local id
+    id=$(timeout 10 ceph "${conf[@]}" osd create 2>/dev/null) || { echo "rgw: osd create failed" >&2; return 1; }
+    mkdir -p "$dir/osd"
+    ceph-osd "${conf[@]}" -i "$id" --mkfs >"$dir/log/osd-mkfs.log" 2>&1 || {
+        echo "rgw: ceph-osd --mkfs failed (see $dir/log)" >&2; return 1; }
+    ceph-osd "${conf[@]}" -i "$id" -f >"$dir/log/osd.out" 2>&1 &
+    echo $! >> "$dir/pids"
+    _rgw_wait "timeout 5 ceph ${conf[*]} osd stat | grep -q '1 up'" 60 || {
+        echo "rgw: osd did not come up" >&2; return 1; }
+    radosgw "${conf[@]}" -n client.rgw.a -f >"$dir/log/rgw.out" 2>&1 &
+    echo $! >> "$dir/pids"
+    RGW_ENDPOINT="http://127.0.0.1:$rgwport"
+    _rgw_wait "curl -s -o /dev/null $RGW_ENDPOINT" 120 || { echo "rgw: radosgw did not answer" >&2; return 1; }
+    _rgw_users "$dir" || return 1
+}
+
+_rgw_users() {
+    local dir=$1
+    local conf=(-c "$dir/ceph.conf")
+    RGW_BUCKET=datom-test
+    RGW_WRITER_KEY=DATOMWRITER0000000001
+    RGW_WRITER_SECRET=$(head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)
+    RGW_READER_KEY=DATOMREADER0000000001
+    RGW_READER_SECRET=$(head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)
+    radosgw-admin "${conf[@]}" user create --uid writer --display-name writer \
+        --access-key "$RGW_WRITER_KEY" --secret-key "$RGW_WRITER_SECRET" >/dev/null 2>"$dir/log/user.log" &&
+    radosgw-admin "${conf[@]}" user create --uid reader --display-name reader \
+        --access-key "$RGW_READER_KEY" --secret-key "$RGW_READER_SECRET" >/dev/null 2>>"$dir/log/user.log" || {
+        echo "rgw: user create failed (see $dir/log/user.log)" >&2; return 1; }
+    _rgw_wait "_rgw_s3 PUT /$RGW_BUCKET $RGW_WRITER_KEY $RGW_WRITER_SECRET" 30 || {
+        echo "rgw: bucket create failed" >&2; return 1; }
+    cat > "$dir/policy.json" <<EOF
+{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/reader"]},
+"Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::$RGW_BUCKET","arn:aws:s3:::$RGW_BUCKET/*"]}]}
+EOF
+    _rgw_s3 PUT "/$RGW_BUCKET?policy=" "$RGW_WRITER_KEY" "$RGW_WRITER_SECRET" "$dir/policy.json" || {
+        echo "rgw: bucket policy failed" >&2; return 1; }
+    export RGW_ENDPOINT RGW_BUCKET RGW_WRITER_KEY RGW_WRITER_SECRET RGW_READER_KEY RGW_READER_SECRET
+}
+
+rgw_stop() {
+    local dir=$1 pid
+    [[ -f $dir/pids ]] || return 0
+    # radosgw first, then the OSD, then the mon: the reverse of the start.
+    for pid in $(tac "$dir/pids"); do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in $(tac "$dir/pids"); do
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null
+        # gone for good before its files are removed (it may still be writing logs)
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    done
+    rm -rf "$dir"
+}
