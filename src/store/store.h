@@ -95,8 +95,8 @@ typedef struct dt_store_ops {
 /* A backend, registered by the start of the URLs it serves ("mem:",
  * "file:", "s3://"); open gets the whole URL and datom_store_open_ext's
  * FLAGS: without DATOM_STORE_CREATE a store that does not exist is
- * DATOM_ENOTFOUND naming it (a backend whose stores exist once named, as
- * S3's, ignores it), and opening a DATOM_STORE_READONLY store writes
+ * DATOM_ENOTFOUND naming it (S3: a missing bucket, whatever the flags,
+ * since datom makes no bucket; a prefix exists once named), and opening a DATOM_STORE_READONLY store writes
  * nothing (store.c refuses every change to it before a backend sees one).
  * ops is its table, checked (version, required operations) when the
  * backend is registered. The backend sets the head's ops and url (a copy of
