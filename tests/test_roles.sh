@@ -105,4 +105,28 @@ snapshot "$S" >after.txt
 if cmp -s before.txt after.txt; then ok; else bad "read verbs changed the store: $(diff before.txt after.txt | head -5)"; fi
 chmod -R u+w "$S"
 
+# ---- another user's work tree: git's ownership rule said plainly, and once
+# the reader trusts it (safe.directory), every read verb works and writes nothing ----
+if ((${#reader[@]})); then
+    mkdir -p "$base/nh" && chmod 777 "$base/nh"
+    chmod -R a+rX "$base/alpha" "$S"
+    snapshot "$base/alpha" >before.txt
+    snapshot "$S" >>before.txt
+    (
+        cd "$base/alpha" || exit 1
+        R=(env HOME="$base/nh" "${reader[@]}" "$DATOM")
+        expect 2 "${R[@]}" read t; has "$err" "another user"; has "$err" "safe.directory '$base/alpha'"
+        printf '[safe]\n\tdirectory = %s\n' "$base/alpha" >"$base/nh/.gitconfig"
+        for verb in "read t" "history t" "list" "show t" "lineage t" "summary" "status" "validate" "validate --deep"; do
+            # shellcheck disable=SC2086
+            expect 0 "${R[@]}" $verb
+        done
+        echo "$passed $failed" >"$base/sub.counts"
+    )
+    read -r passed failed <"$base/sub.counts"
+    snapshot "$base/alpha" >after.txt
+    snapshot "$S" >>after.txt
+    if cmp -s before.txt after.txt; then ok; else bad "another user's read verbs changed the work tree or store: $(diff before.txt after.txt | head -5)"; fi
+fi
+
 t_end
