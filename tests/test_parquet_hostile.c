@@ -505,7 +505,7 @@ static char *wide_file(size_t n)
     dt_schema sc;
     dt_schema_init(&sc, n);
     for (size_t c = 0; c < n; c++) {
-        char name[16];
+        char name[24]; /* "c" and any size_t */
         snprintf(name, sizeof name, "c%zu", c);
         dt_schema_set(&sc, c, name, DT_INT32);
     }
