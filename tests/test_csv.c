@@ -8,6 +8,7 @@
 #include "t.h"
 #include "table/csv.h"
 #include "table/csv_internal.h"
+#include "table/jsonl.h"
 
 #define dt_csv_parse_double_for_test dt_csv_parse_double
 
@@ -26,27 +27,8 @@ static int read_text(const char *text, const dt_csv_options *o, dt_table **out)
         dt_table *copy = dt_table_new(&s, 16);
         dt_schema_free(&s);
         for (size_t i = 0; b && i < b->nrow; i++) {
-            for (size_t c = 0; c < b->ncol; c++) {
-                const dt_column *src = &b->cols[c];
-                dt_column *dst = &copy->cols[c];
-                if (!dt_col_is_valid(src, i)) {
-                    dt_col_append_null(dst);
-                    continue;
-                }
-                switch (src->field.kind) {
-                case DT_BOOL: dt_col_append_bool(dst, DT_COL(src, uint8_t)[i]); break;
-                case DT_INT32:
-                case DT_DATE: dt_col_append_i32(dst, DT_COL(src, int32_t)[i]); break;
-                case DT_DOUBLE: dt_col_append_f64(dst, DT_COL(src, double)[i]); break;
-                case DT_STRING: {
-                    size_t n;
-                    const char *str = dt_col_str(src, i, &n);
-                    dt_col_append_bytes(dst, str, n);
-                    break;
-                }
-                default: dt_col_append_i64(dst, DT_COL(src, int64_t)[i]); break;
-                }
-            }
+            for (size_t c = 0; c < b->ncol; c++)
+                dt_col_append_value(&copy->cols[c], &b->cols[c], i);
             dt_table_end_row(copy);
         }
         dt_table *more;
@@ -106,15 +88,15 @@ static void test_inference(void)
 static void test_inference_edges(void)
 {
     dt_table *t;
-    /* int overflow -> double; int then word -> string; all missing -> string;
+    /* int past int64 -> uint64; int then word -> string; all missing -> string;
      * dates with a timestamp -> timestamp; 1/0 are ints, not bools; bool and
      * int -> string; 2023-02-29 is no date. */
     T_OK(read_text("big,mixed,none,when,flag,bi,bad\n"
                    "1,1,NA,2024-01-01,1,true,2023-02-28\n"
                    "9223372036854775808,x,,2024-01-01T05:00:00-01:30,0,1,2023-02-29\n",
                    NULL, &t));
-    T_EQ_STR(kind_of(t, 0), "double");
-    T_EQ_STR(cell(t, 1, 0), "9.223372036854776e+18");
+    T_EQ_STR(kind_of(t, 0), "uint64");
+    T_EQ_STR(cell(t, 1, 0), "9223372036854775808");
     T_EQ_STR(kind_of(t, 1), "string");
     T_EQ_STR(cell(t, 0, 1), "1");
     T_EQ_STR(kind_of(t, 2), "string");
@@ -681,6 +663,209 @@ static void test_one_pass(void)
           "p.csv:4: ragged row");
 }
 
+/* ---- the kinds added for lossless Parquet ---- */
+
+/* Writes T as CSV and as JSON lines. */
+static void spell(const dt_table *t, dt_buf *csv, dt_buf *json)
+{
+    dt_schema s;
+    dt_table_schema(t, &s);
+    dt_csv_writer *w;
+    T_OK(dt_csv_writer_open(&w, &s, ',', dt_sink_buf(csv)));
+    T_OK(dt_csv_writer_write(w, t));
+    T_OK(dt_csv_writer_close(w));
+    dt_buf tmp = DT_BUF_INIT;
+    for (size_t r = 0; r < t->nrow; r++)
+        dt_jsonl_row(t, r, json, &tmp);
+    dt_buf_free(&tmp);
+    dt_schema_free(&s);
+}
+
+static void add_col(dt_schema *s, size_t i, const char *name, dt_kind k, dt_time_unit unit, bool utc)
+{
+    dt_schema_set(s, i, name, k);
+    s->fields[i].unit = unit;
+    s->fields[i].utc = utc;
+}
+
+static void put16(dt_column *c, uint64_t lo, uint64_t hi)
+{
+    uint8_t v[16];
+    for (int i = 0; i < 8; i++)
+        v[i] = (uint8_t)(lo >> (8 * i)), v[8 + i] = (uint8_t)(hi >> (8 * i));
+    dt_col_append_fixed(c, v, NULL, 1);
+}
+
+static void put_iv(dt_column *c, uint32_t months, uint32_t days, uint32_t ms)
+{
+    uint32_t v[3] = {months, days, ms};
+    dt_col_append_fixed(c, v, NULL, 1);
+}
+
+/* CSV spells every value of the new kinds so that DuckDB reads it back
+ * (times of day as DuckDB and arrow do, nanoseconds kept, a Z only on
+ * instants); JSON spells the same values, numbers as numbers in full, NaN
+ * and infinities as strings apart from null. */
+static void test_new_kind_spelling(void)
+{
+    dt_schema s;
+    dt_schema_init(&s, 9);
+    add_col(&s, 0, "u", DT_UINT64, 0, 0);
+    add_col(&s, 1, "ts_ms", DT_TIMESTAMP, DT_UNIT_MS, false);
+    add_col(&s, 2, "ts_ns", DT_TIMESTAMP, DT_UNIT_NS, true);
+    add_col(&s, 3, "t_us", DT_TIME, DT_UNIT_US, false);
+    add_col(&s, 4, "t_ns", DT_TIME, DT_UNIT_NS, false);
+    add_col(&s, 5, "t_ms", DT_TIME, DT_UNIT_MS, true);
+    add_col(&s, 6, "d", DT_DECIMAL128, 0, 0);
+    s.fields[6].precision = 38;
+    s.fields[6].scale = 10;
+    add_col(&s, 7, "iv", DT_INTERVAL, 0, 0);
+    add_col(&s, 8, "x", DT_DOUBLE, 0, 0);
+    dt_table *t = dt_table_new(&s, 4);
+    dt_column *c = t->cols;
+    /* row 0 */
+    dt_col_append_u64(&c[0], UINT64_MAX);
+    dt_col_append_i64(&c[1], -1);
+    dt_col_append_i64(&c[2], 1577836800123456789);
+    dt_col_append_i64(&c[3], 35076358352);
+    dt_col_append_i64(&c[4], 86399999999999);
+    dt_col_append_i64(&c[5], 500);
+    put16(&c[6], 0x098a223fffffffffULL, 0x4b3b4ca85a86c47aULL); /* 10^38 - 1 */
+    put_iv(&c[7], 14, 3, 14706789);
+    dt_col_append_f64(&c[8], NAN);
+    dt_table_end_row(t);
+    /* row 1 */
+    dt_col_append_u64(&c[0], 0);
+    dt_col_append_i64(&c[1], 1700000000000);
+    dt_col_append_i64(&c[2], -1);
+    dt_col_append_i64(&c[3], 86400000000);
+    dt_col_append_i64(&c[4], 1);
+    dt_col_append_i64(&c[5], 0);
+    put16(&c[6], UINT64_MAX, UINT64_MAX); /* -1: -0.0000000001 */
+    put_iv(&c[7], 0, 0, 0);
+    dt_col_append_f64(&c[8], -INFINITY);
+    dt_table_end_row(t);
+    /* row 2: the ends of the ranges; row 3: missing */
+    dt_col_append_u64(&c[0], (uint64_t)1 << 63);
+    dt_col_append_i64(&c[1], INT64_MIN);
+    dt_col_append_i64(&c[2], INT64_MAX);
+    dt_col_append_i64(&c[3], 0);
+    dt_col_append_i64(&c[4], 0);
+    dt_col_append_i64(&c[5], 86399999);
+    put16(&c[6], 0, (uint64_t)1 << 63); /* INT128_MIN, wider than 38 digits */
+    put_iv(&c[7], 1, 0, UINT32_MAX);
+    dt_col_append_f64(&c[8], INFINITY);
+    dt_table_end_row(t);
+    for (size_t i = 0; i < t->ncol; i++)
+        dt_col_append_null(&c[i]);
+    dt_table_end_row(t);
+    dt_buf csv = DT_BUF_INIT, json = DT_BUF_INIT;
+    spell(t, &csv, &json);
+    T_EQ_STR(dt_buf_cstr(&csv),
+             "u,ts_ms,ts_ns,t_us,t_ns,t_ms,d,iv,x\n"
+             "18446744073709551615,1969-12-31T23:59:59.999,2020-01-01T00:00:00.123456789Z,09:44:36.358352,"
+             "23:59:59.999999999,00:00:00.5+00,9999999999999999999999999999.9999999999,"
+             "1 year 2 months 3 days 04:05:06.789,NaN\n"
+             "0,2023-11-14T22:13:20,1969-12-31T23:59:59.999999999Z,24:00:00,00:00:00.000000001,00:00:00+00,"
+             "-0.0000000001,00:00:00,-Inf\n"
+             "9223372036854775808,-292275055-05-16T16:47:04.192,2262-04-11T23:47:16.854775807Z,00:00:00,"
+             "00:00:00,23:59:59.999+00,-17014118346046923173168730371.5884105728,1 month 1193:02:47.295,Inf\n"
+             ",,,,,,,,\n");
+    T_EQ_STR(dt_buf_cstr(&json),
+             "{\"u\":18446744073709551615,\"ts_ms\":\"1969-12-31T23:59:59.999\",\"ts_ns\":\"2020-01-01T00:00:00.123456789Z\","
+             "\"t_us\":\"09:44:36.358352\",\"t_ns\":\"23:59:59.999999999\",\"t_ms\":\"00:00:00.5+00\","
+             "\"d\":9999999999999999999999999999.9999999999,\"iv\":\"1 year 2 months 3 days 04:05:06.789\",\"x\":\"NaN\"}\n"
+             "{\"u\":0,\"ts_ms\":\"2023-11-14T22:13:20\",\"ts_ns\":\"1969-12-31T23:59:59.999999999Z\",\"t_us\":\"24:00:00\","
+             "\"t_ns\":\"00:00:00.000000001\",\"t_ms\":\"00:00:00+00\",\"d\":-0.0000000001,\"iv\":\"00:00:00\","
+             "\"x\":\"-Infinity\"}\n"
+             "{\"u\":9223372036854775808,\"ts_ms\":\"-292275055-05-16T16:47:04.192\",\"ts_ns\":\"2262-04-11T23:47:16.854775807Z\","
+             "\"t_us\":\"00:00:00\",\"t_ns\":\"00:00:00\",\"t_ms\":\"23:59:59.999+00\","
+             "\"d\":-17014118346046923173168730371.5884105728,\"iv\":\"1 month 1193:02:47.295\",\"x\":\"Infinity\"}\n"
+             "{\"u\":null,\"ts_ms\":null,\"ts_ns\":null,\"t_us\":null,\"t_ns\":null,\"t_ms\":null,\"d\":null,"
+             "\"iv\":null,\"x\":null}\n");
+    dt_buf_free(&csv);
+    dt_buf_free(&json);
+    dt_table_free(t);
+    dt_schema_free(&s);
+}
+
+/* Inference: ints past int64 are uint64, ints mixed with negatives past
+ * int64 are double; timestamps with digits past microseconds are in
+ * nanoseconds (when every value is in their range), else a string; a
+ * timestamp column keeps microseconds otherwise. */
+static void test_new_kind_inference(void)
+{
+    dt_table *t;
+    T_OK(read_text("u,mixed,ns,far,us,t\n"
+                   "18446744073709551615,18446744073709551615,2024-01-01T00:00:00.123456789Z,1500-01-01,2024-01-01T00:00:00.5Z,09:44:36\n"
+                   "0,-1,2024-01-01,2024-01-01T00:00:00.000000001,2024-01-01 00:00:00.123456000,10:00\n",
+                   NULL, &t));
+    T_EQ_STR(kind_of(t, 0), "uint64");
+    T_EQ_STR(cell(t, 0, 0), "18446744073709551615");
+    T_EQ_STR(kind_of(t, 1), "double");
+    dt_buf d = DT_BUF_INIT;
+    dt_field_describe(&t->cols[2].field, &d);
+    T_EQ_STR(dt_buf_cstr(&d), "timestamp(ns, UTC)");
+    T_EQ_STR(cell(t, 0, 2), "2024-01-01T00:00:00.123456789Z");
+    T_EQ_STR(cell(t, 1, 2), "2024-01-01T00:00:00Z");
+    T_EQ_STR(kind_of(t, 3), "string"); /* year 1500 needs microseconds, the other nanoseconds */
+    dt_buf_clear(&d);
+    dt_field_describe(&t->cols[4].field, &d);
+    T_EQ_STR(dt_buf_cstr(&d), "timestamp(us, UTC)"); /* zeros past microseconds need no more */
+    T_EQ_STR(kind_of(t, 5), "string"); /* times of day are not inferred */
+    dt_buf_free(&d);
+    dt_table_free(t);
+
+    /* one pass: a later value with nanoseconds restarts in nanoseconds */
+    int restarts;
+    size_t rows;
+    char kinds[128];
+    T_OK(read_one_pass("ts\n2024-01-01T00:00:00Z\n2024-01-02T00:00:00Z\n2024-01-03T00:00:00.000000007Z\n", 1,
+                       &restarts, &rows, kinds, sizeof kinds));
+    T_EQ_INT(restarts, 1);
+    T_EQ_INT(rows, 3);
+}
+
+/* Forcing uint64 and time; a time of day is HH:MM[:SS[.f]] to 24:00:00. */
+static void test_forced_new_kinds(void)
+{
+    dt_schema f;
+    dt_schema_init(&f, 2);
+    dt_schema_set(&f, 0, "u", DT_UINT64);
+    dt_schema_set(&f, 1, "t", DT_TIME);
+    dt_csv_options o = {.forced = &f};
+    dt_table *t;
+    T_OK(read_text("u,t\n1,09:44:36.358352\n18446744073709551615,24:00:00\n7,23:59\n8,12:00:00.5+00\n9,\n", &o, &t));
+    T_EQ_STR(kind_of(t, 0), "uint64");
+    T_EQ_STR(cell(t, 1, 0), "18446744073709551615");
+    T_EQ_STR(kind_of(t, 1), "time");
+    T_EQ_STR(cell(t, 0, 1), "09:44:36.358352");
+    T_EQ_STR(cell(t, 1, 1), "24:00:00");
+    T_EQ_STR(cell(t, 2, 1), "23:59:00");
+    T_EQ_STR(cell(t, 3, 1), "12:00:00.5");
+    T_EQ_STR(cell(t, 4, 1), "<null>");
+    dt_table_free(t);
+    T_ERR(read_text("u,t\n1,24:00:01\n", &o, &t), DATOM_EINVAL, "t.csv:2:2: '24:00:01' is not a valid time (column 't')");
+    T_ERR(read_text("u,t\n-1,10:00\n", &o, &t), DATOM_EINVAL, "t.csv:2:1: '-1' is not a valid uint64 (column 'u')");
+    T_ERR(read_text("u,t\n18446744073709551616,10:00\n", &o, &t), DATOM_EINVAL, "is not a valid uint64");
+    dt_schema_free(&f);
+
+    /* a forced timestamp is in microseconds (digits past them dropped), or in
+     * nanoseconds when the forced field says so (the fuzzer's fixed point) */
+    dt_schema_init(&f, 1);
+    dt_schema_set(&f, 0, "ts", DT_TIMESTAMP);
+    o.forced = &f;
+    T_OK(read_text("ts\n2024-01-01 00:00:00.1234567890\n", &o, &t));
+    T_EQ_STR(cell(t, 0, 0), "2024-01-01T00:00:00.123456Z");
+    dt_table_free(t);
+    f.fields[0].unit = DT_UNIT_NS;
+    T_OK(read_text("ts\n2024-01-01 00:00:00.1234567890\n", &o, &t));
+    T_EQ_STR(cell(t, 0, 0), "2024-01-01T00:00:00.123456789Z");
+    dt_table_free(t);
+    T_ERR(read_text("ts\n1500-01-01\n", &o, &t), DATOM_EINVAL, "t.csv:2:1: '1500-01-01' is not a valid timestamp");
+    dt_schema_free(&f);
+}
+
 int main(void)
 {
     T_RUN(test_inference);
@@ -699,5 +884,8 @@ int main(void)
     T_RUN(test_double_spelling);
     T_RUN(test_files);
     T_RUN(test_one_pass);
+    T_RUN(test_new_kind_spelling);
+    T_RUN(test_new_kind_inference);
+    T_RUN(test_forced_new_kinds);
     return t_done();
 }

@@ -39,7 +39,7 @@ duck "COPY (SELECT * FROM (VALUES
         (4, true, NULL, 'line' || chr(10) || 'break', DATE '2000-01-01', TIMESTAMPTZ '2000-01-01 00:00:00+00'))
       t(id, flag, x, s, d, ts)) TO '$base/duck.csv' (FORMAT csv)" >/dev/null && ok || bad "DuckDB COPY"
 got=$("$DATOM" schema --json duck.csv)
-check "datom's types" "$got" '{"columns":[{"name":"id","kind":"int64"},{"name":"flag","kind":"bool"},{"name":"x","kind":"double"},{"name":"s","kind":"string"},{"name":"d","kind":"date"},{"name":"ts","kind":"timestamp"}]}'
+check "datom's types" "$got" '{"columns":[{"name":"id","kind":"int64"},{"name":"flag","kind":"bool"},{"name":"x","kind":"double"},{"name":"s","kind":"string"},{"name":"d","kind":"date"},{"name":"ts","kind":"timestamp","unit":"us","utc":true}]}'
 got=$("$DATOM" cat duck.csv)
 want='id,flag,x,s,d,ts
 1,true,1.25,"a,b",2024-02-29,2024-01-01T12:00:00.123456Z

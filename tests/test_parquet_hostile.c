@@ -109,6 +109,7 @@ typedef struct col_spec {
     size_t dict_len;
     int dict_n;                                    /* its values; the data page is then RLE_DICTIONARY */
     size_t header_pad;                             /* bytes of an unknown field in the page header */
+    int scale, precision;                          /* DECIMAL (converted 5) */
 } col_spec;
 
 static void schema_el(tw *w, const col_spec *c)
@@ -124,6 +125,10 @@ static void schema_el(tw *w, const col_spec *c)
         tw_i32(w, 5, c->num_children);
     if (c->converted >= 0)
         tw_i32(w, 6, c->converted);
+    if (c->precision) {
+        tw_i32(w, 7, c->scale);
+        tw_i32(w, 8, c->precision);
+    }
     tw_end(w);
 }
 
@@ -250,7 +255,7 @@ static void file_1_2_3(dt_buf *f, int64_t rows)
 {
     dt_buf page = DT_BUF_INIT;
     page_1_2_3(&page);
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0}};
     build(f, c, 1, 1, rows);
     dt_buf_free(&page);
 }
@@ -306,10 +311,10 @@ static void test_int96_and_legacy(void)
         dt_buf_puts(&putf, i == 0 ? "abc" : i == 1 ? "d\xc3\xa9" : "xyz");
     }
     col_spec cols[] = {
-        {"ts96", 3, 1, -1, 0, 0, p96.data, p96.len, 4, 0, 0, NULL, 0, 0, 0},
-        {"ts_ms", 2, 1, 9 /* TIMESTAMP_MILLIS */, 0, 0, pms.data, pms.len, 4, 0, 0, NULL, 0, 0, 0},
-        {"u32", 1, 1, 13 /* UINT_32 */, 0, 0, pu32.data, pu32.len, 4, 0, 0, NULL, 0, 0, 0},
-        {"s", 6, 1, 0 /* UTF8 */, 0, 0, putf.data, putf.len, 4, 0, 0, NULL, 0, 0, 0},
+        {"ts96", 3, 1, -1, 0, 0, p96.data, p96.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
+        {"ts_ms", 2, 1, 9 /* TIMESTAMP_MILLIS */, 0, 0, pms.data, pms.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
+        {"u32", 1, 1, 13 /* UINT_32 */, 0, 0, pu32.data, pu32.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
+        {"s", 6, 1, 0 /* UTF8 */, 0, 0, putf.data, putf.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
     };
     dt_buf f = DT_BUF_INIT;
     build(&f, cols, 4, 4, 4);
@@ -319,21 +324,32 @@ static void test_int96_and_legacy(void)
     const dt_schema *s = dt_pq_schema(r);
     T_EQ_INT(s->ncol, 4);
     T_EQ_INT(s->fields[0].kind, DT_TIMESTAMP);
+    T_EQ_INT(s->fields[0].unit, DT_UNIT_NS); /* INT96 keeps its nanoseconds, with no zone */
+    T_ASSERT(!s->fields[0].utc);
     T_EQ_INT(s->fields[1].kind, DT_TIMESTAMP);
-    T_EQ_INT(s->fields[2].kind, DT_INT64);
+    T_EQ_INT(s->fields[1].unit, DT_UNIT_MS); /* a legacy TIMESTAMP_MILLIS: no zone, as peers read it */
+    T_ASSERT(!s->fields[1].utc);
+    T_EQ_INT(s->fields[2].kind, DT_UINT64);
     T_EQ_INT(s->fields[3].kind, DT_STRING);
     dt_table *t;
     T_OK(dt_pq_next(r, &t));
     T_ASSERT(t && t->nrow == 4);
     int64_t *ts = DT_COL(&t->cols[0], int64_t);
     T_EQ_INT(ts[0], 0);
-    T_EQ_INT(ts[1], 946730096789012LL); /* 2000-01-01T12:34:56.789012Z */
-    T_EQ_INT(ts[2], -1);                /* floored, not rounded toward zero */
+    T_EQ_INT(ts[1], 946730096789012345LL); /* 2000-01-01T12:34:56.789012345 */
+    T_EQ_INT(ts[2], -1);                   /* 1969-12-31T23:59:59.999999999 */
     T_ASSERT(!dt_col_is_valid(&t->cols[0], 3));
-    T_EQ_INT(DT_COL(&t->cols[1], int64_t)[0], -1000);
-    T_EQ_INT(DT_COL(&t->cols[1], int64_t)[1], 1700000000123000LL);
-    T_EQ_INT(DT_COL(&t->cols[2], int64_t)[0], 4294967295LL);
-    T_EQ_INT(DT_COL(&t->cols[2], int64_t)[1], 2147483648LL);
+    dt_buf b = DT_BUF_INIT;
+    dt_value_format(&t->cols[0], 1, &b);
+    T_EQ_STR(dt_buf_cstr(&b), "2000-01-01T12:34:56.789012345");
+    dt_buf_clear(&b);
+    dt_value_format(&t->cols[0], 2, &b);
+    T_EQ_STR(dt_buf_cstr(&b), "1969-12-31T23:59:59.999999999");
+    dt_buf_free(&b);
+    T_EQ_INT(DT_COL(&t->cols[1], int64_t)[0], -1);
+    T_EQ_INT(DT_COL(&t->cols[1], int64_t)[1], 1700000000123LL);
+    T_ASSERT(DT_COL(&t->cols[2], uint64_t)[0] == 4294967295u);
+    T_ASSERT(DT_COL(&t->cols[2], uint64_t)[1] == 2147483648u);
     size_t n;
     const char *str = dt_col_str(&t->cols[3], 1, &n);
     T_EQ_INT(n, 3);
@@ -349,25 +365,117 @@ static void test_int96_and_legacy(void)
     dt_buf_free(&putf);
 }
 
-/* UINT64 values above INT64_MAX have no int64: an error naming the column. */
-static void test_uint64_overflow(void)
+/* UINT64 holds its full range; an INT96 timestamp past the nanosecond range
+ * is an error naming the column, not a wrapped value. */
+static void test_uint64_and_int96_range(void)
 {
-    dt_buf page = DT_BUF_INIT;
+    dt_buf page = DT_BUF_INIT, p96 = DT_BUF_INIT;
     levels_3_of_4(&page);
     put_le(&page, 5, 8);
     put_le(&page, UINT64_MAX, 8);
-    put_le(&page, 6, 8);
-    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    put_le(&page, (uint64_t)1 << 63, 8);
+    levels_3_of_4(&p96);
+    static const int32_t days[] = {2440588, 1721426 /* 0001-01-01 */, 2440589};
+    for (int i = 0; i < 3; i++) {
+        put_le(&p96, 0, 8);
+        put_le(&p96, (uint32_t)days[i], 4);
+    }
+    col_spec c[] = {{"big", 2, 1, 14 /* UINT_64 */, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
+                    {"old", 3, 1, -1, 0, 0, p96.data, p96.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, 4);
     dt_pq_reader *r;
     T_OK(dt_pq_open_mem(&r, "u64.parquet", f.data, f.len));
-    T_EQ_INT(dt_pq_schema(r)->fields[0].kind, DT_INT64);
+    T_EQ_INT(dt_pq_schema(r)->fields[0].kind, DT_UINT64);
+    dt_table *t;
+    T_OK(dt_pq_next(r, &t));
+    T_ASSERT(DT_COL(&t->cols[0], uint64_t)[1] == UINT64_MAX);
+    T_ASSERT(DT_COL(&t->cols[0], uint64_t)[2] == (uint64_t)1 << 63);
+    dt_buf b = DT_BUF_INIT;
+    dt_value_format(&t->cols[0], 1, &b);
+    T_EQ_STR(dt_buf_cstr(&b), "18446744073709551615");
+    dt_buf_free(&b);
+    dt_pq_close(r);
+    dt_buf_free(&f);
+    build(&f, c, 2, 2, 4);
+    T_OK(dt_pq_open_mem(&r, "int96.parquet", f.data, f.len));
     size_t rows;
-    T_ERR(read_all(r, &rows), DATOM_EUNSUPPORTED, "u64.parquet: column 'big', row group 0: UINT64 value above");
+    T_ERR(read_all(r, &rows), DATOM_EUNSUPPORTED, "int96.parquet: column 'old', row group 0: INT96 timestamp beyond");
     dt_pq_close(r);
     dt_buf_free(&f);
     dt_buf_free(&page);
+    dt_buf_free(&p96);
+}
+
+/* Decimals of 19 to 38 digits in FIXED_LEN_BYTE_ARRAY of any width: narrow
+ * ones sign-extended, wide ones only when the extra bytes are sign extension
+ * (else the file is damaged: a value no DECIMAL(38) holds); intervals only
+ * in 12 bytes (else bytes). */
+static void test_decimal128_widths(void)
+{
+    dt_buf p3 = DT_BUF_INIT, p17 = DT_BUF_INIT, piv = DT_BUF_INIT, p11 = DT_BUF_INIT;
+    levels_3_of_4(&p3);
+    dt_buf_append(&p3, "\x7f\xff\xff\x80\x00\x00\xff\xff\xff", 9);
+    levels_3_of_4(&p17);
+    static const uint8_t pos[17] = {0, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    uint8_t neg[17], one[17] = {0};
+    memset(neg, 0xff, sizeof neg);
+    neg[16] = 0xfe; /* -2 */
+    one[16] = 1;
+    dt_buf_append(&p17, pos, 17);
+    dt_buf_append(&p17, neg, 17);
+    dt_buf_append(&p17, one, 17);
+    levels_3_of_4(&piv);
+    levels_3_of_4(&p11);
+    for (int i = 0; i < 3; i++) {
+        put_le(&piv, 14, 4), put_le(&piv, 3, 4), put_le(&piv, 14706789, 4);
+        dt_buf_append(&p11, "elevenbytes", 11);
+    }
+    col_spec c[] = {
+        {"d3", 7, 1, 5, 3, 0, p3.data, p3.len, 4, 0, 0, NULL, 0, 0, 0, 0, 20},
+        {"d17", 7, 1, 5, 17, 0, p17.data, p17.len, 4, 0, 0, NULL, 0, 0, 0, 2, 38},
+        {"iv", 7, 1, 21 /* INTERVAL */, 12, 0, piv.data, piv.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
+        {"iv11", 7, 1, 21, 11, 0, p11.data, p11.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
+    };
+    dt_buf f = DT_BUF_INIT;
+    build(&f, c, 4, 4, 4);
+    dt_pq_reader *r;
+    T_OK(dt_pq_open_mem(&r, "dec.parquet", f.data, f.len));
+    const dt_schema *s = dt_pq_schema(r);
+    T_EQ_INT(s->fields[0].kind, DT_DECIMAL128);
+    T_EQ_INT(s->fields[1].kind, DT_DECIMAL128);
+    T_EQ_INT(s->fields[2].kind, DT_INTERVAL);
+    T_EQ_INT(s->fields[3].kind, DT_BINARY);
+    dt_table *t;
+    T_OK(dt_pq_next(r, &t));
+    static const char *const want[][3] = {{"8388607", "-8388608", "-1"},
+                                          {"1701411834604692317316873037158841057.27", "-0.02", "0.01"},
+                                          {"1 year 2 months 3 days 04:05:06.789", NULL, NULL}};
+    dt_buf b = DT_BUF_INIT;
+    for (size_t col = 0; col < 3; col++)
+        for (size_t row = 0; row < 3 && want[col][row]; row++) {
+            dt_buf_clear(&b);
+            dt_value_format(&t->cols[col], row, &b);
+            T_EQ_STR(dt_buf_cstr(&b), want[col][row]);
+        }
+    dt_buf_free(&b);
+    dt_pq_close(r);
+    /* a 17-byte value whose first byte is not sign extension */
+    one[0] = 1;
+    p17.len -= 17;
+    dt_buf_append(&p17, one, 17);
+    c[1].page = p17.data;
+    dt_buf_clear(&f);
+    build(&f, c, 4, 4, 4);
+    T_OK(dt_pq_open_mem(&r, "dec.parquet", f.data, f.len));
+    size_t rows;
+    T_ERR(read_all(r, &rows), DATOM_ECORRUPT, "dec.parquet: column 'd17', row group 0: decimal value does not fit 38 digits");
+    dt_pq_close(r);
+    dt_buf_free(&f);
+    dt_buf_free(&p3);
+    dt_buf_free(&p17);
+    dt_buf_free(&piv);
+    dt_buf_free(&p11);
 }
 
 /* One 256 KiB dictionary value on 2,000 rows (a few bytes of RLE): batches
@@ -386,7 +494,7 @@ static void test_dictionary_amplification(void)
     dt_buf_putc(&page, (char)(((h >> 7) & 0x7f) | 0x80));
     dt_buf_putc(&page, (char)(h >> 14));
     dt_buf_putc(&page, 0);
-    col_spec c[] = {{"s", 6, 0, 0 /* UTF8 */, 0, 0, page.data, page.len, rows, 0, 0, dict.data, dict.len, 1, 0}};
+    col_spec c[] = {{"s", 6, 0, 0 /* UTF8 */, 0, 0, page.data, page.len, rows, 0, 0, dict.data, dict.len, 1, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, rows);
     dt_pq_reader *r;
@@ -418,7 +526,7 @@ static void test_bit_packed_levels(void)
     put_le(&page, 10, 4);
     put_le(&page, 30, 4);
     put_le(&page, 40, 4);
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     def_level_encoding = 4;
     build(&f, c, 1, 1, 4);
@@ -479,9 +587,9 @@ static void test_nested_rejected(void)
     dt_buf page = DT_BUF_INIT;
     page_1_2_3(&page);
     col_spec grp[] = {
-        {"plain", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0},
-        {"st", 0, 1, -1, 0, 1, NULL, 0, 0, 0, 0, NULL, 0, 0, 0},
-        {"inner", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0},
+        {"plain", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
+        {"st", 0, 1, -1, 0, 1, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0, 0},
+        {"inner", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0},
     };
     dt_buf f = DT_BUF_INIT;
     build(&f, grp, 3, 2, 4);
@@ -490,7 +598,7 @@ static void test_nested_rejected(void)
     T_ERR(dt_pq_open(&r, path), DATOM_EUNSUPPORTED, "column 'st' is nested");
     free(path);
     dt_buf_clear(&f);
-    col_spec rep[] = {{"rep", 1, 2, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    col_spec rep[] = {{"rep", 1, 2, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0}};
     build(&f, rep, 1, 1, 4);
     path = write_tmp("repeated.parquet", &f);
     T_ERR(dt_pq_open(&r, path), DATOM_EUNSUPPORTED, "column 'rep' is repeated");
@@ -550,7 +658,7 @@ static void test_huge_claims(void)
     page_1_2_3(&page);
     const int codecs[] = {1 /* SNAPPY */, 2 /* GZIP */, 4 /* BROTLI */, 6 /* ZSTD */, 7 /* LZ4_RAW */, 0};
     for (size_t k = 0; k < DT_ARRAY_LEN(codecs); k++) {
-        col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, INT32_MAX, codecs[k], NULL, 0, 0, 0}};
+        col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, INT32_MAX, codecs[k], NULL, 0, 0, 0, 0, 0}};
         dt_buf f = DT_BUF_INIT;
         build(&f, c, 1, 1, 4);
         char *path = write_tmp("huge.parquet", &f);
@@ -563,7 +671,7 @@ static void test_huge_claims(void)
         dt_buf_free(&f);
     }
     /* a claimed row count far beyond the pages: an error once the pages run out */
-    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0}};
+    col_spec c[] = {{"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, 0, 0, 0}};
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 1, 1, INT64_C(1) << 40);
     char *path = write_tmp("many_rows.parquet", &f);
@@ -584,8 +692,8 @@ static void test_long_page_headers(void)
     dt_buf page = DT_BUF_INIT;
     page_1_2_3(&page);
     col_spec c[] = {
-        {"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, (size_t)200 << 10},
-        {"y", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, (size_t)64 << 10},
+        {"x", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, (size_t)200 << 10, 0, 0},
+        {"y", 1, 1, -1, 0, 0, page.data, page.len, 4, 0, 0, NULL, 0, 0, (size_t)64 << 10, 0, 0},
     };
     dt_buf f = DT_BUF_INIT;
     build(&f, c, 2, 2, 4);
@@ -728,7 +836,8 @@ int main(void)
 {
     T_RUN(test_int96_and_legacy);
     T_RUN(test_nested_rejected);
-    T_RUN(test_uint64_overflow);
+    T_RUN(test_uint64_and_int96_range);
+    T_RUN(test_decimal128_widths);
     T_RUN(test_bit_packed_levels);
     T_RUN(test_hostile_footers);
     T_RUN(test_dictionary_amplification);

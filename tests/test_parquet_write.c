@@ -45,10 +45,72 @@ static void schema_all(dt_schema *s)
     }
 }
 
+/* The kinds and attributes the table model gained for lossless Parquet:
+ * uint64, timestamps and times in each unit with and without UTC, decimal128
+ * of several precisions, and an interval if asked (hyparquet cannot read
+ * those). */
+static void schema_new_kinds(dt_schema *s, bool interval)
+{
+    static const struct { const char *name; dt_kind kind; dt_time_unit unit; bool utc; int32_t p, sc; } cols[] = {
+        {"u64", DT_UINT64, 0, 0, 0, 0},
+        {"ts_ms", DT_TIMESTAMP, DT_UNIT_MS, false, 0, 0},
+        {"ts_us_utc", DT_TIMESTAMP, DT_UNIT_US, true, 0, 0},
+        {"ts_ns", DT_TIMESTAMP, DT_UNIT_NS, false, 0, 0},
+        {"ts_ms_utc", DT_TIMESTAMP, DT_UNIT_MS, true, 0, 0},
+        {"t_ms", DT_TIME, DT_UNIT_MS, false, 0, 0},
+        {"t_us", DT_TIME, DT_UNIT_US, false, 0, 0},
+        {"t_ns", DT_TIME, DT_UNIT_NS, false, 0, 0},
+        {"t_us_utc", DT_TIME, DT_UNIT_US, true, 0, 0},
+        {"d19", DT_DECIMAL128, 0, 0, 19, 2},
+        {"d30", DT_DECIMAL128, 0, 0, 30, 5},
+        {"d38", DT_DECIMAL128, 0, 0, 38, 0},
+    };
+    dt_schema_init(s, DT_ARRAY_LEN(cols) + interval);
+    if (interval)
+        dt_schema_set(s, DT_ARRAY_LEN(cols), "iv", DT_INTERVAL);
+    for (size_t i = 0; i < DT_ARRAY_LEN(cols); i++) {
+        dt_schema_set(s, i, cols[i].name, cols[i].kind);
+        dt_field *f = &s->fields[i];
+        if (cols[i].kind == DT_TIMESTAMP || cols[i].kind == DT_TIME)
+            f->unit = cols[i].unit, f->utc = cols[i].utc;
+        f->precision = cols[i].p;
+        f->scale = cols[i].sc;
+    }
+}
+
 static const char *const special_strings[] = {
     "", "a", "héllo wörld", "日本語のテキスト", "emoji 😀🎉", "quote \" backslash \\ tab \t nl \n",
     "zzz", "Ω≈ç√∫", "NULL", "NA",
 };
+
+/* A decimal128 of its column's precision: +-(10^p - 1), 0, -1, then any. */
+static void append_dec128(dt_column *c, size_t r, uint64_t x)
+{
+    uint32_t m[4] = {0}; /* the magnitude, little-endian limbs */
+    bool neg = r == 1 || r == 3 || (r > 4 && (x & 1));
+    if (r < 2) {
+        for (int i = 0; i < c->field.precision; i++) { /* m = m * 10 + 9 */
+            uint64_t carry = 9;
+            for (int k = 0; k < 4; k++, carry >>= 32) {
+                carry += (uint64_t)m[k] * 10;
+                m[k] = (uint32_t)carry;
+            }
+        }
+    } else if (r == 3) {
+        m[0] = 1;
+    } else if (r > 4) { /* below 10^p for p >= 19: 64 bits and a few more */
+        m[0] = (uint32_t)x, m[1] = (uint32_t)(x >> 32), m[2] = (uint32_t)(x % 7);
+    }
+    uint8_t v[16];
+    uint64_t carry = neg;
+    for (int k = 0; k < 4; k++) { /* two's complement when negative */
+        uint64_t w = neg ? (uint64_t)(uint32_t)~m[k] + carry : m[k];
+        carry = w >> 32;
+        for (int b = 0; b < 4; b++)
+            v[4 * k + b] = (uint8_t)(w >> (8 * b));
+    }
+    dt_col_append_fixed(c, v, NULL, 1);
+}
 
 /* One value of kind K for row R: special values first, then pseudo-random. */
 static void append_value(dt_column *c, size_t r, int variety)
@@ -97,14 +159,39 @@ static void append_value(dt_column *c, size_t r, int variety)
         dt_col_append_i32(c, r < 5 ? sp[r] : (int32_t)(x % 40000) - 10000);
         break;
     }
-    case DT_TIMESTAMP: {
-        static const int64_t sp[] = {0, -1, 1700000000123456, -62135596800000000, 253402300799999999};
-        dt_col_append_i64(c, r < 5 ? sp[r] : (int64_t)(x % 4000000000000000) - 1000000000000000);
+    case DT_TIMESTAMP: { /* years 1 to 9999 (ns: 1677 to 2262), per unit */
+        static const int64_t sp[][5] = {
+            {0, -1, 1700000000123, -62135596800000, 253402300799999},
+            {0, -1, 1700000000123456, -62135596800000000, 253402300799999999},
+            {0, -1, 1700000000123456789, -9000000000000000000, 9000000000000000000}};
+        static const uint64_t span[] = {4000000000000, 4000000000000000, 4000000000000000000};
+        int u = c->field.unit == DT_UNIT_MS ? 0 : c->field.unit == DT_UNIT_NS ? 2 : 1;
+        dt_col_append_i64(c, r < 5 ? sp[u][r] : (int64_t)(x % span[u]) - (int64_t)(span[u] / 4));
         break;
     }
     case DT_DECIMAL: {
         static const int64_t sp[] = {0, -1, 1, 999999999999999999, -999999999999999999};
         dt_col_append_i64(c, r < 5 ? sp[r] : (int64_t)(x % 2000000000000) - 1000000000000);
+        break;
+    }
+    case DT_UINT64: {
+        static const uint64_t sp[] = {0, UINT64_MAX, (uint64_t)1 << 63, ((uint64_t)1 << 63) - 1, ((uint64_t)1 << 53) + 1};
+        dt_col_append_u64(c, r < 5 ? sp[r] : variety ? x % (uint64_t)variety + ((uint64_t)1 << 63) : x);
+        break;
+    }
+    case DT_TIME: { /* a time of day in the unit: midnight, its last instant, then any */
+        int64_t day = 86400 * dt_unit_per_second(c->field.unit);
+        dt_col_append_i64(c, r == 0 ? 0 : r == 1 ? day - 1 : (int64_t)(x % (uint64_t)day));
+        break;
+    }
+    case DT_DECIMAL128: append_dec128(c, r, x); break;
+    case DT_INTERVAL: { /* months, days, millis: each below 2^31, as DuckDB holds them */
+        uint32_t v[3] = {(uint32_t)(x % 2400), (uint32_t)(x >> 20) % 40000, (uint32_t)(x >> 40) % 2000000000};
+        if (r == 0)
+            v[0] = v[1] = v[2] = 0;
+        if (r == 1)
+            v[0] = 14, v[1] = 3, v[2] = 14706789;
+        dt_col_append_fixed(c, v, NULL, 1);
         break;
     }
     default: break;
@@ -137,28 +224,8 @@ static dt_table *slice_table(const dt_table *t, size_t a, size_t n)
     dt_table *o = dt_table_new(&s, n);
     dt_schema_free(&s);
     for (size_t r = a; r < a + n; r++) {
-        for (size_t i = 0; i < t->ncol; i++) {
-            const dt_column *c = &t->cols[i];
-            dt_column *d = &o->cols[i];
-            if (!dt_col_is_valid(c, r)) {
-                dt_col_append_null(d);
-                continue;
-            }
-            switch (c->field.kind) {
-            case DT_BOOL: dt_col_append_bool(d, DT_COL(c, uint8_t)[r]); break;
-            case DT_INT32:
-            case DT_DATE: dt_col_append_i32(d, DT_COL(c, int32_t)[r]); break;
-            case DT_DOUBLE: dt_col_append_f64(d, DT_COL(c, double)[r]); break;
-            case DT_STRING:
-            case DT_BINARY: {
-                size_t len;
-                const char *p = dt_col_str(c, r, &len);
-                dt_col_append_bytes(d, p, len);
-                break;
-            }
-            default: dt_col_append_i64(d, DT_COL(c, int64_t)[r]); break;
-            }
-        }
+        for (size_t i = 0; i < t->ncol; i++)
+            dt_col_append_value(&o->cols[i], &t->cols[i], r);
         dt_table_end_row(o);
     }
     return o;
@@ -233,7 +300,26 @@ static json_t *value_json(const dt_column *c, size_t r)
         free(hex);
         return j;
     }
-    default:
+    case DT_UINT64:
+        snprintf(buf, sizeof buf, "%" PRIu64, DT_COL(c, uint64_t)[r]);
+        return json_string(buf);
+    case DT_DECIMAL128: { /* the unscaled value, as for decimal */
+        dt_column unscaled = *c;
+        unscaled.field.scale = 0;
+        dt_buf b = DT_BUF_INIT;
+        dt_value_format(&unscaled, r, &b);
+        json_t *j = json_string(dt_buf_cstr(&b));
+        dt_buf_free(&b);
+        return j;
+    }
+    case DT_INTERVAL: { /* as datom (and DuckDB) spell it */
+        dt_buf b = DT_BUF_INIT;
+        dt_value_format(c, r, &b);
+        json_t *j = json_string(dt_buf_cstr(&b));
+        dt_buf_free(&b);
+        return j;
+    }
+    default: /* int64, timestamp, time, duration, decimal: the integer */
         snprintf(buf, sizeof buf, "%" PRId64, DT_COL(c, int64_t)[r]);
         return json_string(buf);
     }
@@ -279,14 +365,15 @@ static void add_case(json_t *manifest, const char *dir, const char *name, const 
     for (size_t i = 0; i < t->ncol; i++) {
         const dt_field *f = &t->cols[i].field;
         json_t *c = json_pack("{s:s, s:s}", "name", f->name, "kind", dt_kind_name(f->kind));
-        if (f->kind == DT_DECIMAL) {
+        if (f->kind == DT_DECIMAL || f->kind == DT_DECIMAL128) {
             json_object_set_new(c, "precision", json_integer(f->precision));
             json_object_set_new(c, "scale", json_integer(f->scale));
         }
-        if (f->kind == DT_DURATION) {
-            static const char *const units[] = {"s", "ms", "us", "ns"};
-            json_object_set_new(c, "unit", json_string(units[f->unit]));
+        if (f->kind == DT_DURATION || f->kind == DT_TIMESTAMP || f->kind == DT_TIME) {
+            json_object_set_new(c, "unit", json_string(dt_unit_name(f->unit)));
         }
+        if (f->kind == DT_TIMESTAMP || f->kind == DT_TIME)
+            json_object_set_new(c, "utc", json_boolean(f->utc));
         json_array_append_new(cols, c);
     }
     json_t *k = json_pack("{s:s, s:o, s:s}", "name", name, "columns", cols, "codec", codec_upper(o->codec));
@@ -467,11 +554,9 @@ static void sha_of(const dt_table *t, const dt_pq_options *o, size_t batch, char
 }
 
 /* Same rows, same options: same bytes, whatever the batch split. */
-static void test_deterministic(void)
+static void deterministic(const dt_schema *s)
 {
-    dt_schema s;
-    schema_all(&s);
-    dt_table *t = make_table(&s, 5000, 9, 300, 0);
+    dt_table *t = make_table(s, 5000, 9, 300, 0);
     dt_pq_codec codecs[] = {DT_PQ_UNCOMPRESSED, DT_PQ_SNAPPY, DT_PQ_ZSTD};
     for (size_t k = 0; k < DT_ARRAY_LEN(codecs); k++) {
         dt_pq_options o;
@@ -489,7 +574,19 @@ static void test_deterministic(void)
         T_EQ_STR(a, d);
     }
     dt_table_free(t);
-    dt_schema_free(&s);
+}
+
+static void test_deterministic(void)
+{
+    for (int kinds = 0; kinds < 2; kinds++) { /* the old kinds, then the new ones */
+        dt_schema s;
+        if (kinds)
+            schema_new_kinds(&s, true);
+        else
+            schema_all(&s);
+        deterministic(&s);
+        dt_schema_free(&s);
+    }
 }
 
 /* A fixed small table has a known file: a change to the bytes is deliberate
@@ -512,6 +609,32 @@ static void test_known_sha(void)
     T_EQ_STR(hex, want);
     dt_table_free(t);
     dt_schema_free(&s);
+}
+
+/* The same guard for the kinds and attributes added for lossless Parquet
+ * (uint64, units and zones of times and timestamps, decimal128, interval). */
+static void test_known_sha_new_kinds(void)
+{
+    dt_schema s, iv;
+    schema_new_kinds(&s, false);
+    dt_schema_init(&iv, 1);
+    dt_schema_set(&iv, 0, "iv", DT_INTERVAL);
+    dt_table *t = make_table(&s, 20, 4, 5, 0), *u = make_table(&iv, 20, 4, 5, 0);
+    dt_pq_options o;
+    dt_pq_options_default(&o);
+    o.codec = DT_PQ_UNCOMPRESSED;
+    char hex[DATOM_SHA_HEX], hex2[DATOM_SHA_HEX];
+    sha_of(t, &o, 0, hex);
+    sha_of(u, &o, 0, hex2);
+    bool print = getenv("PQ_PRINT_SHA") != NULL;
+    if (print)
+        printf("sha new kinds %s, interval %s\n", hex, hex2);
+    T_EQ_STR(hex, print ? hex : "ef3d6fcd345b20cffb6beb2ccc2e08cdc84b086bb62a354cd98c6104f8ba37f6");
+    T_EQ_STR(hex2, print ? hex2 : "0accef532b40620da2fe7015b920fc0f954f20cea8b6be800aa3410fc10c0a36");
+    dt_table_free(t);
+    dt_table_free(u);
+    dt_schema_free(&s);
+    dt_schema_free(&iv);
 }
 
 /* ---- datom's own reader ---- */
@@ -600,6 +723,18 @@ static void test_roundtrip_reader(void)
     dt_table_free(t);
     t = make_table(&s, 0, 0, 0, 0);
     roundtrip(dir, "zero_rows", t, &o);
+    dt_table_free(t);
+    dt_schema_free(&s);
+    /* the kinds added for lossless Parquet, intervals too: with and without
+     * dictionaries, nulls, several row groups */
+    schema_new_kinds(&s, true);
+    dt_pq_options_default(&o);
+    o.row_group_rows = 1000;
+    t = make_table(&s, 3000, 4, 30, 9);
+    roundtrip(dir, "new_kinds", t, &o);
+    dt_table_free(t);
+    t = make_table(&s, 20000, 7, 0, 10);
+    roundtrip(dir, "new_kinds_distinct", t, &o);
     dt_table_free(t);
     dt_schema_free(&s);
     free(dir);
@@ -773,6 +908,25 @@ static void test_interop_write(void)
     dt_table_free(t);
     dt_schema_free(&s);
 
+    /* the kinds added for lossless Parquet, with nulls, one row group and several */
+    schema_new_kinds(&s, false);
+    t = make_table(&s, 3000, 6, 50, 21);
+    add_case(m, interop_dir, "new_kinds", t, &o, 0, 1);
+    o.row_group_rows = 700;
+    add_case(m, interop_dir, "new_kinds_rg", t, &o, 333, 5);
+    dt_pq_options_default(&o);
+    dt_table_free(t);
+    dt_schema_free(&s);
+    dt_schema_init(&s, 2);
+    dt_schema_set(&s, 0, "n", DT_INT32);
+    dt_schema_set(&s, 1, "iv", DT_INTERVAL);
+    t = make_table(&s, 500, 5, 0, 22);
+    add_case(m, interop_dir, "intervals", t, &o, 0, 1);
+    json_object_set_new(last_case, "hyparquet", json_false()); /* it has no INTERVAL */
+    json_object_set_new(last_case, "arrow_reencode", json_false()); /* arrow-rs drops months */
+    dt_table_free(t);
+    dt_schema_free(&s);
+
     char path[4096];
     snprintf(path, sizeof path, "%s/manifest.json", interop_dir);
     T_EQ_INT(json_dump_file(m, path, JSON_INDENT(1)), 0);
@@ -805,6 +959,7 @@ int main(void)
     T_RUN(test_streams);
     T_RUN(test_deterministic);
     T_RUN(test_known_sha);
+    T_RUN(test_known_sha_new_kinds);
     T_RUN(test_roundtrip_reader);
     T_RUN(test_interop_write);
     T_RUN(test_interop_peers);

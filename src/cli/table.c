@@ -213,7 +213,8 @@ static const char convert_usage[] =
     "Options:\n"
     "  --codec snappy|zstd|none   Parquet compression (default snappy)\n"
     "  --types COL=TYPE,...       force column types of CSV input (bool, int32,\n"
-    "                             int64, double, string, date, timestamp)\n"
+    "                             int64, uint64, double, string, date, timestamp,\n"
+    "                             time)\n"
     "  --delim C                  the delimiter of CSV input (default: sniffed), or\n"
     "                             of CSV output when the input is Parquet\n"
     "  --out-delim C              the delimiter of CSV output (default ',', tab\n"
@@ -334,8 +335,9 @@ static const char cat_usage[] =
     "\n"
     "Prints a table file (CSV or Parquet) as CSV on standard output, or with\n"
     "--json as JSON lines: one object per row, keys in column order; numbers\n"
-    "as numbers (NaN and infinities, which JSON lacks, as null),\n"
-    "dates and timestamps as ISO-8601 strings, missing values as null.\n"
+    "as numbers (NaN and infinities, which JSON lacks, as the strings \"NaN\",\n"
+    "\"Infinity\" and \"-Infinity\"), dates, timestamps, times and intervals as\n"
+    "ISO-8601 strings, missing values as null.\n"
     "\n"
     "Options:\n"
     "  --json          JSON lines instead of CSV\n"
@@ -411,13 +413,33 @@ static const char schema_usage[] =
     "usage: datom schema [OPTIONS] FILE\n"
     "\n"
     "Prints the columns of a table file (CSV or Parquet): one line per column,\n"
-    "its name and kind separated by a tab; for CSV the kinds are those inference\n"
-    "gives (which reads the whole file). With --json: {\"columns\": [{\"name\": ...,\n"
-    "\"kind\": ...}, ...]}, plus \"rows\" for Parquet (from its footer).\n"
+    "its name and kind separated by a tab (with the kind's unit or precision:\n"
+    "timestamp(ns), timestamp(us, UTC), decimal(12,3), ...); for CSV the kinds are\n"
+    "those inference gives (which reads the whole file). With --json:\n"
+    "{\"columns\": [{\"name\": ..., \"kind\": ..., and \"unit\", \"utc\", \"precision\",\n"
+    "\"scale\" where the kind has them}, ...]}, plus \"rows\" for Parquet.\n"
     "\n"
     "Options:\n"
     "  --json                 JSON output\n"
     "  --delim C  --types COL=TYPE,...  --na TOKEN   as for `datom convert`\n";
+
+/* {"name", "kind"} and the kind's attributes: unit and utc (timestamps,
+ * times, durations), precision and scale (decimals). */
+static json_t *field_json(const dt_field *f)
+{
+    json_t *col = json_object();
+    json_object_set_new(col, "name", json_string_nocheck(f->name));
+    json_object_set_new(col, "kind", json_string(dt_kind_name(f->kind)));
+    if (f->kind == DT_TIMESTAMP || f->kind == DT_TIME || f->kind == DT_DURATION)
+        json_object_set_new(col, "unit", json_string(dt_unit_name(f->unit)));
+    if (f->kind == DT_TIMESTAMP || f->kind == DT_TIME)
+        json_object_set_new(col, "utc", json_boolean(f->utc));
+    if (f->kind == DT_DECIMAL || f->kind == DT_DECIMAL128) {
+        json_object_set_new(col, "precision", json_integer(f->precision));
+        json_object_set_new(col, "scale", json_integer(f->scale));
+    }
+    return col;
+}
 
 static int schema(const char *path, table_opts *o)
 {
@@ -430,12 +452,8 @@ static int schema(const char *path, table_opts *o)
     const dt_schema *s = dt_input_schema(&src);
     if (cli.json) {
         json_t *cols = json_array();
-        for (size_t i = 0; i < s->ncol; i++) {
-            json_t *col = json_object();
-            json_object_set_new(col, "name", json_string_nocheck(s->fields[i].name));
-            json_object_set_new(col, "kind", json_string(dt_kind_name(s->fields[i].kind)));
-            json_array_append_new(cols, col);
-        }
+        for (size_t i = 0; i < s->ncol; i++)
+            json_array_append_new(cols, field_json(&s->fields[i]));
         json_t *j = json_pack("{s:o}", "columns", cols);
         if (src.pq)
             json_object_set_new(j, "rows", json_integer((json_int_t)dt_pq_num_rows(src.pq)));
@@ -444,11 +462,15 @@ static int schema(const char *path, table_opts *o)
         free(text);
         json_decref(j);
     } else {
+        dt_buf d = DT_BUF_INIT;
         for (size_t i = 0; i < s->ncol; i++) {
+            dt_buf_clear(&d);
+            dt_field_describe(&s->fields[i], &d);
             char *name = dt_printable(s->fields[i].name); /* a header may hold anything */
-            printf("%s\t%s\n", name, dt_kind_name(s->fields[i].kind));
+            printf("%s\t%s\n", name, dt_buf_cstr(&d));
             free(name);
         }
+        dt_buf_free(&d);
     }
     dt_input_close(&src);
     return fflush(stdout) ? dt_error_errno(errno, "standard output") : 0;

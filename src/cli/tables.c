@@ -79,12 +79,14 @@ static const char write_help[] =
     "                      records parents and source_lineage\n"
     "  --meta KEY=VALUE    custom metadata (repeatable; part of the version's identity)\n"
     "  --derived           table_type derived (default: imported, with original_file_sha)\n"
-    "  --types C=K,...     force column kinds (bool int32 int64 double string date timestamp\n"
-    "                      duration decimal)\n"
+    "  --types C=K,...     force column kinds of CSV input (bool int32 int64 uint64 double\n"
+    "                      string date timestamp time)\n"
     "  --delim C           CSV delimiter: , ; | or tab (default: sniffed)\n"
     "  --na A,B            CSV tokens read as missing (default: empty and NA)\n"
     "  --force             parse FILE even when its bytes are unchanged since the last import\n"
-    "  --int64             hash int64 columns as R integer64 (i64) rather than numbers\n"
+    "  --int64             hash every int64 column as R's integer64 (i64); by default\n"
+    "                      one is hashed as R's arrow reads it: as numbers when every\n"
+    "                      value fits R's integer, else as integer64\n"
     "  --author SPEC       commit author (default: git configuration)\n"
     "  --json              print the result as JSON\n";
 

@@ -19,15 +19,14 @@
 
 #define PROBLEM(r, ...) dt_strv_push_owned(&(r)->problems, dt_sprintf(__VA_ARGS__))
 
-static int recompute_data_sha(const char *path, bool i64, char out[DATOM_SHA_HEX])
+static int recompute_data_sha(const char *path, const dt_cv1_options *o, char out[DATOM_SHA_HEX])
 {
     dt_pq_reader *r;
     int rc = dt_pq_open(&r, path);
     if (rc)
         return rc;
     dt_cv1 *h = NULL;
-    dt_cv1_options o = {.int64_as_i64 = i64};
-    rc = dt_cv1_begin(&h, dt_pq_schema(r), &o);
+    rc = dt_cv1_begin(&h, dt_pq_schema(r), o);
     while (rc == 0) {
         dt_table *b = NULL;
         if ((rc = dt_pq_next(r, &b)) != 0 || !b)
@@ -41,17 +40,25 @@ static int recompute_data_sha(const char *path, bool i64, char out[DATOM_SHA_HEX
     return rc;
 }
 
-static bool has_int64(const char *path)
+/* Whether the object's values hash to data_sha by one of the ways a version
+ * may have been written: today's default, `--int64`, or datom 0.1.0's (every
+ * value under R's encoding; int64 as numbers, or as i64 with --int64). The
+ * first is computed in any case: its failure to parse is reported. */
+static int matches_data_sha(const char *path, const char *data_sha, char got[DATOM_SHA_HEX])
 {
-    dt_pq_reader *r;
-    if (dt_pq_open(&r, path) != 0)
-        return false;
-    const dt_schema *s = dt_pq_schema(r);
-    bool yes = false;
-    for (size_t i = 0; i < s->ncol && !yes; i++)
-        yes = s->fields[i].kind == DT_INT64;
-    dt_pq_close(r);
-    return yes;
+    static const dt_cv1_options ways[] = {
+        {.int64 = DT_CV1_INT64_AUTO},
+        {.int64 = DT_CV1_INT64_I64},
+        {.int64 = DT_CV1_INT64_NUM, .legacy = true},
+        {.int64 = DT_CV1_INT64_I64, .legacy = true},
+    };
+    int rc = recompute_data_sha(path, &ways[0], got);
+    for (size_t i = 1; rc == 0 && strcmp(got, data_sha) && i < DT_ARRAY_LEN(ways); i++) {
+        char other[DATOM_SHA_HEX];
+        if (recompute_data_sha(path, &ways[i], other) == 0 && !strcmp(other, data_sha))
+            memcpy(got, other, sizeof other);
+    }
+    return rc;
 }
 
 /* Downloads one object, checks its bytes and recomputes its data_sha. */
@@ -70,10 +77,9 @@ static void deep_check(dt_project *p, const char *table, const char *data_sha,
     } else if (parquet_sha && strcmp(got, parquet_sha)) {
         PROBLEM(rep, "%s: %s has SHA-256 %s, its versions record parquet_sha %s", table, key, got,
                 parquet_sha);
-    } else if (recompute_data_sha(tmp, false, got) != 0) {
+    } else if (matches_data_sha(tmp, data_sha, got) != 0) {
         PROBLEM(rep, "%s: %s does not parse: %s", table, key, datom_errmsg());
-    } else if (strcmp(got, data_sha) &&
-               !(has_int64(tmp) && recompute_data_sha(tmp, true, got) == 0 && !strcmp(got, data_sha))) {
+    } else if (strcmp(got, data_sha)) {
         PROBLEM(rep, "%s: %s: its values hash to data_sha %s, not %s", table, key, got, data_sha);
     }
     datom_errclear();

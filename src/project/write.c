@@ -80,7 +80,7 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
         return rc;
     c->format = in.format;
     dt_schema_copy(&c->schema, dt_input_schema(&in));
-    dt_cv1_options co = {.int64_as_i64 = o->int64_as_i64};
+    dt_cv1_options co = {.int64 = o->int64_as_i64 ? DT_CV1_INT64_I64 : DT_CV1_INT64_AUTO};
     char *tmpdir = dt_project_tmpdir(p);
     co.tmpdir = tmpdir;
     if ((rc = dt_cv1_begin(&cv, &c->schema, &co)) != 0)

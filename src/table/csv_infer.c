@@ -1,7 +1,7 @@
 /*
  * csv_infer.c: the text of one CSV field as each kind the CSV reader knows
- * (bool, int64, double, date, timestamp), the kind-bit lattice type inference
- * narrows, and UTF-8 validation. The rules are in docs/formats.md ("CSV").
+ * (bool, int64, uint64, double, date, timestamp, time), the kind-bit lattice
+ * type inference narrows, and UTF-8 validation. The rules are in docs/formats.md ("CSV").
  *
  * These run once per field on the hot path, so they are hand-written loops
  * over (pointer, length) with no allocation and no locale.
@@ -23,12 +23,13 @@ bool dt_csv_parse_bool(const char *s, size_t n, bool *out)
     return false;
 }
 
-bool dt_csv_parse_i64(const char *s, size_t n, int64_t *out)
+/* [+-]digits as a sign and a magnitude; false past 2^64 - 1. */
+static bool parse_int(const char *s, size_t n, bool *neg, uint64_t *mag)
 {
     size_t i = 0;
-    bool neg = false;
+    *neg = false;
     if (n && (s[0] == '-' || s[0] == '+'))
-        neg = s[i++] == '-';
+        *neg = s[i++] == '-';
     if (i == n)
         return false;
     uint64_t v = 0;
@@ -40,16 +41,29 @@ bool dt_csv_parse_i64(const char *s, size_t n, int64_t *out)
             return false;
         v = v * 10 + d;
     }
-    if (neg) {
-        if (v > (uint64_t)INT64_MAX + 1)
-            return false;
-        *out = (int64_t)(0 - v);
-    } else {
-        if (v > (uint64_t)INT64_MAX)
-            return false;
-        *out = (int64_t)v;
-    }
+    *mag = v;
     return true;
+}
+
+static bool int_fits_i64(bool neg, uint64_t mag)
+{
+    return neg ? mag <= (uint64_t)INT64_MAX + 1 : mag <= (uint64_t)INT64_MAX;
+}
+
+bool dt_csv_parse_i64(const char *s, size_t n, int64_t *out)
+{
+    bool neg;
+    uint64_t v;
+    if (!parse_int(s, n, &neg, &v) || !int_fits_i64(neg, v))
+        return false;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+bool dt_csv_parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    bool neg;
+    return parse_int(s, n, &neg, out) && !neg;
 }
 
 static bool parse_special(const char *s, size_t n, double *out)
@@ -239,9 +253,28 @@ static bool parse_zone(const char *s, size_t n, int *offset_min)
 #define MIN_US (-62167219200000000LL)     /* 0000-01-01T00:00:00Z */
 #define MAX_US (253402300799999999LL)     /* 9999-12-31T23:59:59.999999Z */
 
-bool dt_csv_parse_timestamp(const char *s, size_t n, int64_t *out)
+/* .fraction at s[*i]: microseconds, and the nanoseconds past them (digits
+ * past nanoseconds are dropped); false if no digit follows the point. */
+static bool parse_fraction(const char *s, size_t n, size_t *i, int64_t *us, int *sub_us)
+{
+    static const int32_t scale[] = {1000000000, 100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
+    size_t start = ++*i;
+    int64_t frac = 0;
+    for (; *i < n && is_digit(s[*i]); ++*i)
+        if (*i - start < 9)
+            frac = frac * 10 + (s[*i] - '0');
+    if (*i == start)
+        return false;
+    frac *= scale[DT_MIN(*i - start, 9)];
+    *us = frac / 1000;
+    *sub_us = (int)(frac % 1000);
+    return true;
+}
+
+bool dt_csv_parse_timestamp(const char *s, size_t n, int64_t *out, int *sub_us)
 {
     int64_t days;
+    *sub_us = 0;
     if (n < 10 || !date_at(s, &days))
         return false;
     int64_t us = days * 86400000000LL;
@@ -262,16 +295,8 @@ bool dt_csv_parse_timestamp(const char *s, size_t n, int64_t *out)
         if (sec > 60) /* 60: a leap second, read as the next minute's first */
             return false;
         i += 3;
-        if (i < n && (s[i] == '.' || s[i] == ',')) {
-            static const int32_t scale[] = {1000000, 100000, 10000, 1000, 100, 10, 1};
-            size_t start = ++i;
-            for (; i < n && is_digit(s[i]); i++)
-                if (i - start < 6) /* digits past microseconds are dropped */
-                    frac = frac * 10 + (s[i] - '0');
-            if (i == start)
-                return false;
-            frac *= scale[DT_MIN(i - start, 6)];
-        }
+        if (i < n && (s[i] == '.' || s[i] == ',') && !parse_fraction(s, n, &i, &frac, sub_us))
+            return false;
     }
     int offset;
     if (!parse_zone(s + i, n - i, &offset))
@@ -284,9 +309,72 @@ bool dt_csv_parse_timestamp(const char *s, size_t n, int64_t *out)
     return true;
 }
 
+bool dt_csv_timestamp_ns(int64_t us, int sub_us, int64_t *ns)
+{
+    return !__builtin_mul_overflow(us, 1000, ns) && !__builtin_add_overflow(*ns, sub_us, ns);
+}
+
+bool dt_csv_parse_time(const char *s, size_t n, int64_t *out)
+{
+    int minutes, sec = 0, sub;
+    int64_t frac = 0;
+    if (n && (s[n - 1] == 'Z' || s[n - 1] == 'z'))
+        n--;
+    else if (n > 3 && !memcmp(s + n - 3, "+00", 3))
+        n -= 3;
+    else if (n > 6 && !memcmp(s + n - 6, "+00:00", 6))
+        n -= 6;
+    if (!hh_mm(s, n, 24, &minutes))
+        return false;
+    size_t i = 5;
+    if (i < n && s[i] == ':') {
+        if (n - i < 3 || !all_digits(s + i + 1, 2) || (sec = digits2(s + i + 1)) > 59)
+            return false;
+        i += 3;
+        if (i < n && s[i] == '.' && !parse_fraction(s, n, &i, &frac, &sub))
+            return false;
+    }
+    if (i != n)
+        return false;
+    *out = ((int64_t)minutes * 60 + sec) * 1000000 + frac;
+    return *out <= 86400000000LL; /* 24:00:00 and no later */
+}
+
+/* The bits of [+-]digits: int64 and uint64 as they fit, and double. */
+static unsigned int_bits(const char *s, size_t n, unsigned want)
+{
+    bool neg;
+    uint64_t mag;
+    if (!parse_int(s, n, &neg, &mag))
+        return 0;
+    unsigned got = ((want & DT_CSV_INT) && int_fits_i64(neg, mag) ? DT_CSV_INT : 0) |
+                   ((want & DT_CSV_UINT) && !neg ? DT_CSV_UINT : 0);
+    return got ? got | DT_CSV_DOUBLE : 0;
+}
+
+/* The bits of a date or timestamp: any timestamp; held exactly in
+ * microseconds; in nanoseconds. Every date is also a timestamp. */
+static unsigned time_bits(const char *s, size_t n, unsigned want)
+{
+    int32_t day;
+    int64_t us = 0, ns;
+    int sub = 0;
+    unsigned got = 0;
+    if ((want & DT_CSV_DATE) && dt_csv_parse_date(s, n, &day)) {
+        got = DT_CSV_DATE | DT_CSV_TS_ANY | DT_CSV_TIMESTAMP;
+        us = (int64_t)day * 86400000000LL, sub = 0;
+    } else if ((want & (DT_CSV_TIMESTAMP | DT_CSV_TS_NS | DT_CSV_TS_ANY)) && dt_csv_parse_timestamp(s, n, &us, &sub)) {
+        got = DT_CSV_TS_ANY | (sub ? 0 : DT_CSV_TIMESTAMP);
+    }
+    if (got) {
+        if (dt_csv_timestamp_ns(us, sub, &ns))
+            got |= DT_CSV_TS_NS;
+    }
+    return got;
+}
+
 unsigned dt_csv_classify(const char *s, size_t n, unsigned want)
 {
-    unsigned got = 0;
     if (n == 0)
         return 0;
     if (want & DT_CSV_BOOL) {
@@ -294,38 +382,36 @@ unsigned dt_csv_classify(const char *s, size_t n, unsigned want)
         if (dt_csv_parse_bool(s, n, &b))
             return DT_CSV_BOOL;
     }
-    if (want & (DT_CSV_INT | DT_CSV_DOUBLE)) {
-        int64_t i;
+    if (want & (DT_CSV_INT | DT_CSV_UINT | DT_CSV_DOUBLE)) {
+        unsigned got = want & (DT_CSV_INT | DT_CSV_UINT) ? int_bits(s, n, want) & want : 0;
+        if (got)
+            return got;
         double d;
-        if ((want & DT_CSV_INT) && dt_csv_parse_i64(s, n, &i))
-            return DT_CSV_INT | DT_CSV_DOUBLE;
         if ((want & DT_CSV_DOUBLE) && dt_csv_parse_double(s, n, &d))
             return DT_CSV_DOUBLE;
     }
-    if ((want & (DT_CSV_DATE | DT_CSV_TIMESTAMP)) && n >= 10 && is_digit(s[0])) {
-        int32_t day;
-        int64_t ts;
-        if ((want & DT_CSV_DATE) && dt_csv_parse_date(s, n, &day))
-            got |= DT_CSV_DATE | DT_CSV_TIMESTAMP;
-        else if ((want & DT_CSV_TIMESTAMP) && dt_csv_parse_timestamp(s, n, &ts))
-            got |= DT_CSV_TIMESTAMP;
+    if ((want & DT_CSV_TIME)) {
+        int64_t t;
+        if (dt_csv_parse_time(s, n, &t))
+            return DT_CSV_TIME;
     }
-    return got;
+    if ((want & (DT_CSV_DATE | DT_CSV_TIMESTAMP | DT_CSV_TS_NS | DT_CSV_TS_ANY)) && n >= 10 && is_digit(s[0]))
+        return time_bits(s, n, want) & want;
+    return 0;
 }
 
-dt_kind dt_csv_kind_of(unsigned bits)
+void dt_csv_set_kind(dt_field *f, unsigned bits)
 {
-    if (bits & DT_CSV_BOOL)
-        return DT_BOOL;
-    if (bits & DT_CSV_INT)
-        return DT_INT64;
-    if (bits & DT_CSV_DOUBLE)
-        return DT_DOUBLE;
-    if (bits & DT_CSV_DATE)
-        return DT_DATE;
-    if (bits & DT_CSV_TIMESTAMP)
-        return DT_TIMESTAMP;
-    return DT_STRING;
+    dt_kind k = bits & DT_CSV_BOOL ? DT_BOOL
+              : bits & DT_CSV_INT ? DT_INT64
+              : bits & DT_CSV_UINT ? DT_UINT64
+              : bits & DT_CSV_DOUBLE ? DT_DOUBLE
+              : bits & DT_CSV_DATE ? DT_DATE
+              : bits & (DT_CSV_TIMESTAMP | DT_CSV_TS_NS) ? DT_TIMESTAMP
+                                                          : DT_STRING;
+    dt_field_set_kind(f, k);
+    if (k == DT_TIMESTAMP && !(bits & DT_CSV_TIMESTAMP))
+        f->unit = DT_UNIT_NS;
 }
 
 unsigned dt_csv_kind_bit(dt_kind k)
@@ -334,9 +420,11 @@ unsigned dt_csv_kind_bit(dt_kind k)
     case DT_BOOL: return DT_CSV_BOOL;
     case DT_INT32:
     case DT_INT64: return DT_CSV_INT;
+    case DT_UINT64: return DT_CSV_UINT;
     case DT_DOUBLE: return DT_CSV_DOUBLE;
     case DT_DATE: return DT_CSV_DATE;
-    case DT_TIMESTAMP: return DT_CSV_TIMESTAMP;
+    case DT_TIMESTAMP: return DT_CSV_TS_ANY;
+    case DT_TIME: return DT_CSV_TIME;
     case DT_STRING: return 0;
     default: return ~0u;
     }

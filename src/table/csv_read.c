@@ -458,8 +458,13 @@ static int apply_forced(dt_csv_reader *r, const dt_schema *forced)
         if (dt_csv_kind_bit(f->kind) == ~0u)
             return dt_error(DATOM_EUNSUPPORTED, "%s: column '%s': CSV cannot be read as %s", r->path,
                             f->name, dt_kind_name(f->kind));
-        r->schema.fields[c].kind = f->kind;
-        r->forced[c] = 1 + dt_csv_kind_bit(f->kind);
+        dt_field *to = &r->schema.fields[c];
+        dt_field_set_kind(to, f->kind);
+        /* a forced timestamp is in microseconds, or in nanoseconds if asked */
+        bool ns = f->kind == DT_TIMESTAMP && f->unit == DT_UNIT_NS;
+        if (ns)
+            to->unit = DT_UNIT_NS;
+        r->forced[c] = 1 + (ns ? DT_CSV_TS_NS : dt_csv_kind_bit(f->kind));
     }
     return 0;
 }
@@ -546,7 +551,7 @@ static void set_kinds(dt_csv_reader *r, bool settled)
     for (size_t c = 0; c < r->schema.ncol; c++) {
         if (r->forced[c])
             continue;
-        r->schema.fields[c].kind = r->seen[c] ? dt_csv_kind_of(r->bits[c]) : DT_STRING;
+        dt_csv_set_kind(&r->schema.fields[c], r->seen[c] ? r->bits[c] : 0);
         r->unsettled[c] = !settled && !r->seen[c];
     }
     r->settled = settled;
@@ -786,9 +791,30 @@ static int append_value(dt_csv_reader *r, size_t c, const field *f)
             DT_COL(col, int32_t)[slot(col)] = v;
         break;
     }
+    case DT_UINT64: {
+        uint64_t v;
+        if ((ok = dt_csv_parse_u64(t, n, &v)))
+            DT_COL(col, uint64_t)[slot(col)] = v;
+        break;
+    }
     case DT_TIMESTAMP: {
+        /* microseconds drop what is past them only in a forced column: an
+         * inferred one would be in nanoseconds had it seen such a value */
         int64_t v;
-        if ((ok = dt_csv_parse_timestamp(t, n, &v)))
+        int sub;
+        if ((ok = dt_csv_parse_timestamp(t, n, &v, &sub))) {
+            if (col->field.unit == DT_UNIT_NS)
+                ok = dt_csv_timestamp_ns(v, sub, &v);
+            else
+                ok = !sub || r->forced[c];
+        }
+        if (ok)
+            DT_COL(col, int64_t)[slot(col)] = v;
+        break;
+    }
+    case DT_TIME: {
+        int64_t v;
+        if ((ok = dt_csv_parse_time(t, n, &v)))
             DT_COL(col, int64_t)[slot(col)] = v;
         break;
     }

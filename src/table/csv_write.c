@@ -102,10 +102,10 @@ static void put_value(dt_csv_writer *w, const dt_column *col, size_t row)
         put_field(w, s, n, true, false);
         return;
     }
-    case DT_BINARY:
+    case DT_BINARY: /* as text: the empty value is "", not a missing one */
         dt_buf_clear(&w->val);
         dt_value_format(col, row, &w->val);
-        put_field(w, (const char *)w->val.data, w->val.len, false, false);
+        put_field(w, (const char *)w->val.data, w->val.len, true, false);
         return;
     default: {
         /* spelled straight into the output; only an unusual delimiter can need quotes */

@@ -42,12 +42,19 @@ static void value_out(const dt_column *c, size_t row, dt_buf *out, dt_buf *tmp)
         dt_json_string_out(s, n, out);
         return;
     }
-    case DT_DOUBLE:
-        if (!isfinite(DT_COL(c, double)[row])) {
-            dt_buf_append(out, "null", 4); /* JSON has no NaN or infinity */
+    case DT_DOUBLE: {
+        /* JSON has no NaN or infinity: strings, so that they stay apart from null */
+        double d = DT_COL(c, double)[row];
+        if (isnan(d)) {
+            dt_buf_append(out, "\"NaN\"", 5);
+            return;
+        }
+        if (isinf(d)) {
+            dt_buf_append(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"", d > 0 ? 10 : 11);
             return;
         }
         break;
+    }
     default: break;
     }
     dt_buf_clear(tmp);
@@ -56,9 +63,11 @@ static void value_out(const dt_column *c, size_t row, dt_buf *out, dt_buf *tmp)
     case DT_BOOL:
     case DT_INT32:
     case DT_INT64:
+    case DT_UINT64:
     case DT_DOUBLE:
     case DT_DURATION:
-    case DT_DECIMAL: dt_buf_append(out, tmp->data, tmp->len); break;
+    case DT_DECIMAL:
+    case DT_DECIMAL128: dt_buf_append(out, tmp->data, tmp->len); break;
     default: dt_json_string_out((const char *)tmp->data, tmp->len, out); break;
     }
 }

@@ -1,8 +1,10 @@
 /*
  * jsonl.h: a batch's rows as JSON lines, the way `datom cat --json` prints
  * them: one object per row, keys in column order; bools and numbers as JSON
- * values (NaN and infinities, which JSON lacks, as null), dates, timestamps,
- * strings and binaries (hex) as strings, missing values as null.
+ * values (integers, uint64 and decimals in full, however many digits), NaN
+ * and infinities, which JSON lacks, as the strings "NaN", "Infinity" and
+ * "-Infinity" (so they stay apart from null); dates, timestamps, times,
+ * intervals, strings and binaries (hex) as strings, missing values as null.
  */
 #ifndef DT_JSONL_H
 #define DT_JSONL_H

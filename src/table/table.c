@@ -1,6 +1,6 @@
 /*
- * table.c: the columnar batch (see table.h): building columns, comparing
- * batches, and spelling values as text.
+ * table.c: the columnar batch (see table.h): kinds and their attributes,
+ * schemas, building columns, comparing batches. Values as text: spell.c.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -10,7 +10,8 @@
 #include "table/table.h"
 
 static const char *const kind_names[DT_KIND_COUNT] = {
-    "bool", "int32", "int64", "double", "string", "date", "timestamp", "duration", "decimal", "binary",
+    "bool",   "int32",  "int64", "double",     "string",   "date",  "timestamp", "duration",
+    "decimal", "binary", "uint64", "time", "decimal128", "interval",
 };
 
 const char *dt_kind_name(dt_kind k) { return k < DT_KIND_COUNT ? kind_names[k] : "?"; }
@@ -23,7 +24,7 @@ int dt_kind_parse(const char *s, dt_kind *out)
     } aliases[] = {{"boolean", DT_BOOL}, {"logical", DT_BOOL}, {"int", DT_INT64},
                    {"integer", DT_INT64}, {"float64", DT_DOUBLE}, {"number", DT_DOUBLE},
                    {"numeric", DT_DOUBLE}, {"str", DT_STRING}, {"text", DT_STRING},
-                   {"datetime", DT_TIMESTAMP}, {"bytes", DT_BINARY}};
+                   {"datetime", DT_TIMESTAMP}, {"bytes", DT_BINARY}, {"ubigint", DT_UINT64}};
     for (int k = 0; k < DT_KIND_COUNT; k++)
         if (!strcmp(s, kind_names[k]))
             return *out = (dt_kind)k, 0;
@@ -31,8 +32,8 @@ int dt_kind_parse(const char *s, dt_kind *out)
         if (!strcmp(s, aliases[i].alias))
             return *out = aliases[i].kind, 0;
     return dt_error(DATOM_EINVAL,
-                    "unknown type '%s' (bool, int32, int64, double, string, date, timestamp, "
-                    "duration, decimal, binary)",
+                    "unknown type '%s' (bool, int32, int64, uint64, double, string, date, "
+                    "timestamp, time, duration, decimal, decimal128, interval, binary)",
                     s);
 }
 
@@ -46,8 +47,61 @@ size_t dt_kind_width(dt_kind k)
     case DT_DOUBLE:
     case DT_TIMESTAMP:
     case DT_DURATION:
-    case DT_DECIMAL: return 8;
+    case DT_DECIMAL:
+    case DT_UINT64:
+    case DT_TIME: return 8;
+    case DT_INTERVAL: return 12;
+    case DT_DECIMAL128: return 16;
     default: return 0;
+    }
+}
+
+void dt_field_set_kind(dt_field *f, dt_kind k)
+{
+    f->kind = k;
+    f->unit = k == DT_DURATION ? DT_UNIT_S : DT_UNIT_US;
+    f->utc = k == DT_TIMESTAMP;
+    f->precision = f->scale = 0;
+}
+
+int64_t dt_unit_per_second(dt_time_unit u)
+{
+    static const int64_t per[] = {1, 1000, 1000000, 1000000000};
+    return per[u <= DT_UNIT_NS ? u : 0];
+}
+
+bool dt_field_same_type(const dt_field *a, const dt_field *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case DT_TIMESTAMP:
+    case DT_TIME: return a->unit == b->unit && a->utc == b->utc;
+    case DT_DURATION: return a->unit == b->unit;
+    case DT_DECIMAL:
+    case DT_DECIMAL128: return a->precision == b->precision && a->scale == b->scale;
+    default: return true;
+    }
+}
+
+const char *dt_unit_name(dt_time_unit u)
+{
+    static const char *const names[] = {"s", "ms", "us", "ns"};
+    return names[u <= DT_UNIT_NS ? u : 0];
+}
+
+void dt_field_describe(const dt_field *f, dt_buf *out)
+{
+    const char *unit = dt_unit_name(f->unit);
+    switch (f->kind) {
+    case DT_TIMESTAMP:
+    case DT_TIME: dt_buf_printf(out, "%s(%s%s)", dt_kind_name(f->kind), unit, f->utc ? ", UTC" : ""); break;
+    case DT_DURATION: dt_buf_printf(out, "duration(%s)", unit); break;
+    case DT_DECIMAL:
+    case DT_DECIMAL128:
+        dt_buf_printf(out, "%s(%d,%d)", dt_kind_name(f->kind), (int)f->precision, (int)f->scale);
+        break;
+    default: dt_buf_printf(out, "%s", dt_kind_name(f->kind)); break;
     }
 }
 
@@ -60,7 +114,8 @@ void dt_schema_init(dt_schema *s, size_t ncol)
 void dt_schema_set(dt_schema *s, size_t i, const char *name, dt_kind kind)
 {
     free(s->fields[i].name);
-    s->fields[i] = (dt_field){.name = dt_strdup(name), .kind = kind, .unit = DT_UNIT_S};
+    s->fields[i] = (dt_field){.name = dt_strdup(name)};
+    dt_field_set_kind(&s->fields[i], kind);
 }
 
 static void field_copy(dt_field *dst, const dt_field *src)
@@ -224,6 +279,12 @@ void dt_col_append_i64(dt_column *c, int64_t v)
     DT_COL(c, int64_t)[i] = v;
 }
 
+void dt_col_append_u64(dt_column *c, uint64_t v)
+{
+    size_t i = col_push(c, true);
+    DT_COL(c, uint64_t)[i] = v;
+}
+
 void dt_col_append_f64(dt_column *c, double v)
 {
     size_t i = col_push(c, true);
@@ -257,6 +318,20 @@ void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present,
     dt_col_reserve(c, c->len + n);
     memcpy((uint8_t *)c->vals + c->len * w, vals, n * w);
     dt_col_mark_present(c, present, n);
+}
+
+void dt_col_append_value(dt_column *dst, const dt_column *src, size_t row)
+{
+    if (!dt_col_is_valid(src, row)) {
+        dt_col_append_null(dst);
+    } else if (is_var_width(src->field.kind)) {
+        size_t n;
+        const char *p = dt_col_str(src, row, &n);
+        dt_col_append_bytes(dst, p, n);
+    } else {
+        size_t w = dt_kind_width(src->field.kind);
+        dt_col_append_fixed(dst, (const uint8_t *)src->vals + row * w, NULL, 1);
+    }
 }
 
 /* Eight flags (bytes 0 or 1) as the bits of a byte, the first lowest. */
@@ -332,9 +407,14 @@ bool dt_table_equal(const dt_table *a, const dt_table *b, char *msg, size_t msg_
     }
     for (size_t c = 0; c < a->ncol; c++) {
         const dt_column *x = &a->cols[c], *y = &b->cols[c];
-        if (strcmp(x->field.name, y->field.name) || x->field.kind != y->field.kind) {
-            snprintf(msg, msg_cap, "column %zu: %s %s vs %s %s", c, x->field.name,
-                     dt_kind_name(x->field.kind), y->field.name, dt_kind_name(y->field.kind));
+        if (strcmp(x->field.name, y->field.name) || !dt_field_same_type(&x->field, &y->field)) {
+            dt_buf u = DT_BUF_INIT, v = DT_BUF_INIT;
+            dt_field_describe(&x->field, &u);
+            dt_field_describe(&y->field, &v);
+            snprintf(msg, msg_cap, "column %zu: %s %s vs %s %s", c, x->field.name, dt_buf_cstr(&u),
+                     y->field.name, dt_buf_cstr(&v));
+            dt_buf_free(&u);
+            dt_buf_free(&v);
             return false;
         }
         for (size_t r = 0; r < a->nrow; r++)
@@ -351,233 +431,4 @@ bool dt_table_equal(const dt_table *a, const dt_table *b, char *msg, size_t msg_
             }
     }
     return true;
-}
-
-/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
-/* Decimal digits of v ending at end; returns where they start. */
-static char *digits_u64(char *end, uint64_t v)
-{
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return end;
-}
-
-/* The spellers below write at o (room for DT_VALUE_MAX bytes) and return the end. */
-static char *put_i64(char *o, int64_t v)
-{
-    char buf[24], *end = buf + sizeof buf;
-    char *s = digits_u64(end, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-    if (v < 0)
-        *--s = '-';
-    memcpy(o, s, (size_t)(end - s));
-    return o + (end - s);
-}
-
-static char *put2(char *o, unsigned v)
-{
-    o[0] = (char)('0' + v / 10);
-    o[1] = (char)('0' + v % 10);
-    return o + 2;
-}
-
-/* YYYY-MM-DD (years outside 0..9999 as printf spells them). */
-static char *put_date(char *o, int64_t days)
-{
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    if (y >= 0 && y <= 9999) {
-        o = put2(o, (unsigned)(y / 100));
-        o = put2(o, (unsigned)(y % 100));
-    } else {
-        o += snprintf(o, 24, "%04" PRId64, y);
-    }
-    *o++ = '-';
-    o = put2(o, m);
-    *o++ = '-';
-    return put2(o, d);
-}
-
-/* ISO-8601 in UTC with Z, the fraction only as long as it needs. */
-static char *put_timestamp(char *o, int64_t us)
-{
-    int64_t days = us >= 0 ? us / 86400000000LL : -((-(us + 1)) / 86400000000LL) - 1;
-    int64_t rem = us - days * 86400000000LL;
-    o = put_date(o, days);
-    unsigned secs = (unsigned)(rem / 1000000), frac = (unsigned)(rem % 1000000);
-    *o++ = 'T';
-    o = put2(o, secs / 3600);
-    *o++ = ':';
-    o = put2(o, secs / 60 % 60);
-    *o++ = ':';
-    o = put2(o, secs % 60);
-    if (frac) {
-        *o++ = '.';
-        for (unsigned div = 100000; frac; div /= 10) {
-            *o++ = (char)('0' + frac / div);
-            frac %= div;
-        }
-    }
-    *o++ = 'Z';
-    return o;
-}
-
-/* Fast path of put_double: a value that is exactly n / 10^p (as IEEE
- * division rounds it) for an integer n < 2^53 and p <= 15, tried with p
- * rising, so the first found is the shortest; written in fixed notation. */
-static char *put_double_fixed(char *o, double v)
-{
-    static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    double a = fabs(v);
-    if (!(a >= 1e-5 && a < 1e15))
-        return NULL;
-    for (int p = 0; p <= 15; p++) {
-        double m = a * p10[p];
-        if (m >= 9007199254740992.0)
-            return NULL;
-        double n = nearbyint(m);
-        /* a = n / 10^p puts m within a few ulps of n: skip the division otherwise */
-        if (fabs(m - n) > m * 0x1p-50 || n / p10[p] != a)
-            continue;
-        char buf[48], *end = buf + sizeof buf, *s = digits_u64(end, (uint64_t)n);
-        while (end - s <= p) /* leading zeros of a fraction */
-            *--s = '0';
-        if (v < 0)
-            *o++ = '-';
-        size_t whole = (size_t)(end - s - p);
-        memcpy(o, s, whole);
-        o += whole;
-        if (p > 0) {
-            *o++ = '.';
-            memcpy(o, end - p, (size_t)p);
-            o += p;
-        }
-        return o;
-    }
-    return NULL;
-}
-
-/* The shortest decimal spelling that reads back as the same double. */
-static char *put_double(char *o, double v)
-{
-    if (isnan(v))
-        return memcpy(o, "NaN", 3), o + 3;
-    if (isinf(v))
-        return v > 0 ? (memcpy(o, "Inf", 3), o + 3) : (memcpy(o, "-Inf", 4), o + 4);
-    if (v == 0)
-        return signbit(v) ? (memcpy(o, "-0", 2), o + 2) : (*o = '0', o + 1);
-    char *e = put_double_fixed(o, v);
-    if (e)
-        return e;
-    char s[40];
-    int prec;
-    snprintf(s, sizeof s, "%.15g", v);
-    if (strtod(s, NULL) == v) {
-        for (prec = 1; prec < 15; prec++) {
-            snprintf(s, sizeof s, "%.*g", prec, v);
-            if (strtod(s, NULL) == v)
-                break;
-        }
-        if (prec == 15)
-            snprintf(s, sizeof s, "%.15g", v);
-    } else {
-        snprintf(s, sizeof s, "%.16g", v);
-        if (strtod(s, NULL) != v)
-            snprintf(s, sizeof s, "%.17g", v);
-    }
-    size_t n = strlen(s);
-    memcpy(o, s, n);
-    return o + n;
-}
-
-static char *put_decimal(char *o, int64_t unscaled, int32_t scale)
-{
-    char digits[32];
-    uint64_t mag = unscaled < 0 ? (uint64_t)0 - (uint64_t)unscaled : (uint64_t)unscaled;
-    int n = snprintf(digits, sizeof digits, "%" PRIu64, mag);
-    if (unscaled < 0)
-        *o++ = '-';
-    if (scale <= 0 || scale > 18) {
-        memcpy(o, digits, (size_t)n);
-        return o + n;
-    }
-    if (n <= scale) {
-        *o++ = '0';
-        *o++ = '.';
-        for (int i = n; i < scale; i++)
-            *o++ = '0';
-        memcpy(o, digits, (size_t)n);
-        return o + n;
-    }
-    memcpy(o, digits, (size_t)(n - scale));
-    o += n - scale;
-    *o++ = '.';
-    memcpy(o, digits + n - scale, (size_t)scale);
-    return o + scale;
-}
-
-size_t dt_value_spell(const dt_column *c, size_t row, char *out)
-{
-    char *o = out;
-    switch (c->field.kind) {
-    case DT_BOOL:
-        if (DT_COL(c, uint8_t)[row])
-            memcpy(o, "true", 4), o += 4;
-        else
-            memcpy(o, "false", 5), o += 5;
-        break;
-    case DT_INT32: o = put_i64(o, DT_COL(c, int32_t)[row]); break;
-    case DT_INT64:
-    case DT_DURATION: o = put_i64(o, DT_COL(c, int64_t)[row]); break;
-    case DT_DOUBLE: o = put_double(o, DT_COL(c, double)[row]); break;
-    case DT_DATE: o = put_date(o, DT_COL(c, int32_t)[row]); break;
-    case DT_TIMESTAMP: o = put_timestamp(o, DT_COL(c, int64_t)[row]); break;
-    case DT_DECIMAL: o = put_decimal(o, DT_COL(c, int64_t)[row], c->field.scale); break;
-    default: break;
-    }
-    return (size_t)(o - out);
-}
-
-void dt_value_format(const dt_column *c, size_t row, dt_buf *out)
-{
-    if (!dt_col_is_valid(c, row))
-        return;
-    switch (c->field.kind) {
-    case DT_STRING: {
-        size_t n;
-        const char *s = dt_col_str(c, row, &n);
-        dt_buf_append(out, s, n);
-        break;
-    }
-    case DT_BINARY: {
-        size_t n;
-        const uint8_t *s = (const uint8_t *)dt_col_str(c, row, &n);
-        dt_buf_reserve(out, 2 * n);
-        dt_hex_encode(s, n, (char *)out->data + out->len);
-        out->len += 2 * n;
-        break;
-    }
-    default:
-        dt_buf_reserve(out, DT_VALUE_MAX);
-        out->len += dt_value_spell(c, row, (char *)out->data + out->len);
-        out->data[out->len] = '\0';
-        break;
-    }
 }

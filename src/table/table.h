@@ -17,16 +17,20 @@
 #include "core/core.h"
 
 typedef enum dt_kind {
-    DT_BOOL,      /* uint8_t 0/1 per row */
-    DT_INT32,     /* int32_t */
-    DT_INT64,     /* int64_t */
-    DT_DOUBLE,    /* double */
-    DT_STRING,    /* UTF-8, offsets + data */
-    DT_DATE,      /* int32_t days since 1970-01-01 */
-    DT_TIMESTAMP, /* int64_t microseconds since the epoch, UTC */
-    DT_DURATION,  /* int64_t amounts of `unit` */
-    DT_DECIMAL,   /* int64_t unscaled value; precision <= 18, `scale` digits */
-    DT_BINARY,    /* bytes, offsets + data */
+    DT_BOOL,       /* uint8_t 0/1 per row */
+    DT_INT32,      /* int32_t */
+    DT_INT64,      /* int64_t */
+    DT_DOUBLE,     /* double */
+    DT_STRING,     /* UTF-8, offsets + data */
+    DT_DATE,       /* int32_t days since 1970-01-01 */
+    DT_TIMESTAMP,  /* int64_t `unit`s (ms, us, ns) since the epoch; `utc` as below */
+    DT_DURATION,   /* int64_t amounts of `unit` (s, ms, us, ns) */
+    DT_DECIMAL,    /* int64_t unscaled value; precision <= 18, `scale` digits */
+    DT_BINARY,     /* bytes, offsets + data */
+    DT_UINT64,     /* uint64_t */
+    DT_TIME,       /* int64_t `unit`s (ms, us, ns) since midnight; `utc` as below */
+    DT_DECIMAL128, /* 16 bytes: little-endian two's complement unscaled value; precision 19..38 */
+    DT_INTERVAL,   /* 12 bytes: months, days, milliseconds, each uint32_t little-endian (Parquet's INTERVAL) */
     DT_KIND_COUNT
 } dt_kind;
 
@@ -36,9 +40,11 @@ typedef enum dt_time_unit { DT_UNIT_S, DT_UNIT_MS, DT_UNIT_US, DT_UNIT_NS } dt_t
 typedef struct dt_field {
     char *name;
     dt_kind kind;
-    dt_time_unit unit; /* DT_DURATION only */
-    int32_t precision; /* DT_DECIMAL only */
-    int32_t scale;     /* DT_DECIMAL only */
+    dt_time_unit unit; /* DT_TIMESTAMP, DT_TIME (ms, us, ns); DT_DURATION (any) */
+    bool utc;          /* DT_TIMESTAMP: an instant (Parquet's isAdjustedToUTC), else a
+                        * local date-time with no zone; DT_TIME: a UTC time of day */
+    int32_t precision; /* DT_DECIMAL, DT_DECIMAL128 */
+    int32_t scale;     /* DT_DECIMAL, DT_DECIMAL128 */
 } dt_field;
 
 typedef struct dt_schema {
@@ -67,6 +73,18 @@ typedef struct dt_table {
 const char *dt_kind_name(dt_kind k);           /* "int64", "string", ... */
 int dt_kind_parse(const char *s, dt_kind *out); /* the inverse; error names s */
 size_t dt_kind_width(dt_kind k);               /* bytes per value; 0 for var-width */
+/* Sets f's kind with that kind's default attributes: timestamps in
+ * microseconds, UTC; times of day in microseconds, not UTC; durations in
+ * seconds. */
+void dt_field_set_kind(dt_field *f, dt_kind k);
+/* The kind with its attributes, as `datom schema` shows it: "int64",
+ * "timestamp(ns)", "timestamp(us, UTC)", "time(us)", "decimal(12,3)"... */
+void dt_field_describe(const dt_field *f, dt_buf *out);
+/* Same kind and, where the kind has them, the same attributes. */
+bool dt_field_same_type(const dt_field *a, const dt_field *b);
+const char *dt_unit_name(dt_time_unit u); /* "s", "ms", "us", "ns" */
+/* The divisor that turns f's unit into seconds: 1, 1e3, 1e6 or 1e9. */
+int64_t dt_unit_per_second(dt_time_unit u);
 
 /* Schemas. */
 void dt_schema_init(dt_schema *s, size_t ncol);
@@ -88,9 +106,12 @@ void dt_table_schema(const dt_table *t, dt_schema *out); /* a copy */
 void dt_col_append_null(dt_column *c);
 void dt_col_append_bool(dt_column *c, bool v);
 void dt_col_append_i32(dt_column *c, int32_t v);   /* DT_INT32, DT_DATE */
-void dt_col_append_i64(dt_column *c, int64_t v);   /* DT_INT64, DT_TIMESTAMP, DT_DURATION, DT_DECIMAL */
+void dt_col_append_i64(dt_column *c, int64_t v);   /* DT_INT64, DT_TIMESTAMP, DT_DURATION, DT_DECIMAL, DT_TIME */
+void dt_col_append_u64(dt_column *c, uint64_t v);  /* DT_UINT64 */
 void dt_col_append_f64(dt_column *c, double v);
 void dt_col_append_bytes(dt_column *c, const void *p, size_t n); /* DT_STRING, DT_BINARY */
+/* Appends row `row` of src (a column of the same kind), missing or not. */
+void dt_col_append_value(dt_column *dst, const dt_column *src, size_t row);
 /* Appends n values of a fixed-width kind at once: vals packed, dt_kind_width
  * bytes each; present[i] == 0 marks row i missing (its slot must hold zero);
  * present NULL: none missing. */
@@ -129,9 +150,10 @@ static inline const char *dt_col_str(const dt_column *c, size_t i, size_t *len)
  * equal): for tests. On a difference, describes it in msg. */
 bool dt_table_equal(const dt_table *a, const dt_table *b, char *msg, size_t msg_cap);
 
-/* Formatting one value as text, the way CSV output and `datom cat` spell it:
- * shortest round-trip doubles, NaN/Inf/-Inf, ISO dates and timestamps. Appends
- * to out; a missing value appends nothing. */
+/* Formatting one value as text (spell.c), the way CSV output and `datom cat` spell it
+ * (docs/formats.md, "CSV"): shortest round-trip doubles, NaN/Inf/-Inf, ISO
+ * dates and timestamps (a Z on instants only), times of day, ISO-8601
+ * intervals. Appends to out; a missing value appends nothing. */
 void dt_value_format(const dt_column *c, size_t row, dt_buf *out);
 /* The same for a present value of a fixed-width kind, written at out (room
  * for DT_VALUE_MAX bytes, not NUL-terminated); returns its length. */

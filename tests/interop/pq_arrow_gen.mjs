@@ -57,7 +57,7 @@ for (const [name, set] of Object.entries(variants)) {
   // DuckDB reads neither the deprecated LZ4 codec nor BYTE_STREAM_SPLIT
   // integers: those files hold what an earlier one of the same schema holds.
   const from = { v1_lz4: 'arrow_v1_uncompressed.parquet', v2_bss: 'arrow_v2_uncompressed.parquet' }[name] ?? file;
-  const x = JSON.stringify(await expectFor(con, `SELECT * FROM read_parquet('${join(out, from)}')`));
+  const x = JSON.stringify(await expectFor(con, `SELECT * FROM read_parquet('${join(out, from)}')`, join(out, from)));
   if (!expects.has(x)) {
     expects.set(x, `arrow${expects.size}.expect.json`);
     writeFileSync(join(out, expects.get(x)), x);

@@ -58,6 +58,6 @@ parquetWriteFile({
 
 const inst = await DuckDBInstance.create(':memory:');
 const con = await inst.connect();
-const x = await expectFor(con, `SELECT * FROM read_parquet('${join(out, file)}')`);
+const x = await expectFor(con, `SELECT * FROM read_parquet('${join(out, file)}')`, join(out, file));
 writeFileSync(join(out, 'hyparquet.expect.json'), JSON.stringify(x));
 writeFileSync(join(out, 'manifest.json'), JSON.stringify([{ file, expect: 'hyparquet.expect.json' }], null, 1));

@@ -24,8 +24,9 @@ static int fail(const char **why, const char *what)
     return -1;
 }
 
-/* A valid value that has no column value (a UINT64 above INT64_MAX, a
- * timestamp beyond the microsecond range): DATOM_EUNSUPPORTED, not corrupt. */
+/* A valid value that has no column value (an INT96 timestamp beyond the
+ * nanosecond range, a decimal over 64 bytes): DATOM_EUNSUPPORTED, not
+ * corrupt. */
 static int unrepresentable(dt_pq_col *c, const char **why, const char *what)
 {
     c->unsupported = true;
@@ -44,9 +45,8 @@ void dt_pq_col_init(dt_pq_col *c, int ptype, int width, int max_def, dt_pq_conv 
     c->vdec = dt_calloc(1, sizeof *c->vdec);
     /* conversions that keep a value's bytes, to a kind of the same width:
      * values are decoded straight into the column */
-    c->copy = conv == CV_BOOL || conv == CV_I32 || conv == CV_DATE || conv == CV_I64 ||
-              conv == CV_TS_US || conv == CV_TIME_US || conv == CV_TIME_NS || conv == CV_DEC_I64 ||
-              conv == CV_F64;
+    c->copy = conv == CV_BOOL || conv == CV_I32 || conv == CV_I64 || conv == CV_F64 ||
+              conv == CV_INTERVAL;
     /* wide FIXED_LEN_BYTE_ARRAY values are decoded fewer at a time: scratch stays small */
     size_t w = dt_pq_value_width(ptype, width) + 1;
     c->chunk = DT_MAX((size_t)1, DT_MIN((size_t)DT_PQ_CHUNK, ((size_t)4 << 20) / w));
@@ -299,22 +299,13 @@ static int64_t ld64(const uint8_t *p)
     return v;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
-
-static int ts_scale(dt_pq_col *c, int64_t *out, int64_t v, int64_t mul, const char **why)
-{
-    if (__builtin_mul_overflow(v, mul, out))
-        return unrepresentable(c, why, "timestamp beyond the microsecond range");
-    return 0;
-}
-
 /* INT96: nanoseconds of the day (8 bytes) then the Julian day (4 bytes). */
 static int int96_ts(dt_pq_col *c, int64_t *out, const uint8_t *p, const char **why)
 {
     int64_t nanos = ld64(p), day = ld32(p + 8) - INT64_C(2440588);
-    if (__builtin_mul_overflow(day, INT64_C(86400000000), out) ||
-        __builtin_add_overflow(*out, floor_div(nanos, 1000), out))
-        return unrepresentable(c, why, "INT96 timestamp beyond the microsecond range");
+    if (__builtin_mul_overflow(day, INT64_C(86400000000000), out) ||
+        __builtin_add_overflow(*out, nanos, out))
+        return unrepresentable(c, why, "INT96 timestamp beyond the nanosecond range (years 1677 to 2262)");
     return 0;
 }
 
@@ -325,20 +316,26 @@ static double half_to_double(uint16_t h)
     return h & 0x8000 ? -v : v;
 }
 
-/* A big-endian two's complement integer of 1..8 bytes (more if the extra
- * bytes only extend the sign). */
+/* A big-endian two's complement integer of 1..W bytes (more if the extra
+ * bytes only extend the sign), as W bytes little-endian. */
+static int be_to_le(const uint8_t *p, size_t n, uint8_t *out, size_t w, const char **why)
+{
+    uint8_t ext = n && (p[0] & 0x80) ? 0xff : 0;
+    for (; n > w; p++, n--)
+        if (p[0] != ext || ((p[1] ^ ext) & 0x80))
+            return fail(why, w == 8 ? "decimal value does not fit 18 digits"
+                                    : "decimal value does not fit 38 digits");
+    for (size_t i = 0; i < w; i++)
+        out[i] = i < n ? p[n - 1 - i] : ext;
+    return 0;
+}
+
 static int be_to_i64(const uint8_t *p, size_t n, int64_t *out, const char **why)
 {
-    if (n == 0)
-        return *out = 0, 0;
-    uint8_t ext = (p[0] & 0x80) ? 0xff : 0;
-    for (; n > 8; p++, n--)
-        if (p[0] != ext || ((p[1] ^ ext) & 0x80))
-            return fail(why, "decimal value does not fit 18 digits");
-    uint64_t v = ext ? UINT64_MAX : 0;
-    for (size_t i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    *out = (int64_t)v;
+    uint8_t le[8];
+    if (be_to_le(p, n, le, 8, why) != 0)
+        return -1;
+    *out = ld64(le);
     return 0;
 }
 
@@ -426,7 +423,15 @@ static void spread_values(uint8_t *d, size_t w, const uint8_t *present, size_t k
     switch (w) {
     case 1: SPREAD(uint8_t); break;
     case 4: SPREAD(uint32_t); break;
-    default: SPREAD(uint64_t); break;
+    case 8: SPREAD(uint64_t); break;
+    default: /* wide values (intervals) */
+        for (size_t i = k, j = m; i-- > 0;) {
+            if (present[i])
+                memmove(d + i * w, d + --j * w, w);
+            else
+                memset(d + i * w, 0, w);
+        }
+        break;
     }
 }
 
@@ -458,29 +463,26 @@ static int convert_fixed(dt_pq_col *c, size_t k, const uint8_t *present, void *d
 {
     const uint8_t *src = c->fixed;
     size_t w = dt_pq_value_width(c->ptype, c->width);
-    bool bad = false;
     switch (c->conv) {
-    case CV_TIME_MS:
-    case CV_DEC_I32: EACH(int64_t, ld32(p)); break;
-    case CV_U32: EACH(int64_t, (int64_t)(uint32_t)ld32(p)); break;
-    case CV_U64:
-        EACH(int64_t, ld64(p));
-        for (size_t i = 0; i < k; i++)
-            bad |= ((int64_t *)dst)[i] < 0;
-        if (bad)
-            return unrepresentable(c, why, "UINT64 value above the int64 range");
-        break;
-    case CV_TS_NS: EACH(int64_t, floor_div(ld64(p), 1000)); break;
+    case CV_WIDEN32: EACH(int64_t, ld32(p)); break;
+    case CV_U32: EACH(uint64_t, (uint32_t)ld32(p)); break;
     case CV_F32: EACH(double, ldf(p)); break;
     case CV_F16: EACH(double, half_to_double((uint16_t)(p[0] | p[1] << 8))); break;
+    case CV_DEC128: /* big-endian, of the file's width, to 16 bytes little-endian */
+        for (size_t i = 0, j = 0; i < k; i++) {
+            uint8_t *d = (uint8_t *)dst + 16 * i;
+            if (present && !present[i])
+                memset(d, 0, 16);
+            else if (be_to_le(src + j++ * w, w, d, 16, why) != 0)
+                return -1;
+        }
+        break;
     default: /* conversions that can fail value by value */
         for (size_t i = 0, j = 0; i < k; i++) {
             int64_t v = 0;
             if (!present || present[i]) {
                 const uint8_t *p = src + j++ * w;
-                int rc = c->conv == CV_TS_MS ? ts_scale(c, &v, ld64(p), 1000, why)
-                       : c->conv == CV_INT96 ? int96_ts(c, &v, p, why)
-                                             : be_to_i64(p, w, &v, why);
+                int rc = c->conv == CV_INT96 ? int96_ts(c, &v, p, why) : be_to_i64(p, w, &v, why);
                 if (rc != 0)
                     return -1;
             }
@@ -520,6 +522,13 @@ static int convert_bytes(dt_pq_col *c, dt_column *out, size_t k, const uint8_t *
             if (be_to_i64(p, n, &v, why) != 0)
                 return -1;
             dt_col_append_i64(out, v);
+            break;
+        }
+        case CV_DEC128: {
+            uint8_t v[16];
+            if (be_to_le(p, n, v, 16, why) != 0)
+                return -1;
+            dt_col_append_fixed(out, v, NULL, 1);
             break;
         }
         default: dt_col_append_bytes(out, p, n); break;

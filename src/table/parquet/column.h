@@ -14,11 +14,18 @@
 
 /* How a physical value becomes a column value. */
 typedef enum dt_pq_conv {
-    CV_BOOL, CV_I32, CV_U32, CV_I64, CV_U64, CV_F32, CV_F64, CV_F16, CV_DATE,
-    CV_TS_MS, CV_TS_US, CV_TS_NS, CV_INT96,
-    CV_TIME_MS, CV_TIME_US, CV_TIME_NS,
-    CV_DEC_I32, CV_DEC_I64, CV_DEC_BYTES, CV_DEC_TEXT,
-    CV_STRING, CV_BINARY, CV_UUID
+    CV_BOOL,      /* BOOLEAN -> bool (copied) */
+    CV_I32,       /* INT32 -> int32, date (copied) */
+    CV_I64,       /* INT64 -> int64, uint64, timestamp, time, decimal (copied) */
+    CV_U32,       /* INT32 (unsigned) -> uint64 */
+    CV_WIDEN32,   /* INT32 -> time (ms), decimal */
+    CV_F32, CV_F64, CV_F16,
+    CV_INT96,     /* INT96 -> timestamp (ns) */
+    CV_DEC_BYTES, /* big-endian FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY -> decimal */
+    CV_DEC128,    /* the same -> decimal128 */
+    CV_DEC_TEXT,  /* the same, wider than 38 digits -> its text, a string */
+    CV_STRING, CV_BINARY, CV_UUID,
+    CV_INTERVAL   /* FIXED_LEN_BYTE_ARRAY(12) -> interval (copied) */
 } dt_pq_conv;
 
 typedef struct dt_pq_col {

@@ -45,6 +45,7 @@ typedef struct mapping {
     dt_kind kind;
     dt_pq_conv conv;
     dt_time_unit unit;
+    bool utc;
     int32_t precision, scale;
 } mapping;
 
@@ -54,31 +55,31 @@ static int map_decimal(const dt_pq_schema_el *e, int32_t precision, int32_t scal
         return -1;
     m->precision = precision;
     m->scale = scale;
-    if (precision > 18) {
-        if (e->type != PQ_FIXED && e->type != PQ_BYTE_ARRAY)
-            return -1;
-        m->kind = DT_STRING;
-        m->conv = CV_DEC_TEXT;
-        return 0;
+    if (e->type == PQ_INT32 || e->type == PQ_INT64) {
+        m->kind = DT_DECIMAL;
+        m->conv = e->type == PQ_INT32 ? CV_WIDEN32 : CV_I64;
+        return precision > 18 ? -1 : 0;
     }
-    m->kind = DT_DECIMAL;
-    m->conv = e->type == PQ_INT32 ? CV_DEC_I32 : e->type == PQ_INT64 ? CV_DEC_I64 : CV_DEC_BYTES;
+    if (e->type != PQ_FIXED && e->type != PQ_BYTE_ARRAY)
+        return -1;
+    m->kind = precision <= 18 ? DT_DECIMAL : precision <= 38 ? DT_DECIMAL128 : DT_STRING;
+    m->conv = precision <= 18 ? CV_DEC_BYTES : precision <= 38 ? CV_DEC128 : CV_DEC_TEXT;
     return 0;
 }
 
-static void set_time(mapping *m, int unit, bool timestamp)
+/* TIME and TIMESTAMP keep their unit (an absent one is read as micros) and
+ * whether they are adjusted to UTC. */
+static void set_time(mapping *m, dt_kind kind, const dt_pq_logical *l)
 {
-    if (timestamp) {
-        m->kind = DT_TIMESTAMP;
-        m->conv = unit == PQ_UNIT_MILLIS ? CV_TS_MS : unit == PQ_UNIT_NANOS ? CV_TS_NS : CV_TS_US;
-    } else {
-        m->kind = DT_DURATION;
-        m->conv = unit == PQ_UNIT_MILLIS ? CV_TIME_MS : unit == PQ_UNIT_NANOS ? CV_TIME_NS : CV_TIME_US;
-        m->unit = unit == PQ_UNIT_MILLIS ? DT_UNIT_MS : unit == PQ_UNIT_NANOS ? DT_UNIT_NS : DT_UNIT_US;
-    }
+    m->kind = kind;
+    m->unit = l->unit == PQ_UNIT_MILLIS ? DT_UNIT_MS : l->unit == PQ_UNIT_NANOS ? DT_UNIT_NS : DT_UNIT_US;
+    m->utc = l->utc;
 }
 
-/* The annotation as a LogicalType, translating a legacy ConvertedType. */
+/* The annotation as a LogicalType, translating a legacy ConvertedType. Its
+ * times and timestamps are read as not adjusted to UTC, as arrow and DuckDB
+ * read them (LogicalTypes.md would have them UTC-adjusted): the same values
+ * whichever way, spelled without a zone. */
 static dt_pq_logical effective_logical(const dt_pq_schema_el *e)
 {
     if (e->logical.kind != PQ_LT_NONE)
@@ -95,12 +96,12 @@ static dt_pq_logical effective_logical(const dt_pq_schema_el *e)
         break;
     case PQ_CT_TIME_MILLIS:
     case PQ_CT_TIME_MICROS:
-        l = (dt_pq_logical){.kind = PQ_LT_TIME, .utc = true,
+        l = (dt_pq_logical){.kind = PQ_LT_TIME,
                             .unit = e->converted == PQ_CT_TIME_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS};
         break;
     case PQ_CT_TIMESTAMP_MILLIS:
     case PQ_CT_TIMESTAMP_MICROS:
-        l = (dt_pq_logical){.kind = PQ_LT_TIMESTAMP, .utc = true,
+        l = (dt_pq_logical){.kind = PQ_LT_TIMESTAMP,
                             .unit = e->converted == PQ_CT_TIMESTAMP_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS};
         break;
     case PQ_CT_UINT_8: l = (dt_pq_logical){.kind = PQ_LT_INTEGER, .bit_width = 8}; break;
@@ -116,45 +117,62 @@ static dt_pq_logical effective_logical(const dt_pq_schema_el *e)
     return l;
 }
 
-/* Chooses the kind and conversion of a leaf column; -1 if it cannot be read. */
+static void set(mapping *m, dt_kind kind, dt_pq_conv conv)
+{
+    m->kind = kind;
+    m->conv = conv;
+}
+
+/* Chooses the kind and conversion of a leaf column; -1 if it cannot be read.
+ * Values keep their range and precision: UINT64 is uint64, times and
+ * timestamps keep their unit, decimals up to 38 digits are numbers. */
 static int map_column(const dt_pq_schema_el *e, mapping *m)
 {
     dt_pq_logical l = effective_logical(e);
+    bool is_unsigned = l.kind == PQ_LT_INTEGER && !l.is_signed;
     *m = (mapping){.unit = DT_UNIT_S};
     if (l.kind == PQ_LT_DECIMAL)
         return map_decimal(e, l.precision, l.scale, m);
     switch (e->type) {
-    case PQ_BOOLEAN: m->kind = DT_BOOL, m->conv = CV_BOOL; return 0;
+    case PQ_BOOLEAN: set(m, DT_BOOL, CV_BOOL); return 0;
     case PQ_INT32:
-        if (l.kind == PQ_LT_DATE)
-            m->kind = DT_DATE, m->conv = CV_DATE;
-        else if (l.kind == PQ_LT_TIME)
-            set_time(m, PQ_UNIT_MILLIS, false);
-        else if (l.kind == PQ_LT_INTEGER && !l.is_signed && l.bit_width == 32)
-            m->kind = DT_INT64, m->conv = CV_U32;
-        else
-            m->kind = DT_INT32, m->conv = CV_I32;
+        if (l.kind == PQ_LT_DATE) {
+            set(m, DT_DATE, CV_I32);
+        } else if (l.kind == PQ_LT_TIME) { /* TIME on INT32 is in millis */
+            l.unit = PQ_UNIT_MILLIS;
+            set_time(m, DT_TIME, &l);
+            m->conv = CV_WIDEN32;
+        } else if (is_unsigned && l.bit_width == 32) {
+            set(m, DT_UINT64, CV_U32);
+        } else {
+            set(m, DT_INT32, CV_I32);
+        }
         return 0;
     case PQ_INT64:
         if (l.kind == PQ_LT_TIMESTAMP || l.kind == PQ_LT_TIME)
-            set_time(m, l.unit, l.kind == PQ_LT_TIMESTAMP);
+            set_time(m, l.kind == PQ_LT_TIMESTAMP ? DT_TIMESTAMP : DT_TIME, &l);
         else
-            m->kind = DT_INT64,
-            m->conv = l.kind == PQ_LT_INTEGER && !l.is_signed ? CV_U64 : CV_I64;
+            m->kind = is_unsigned ? DT_UINT64 : DT_INT64;
+        m->conv = CV_I64;
         return 0;
-    case PQ_INT96: m->kind = DT_TIMESTAMP, m->conv = CV_INT96; return 0;
-    case PQ_FLOAT: m->kind = DT_DOUBLE, m->conv = CV_F32; return 0;
-    case PQ_DOUBLE: m->kind = DT_DOUBLE, m->conv = CV_F64; return 0;
+    case PQ_INT96: /* nanoseconds with no zone, as arrow and DuckDB read it */
+        set(m, DT_TIMESTAMP, CV_INT96);
+        m->unit = DT_UNIT_NS;
+        return 0;
+    case PQ_FLOAT: set(m, DT_DOUBLE, CV_F32); return 0;
+    case PQ_DOUBLE: set(m, DT_DOUBLE, CV_F64); return 0;
     case PQ_BYTE_ARRAY:
     case PQ_FIXED:
         if (l.kind == PQ_LT_STRING || l.kind == PQ_LT_ENUM || l.kind == PQ_LT_JSON)
-            m->kind = DT_STRING, m->conv = CV_STRING;
+            set(m, DT_STRING, CV_STRING);
         else if (l.kind == PQ_LT_UUID && e->type == PQ_FIXED && e->type_length == 16)
-            m->kind = DT_STRING, m->conv = CV_UUID;
+            set(m, DT_STRING, CV_UUID);
         else if (l.kind == PQ_LT_FLOAT16 && e->type == PQ_FIXED && e->type_length == 2)
-            m->kind = DT_DOUBLE, m->conv = CV_F16;
+            set(m, DT_DOUBLE, CV_F16);
+        else if (e->converted == PQ_CT_INTERVAL && e->type == PQ_FIXED && e->type_length == 12)
+            set(m, DT_INTERVAL, CV_INTERVAL);
         else
-            m->kind = DT_BINARY, m->conv = CV_BINARY;
+            set(m, DT_BINARY, CV_BINARY);
         return 0;
     default: return -1;
     }
@@ -209,9 +227,14 @@ static int build_schema(dt_pq_reader *r)
                             mp.scale);
         dt_schema_set(&r->schema, i, e->name, mp.kind);
         dt_field *f = &r->schema.fields[i];
-        f->unit = mp.unit;
-        f->precision = mp.kind == DT_DECIMAL ? mp.precision : 0;
-        f->scale = mp.kind == DT_DECIMAL ? mp.scale : 0;
+        if (mp.kind == DT_TIMESTAMP || mp.kind == DT_TIME) {
+            f->unit = mp.unit;
+            f->utc = mp.utc;
+        }
+        if (mp.kind == DT_DECIMAL || mp.kind == DT_DECIMAL128) {
+            f->precision = mp.precision;
+            f->scale = mp.scale;
+        }
         dt_pq_col_init(&r->cols[i], e->type, e->type_length, e->repetition == PQ_OPTIONAL ? 1 : 0,
                        mp.conv, mp.scale);
         r->cols[i].ahead = read_ahead(ncol);
@@ -230,17 +253,16 @@ static void apply_datom_schema(dt_pq_reader *r)
         return;
     json_t *cols = json_object_get(j, "columns");
     if (json_is_array(cols) && json_array_size(cols) == r->schema.ncol) {
-        static const char *const units[] = {"s", "ms", "us", "ns"};
         for (size_t i = 0; i < r->schema.ncol; i++) {
             json_t *c = json_array_get(cols, i);
             const char *name = dt_json_str(c, "name"), *kind = dt_json_str(c, "kind");
             const char *unit = dt_json_str(c, "unit");
             dt_field *f = &r->schema.fields[i];
             if (!name || !kind || !unit || strcmp(name, f->name) || strcmp(kind, "duration") ||
-                r->cols[i].conv != CV_I64)
+                f->kind != DT_INT64)
                 continue;
             for (int u = 0; u < 4; u++)
-                if (!strcmp(unit, units[u])) {
+                if (!strcmp(unit, dt_unit_name((dt_time_unit)u))) {
                     f->kind = DT_DURATION;
                     f->unit = (dt_time_unit)u;
                 }

@@ -64,6 +64,12 @@ void dt_tw_i16(dt_tw *w, int16_t id, int16_t v)
 
 void dt_tw_bool(dt_tw *w, int16_t id, bool v) { field_header(w, id, v ? DT_TC_BOOL_TRUE : DT_TC_BOOL_FALSE); }
 
+void dt_tw_byte(dt_tw *w, int16_t id, int8_t v)
+{
+    field_header(w, id, DT_TC_BYTE);
+    dt_buf_putc(w->out, (char)v);
+}
+
 void dt_tw_binary(dt_tw *w, int16_t id, const void *p, size_t n)
 {
     field_header(w, id, DT_TC_BINARY);

@@ -41,6 +41,7 @@ void dt_tw_i32(dt_tw *w, int16_t id, int32_t v);
 void dt_tw_i64(dt_tw *w, int16_t id, int64_t v);
 void dt_tw_i16(dt_tw *w, int16_t id, int16_t v);
 void dt_tw_bool(dt_tw *w, int16_t id, bool v);
+void dt_tw_byte(dt_tw *w, int16_t id, int8_t v); /* an i8, written as its one byte */
 void dt_tw_binary(dt_tw *w, int16_t id, const void *p, size_t n);
 void dt_tw_string(dt_tw *w, int16_t id, const char *s);
 /* A struct-valued field: header, then the struct is open until dt_tw_end_struct. */

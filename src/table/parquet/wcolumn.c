@@ -9,6 +9,7 @@
  * dict_max_bytes; then the page being filled is ended and the rest of the
  * chunk is PLAIN. Everything depends on the rows alone, not on batch borders.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +21,27 @@
  * fill, so a wide, short file costs little per column. */
 #define DICT_SLOTS_MIN 32
 
-static int physical_type(dt_kind k)
+static int physical_type(const dt_field *f)
 {
-    switch (k) {
+    switch (f->kind) {
     case DT_BOOL: return PQ_BOOLEAN;
     case DT_INT32:
     case DT_DATE: return PQ_INT32;
+    case DT_TIME: return f->unit == DT_UNIT_MS ? PQ_INT32 : PQ_INT64; /* as LogicalTypes.md asks */
     case DT_DOUBLE: return PQ_DOUBLE;
     case DT_STRING:
     case DT_BINARY: return PQ_BYTE_ARRAY;
+    case DT_DECIMAL128:
+    case DT_INTERVAL: return PQ_FIXED;
     default: return PQ_INT64;
     }
+}
+
+/* Dictionaries hold strings, binaries and values of up to 8 bytes kept as
+ * they are (their entries are keyed by those bytes); not booleans. */
+static bool dict_wanted(const pqw_col *c)
+{
+    return c->ptype != PQ_BOOLEAN && (!c->width || (c->width <= 8 && c->xform == PQW_AS_IS));
 }
 
 static void stats_reset(pqw_col *c)
@@ -46,10 +57,14 @@ void pqw_col_init(pqw_col *c, const dt_field *f)
 {
     memset(c, 0, sizeof *c);
     c->field = f;
-    c->ptype = physical_type(f->kind);
+    c->ptype = physical_type(f);
     c->width = dt_kind_width(f->kind);
+    c->xform = f->kind == DT_DECIMAL128 ? PQW_BE16 : c->ptype == PQ_INT32 && c->width == 8 ? PQW_NARROW32 : PQW_AS_IS;
+    c->pwidth = c->xform == PQW_NARROW32 ? 4 : c->width;
+    c->order = f->kind == DT_UINT64 ? PQW_UNSIGNED : f->kind == DT_DECIMAL128 ? PQW_BE_SIGNED
+             : f->kind == DT_INTERVAL ? PQW_NONE : PQW_SIGNED;
     c->page_row_cap = c->width ? DT_MIN(PQW_PAGE_ROWS, PQW_PAGE_BYTES / c->width) : PQW_PAGE_ROWS;
-    c->dict_on = c->ptype != PQ_BOOLEAN;
+    c->dict_on = dict_wanted(c);
 }
 
 void pqw_col_free(pqw_col *c)
@@ -92,36 +107,36 @@ static inline void put_u32le(uint8_t *p, uint32_t v)
 
 /* ---- statistics ---- */
 
-static void stats_ints32(pqw_col *c, const int32_t *v, size_t n)
-{
-    if (!n)
-        return;
-    int32_t lo = v[0], hi = v[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
+/* NAME(c, v, n): the least and greatest of n values of T merged into
+ * imin/imax, which hold them as int64 (an unsigned T as its bits, so they
+ * are compared as T: uint64 in unsigned order). */
+#define DEFINE_STATS(NAME, T)                                                                       \
+    static void NAME(pqw_col *c, const T *v, size_t n)                                              \
+    {                                                                                               \
+        if (!n)                                                                                     \
+            return;                                                                                 \
+        T lo = v[0], hi = v[0];                                                                     \
+        for (size_t i = 1; i < n; i++) {                                                            \
+            lo = v[i] < lo ? v[i] : lo;                                                             \
+            hi = v[i] > hi ? v[i] : hi;                                                             \
+        }                                                                                           \
+        if (!c->has_mm || lo < (T)c->imin)                                                          \
+            c->imin = (int64_t)lo;                                                                  \
+        if (!c->has_mm || hi > (T)c->imax)                                                          \
+            c->imax = (int64_t)hi;                                                                  \
+        c->has_mm = true;                                                                           \
     }
-    if (!c->has_mm || lo < c->imin)
-        c->imin = lo;
-    if (!c->has_mm || hi > c->imax)
-        c->imax = hi;
-    c->has_mm = true;
-}
 
-static void stats_ints64(pqw_col *c, const int64_t *v, size_t n)
+DEFINE_STATS(stats_ints32, int32_t)
+DEFINE_STATS(stats_ints64, int64_t)
+DEFINE_STATS(stats_u64, uint64_t)
+
+static void stats_int64_col(pqw_col *c, const void *v, size_t n)
 {
-    if (!n)
-        return;
-    int64_t lo = v[0], hi = v[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    if (!c->has_mm || lo < c->imin)
-        c->imin = lo;
-    if (!c->has_mm || hi > c->imax)
-        c->imax = hi;
-    c->has_mm = true;
+    if (c->order == PQW_UNSIGNED)
+        stats_u64(c, v, n);
+    else
+        stats_ints64(c, v, n);
 }
 
 static void stats_bools(pqw_col *c, const uint8_t *v, size_t n)
@@ -183,6 +198,32 @@ static void stats_bytes(pqw_col *c, const void *p, size_t n)
         buf_set(&c->smin, p, n);
     else if (bytes_cmp(p, n, c->smax.data, c->smax.len) > 0)
         buf_set(&c->smax, p, n);
+}
+
+/* Big-endian two's complement numbers of one width: unsigned order once the
+ * sign bit is flipped. */
+static int be_signed_cmp(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if ((a[0] ^ 0x80) != (b[0] ^ 0x80))
+        return (a[0] ^ 0x80) < (b[0] ^ 0x80) ? -1 : 1;
+    return memcmp(a + 1, b + 1, n - 1);
+}
+
+/* FIXED_LEN_BYTE_ARRAY values of pwidth bytes each (decimal128). */
+static void stats_fixed(pqw_col *c, const uint8_t *v, size_t n)
+{
+    size_t w = c->pwidth;
+    for (size_t i = 0; i < n; i++, v += w) {
+        if (!c->has_mm) {
+            buf_set(&c->smin, v, w);
+            buf_set(&c->smax, v, w);
+            c->has_mm = true;
+        } else if (be_signed_cmp(v, c->smin.data, w) < 0) {
+            buf_set(&c->smin, v, w);
+        } else if (be_signed_cmp(v, c->smax.data, w) > 0) {
+            buf_set(&c->smax, v, w);
+        }
+    }
 }
 
 /* ---- the dictionary: PLAIN entries and an open-addressing hash table ---- */
@@ -498,7 +539,38 @@ static void put_levels(pqw_col *c, const dt_column *src, size_t a, size_t n)
     c->page_nulls += nulls;
 }
 
-static void put_fixed(pqw_col *c, const dt_column *src, size_t a, size_t n)
+/* The NV values appended at V (batch form) turned into their physical form
+ * in place; returns how many bytes they take now. */
+static int to_physical(pqw_col *c, uint8_t *v, size_t nv, size_t *bytes)
+{
+    switch (c->xform) {
+    case PQW_NARROW32:
+        for (size_t i = 0; i < nv; i++) {
+            int64_t x;
+            memcpy(&x, v + 8 * i, 8);
+            if (x < INT32_MIN || x > INT32_MAX)
+                return dt_error(DATOM_EINVAL, "parquet: column '%s': a time of %" PRId64
+                                " ms does not fit Parquet's TIME(MILLIS)", c->field->name, x);
+            int32_t y = (int32_t)x;
+            memcpy(v + 4 * i, &y, 4);
+        }
+        *bytes = 4 * nv;
+        return 0;
+    case PQW_BE16:
+        for (size_t i = 0; i < nv; i++)
+            for (size_t k = 0; k < 8; k++) {
+                uint8_t t = v[16 * i + k];
+                v[16 * i + k] = v[16 * i + 15 - k];
+                v[16 * i + 15 - k] = t;
+            }
+        break;
+    default: break;
+    }
+    *bytes = c->width * nv;
+    return 0;
+}
+
+static int put_fixed(pqw_col *c, const dt_column *src, size_t a, size_t n)
 {
     put_levels(c, src, a, n);
     size_t w = c->width, start = c->vals.len;
@@ -516,16 +588,28 @@ static void put_fixed(pqw_col *c, const dt_column *src, size_t a, size_t n)
         }
         c->vals.len -= n * w - (size_t)(q - p);
     }
+    uint8_t *v = c->vals.data + start;
+    size_t nv = (c->vals.len - start) / w;
+    if (c->xform != PQW_AS_IS) {
+        size_t bytes = 0;
+        int rc = to_physical(c, v, nv, &bytes);
+        if (rc)
+            return rc;
+        c->vals.len = start + bytes;
+    }
     c->vals.data[c->vals.len] = 0;
     c->page_rows += n;
-    const uint8_t *v = c->vals.data + start;
-    size_t nv = (c->vals.len - start) / w;
     switch (c->ptype) {
     case PQ_BOOLEAN: stats_bools(c, v, nv); break;
     case PQ_INT32: stats_ints32(c, (const int32_t *)(const void *)v, nv); break;
     case PQ_DOUBLE: stats_doubles(c, (const double *)(const void *)v, nv, true); break;
-    default: stats_ints64(c, (const int64_t *)(const void *)v, nv); break;
+    case PQ_FIXED:
+        if (c->order == PQW_BE_SIGNED)
+            stats_fixed(c, v, nv);
+        break;
+    default: stats_int64_col(c, v, nv); break;
     }
+    return 0;
 }
 
 static void put_plain_bytes(pqw_col *c, const uint8_t *p, size_t len)
@@ -634,9 +718,7 @@ static int put_fixed_dict(pqw_col *c, pqw_scratch *s, const dt_column *src, size
         int rc = dict_stop(c, s);
         if (rc)
             return rc;
-        if (r < a + n)
-            put_fixed(c, src, r, a + n - r);
-        return 0;
+        return r < a + n ? put_fixed(c, src, r, a + n - r) : 0;
     }
     return 0;
 }
@@ -664,20 +746,13 @@ int pqw_col_put(pqw_col *c, pqw_scratch *s, const dt_column *src, size_t a, size
         return put_var(c, s, src, a, n, dict_max);
     while (n) {
         size_t k = DT_MIN(n, c->page_row_cap - c->page_rows);
-        if (c->dict_on) {
-            int rc = put_fixed_dict(c, s, src, a, k, dict_max);
-            if (rc)
-                return rc;
-        } else {
-            put_fixed(c, src, a, k);
-        }
+        int rc = c->dict_on ? put_fixed_dict(c, s, src, a, k, dict_max) : put_fixed(c, src, a, k);
+        if (rc == 0 && c->page_rows == c->page_row_cap)
+            rc = pqw_col_cut_page(c, s);
+        if (rc)
+            return rc;
         a += k;
         n -= k;
-        if (c->page_rows == c->page_row_cap) {
-            int rc = pqw_col_cut_page(c, s);
-            if (rc)
-                return rc;
-        }
     }
     return 0;
 }
@@ -688,7 +763,7 @@ static void stat_value(const pqw_col *c, bool max, dt_buf *out)
 {
     uint8_t tmp[8];
     size_t n;
-    if (c->ptype == PQ_BYTE_ARRAY) {
+    if (c->ptype == PQ_BYTE_ARRAY || c->ptype == PQ_FIXED) {
         const dt_buf *b = max ? &c->smax : &c->smin;
         dt_buf_append(out, b->data, b->len);
         return;
@@ -769,7 +844,7 @@ static void chunk_stats_from_dict(pqw_col *c)
     const void *d = c->dict.data;
     switch (c->ptype) {
     case PQ_INT32: stats_ints32(c, d, c->ndict); return;
-    case PQ_INT64: stats_ints64(c, d, c->ndict); return;
+    case PQ_INT64: stats_int64_col(c, d, c->ndict); return;
     case PQ_DOUBLE: stats_doubles(c, d, c->ndict, false); return;
     default: break;
     }
@@ -787,7 +862,7 @@ static void chunk_reset(pqw_col *c)
     c->rows = c->nulls = c->nans = 0;
     c->plain_pages = c->dict_pages = 0;
     c->dict_seen = 0;
-    c->dict_on = c->ptype != PQ_BOOLEAN;
+    c->dict_on = dict_wanted(c);
     dict_reset(c);
     stats_reset(c);
 }

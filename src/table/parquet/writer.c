@@ -58,8 +58,15 @@ static int check_field(const dt_field *f)
         return dt_error(DATOM_EINVAL, "parquet: column '%s': decimal(%d, %d) needs 1 <= precision <= 18 and "
                                       "0 <= scale <= precision",
                         f->name, (int)f->precision, (int)f->scale);
+    if (f->kind == DT_DECIMAL128 && (f->precision < 1 || f->precision > 38 || f->scale < 0 || f->scale > f->precision))
+        return dt_error(DATOM_EINVAL, "parquet: column '%s': decimal128(%d, %d) needs 1 <= precision <= 38 and "
+                                      "0 <= scale <= precision",
+                        f->name, (int)f->precision, (int)f->scale);
     if (f->kind == DT_DURATION && (unsigned)f->unit > DT_UNIT_NS)
         return dt_error(DATOM_EINVAL, "parquet: column '%s': unknown duration unit", f->name);
+    if ((f->kind == DT_TIMESTAMP || f->kind == DT_TIME) && (f->unit < DT_UNIT_MS || f->unit > DT_UNIT_NS))
+        return dt_error(DATOM_EINVAL, "parquet: column '%s': a %s is in ms, us or ns (Parquet has no seconds)",
+                        f->name, dt_kind_name(f->kind));
     return 0;
 }
 
@@ -157,8 +164,7 @@ static int check_batch(const dt_pq_writer *w, const dt_table *t)
         return dt_error(DATOM_EINVAL, "parquet: batch has %zu columns, the file %zu", t->ncol, w->schema.ncol);
     for (size_t i = 0; i < t->ncol; i++) {
         const dt_field *a = &t->cols[i].field, *b = &w->schema.fields[i];
-        if (a->kind != b->kind || (a->kind == DT_DECIMAL && a->scale != b->scale) ||
-            (a->kind == DT_DURATION && a->unit != b->unit))
+        if (!dt_field_same_type(a, b))
             return dt_error(DATOM_EINVAL, "parquet: batch column '%s' is %s, the file's column '%s' is %s", a->name,
                             dt_kind_name(a->kind), b->name, dt_kind_name(b->kind));
     }
@@ -205,12 +211,6 @@ int dt_pq_writer_write(dt_pq_writer *w, const dt_table *batch)
 
 /* ---- the footer ---- */
 
-static const char *unit_name(dt_time_unit u)
-{
-    static const char *const names[] = {"s", "ms", "us", "ns"};
-    return names[u];
-}
-
 /* The datom kinds, as JSON, for what Parquet's types cannot say (duration). */
 static char *schema_json(const dt_schema *s)
 {
@@ -221,7 +221,7 @@ static char *schema_json(const dt_schema *s)
         json_object_set_new(c, "name", json_string(f->name));
         json_object_set_new(c, "kind", json_string(dt_kind_name(f->kind)));
         if (f->kind == DT_DURATION)
-            json_object_set_new(c, "unit", json_string(unit_name(f->unit)));
+            json_object_set_new(c, "unit", json_string(dt_unit_name(f->unit)));
         json_array_append_new(cols, c);
     }
     json_t *root = json_object();
@@ -229,6 +229,42 @@ static char *schema_json(const dt_schema *s)
     char *text = dt_json_compact(root);
     json_decref(root);
     return text;
+}
+
+/* TimeUnit: the member MILLIS (1), MICROS (2) or NANOS (3). */
+static void write_unit(dt_tw *tw, dt_time_unit u)
+{
+    dt_tw_struct(tw, 2);
+    dt_tw_empty_struct(tw, u == DT_UNIT_MS ? 1 : u == DT_UNIT_US ? 2 : 3);
+    dt_tw_end_struct(tw);
+}
+
+/* TIME and TIMESTAMP. The legacy ConvertedType exists only for UTC-adjusted
+ * millis and micros (LogicalTypes.md), so only those write it. */
+static void write_time_logical(dt_tw *tw, const dt_field *f)
+{
+    bool ts = f->kind == DT_TIMESTAMP;
+    if (f->utc && f->unit != DT_UNIT_NS) /* TIME_MILLIS 7, TIME_MICROS 8, TIMESTAMP_MILLIS 9, _MICROS 10 */
+        dt_tw_i32(tw, 6, (ts ? 9 : 7) + (f->unit == DT_UNIT_US));
+    dt_tw_struct(tw, 10);
+    dt_tw_struct(tw, ts ? 8 : 7); /* TimestampType, TimeType */
+    dt_tw_bool(tw, 1, f->utc);
+    write_unit(tw, f->unit);
+    dt_tw_end_struct(tw);
+    dt_tw_end_struct(tw);
+}
+
+static void write_decimal_logical(dt_tw *tw, const dt_field *f)
+{
+    dt_tw_i32(tw, 6, 5); /* DECIMAL */
+    dt_tw_i32(tw, 7, f->scale);
+    dt_tw_i32(tw, 8, f->precision);
+    dt_tw_struct(tw, 10);
+    dt_tw_struct(tw, 5); /* DecimalType */
+    dt_tw_i32(tw, 1, f->scale);
+    dt_tw_i32(tw, 2, f->precision);
+    dt_tw_end_struct(tw);
+    dt_tw_end_struct(tw);
 }
 
 static void write_logical(dt_tw *tw, const dt_field *f)
@@ -247,27 +283,19 @@ static void write_logical(dt_tw *tw, const dt_field *f)
         dt_tw_end_struct(tw);
         break;
     case DT_TIMESTAMP:
-        dt_tw_i32(tw, 6, 10); /* TIMESTAMP_MICROS */
-        dt_tw_struct(tw, 10);
-        dt_tw_struct(tw, 8); /* TimestampType */
-        dt_tw_bool(tw, 1, true);
-        dt_tw_struct(tw, 2);
-        dt_tw_empty_struct(tw, 2); /* MICROS */
-        dt_tw_end_struct(tw);
-        dt_tw_end_struct(tw);
-        dt_tw_end_struct(tw);
-        break;
+    case DT_TIME: write_time_logical(tw, f); break;
     case DT_DECIMAL:
-        dt_tw_i32(tw, 6, 5); /* DECIMAL */
-        dt_tw_i32(tw, 7, f->scale);
-        dt_tw_i32(tw, 8, f->precision);
+    case DT_DECIMAL128: write_decimal_logical(tw, f); break;
+    case DT_UINT64:
+        dt_tw_i32(tw, 6, 14); /* UINT_64 */
         dt_tw_struct(tw, 10);
-        dt_tw_struct(tw, 5); /* DecimalType */
-        dt_tw_i32(tw, 1, f->scale);
-        dt_tw_i32(tw, 2, f->precision);
+        dt_tw_struct(tw, 10); /* IntType */
+        dt_tw_byte(tw, 1, 64);
+        dt_tw_bool(tw, 2, false);
         dt_tw_end_struct(tw);
         dt_tw_end_struct(tw);
         break;
+    case DT_INTERVAL: dt_tw_i32(tw, 6, 21); break; /* INTERVAL: no LogicalType exists */
     default: break;
     }
 }
@@ -283,6 +311,8 @@ static void write_schema(dt_tw *tw, const dt_pq_writer *w)
         const dt_field *f = &w->schema.fields[i];
         dt_tw_begin_struct(tw);
         dt_tw_i32(tw, 1, w->cols[i].ptype);
+        if (w->cols[i].ptype == PQ_FIXED)
+            dt_tw_i32(tw, 2, (int32_t)w->cols[i].pwidth); /* type_length */
         dt_tw_i32(tw, 3, 1); /* OPTIONAL */
         dt_tw_string(tw, 4, f->name);
         write_logical(tw, f);

@@ -26,7 +26,7 @@
 #define PQW_DICT_PROBE ((size_t)16384)       /* values after which a mostly-distinct chunk stops its dictionary */
 
 /* Parquet enum values (parquet.thrift). */
-enum { PQ_BOOLEAN = 0, PQ_INT32 = 1, PQ_INT64 = 2, PQ_DOUBLE = 5, PQ_BYTE_ARRAY = 6 };
+enum { PQ_BOOLEAN = 0, PQ_INT32 = 1, PQ_INT64 = 2, PQ_DOUBLE = 5, PQ_BYTE_ARRAY = 6, PQ_FIXED = 7 };
 enum { PQ_PLAIN = 0, PQ_RLE = 3, PQ_RLE_DICTIONARY = 8 };
 enum { PQ_DATA_PAGE = 0, PQ_DICTIONARY_PAGE = 2 };
 
@@ -38,10 +38,28 @@ typedef struct pqw_scratch {
     dt_pq_compressor comp;
 } pqw_scratch;
 
+/* How a column's values become their physical form (put_fixed). */
+typedef enum pqw_xform {
+    PQW_AS_IS,    /* the same bytes */
+    PQW_NARROW32, /* int64 -> INT32 (times of day in millis) */
+    PQW_BE16,     /* 16 bytes little-endian -> big-endian (decimal128) */
+} pqw_xform;
+
+/* How min/max statistics order a column's physical values. */
+typedef enum pqw_order {
+    PQW_SIGNED,   /* integers by value (bool, INT32, INT64), doubles, bytes unsigned */
+    PQW_UNSIGNED, /* INT64 as unsigned (uint64) */
+    PQW_BE_SIGNED, /* FIXED_LEN_BYTE_ARRAY as a big-endian signed number (decimal128) */
+    PQW_NONE,     /* no order: no min/max (interval) */
+} pqw_order;
+
 typedef struct pqw_col {
     const dt_field *field;
     int ptype;           /* physical type */
-    size_t width;        /* bytes per buffered value (bool: 1); 0 for strings and binaries */
+    size_t width;        /* bytes per value in a batch (bool: 1); 0 for strings and binaries */
+    size_t pwidth;       /* bytes per buffered (physical) value: width but for NARROW32 */
+    pqw_xform xform;
+    pqw_order order;
     size_t page_row_cap; /* rows per page */
 
     /* the data page being filled */
@@ -70,14 +88,16 @@ typedef struct pqw_col {
 
     /* statistics of the chunk */
     bool has_mm;
-    int64_t imin, imax; /* bool, int32, int64, date, timestamp, duration, decimal */
+    int64_t imin, imax; /* bool, INT32, INT64 (uint64: as its bits) */
     double dmin, dmax;
-    dt_buf smin, smax;
+    dt_buf smin, smax;  /* BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY */
 } pqw_col;
 
 void pqw_col_init(pqw_col *c, const dt_field *f);
 void pqw_col_free(pqw_col *c);
-/* Appends rows [a, a+n) of batch column SRC (n fits the current row group). */
+/* Appends rows [a, a+n) of batch column SRC (n fits the current row group).
+ * Fails on a value the physical type cannot hold (a time of day in millis
+ * past INT32), naming the column. */
 int pqw_col_put(pqw_col *c, pqw_scratch *s, const dt_column *src, size_t a, size_t n, size_t dict_max);
 /* Ends the current page (if any rows). */
 int pqw_col_cut_page(pqw_col *c, pqw_scratch *s);
