@@ -8,7 +8,7 @@
  * and number spelling against the reader. Each input is read twice: with the
  * delimiter sniffed and tiny batches, and as ';'-separated with other NA
  * tokens; and each of those again in one-pass mode, which must end with the
- * same text (or fail too). Run by scripts/fuzz and, briefly, by tests/test_fuzz.sh.
+ * same text (or fail too). Corpus: fuzz/corpus/fuzz_csv/ (docs/testing.md).
  */
 #include <stdlib.h>
 #include <string.h>

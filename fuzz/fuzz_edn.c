@@ -10,8 +10,8 @@
  * same hash, and whose printing is the same text again (a fixed point); its
  * JSON must be valid JSON (jansson parses it, big numbers aside). Pairs of
  * values must be ordered consistently with equality (compare(a, b) = 0 iff
- * equal, antisymmetric, transitive on triples). Run by scripts/fuzz and,
- * briefly, by tests/test_fuzz.sh.
+ * equal, antisymmetric, transitive on triples). Corpus: fuzz/corpus/fuzz_edn/
+ * (docs/testing.md).
  */
 #include <jansson.h>
 #include <stdlib.h>

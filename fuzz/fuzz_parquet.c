@@ -7,7 +7,7 @@
  * against the reader on whatever shapes the fuzzer finds. Reading stops after
  * a bounded number of rows (a tiny file may rightly claim billions of nulls).
  * Seeds: fuzz/corpus/fuzz_parquet/ (small files from DuckDB, arrow-rs and
- * hyparquet-writer). Run by scripts/fuzz and, briefly, tests/test_fuzz.sh.
+ * hyparquet-writer, and every input a run has found; docs/testing.md).
  */
 #include <stdio.h>
 #include <stdlib.h>

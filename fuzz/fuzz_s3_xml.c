@@ -5,7 +5,7 @@
  * leak nothing (ASan), a listing that parses must hold keys without NUL and a
  * continuation token whenever it says it is truncated, and an element's text
  * must be shorter than the input (entities only shrink). Seeds:
- * fuzz/corpus/fuzz_s3_xml/. Run by scripts/fuzz and, briefly, tests/test_fuzz.sh.
+ * fuzz/corpus/fuzz_s3_xml/ (docs/testing.md).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -37,6 +37,11 @@ check() { if [ "$2" = "$3" ]; then ok; else bad "$1: got [$2] wanted [$3]"; fi; 
 same() { if cmp -s "$1" "$2"; then ok; else bad "$1 and $2 differ"; diff "$1" "$2" | head -5 >&2; fi; }
 absent() { if [ -e "$1" ]; then bad "$1 exists"; else ok; fi; }
 
+# json_get FILE EXPRESSION: EXPRESSION (JavaScript over `j`, the JSON of FILE).
+json_get() {
+    node -e "const j = JSON.parse(require('fs').readFileSync('$1', 'utf8')); console.log($2)"
+}
+
 # A CSV of every kind the CSV reader infers, with nulls, quoting and a line
 # break in a field, in the CSV writer's own spelling (so CSV -> Parquet -> CSV
 # gives the same bytes).

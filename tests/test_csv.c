@@ -301,6 +301,33 @@ static void test_errors(void)
     dt_table_free(t);
 }
 
+/* The error of reading N bytes at TEXT whole (opening and every batch). */
+static int read_bytes(const char *text, size_t n, const dt_csv_options *o)
+{
+    dt_csv_reader *r = NULL;
+    int rc = dt_csv_open_mem(&r, "n.csv", text, n, o);
+    dt_table *b = NULL;
+    while (rc == 0 && (rc = dt_csv_next(r, &b)) == 0 && b)
+        ;
+    if (r)
+        dt_csv_close(r);
+    return rc;
+}
+
+/* A NUL byte is refused wherever it is, naming line and field (issue 8 item
+ * 2): names and values, quoted or not, two-pass and one-pass reads. */
+static void test_nul(void)
+{
+    static const char v1[] = "a,b\n1,x\0y\n";
+    static const char v2[] = "a,b\n1,ok\n2,\"q\0\"\n";
+    static const char name[] = "a,b\0c\n1,2\n";
+    T_ERR(read_bytes(v1, sizeof v1 - 1, NULL), DATOM_EINVAL, "n.csv:2:2: a NUL byte in a value");
+    T_ERR(read_bytes(v2, sizeof v2 - 1, NULL), DATOM_EINVAL, "n.csv:3:2: a NUL byte in a value");
+    T_ERR(read_bytes(name, sizeof name - 1, NULL), DATOM_EINVAL, "n.csv:1:2: a NUL byte in a column name");
+    dt_csv_options o = {.one_pass = true, .prefix_rows = 1, .batch_rows = 1};
+    T_ERR(read_bytes(v2, sizeof v2 - 1, &o), DATOM_EINVAL, "n.csv:3:2: a NUL byte in a value");
+}
+
 static void test_forced(void)
 {
     dt_schema f;
@@ -370,6 +397,44 @@ static void test_batches(void)
     }
     T_EQ_INT(rows, 10);
     T_EQ_INT(batches, 4);
+    dt_csv_close(r);
+    dt_buf_free(&text);
+}
+
+/* A short, wide file reserves rows for what it can hold, not a full batch of
+ * every column (a fuzz run found 66 MB reserved for 181 bytes); every row
+ * still arrives, also when a fuller file needs the whole batch. */
+static void test_wide_short(void)
+{
+    dt_buf text = DT_BUF_INIT;
+    for (int c = 0; c < 5000; c++)
+        dt_buf_printf(&text, "%sc%d", c ? "," : "", c);
+    dt_buf_putc(&text, '\n');
+    for (int row = 0; row < 3; row++)
+        for (int c = 0; c < 5000; c++)
+            dt_buf_printf(&text, "%d%c", row, c == 4999 ? '\n' : ',');
+    dt_csv_reader *r;
+    T_OK(dt_csv_open_mem(&r, "wide.csv", text.data, text.len, NULL));
+    dt_table *b;
+    T_OK(dt_csv_next(r, &b));
+    T_ASSERT(b != NULL);
+    T_EQ_INT(b->ncol, 5000);
+    T_EQ_INT(b->nrow, 3);
+    T_EQ_INT(DT_COL(&b->cols[4999], int64_t)[2], 2);
+    for (size_t c = 0; c < b->ncol; c++)
+        T_ASSERT(b->cols[c].cap <= 16);
+    T_OK(dt_csv_next(r, &b));
+    T_ASSERT(b == NULL);
+    dt_csv_close(r);
+    /* rows of one byte each: the bound is exact, and all 1,000 rows fit */
+    dt_buf_clear(&text);
+    dt_buf_puts(&text, "x\n");
+    for (int row = 0; row < 1000; row++)
+        dt_buf_puts(&text, row % 2 ? "1\n" : "\n");
+    T_OK(dt_csv_open_mem(&r, "tall.csv", text.data, text.len, NULL));
+    T_OK(dt_csv_next(r, &b));
+    T_EQ_INT(b->nrow, 1000);
+    T_ASSERT(!dt_col_is_valid(&b->cols[0], 998) && dt_col_is_valid(&b->cols[0], 999));
     dt_csv_close(r);
     dt_buf_free(&text);
 }
@@ -876,9 +941,11 @@ int main(void)
     T_RUN(test_errors);
     T_RUN(test_limits);
     T_RUN(test_wide);
+    T_RUN(test_nul);
     T_RUN(test_forced);
     T_RUN(test_na_tokens);
     T_RUN(test_batches);
+    T_RUN(test_wide_short);
     T_RUN(test_roundtrip);
     T_RUN(test_writer_spelling);
     T_RUN(test_double_spelling);

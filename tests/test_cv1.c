@@ -1,6 +1,6 @@
-/* test_cv1.c: data_sha "datom-cv1" (src/table/cv1.c) against the spec's check
+/* test_cv1.c: data_sha "datom-cv1" (src/table/cv1.c) against the published check
  * values and an independent reference implementation (values computed with a
- * short Python script following specs/datom-format.md section 2). */
+ * short Python script following docs/formats.md, "data_sha"). */
 #include <math.h>
 
 #include "table/cv1.h"
@@ -252,6 +252,37 @@ static void test_refusals(void)
     char hex[DATOM_SHA_HEX];
     T_ERR(dt_cv1_table(t, NULL, hex), DATOM_EINVAL, "no row");
     dt_table_free(t);
+}
+
+/* Issue 8 item 2: "x\0y","z" and "x","y\0z" are different tables that the
+ * NUL-terminated string encoding would hash alike; a NUL is refused, naming
+ * the row and the column, so no such pair can share a data_sha. */
+static void test_nul_refused(void)
+{
+    dt_table *a = one_col("who", DT_STRING), *b = one_col("who", DT_STRING);
+    dt_col_append_bytes(&a->cols[0], "x\0y", 3);
+    dt_table_end_row(a);
+    add_str(a, "z");
+    add_str(b, "x");
+    dt_col_append_bytes(&b->cols[0], "y\0z", 3);
+    dt_table_end_row(b);
+    char ha[DATOM_SHA_HEX], hb[DATOM_SHA_HEX];
+    T_ERR(dt_cv1_table(a, NULL, ha), DATOM_EINVAL, "row 1, column 1 ('who'): a NUL byte");
+    T_ERR(dt_cv1_table(b, NULL, hb), DATOM_EINVAL, "row 2, column 1 ('who')");
+    /* a row number counts from the first batch, not from this one */
+    dt_cv1 *h;
+    dt_schema s;
+    dt_table_schema(a, &s);
+    T_OK(dt_cv1_begin(&h, &s, NULL));
+    dt_table *first = one_col("who", DT_STRING);
+    add_str(first, "fine");
+    T_OK(dt_cv1_add(h, first));
+    T_ERR(dt_cv1_add(h, b), DATOM_EINVAL, "row 3, column 1");
+    dt_cv1_free(h);
+    dt_schema_free(&s);
+    dt_table_free(first);
+    dt_table_free(a);
+    dt_table_free(b);
 }
 
 /* ---- how R's arrow reads each kind, and the exact fallbacks ---- */
@@ -529,6 +560,7 @@ int main(void)
     T_RUN(test_decimal_is_num);
     T_RUN(test_na_nan_empty_differ);
     T_RUN(test_refusals);
+    T_RUN(test_nul_refused);
     T_RUN(test_int64_as_arrow_reads_it);
     T_RUN(test_uint64);
     T_RUN(test_timestamps);

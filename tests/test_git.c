@@ -152,6 +152,58 @@ static int stop_at_first(void *ctx, const dt_git_commit_info *c)
     return 42;
 }
 
+/* Two handles on one work tree, as two datom processes have: a commit made
+ * through one is never undone by a commit through the other, whose view of
+ * the index is older; a change staged by hand is not swept into a commit of
+ * other paths; dt_git_changed and dt_git_index_reset see and undo leftovers. */
+static void test_stale_handles(void)
+{
+    char *dir = path_in(root, "stale");
+    dt_git *g1, *g2;
+    char id[41];
+    T_OK(dt_git_init(&g1, dir));
+    T_OK(commit1(g1, "a.json", "a1\n", &alice, id));
+    T_OK(dt_git_open(&g2, dir));
+    char *s = read_at(g1, NULL, "a.json"); /* g1 loads the index now */
+    free(s);
+    T_OK(commit1(g2, "b.json", "b1\n", &bob, id));
+    T_OK(commit1(g1, "a.json", "a2\n", &alice, id));
+    s = read_at(g2, NULL, "b.json");
+    T_EQ_STR(s, "b1\n");
+    free(s);
+    s = read_at(g2, NULL, "a.json");
+    T_EQ_STR(s, "a2\n");
+    free(s);
+    dt_strv changed = DT_STRV_INIT;
+    T_OK(dt_git_changed(g2, &changed));
+    T_EQ_INT(changed.n, 0);
+    /* a hand-staged file stays out of a commit of other paths */
+    write_file(dir, "c.txt", "mine\n");
+    char *cmd = dt_sprintf("git -C '%s' add c.txt", dir);
+    T_EQ_INT(system(cmd), 0);
+    free(cmd);
+    T_OK(commit1(g2, "b.json", "b2\n", &bob, id));
+    dt_buf b = DT_BUF_INIT;
+    T_ERR(dt_git_read_file(g1, NULL, "c.txt", &b), DATOM_ENOTFOUND, "c.txt");
+    /* leftovers: an edited file and a staged one are listed; the index follows HEAD again */
+    write_file(dir, "a.json", "half written\n");
+    T_OK(dt_git_changed(g1, &changed));
+    T_EQ_INT(changed.n, 2);
+    T_EQ_STR(changed.v[0], "a.json");
+    T_EQ_STR(changed.v[1], "c.txt");
+    const char *reset[] = {"c.txt"};
+    T_OK(dt_git_index_reset(g1, reset, 1));
+    dt_strv_free(&changed);
+    T_OK(dt_git_changed(g1, &changed));
+    T_EQ_INT(changed.n, 1);
+    T_EQ_STR(changed.v[0], "a.json");
+    dt_strv_free(&changed);
+    dt_buf_free(&b);
+    dt_git_free(g1);
+    dt_git_free(g2);
+    free(dir);
+}
+
 static void test_log(void)
 {
     char *dir = path_in(root, "wlog");
@@ -529,6 +581,7 @@ int main(void)
     unsetenv("GIT_COMMITTER_NAME");
     unsetenv("GIT_COMMITTER_EMAIL");
     T_RUN(test_commit_read_back);
+    T_RUN(test_stale_handles);
     T_RUN(test_author);
     T_RUN(test_log);
     T_RUN(test_remote_race_rebase);

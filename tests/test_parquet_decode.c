@@ -196,6 +196,10 @@ static void test_snappy_hostile(void)
         {"trailing bytes", {2, 0x04, 'a', 'b', 0x00}, 5, 2},
         {"length mismatch", {3, 0x08, 'a', 'b', 'c'}, 5, 4},
         {"empty", {0}, 0, 0},
+        /* a 4-byte literal length of ff ff ff ff is 2^32 bytes (libsnappy
+         * wraps it to 0 and accepts; see literal_length in snappy.c) */
+        {"literal of 2^32 bytes", {0x81, 0x00, 0xf0, 0x00, 0x00, 0xfc, 0xff, 0xff, 0xff, 0xff}, 10, 1},
+        {"literal of 2^32 bytes, first", {0x00, 0xfc, 0xff, 0xff, 0xff, 0xff}, 6, 0},
     };
     for (size_t k = 0; k < DT_ARRAY_LEN(cases); k++)
         if (decode(cases[k].s, cases[k].n, cases[k].len, NULL) == 0)

@@ -30,6 +30,14 @@ if ! "$PEER/install" >"$base/install.log" 2>&1; then
 fi
 export R_LIBS=$PEER/lib DATOM
 AUTHOR="Interop Tester <interop@example.org>"
+# As on a new machine: a HOME of the test's own. R datom commits with the
+# author of git's configuration (it has no author argument), so the test gives
+# that HOME one; datom's writes here name theirs with --author.
+mkdir -p "$base/home"
+export HOME=$base/home XDG_CONFIG_HOME=$base/home GIT_CONFIG_NOSYSTEM=1
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+git config --global user.name "Interop Tester"
+git config --global user.email interop@example.org
 
 # rside STEP ARGS...: runs a step of interop.R; its "ok"/"FAIL" lines count
 # here, its "value KEY VALUE" lines land in val[KEY].

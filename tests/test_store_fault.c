@@ -37,6 +37,14 @@ static void test_register(void)
     no_put.writer_open = NULL; /* half a writer, and no put_known */
     be = (dt_store_backend){"noput:", &no_put, open_nothing};
     T_ERR(dt_store_register(&be), DATOM_EINVAL, "required");
+    dt_store_ops half_log = dt_store_mem_ops;
+    half_log.log_truncate = NULL; /* logs are all three operations or none */
+    be = (dt_store_backend){"halflog:", &half_log, open_nothing};
+    T_ERR(dt_store_register(&be), DATOM_EINVAL, "logs need");
+    dt_store_ops no_log = dt_store_mem_ops;
+    no_log.log_read = NULL, no_log.log_append = NULL, no_log.log_truncate = NULL;
+    be = (dt_store_backend){"nolog:", &no_log, open_nothing};
+    T_OK(dt_store_register(&be));
     be = (dt_store_backend){"mem:", &dt_store_mem_ops, open_nothing};
     T_ERR(dt_store_register(&be), DATOM_EEXISTS, "mem:");
     be = (dt_store_backend){"testbe:", &dt_store_mem_ops, open_nothing};

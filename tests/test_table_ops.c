@@ -1,11 +1,14 @@
 /* test_tables.c: writing, reading, history, lineage and validation of table
  * versions on a real project (git work tree + local store), through the
  * library (src/project/write.c, read.c, state.c, lineage.c, validate.c). */
+#include <fcntl.h>
 #include <jansson.h>
+#include <unistd.h>
 
 #include "project/metadata.h"
 #include "project/tables.h"
 #include "table/csv.h"
+#include "table/parquet/parquet.h"
 #include "t.h"
 
 #define AUTHOR "Test Writer <test@example.org>"
@@ -179,6 +182,46 @@ static void test_bad_input(void)
     dt_project_free(p);
 }
 
+/* A Parquet input whose strings hold NUL (DuckDB and arrow write such
+ * files) is refused, naming the file, the row and the column; nothing moves. */
+static void test_nul_in_parquet(void)
+{
+    dt_project *p = open_project();
+    dt_schema s;
+    dt_schema_init(&s, 2);
+    dt_schema_set(&s, 0, "id", DT_INT64);
+    dt_schema_set(&s, 1, "who", DT_STRING);
+    dt_table *t = dt_table_new(&s, 2);
+    dt_col_append_i64(&t->cols[0], 1);
+    dt_col_append_bytes(&t->cols[1], "x", 1);
+    dt_table_end_row(t);
+    dt_col_append_i64(&t->cols[0], 2);
+    dt_col_append_bytes(&t->cols[1], "y\0z", 3);
+    dt_table_end_row(t);
+    char *path = in_root("nul.parquet");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    T_ASSERT(fd >= 0);
+    dt_pq_writer *w;
+    dt_pq_options po;
+    dt_pq_options_default(&po);
+    T_OK(dt_pq_writer_open(&w, &s, &po, dt_sink_fd(&fd)));
+    T_OK(dt_pq_writer_write(w, t));
+    T_OK(dt_pq_writer_close(w));
+    close(fd);
+    char head[41], after[41];
+    T_OK(dt_git_head(p->git, head));
+    dt_write_result r;
+    dt_write_opts o = {.author = AUTHOR};
+    T_ERR(dt_table_write(p, "nul", path, &o, &r), DATOM_EINVAL,
+          "nul.parquet: row 2, column 2 ('who'): a NUL byte in a string");
+    T_OK(dt_git_head(p->git, after));
+    T_EQ_STR(head, after);
+    dt_table_free(t);
+    dt_schema_free(&s);
+    free(path);
+    dt_project_free(p);
+}
+
 static void test_corrupt_object(void)
 {
     dt_project *p = open_project();
@@ -276,7 +319,15 @@ static void test_manifest_rebuild(void)
     dt_project *p = open_project();
     json_t *committed = NULL, *rebuilt = NULL;
     T_OK(dt_manifest_load(p, &committed));
-    T_OK(dt_manifest_rebuild(p->root, p->name, committed, &rebuilt));
+    /* an untracked copy of a table's documents is no table */
+    char *copy = in_root("copy_of_subjects"), *meta = in_root("subjects/metadata.json");
+    char *copied = in_root("copy_of_subjects/metadata.json");
+    dt_buf text = DT_BUF_INIT;
+    T_OK(dt_fs_mkdirs(copy, 0755));
+    T_OK(dt_fs_read_all(meta, &text, 1 << 20));
+    T_OK(dt_fs_write_atomic(copied, text.data, text.len));
+    dt_buf_free(&text);
+    T_OK(dt_manifest_rebuild(p->git, p->root, p->name, committed, &rebuilt));
     json_t *a = json_object_get(committed, "tables"), *b = json_object_get(rebuilt, "tables");
     T_EQ_INT(json_object_size(a), json_object_size(b));
     const char *k;
@@ -298,11 +349,15 @@ static void test_manifest_rebuild(void)
     /* as a regen callback: a conflicted manifest is rewritten whole */
     char *path = in_root(".datom/manifest.json");
     put_file(path, "<<<<<<< ours\n{}\n=======\n");
-    T_OK(dt_manifest_regen(p, p->root));
+    T_OK(dt_manifest_regen(p->git, p->root));
     json_t *again = NULL;
     T_OK(dt_json_load_file(path, &again));
     T_EQ_INT(json_object_size(json_object_get(again, "tables")), json_object_size(a));
     json_decref(again);
+    T_OK(dt_fs_rmtree(copy));
+    free(copy);
+    free(meta);
+    free(copied);
     free(path);
     json_decref(committed);
     json_decref(rebuilt);
@@ -315,6 +370,7 @@ int main(void)
     T_RUN(test_write_classify);
     T_RUN(test_read_by_prefix);
     T_RUN(test_bad_input);
+    T_RUN(test_nul_in_parquet);
     T_RUN(test_corrupt_object);
     T_RUN(test_lineage);
     T_RUN(test_store_only_reader);

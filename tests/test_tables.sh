@@ -13,6 +13,10 @@ fi
 T=$TEST_TMP/test_tables_sh.$$
 rm -rf "$T" && mkdir -p "$T"
 trap 'chmod -R u+w "$T" 2>/dev/null; [[ -n "${KEEP:-}" ]] || rm -rf "$T"' EXIT
+# as on a new machine: no git identity or configuration but what the test sets
+mkdir -p "$T/home"
+export HOME=$T/home XDG_CONFIG_HOME=$T/home GIT_CONFIG_NOSYSTEM=1
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
 AUTHOR="Table Tester <tables@example.org>"
 pass=0 fail=0
 
@@ -151,6 +155,57 @@ check_exit "validate --deep finds it" 7 "" "$DATOM" validate --deep
 cp "$T/obj.bak" "$obj"
 check "validate after repair" "$DATOM" validate --deep
 
+# a damaged object is stored again by a write of the same content (issue 8
+# item 4): a truncated one by any write (its size is checked), a flipped byte
+# by --force (its bytes are hashed)
+printf 'k,v\n1,one\n2,two\n' >fix.csv
+check "write fix" "$DATOM" write fix fix.csv --author "$AUTHOR" --json
+DF=$(json_get "$T/out" j.data_sha)
+FO=.datom/store/datom/fix/$DF.parquet
+chmod u+w "$FO" && printf 'Z' | dd of="$FO" bs=1 seek=30 conv=notrunc 2>/dev/null
+check_exit "a flipped byte is caught on read" 7 "corrupt" "$DATOM" read fix
+check "an unchanged input is skipped (same size)" "$DATOM" write fix fix.csv --author "$AUTHOR" --json
+same "skipped" "$(json_get "$T/out" "[j.action, j.skipped].join('/')")" none/true
+check "--force hashes the stored bytes" "$DATOM" write fix fix.csv --force --author "$AUTHOR" --json
+same "and stores them again, no commit" "$(json_get "$T/out" "[j.action, j.repaired, j.commit_sha].join('/')")" none/true/
+check "the object reads again" "$DATOM" read fix -o "$T/fix.csv"
+check "as written" cmp -s "$T/fix.csv" fix.csv
+truncate -s 60 "$FO"
+check "a truncated object: any write of the same input restores it" "$DATOM" write fix fix.csv --author "$AUTHOR" --json
+same "restored, not skipped" "$(json_get "$T/out" "[j.action, j.skipped, j.repaired].join('/')")" none/false/true
+rm -f "$FO"
+check "a lost object too" "$DATOM" write fix fix.csv --author "$AUTHOR" --json
+same "restored" "$(json_get "$T/out" j.repaired)" true
+check "validate --deep after the repairs" "$DATOM" validate --deep
+# bytes another release wrote (zstd here) pin another parquet_sha: a damaged
+# object is stored again as this release writes it, and every version of that
+# content (in git and in the mirror's frozen copies) is pinned to the new bytes
+check "metadata-only version" "$DATOM" write fix fix.csv --meta note=v2 --author "$AUTHOR" --json
+VF2=$(json_get "$T/out" j.metadata_sha)
+check "the same table as zstd" "$DATOM" convert --codec zstd fix.csv "$T/fix.zstd.parquet"
+cp "$T/fix.zstd.parquet" "$FO"
+ZSHA=$(sha256sum "$FO" | cut -d' ' -f1)
+ZSIZE=$(stat -c %s "$FO")
+node -e "
+const fs = require('fs'), dir = '.datom/store/datom/fix/.metadata/';
+const pin = (m) => { if (m.data_sha == '$DF') { m.parquet_sha = '$ZSHA'; if ('size_bytes' in m) m.size_bytes = $ZSIZE; } return m; };
+const edit = (f, g) => fs.writeFileSync(f, JSON.stringify(g(JSON.parse(fs.readFileSync(f))), null, 2) + '\n');
+edit('fix/metadata.json', pin); edit('fix/version_history.json', h => h.map(pin));
+edit('.datom/manifest.json', m => { m.tables.fix.size_bytes = $ZSIZE; return m; });
+for (const f of fs.readdirSync(dir)) if (f != 'version_history.json') edit(dir + f, pin);
+edit(dir + 'version_history.json', h => h.map(pin));"
+cp .datom/manifest.json .datom/store/datom/.metadata/manifest.json
+git -C "$P" commit -qam "fix, as another release wrote it" && ok || bad "commit the other release's pins"
+check "validate --deep of the other release's bytes" "$DATOM" validate --deep
+printf 'Z' | dd of="$FO" bs=1 seek=30 conv=notrunc 2>/dev/null
+check_exit "damaged" 7 "" "$DATOM" validate --deep
+check "--force stores this release's bytes" "$DATOM" write fix fix.csv --meta note=v2 --force --author "$AUTHOR" --json
+same "a repair commit, the version unchanged" "$(json_get "$T/out" "[j.action, j.repaired, j.metadata_sha == '$VF2', !!j.commit_sha].join('/')")" none/true/true/true
+check "validate --deep after the repin" "$DATOM" validate --deep
+check "the first version reads from git" "$DATOM" read fix --version "$(git -C "$P" log --format=%H -1 >/dev/null; "$DATOM" history fix --json | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(JSON.parse(s).slice(-1)[0].version))")" -o "$T/fixv1.csv"
+check "and from the store alone" "$DATOM" read fix --version "$(json_get "$P/fix/version_history.json" "j.slice(-1)[0].version")" --store "$P/.datom/store" --project trial -o "$T/fixv1s.csv"
+check "both as written" cmp -s "$T/fixv1s.csv" fix.csv
+
 # ---- readers without git, on a store they cannot write ----
 STORE=$P/.datom/store
 cp -r "$STORE" "$T/ro-store"
@@ -177,7 +232,7 @@ snapshot >"$T/ro.before"
 (
     cd "$T/ro-out" || exit 1
     check "store-only list" "${reader[@]}" "$DATOM" list --store "$T/ro-store" --project trial --json
-    same "store-only list sees the tables" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "arm_counts,semi,subjects"
+    same "store-only list sees the tables" "$(json_get "$T/out" "j.map(t => t.name).join(',')")" "arm_counts,fix,semi,subjects"
     check "store-only history" "${reader[@]}" "$DATOM" history subjects --store "file://$T/ro-store" --project trial --json
     same "store-only history" "$(json_get "$T/out" "j.map(e => e.version).join(',')")" "$V3,$V2,$V1"
     check "store-only read by prefix" "${reader[@]}" "$DATOM" read subjects --version "${V1:0:6}" --store "$T/ro-store" --project trial -o "$T/ro-out/ro1.csv"
@@ -200,6 +255,10 @@ h.push(twin); fs.writeFileSync('$H', JSON.stringify(h));"
 check_exit "ambiguous prefix" 6 "ambiguous" "$DATOM" read subjects --version "${V3:0:8}" --store "$T/ro-store" --project trial
 
 # ---- sync of input_files/ ----
+# sync has no --author: its author comes from git's configuration, here the
+# repository's own (a new machine may have no global identity at all)
+git -C "$P" config user.name "Table Tester"
+git -C "$P" config user.email tables@example.org
 mkdir -p input_files
 subjects 10 >input_files/visits.csv
 printf 'x\n1\n' >input_files/notes.xlsx
@@ -221,6 +280,21 @@ check "unchanged files are not parsed" env DATOM_TEST_CRASH_AT=converted "$DATOM
 same "all unchanged" "$(json_get "$T/out" "[j.summary.unchanged, j.summary.new, j.summary.changed].join('/')")" 2/0/0
 check "sync commit message" "$DATOM" history labs --json
 same "message says sync" "$(json_get "$T/out" j[0].commit_message)" "Sync labs (changed)"
+
+# two files that map to one table: an error naming both, nothing committed
+# (issue 8 item 12: sync used to flip-flop between them, committing each run)
+printf 'a,b\n1,2\n' >input_files/dup2.csv
+printf 'a\tb\n3\t4\n' >input_files/dup2.tsv
+head_before=$(git -C "$P" rev-parse HEAD)
+for run in 1 2; do
+    check_exit "sync with a name clash ($run)" 2 "input_files/dup2.csv and input_files/dup2.tsv" "$DATOM" sync
+done
+check_exit "a dry run says so too" 2 "both map to table 'dup2'" "$DATOM" sync --dry-run
+same "a name clash commits nothing" "$(git -C "$P" rev-parse HEAD)" "$head_before"
+rm input_files/dup2.tsv
+check "sync once the clash is gone" "$DATOM" sync --json
+same "dup2 is new" "$(json_get "$T/out" "j.files.find(f => f.table == 'dup2').status")" new
+rm input_files/dup2.csv
 
 # ---- crash safety: kill -9 at every step of a write ----
 steps="converted uploaded metadata-written history-written manifest-written committed pushed mirror-frozen mirror-history mirror-metadata mirrored"

@@ -47,6 +47,7 @@ int cli_open_store(datom_store **out, unsigned flags);
 
 /* Verb families. */
 int cli_store(int argc, char **argv);
+int cli_db(int argc, char **argv); /* db.c */
 int cli_init(int argc, char **argv);  /* project.c */
 int cli_clone(int argc, char **argv); /* project.c */
 int cli_pull(int argc, char **argv);  /* project.c */
@@ -65,5 +66,6 @@ int cli_summary(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_sync(int argc, char **argv);
 int cli_validate(int argc, char **argv);
+int cli_repair(int argc, char **argv);
 
 #endif /* DT_CLI_H */

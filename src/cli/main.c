@@ -25,6 +25,7 @@ static const struct verb {
     {"pull", cli_pull, "bring the project up to its git remote"},
     {"push", cli_push, "send the project's commits to its git remote"},
     {"store", cli_store, "put, get and list objects and refs of the store"},
+    {"db", cli_db, "the fact database: create, transact, pull, datoms, log, info"},
     {"convert", cli_convert, "convert a table file between CSV and Parquet"},
     {"cat", cli_cat, "print a table file (CSV or Parquet) as CSV or JSON lines"},
     {"schema", cli_schema, "print the column names and kinds of a table file"},
@@ -38,6 +39,7 @@ static const struct verb {
     {"summary", cli_summary, "totals and shapes of the project's tables"},
     {"sync", cli_sync, "onboard the files of input_files/ as tables"},
     {"validate", cli_validate, "check that git and the store agree (--deep: re-hash)"},
+    {"repair", cli_repair, "complete what interrupted writes left (push, mirror)"},
 
 };
 

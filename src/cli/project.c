@@ -184,9 +184,11 @@ static int open_git(const char *dir, dt_git **out)
     return rc;
 }
 
-/* pull and push: the same shape around one git operation. */
-static int exchange(int argc, char **argv, const char *verb, const char *help,
-                    int (*op)(dt_git *g))
+/* pull and push: the same shape around one git operation, run under the
+ * project's write lock when its store opens (so HEAD never moves under a
+ * write of this work tree); a project whose store cannot be opened has no
+ * writer, and exchanges with git alone. */
+static int exchange(int argc, char **argv, const char *verb, const char *help)
 {
     if (cli_wants_help(argc, argv))
         return fputs(help, stdout), 0;
@@ -194,15 +196,25 @@ static int exchange(int argc, char **argv, const char *verb, const char *help,
     int n = simple_opts(argc, argv, verb, 1, ops);
     if (n < 0)
         return -n;
-    dt_git *g;
-    int rc = open_git(ops[0] ? ops[0] : ".", &g);
-    if (rc != 0)
-        return cli_fail(rc);
-    char before[41] = "", after[41] = "";
-    dt_git_head(g, before);
-    rc = op(g);
+    bool push = !strcmp(verb, "push");
+    const char *dir = ops[0] ? ops[0] : ".";
+    dt_project *p = NULL;
+    dt_git *own = NULL, *g;
+    int rc = dt_project_open(&p, dir);
     if (rc != 0) {
-        dt_git_free(g);
+        datom_errclear();
+        rc = open_git(dir, &own);
+    }
+    g = p ? p->git : own;
+    char before[41] = "", after[41] = "";
+    if (rc == 0) {
+        dt_git_head(g, before);
+        datom_errclear();
+        rc = p ? dt_project_exchange(p, push) : push ? dt_git_push(g) : dt_project_pull(g);
+    }
+    if (rc != 0) {
+        dt_git_free(own);
+        dt_project_free(p);
         return cli_fail(rc);
     }
     dt_git_head(g, after);
@@ -228,13 +240,14 @@ static int exchange(int argc, char **argv, const char *verb, const char *help,
         printf("Pushed %.12s to %s\n", after, url);
     }
     free(url);
-    dt_git_free(g);
+    dt_git_free(own);
+    dt_project_free(p);
     return 0;
 }
 
 /* The manifest is derived: a replayed local write gets it rebuilt, as a write's own pull does. */
 int cli_pull(int argc, char **argv)
 {
-    return exchange(argc, argv, "pull", pull_help, dt_project_pull);
+    return exchange(argc, argv, "pull", pull_help);
 }
-int cli_push(int argc, char **argv) { return exchange(argc, argv, "push", push_help, dt_git_push); }
+int cli_push(int argc, char **argv) { return exchange(argc, argv, "push", push_help); }

@@ -83,7 +83,9 @@ static const char write_help[] =
     "                      string date timestamp time)\n"
     "  --delim C           CSV delimiter: , ; | or tab (default: sniffed)\n"
     "  --na A,B            CSV tokens read as missing (default: empty and NA)\n"
-    "  --force             parse FILE even when its bytes are unchanged since the last import\n"
+    "  --force             parse FILE even when its bytes are unchanged since the last import,\n"
+    "                      and hash the stored object of its content: one whose bytes do not\n"
+    "                      match their record is stored again\n"
     "  --int64             hash every int64 column as R's integer64 (i64); by default\n"
     "                      one is hashed as R's arrow reads it: as numbers when every\n"
     "                      value fits R's integer, else as integer64\n"
@@ -184,15 +186,16 @@ static int write_parse(int argc, char **argv, write_args *a)
 static void print_write_result(const char *table, const dt_write_result *r)
 {
     if (cli.json) {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b}", "name", table, "data_sha",
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b}", "name", table, "data_sha",
                               r->data_sha, "metadata_sha", r->metadata_sha, "action", r->action,
                               "commit_sha", r->commit_sha[0] ? r->commit_sha : NULL, "skipped",
-                              r->skipped);
+                              r->skipped, "repaired", r->repaired);
         tcli_print_json(j);
         json_decref(j);
         return;
     }
-    printf("%s: %s%s\n", table, r->action, r->skipped ? " (input file unchanged, not parsed)" : "");
+    printf("%s: %s%s%s\n", table, r->action, r->skipped ? " (input file unchanged, not parsed)" : "",
+           r->repaired ? " (its stored bytes were damaged or missing: stored again)" : "");
     printf("  data_sha      %s\n", r->data_sha);
     printf("  metadata_sha  %s\n", r->metadata_sha);
     if (r->commit_sha[0])

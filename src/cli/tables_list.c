@@ -351,7 +351,7 @@ int cli_status(int argc, char **argv)
             json_t *b;
             json_array_foreach(behind, i, b)
                 printf(" %s", json_string_value(b));
-            printf(" (the next write of a table brings its mirror up to date)\n");
+            printf(" (`datom repair`, or the next write, brings it up to date)\n");
         } else {
             printf("mirror   up to date\n");
         }

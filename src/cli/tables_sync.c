@@ -1,6 +1,7 @@
 /*
  * tables_sync.c: the verbs that work over a whole project: sync (onboard
- * input_files/) and validate (do git and the store agree?).
+ * input_files/), validate (do git and the store agree?) and repair (complete
+ * what interrupted writes left).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -18,7 +19,8 @@ static const char sync_help[] =
     "imported table named after the file (without its extension). Each file is new,\n"
     "changed, unchanged (same bytes as the last import: skipped before parsing) or\n"
     "unsupported. A file that fails is reported and the others proceed; the exit\n"
-    "status is non-zero when any failed.\n"
+    "status is non-zero when any failed. Two files that map to one table (a.csv,\n"
+    "a.tsv) are an error naming both (exit 2), before anything is written.\n"
     "\n"
     "  --dry-run      say what would happen, change nothing\n"
     "  --json         the report as JSON\n";
@@ -105,22 +107,105 @@ int cli_sync(int argc, char **argv)
     return failed ? 1 : 0;
 }
 
-int cli_validate(int argc, char **argv)
+static const char validate_help[] =
+    "usage: datom validate [--deep] [--repair [--author SPEC]] [--json]\n"
+    "                      [--store URL --project NAME]\n"
+    "\n"
+    "Checks that git, the manifest and the store agree: every version's Parquet\n"
+    "object exists, the store mirror shows the current versions and holds a frozen\n"
+    "copy of every version. With --deep, every object is downloaded, its SHA-256\n"
+    "checked against parquet_sha and its data_sha recomputed from its values.\n"
+    "\n"
+    "What an interrupted publication leaves (a write killed between its commit and\n"
+    "its mirror, a push that failed: a mirror behind git, commits not pushed,\n"
+    "uncommitted documents) is listed as 'lagging', apart from damage ('problem');\n"
+    "`datom repair` (or the next write) completes it.\n"
+    "\n"
+    "  --deep         re-hash every object and recompute every data_sha\n"
+    "  --repair       run `datom repair` first, then validate\n"
+    "  --author SPEC  with --repair: \"Name <email>\" of its commits (default: git config)\n"
+    "\n"
+    "Exit status: 0 valid; 1 only lagging (run `datom repair`); 7 a problem.\n\n%s";
+
+static const char repair_help[] =
+    "usage: datom repair [--deep] [--author SPEC] [--json]\n"
+    "\n"
+    "Completes what interrupted writes left, under the project's write lock: discards\n"
+    "their uncommitted documents, pushes commits not pushed, puts back versions an\n"
+    "earlier datom dropped from a history and rebuilds a manifest that disagrees with\n"
+    "the tables (commits), puts missing or damaged frozen copies back into the store\n"
+    "mirror from git history, and brings the mirror up to git. Then it validates, as\n"
+    "`datom validate` does. A project with nothing to repair is left untouched (its\n"
+    "store is not even locked). Missing or damaged Parquet objects are reported, not\n"
+    "rebuilt: `datom write TABLE FILE --force` with the original file stores them\n"
+    "again.\n"
+    "\n"
+    "  --deep         validate with --deep (re-hash every object) before and after\n"
+    "  --author SPEC  \"Name <email>\" of the repair's commits (default: git config)\n"
+    "  --json         {\"repaired\": [...], then the fields of validate --json}\n"
+    "\n"
+    "Exit status: 0 valid afterwards; 7 a problem remains; 8 the store cannot be\n"
+    "written; 2 a store-only reader, or a commit is needed and no author is known.\n";
+
+/* Prints a validation (and what a repair did first); returns the exit status. */
+static int print_validation(const dt_validate_report *r, bool deep, const dt_strv *repaired)
 {
-    if (cli_wants_help(argc, argv)) {
-        printf("usage: datom validate [--deep] [--json] [--store URL --project NAME]\n\n"
-               "Checks that git, the manifest and the store agree: every version's Parquet\n"
-               "object exists, the store mirror shows the current versions and holds a frozen\n"
-               "copy of every version. With --deep, every object is downloaded, its SHA-256\n"
-               "checked against parquet_sha and its data_sha recomputed from its values.\n"
-               "Exit status 7 when a problem is found.\n\n%s",
-               tcli_where_help);
-        return 0;
+    const char *status = r->problems.n ? "invalid" : r->lagging.n ? "incomplete" : "ok";
+    if (cli.json) {
+        json_t *probs = json_array(), *lag = json_array();
+        for (size_t i = 0; i < r->problems.n; i++)
+            json_array_append_new(probs, json_string(r->problems.v[i]));
+        for (size_t i = 0; i < r->lagging.n; i++)
+            json_array_append_new(lag, json_string(r->lagging.v[i]));
+        json_t *j = json_pack("{s:b, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "ok",
+                              r->problems.n == 0 && r->lagging.n == 0, "status", status, "deep",
+                              deep, "tables", (json_int_t)r->tables, "versions",
+                              (json_int_t)r->versions, "objects", (json_int_t)r->objects,
+                              "lagging", lag, "problems", probs);
+        if (r->lagging.n)
+            json_object_set_new(j, "repair", json_string("datom repair"));
+        if (r->busy)
+            json_object_set_new(j, "write_in_progress", json_string(r->busy));
+        if (repaired) {
+            json_t *done = json_array();
+            for (size_t i = 0; i < repaired->n; i++)
+                json_array_append_new(done, json_string(repaired->v[i]));
+            json_object_set_new(j, "repaired", done);
+        }
+        tcli_print_json(j);
+        json_decref(j);
+    } else {
+        for (size_t i = 0; repaired && i < repaired->n; i++)
+            printf("repaired: %s\n", repaired->v[i]);
+        if (repaired && !repaired->n)
+            printf("repaired: nothing (nothing needed it)\n");
+        for (size_t i = 0; i < r->lagging.n; i++)
+            printf("lagging: %s\n", r->lagging.v[i]);
+        for (size_t i = 0; i < r->problems.n; i++)
+            printf("problem: %s\n", r->problems.v[i]);
+        if (r->busy)
+            printf("note: a write is in progress (the lock is held: %s): what lags may be "
+                   "its work\n",
+                   r->busy);
+        printf("%s: %zu tables, %zu versions, %zu objects checked%s, %zu lagging, %zu problems%s\n",
+               r->problems.n ? "INVALID" : r->lagging.n ? "INCOMPLETE" : "ok", r->tables,
+               r->versions, r->objects, deep ? " (deep)" : "", r->lagging.n, r->problems.n,
+               r->lagging.n ? " (`datom repair` completes the publication)" : "");
     }
-    static const struct option opts[] = {{"deep", no_argument, NULL, 'D'}, TCLI_WHERE_OPTS,
+    return r->problems.n ? dt_exit_code(DATOM_ECORRUPT) : r->lagging.n ? 1 : 0;
+}
+
+/* validate, and repair (which is validate --repair). */
+static int validate_verb(int argc, char **argv, bool repair)
+{
+    static const struct option opts[] = {{"deep", no_argument, NULL, 'D'},
+                                         {"repair", no_argument, NULL, 'R'},
+                                         {"author", required_argument, NULL, 'a'}, TCLI_WHERE_OPTS,
                                          {NULL, 0, NULL, 0}};
+    const char *verb = repair ? "repair" : "validate";
     tcli_where w = {0};
     bool deep = false;
+    const char *author = NULL;
     int c;
     optind = 0; /* glibc: a full restart, so options may follow arguments */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -128,40 +213,47 @@ int cli_validate(int argc, char **argv)
             continue;
         if (c == 'D')
             deep = true;
+        else if (c == 'R')
+            repair = true;
+        else if (c == 'a')
+            author = optarg;
         else if (c == 'j')
             cli.json = 1;
         else
-            return cli_bad_option("validate", argv, "h");
+            return cli_bad_option(verb, argv, "h");
     }
     if (optind != argc)
-        return cli_usage_error("validate", "takes no arguments");
+        return cli_usage_error(verb, "takes no arguments");
     dt_project *p = NULL;
     dt_validate_report r;
+    dt_strv done = DT_STRV_INIT;
     memset(&r, 0, sizeof r);
     int rc = tcli_open(&w, &p);
-    if (rc == 0)
+    if (rc == 0 && repair)
+        rc = dt_project_repair(p, deep, author, &done, &r);
+    else if (rc == 0)
         rc = dt_project_validate(p, deep, &r);
-    if (rc == 0 && cli.json) {
-        json_t *probs = json_array();
-        for (size_t i = 0; i < r.problems.n; i++)
-            json_array_append_new(probs, json_string(r.problems.v[i]));
-        json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:I, s:o}", "ok", r.problems.n == 0, "deep",
-                              deep, "tables", (json_int_t)r.tables, "versions",
-                              (json_int_t)r.versions, "objects", (json_int_t)r.objects,
-                              "problems", probs);
-        tcli_print_json(j);
-        json_decref(j);
-    } else if (rc == 0) {
-        for (size_t i = 0; i < r.problems.n; i++)
-            printf("problem: %s\n", r.problems.v[i]);
-        printf("%s: %zu tables, %zu versions, %zu objects checked%s, %zu problems\n",
-               r.problems.n ? "INVALID" : "ok", r.tables, r.versions, r.objects,
-               deep ? " (deep)" : "", r.problems.n);
-    }
-    size_t problems = r.problems.n;
+    int status = rc ? cli_fail(rc) : print_validation(&r, deep, repair ? &done : NULL);
+    dt_strv_free(&done);
     dt_validate_report_free(&r);
     dt_project_free(p);
-    if (rc)
-        return cli_fail(rc);
-    return problems ? dt_exit_code(DATOM_ECORRUPT) : 0;
+    return status;
+}
+
+int cli_validate(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf(validate_help, tcli_where_help);
+        return 0;
+    }
+    return validate_verb(argc, argv, false);
+}
+
+int cli_repair(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(repair_help, stdout);
+        return 0;
+    }
+    return validate_verb(argc, argv, true);
 }

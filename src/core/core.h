@@ -145,6 +145,9 @@ typedef struct dt_hash_tee {
 void dt_hash_tee_init(dt_hash_tee *t, dt_sink next);
 dt_sink dt_hash_tee_sink(dt_hash_tee *t);
 
+/* ---- CRC-32C (crc32c.c): start with crc 0; feed pieces by chaining ---- */
+uint32_t dt_crc32c(uint32_t crc, const void *p, size_t n);
+
 /* ---- UTF-8 (utf8.c) ---- */
 /* One scalar value at P (before END): its length in bytes (1-4), or 0 when
  * P does not start a valid, shortest, non-surrogate sequence (or it is cut
@@ -172,6 +175,12 @@ int dt_fs_read_all(const char *path, dt_buf *out, size_t max_bytes);
 /* Writes a file atomically and durably: temp name in the same directory,
  * fsync, rename over PATH, fsync of the directory. */
 int dt_fs_write_atomic(const char *path, const void *p, size_t n);
+/* The pid in NAME when NAME is a temporary name dt_fs_write_atomic gave a
+ * file BASE ("BASE.tmp.PID.XXXXXX": left behind by a process killed before
+ * its rename), else 0. */
+long dt_fs_atomic_tmp_pid(const char *name, const char *base);
+/* PID names no process on this host (kill(PID, 0) answers ESRCH). */
+bool dt_pid_gone(long pid);
 int dt_fs_mkdirs(const char *path, int mode); /* mkdir -p */
 int dt_fs_fsync_dir(const char *dir);
 int dt_fs_rmtree(const char *path);

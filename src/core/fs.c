@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -170,6 +172,21 @@ out:
     free(tmp);
     free(dir);
     return rc;
+}
+
+long dt_fs_atomic_tmp_pid(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) || strncmp(name + n, ".tmp.", 5))
+        return 0;
+    char *end;
+    long pid = strtol(name + n + 5, &end, 10);
+    return pid > 0 && *end == '.' && strlen(end + 1) == 6 ? pid : 0;
+}
+
+bool dt_pid_gone(long pid)
+{
+    return pid <= 0 || pid > INT_MAX || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
 }
 
 int dt_fs_mkdirs(const char *path, int mode)

@@ -1,7 +1,7 @@
 /*
  * config.h: .datom/project.yaml, the settings of a datom project
- * (specs/datom-format.md section 4), read with libyaml and written by hand in
- * the spec's key order so that its diff in git reads well.
+ * (docs/formats.md, ".datom/project.yaml"), read with libyaml and written by
+ * hand in the documented key order so that its diff in git reads well.
  */
 #ifndef DT_PROJECT_CONFIG_H
 #define DT_PROJECT_CONFIG_H

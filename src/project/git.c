@@ -30,6 +30,7 @@ int dt_git_code(int rc)
     case GIT_ENOTFOUND: return DATOM_ENOTFOUND;
     case GIT_EEXISTS: return DATOM_EEXISTS;
     case GIT_ENONFASTFORWARD:
+    case GIT_EMODIFIED:
     case GIT_ECONFLICT:
     case GIT_EMERGECONFLICT:
     case GIT_EUNMERGED: return DATOM_ECONFLICT;
@@ -281,55 +282,209 @@ static int make_signature(const dt_git_author *a, git_signature **out)
     return 0;
 }
 
+/* The tree of PARENT, or an empty tree for the first commit. */
+static int base_tree(dt_git *g, const git_commit *parent, git_tree **out)
+{
+    if (parent)
+        return dt_git_check(git_commit_tree(out, parent), "read HEAD tree");
+    git_treebuilder *tb = NULL;
+    git_oid empty;
+    int rc = dt_git_check(git_treebuilder_new(&tb, g->repo, NULL), "empty tree");
+    if (rc == 0)
+        rc = dt_git_check(git_treebuilder_write(&empty, tb), "empty tree");
+    if (rc == 0)
+        rc = dt_git_check(git_tree_lookup(out, g->repo, &empty), "empty tree");
+    git_treebuilder_free(tb);
+    return rc;
+}
+
+static int cmp_update(const void *a, const void *b)
+{
+    return strcmp(((const git_tree_update *)a)->path, ((const git_tree_update *)b)->path);
+}
+
+/* The updates that make BASE hold the work tree's PATHS: a regular file
+ * becomes a blob (git's filters applied, as `git add` does), a missing one is
+ * removed if BASE has it. Writes how many to *n_out. */
+static int path_updates(dt_git *g, git_tree *base, const char *const *paths, size_t n,
+                        git_tree_update *ups, size_t *n_out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *full = dt_path_join(g->workdir, paths[i]);
+        struct stat st;
+        bool present = lstat(full, &st) == 0;
+        free(full);
+        git_tree_entry *e = NULL;
+        bool in_base = git_tree_entry_bypath(&e, base, paths[i]) == 0;
+        git_tree_entry_free(e);
+        git_error_clear();
+        if (present && !S_ISREG(st.st_mode))
+            return dt_error(DATOM_EINVAL, "commit %s: not a regular file", paths[i]);
+        if (!present && !in_base)
+            continue;
+        ups[k] = (git_tree_update){.action = present ? GIT_TREE_UPDATE_UPSERT : GIT_TREE_UPDATE_REMOVE,
+                                   .filemode = GIT_FILEMODE_BLOB,
+                                   .path = paths[i]};
+        if (present && git_blob_create_from_workdir(&ups[k].id, g->repo, paths[i]) < 0) {
+            char *what = dt_sprintf("commit %s", paths[i]);
+            int rc = dt_git_fail(DATOM_EIO, what);
+            free(what);
+            return rc;
+        }
+        k++;
+    }
+    qsort(ups, k, sizeof *ups, cmp_update);
+    *n_out = k;
+    return 0;
+}
+
+static void entry_time(git_index_time *t, const struct timespec *ts)
+{
+    t->seconds = (int32_t)ts->tv_sec;
+    t->nanoseconds = (uint32_t)ts->tv_nsec;
+}
+
+/* Brings the on-disk index's entries of the committed paths to the commit,
+ * with the files' stat data (so `git status` and index_vouches trust them).
+ * The index is read again first: another process may have written it since
+ * this handle last looked. */
+static int index_follow(dt_git *g, const git_tree_update *ups, size_t n)
+{
+    git_index *idx = NULL;
+    int rc = dt_git_check(git_repository_index(&idx, g->repo), "open index");
+    if (rc == 0)
+        rc = dt_git_check(git_index_read(idx, 1), "read index");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (ups[i].action == GIT_TREE_UPDATE_REMOVE) {
+            git_index_remove(idx, ups[i].path, 0);
+            git_error_clear();
+            continue;
+        }
+        char *full = dt_path_join(g->workdir, ups[i].path);
+        struct stat st;
+        if (lstat(full, &st) != 0) {
+            rc = dt_error_errno(errno, "%s", full);
+        } else {
+            git_index_entry e;
+            memset(&e, 0, sizeof e);
+            entry_time(&e.ctime, &st.st_ctim);
+            entry_time(&e.mtime, &st.st_mtim);
+            e.dev = (uint32_t)st.st_dev;
+            e.ino = (uint32_t)st.st_ino;
+            e.mode = GIT_FILEMODE_BLOB;
+            e.uid = (uint32_t)st.st_uid;
+            e.gid = (uint32_t)st.st_gid;
+            e.file_size = (uint32_t)st.st_size;
+            e.id = ups[i].id;
+            e.path = ups[i].path;
+            rc = dt_git_check(git_index_add(idx, &e), "update index");
+        }
+        free(full);
+    }
+    if (rc == 0)
+        rc = dt_git_check(git_index_write(idx), "write index");
+    git_index_free(idx);
+    return rc;
+}
+
 int dt_git_commit(dt_git *g, const char *const *paths, size_t n_paths, const char *message,
                   const dt_git_author *author, char commit_out[41])
 {
     dt_git_author own = {NULL, NULL};
-    git_index *idx = NULL;
     git_commit *parent = NULL;
-    git_tree *tree = NULL;
+    git_tree *base = NULL, *tree = NULL;
     git_signature *sig = NULL;
+    git_tree_update *ups = dt_calloc(n_paths ? n_paths : 1, sizeof *ups);
+    size_t n_ups = 0;
     int rc = 0;
     if (!author) {
         if ((rc = dt_git_author_resolve(g, NULL, &own)) != 0)
-            return rc;
+            goto out;
         author = &own;
     }
-    if ((rc = make_signature(author, &sig)) != 0)
-        goto out;
-    if ((rc = dt_git_check(git_repository_index(&idx, g->repo), "open index")) != 0)
-        goto out;
-    for (size_t i = 0; i < n_paths && rc == 0; i++)
-        rc = dt_git_stage(g, idx, paths[i]);
-    if (rc != 0)
-        goto out;
     git_oid tree_oid, oid;
-    if ((rc = dt_git_check(git_index_write(idx), "write index")) != 0 ||
-        (rc = dt_git_check(git_index_write_tree(&tree_oid, idx), "write tree")) != 0 ||
-        (rc = head_commit(g, &parent)) != 0)
+    if ((rc = make_signature(author, &sig)) != 0 || (rc = head_commit(g, &parent)) != 0 ||
+        (rc = base_tree(g, parent, &base)) != 0 ||
+        (rc = path_updates(g, base, paths, n_paths, ups, &n_ups)) != 0 ||
+        (rc = dt_git_check(git_tree_create_updated(&tree_oid, g->repo, base, n_ups, ups),
+                           "write tree")) != 0)
         goto out;
-    bool same = parent ? git_oid_equal(&tree_oid, git_commit_tree_id(parent))
-                       : git_index_entrycount(idx) == 0;
-    if (same) {
+    if (git_oid_equal(&tree_oid, git_tree_id(base))) {
         rc = dt_error(DATOM_EINVAL, "%s: nothing to commit", g->workdir);
         goto out;
     }
     if ((rc = dt_git_check(git_tree_lookup(&tree, g->repo, &tree_oid), "read tree")) != 0)
         goto out;
+    /* HEAD moves only if it is still PARENT (libgit2 checks the tip under
+     * the ref's lock file): a commit never drops one made meanwhile. */
     const git_commit *parents[1] = {parent};
-    rc = dt_git_check(git_commit_create(&oid, g->repo, "HEAD", sig, sig, NULL, message, tree,
-                                 parent ? 1 : 0, parents),
-               "commit");
-    if (rc == 0 && commit_out)
+    rc = git_commit_create(&oid, g->repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0,
+                           parents);
+    rc = dt_git_check(rc, rc == GIT_EMODIFIED ? "commit: HEAD moved meanwhile" : "commit");
+    if (rc != 0)
+        goto out;
+    if (commit_out)
         git_oid_tostr(commit_out, 41, &oid);
+    /* The commit stands; an index left behind only makes `git status` show
+     * the paths as changed until the next write (or `datom repair`) syncs it. */
+    if (index_follow(g, ups, n_ups) != 0) {
+        dt_log(DT_LOG_INFO, "warning: committed, but git's index was not updated: %s",
+               datom_errmsg());
+        datom_errclear();
+    }
 out:
-    if (rc != 0 && idx)
-        git_index_read(idx, 1); /* drop a half-staged change kept in memory */
+    free(ups);
     git_tree_free(tree);
+    git_tree_free(base);
     git_commit_free(parent);
-    git_index_free(idx);
     git_signature_free(sig);
     dt_git_author_free(&own);
+    return rc;
+}
+
+int dt_git_changed(dt_git *g, dt_strv *out)
+{
+    git_status_options so;
+    git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+    so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    so.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES; /* tracked files only: no untracked scan */
+    git_status_list *list = NULL;
+    int rc = dt_git_check(git_status_list_new(&list, g->repo, &so), "git status");
+    size_t n = rc == 0 ? git_status_list_entrycount(list) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const git_status_entry *e = git_status_byindex(list, i);
+        const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+        if (e->status == GIT_STATUS_CURRENT || !d)
+            continue;
+        const char *path = d->old_file.path ? d->old_file.path : d->new_file.path;
+        if (path && (!out->n || strcmp(out->v[out->n - 1], path)))
+            dt_strv_push(out, path);
+    }
+    git_status_list_free(list);
+    return rc;
+}
+
+bool dt_git_tracked(dt_git *g, const char *path)
+{
+    git_index *idx = NULL;
+    bool yes = git_repository_index(&idx, g->repo) == 0 && git_index_read(idx, 0) == 0 &&
+               git_index_get_bypath(idx, path, 0) != NULL;
+    git_index_free(idx);
+    git_error_clear();
+    return yes;
+}
+
+int dt_git_index_reset(dt_git *g, const char *const *paths, size_t n)
+{
+    if (!n)
+        return 0;
+    git_object *head = NULL;
+    int rc = dt_git_check(git_revparse_single(&head, g->repo, "HEAD"), "read HEAD");
+    git_strarray ps = {(char **)paths, n};
+    if (rc == 0)
+        rc = dt_git_check(git_reset_default(g->repo, head, &ps), "reset index entries to HEAD");
+    git_object_free(head);
     return rc;
 }
 
@@ -388,7 +543,9 @@ static bool index_vouches(dt_git *g, const char *path, const git_oid *id, const 
     git_index *idx = NULL;
     struct stat ist;
     char *ipath = dt_path_join(git_repository_path(g->repo), "index");
-    bool ok = stat(ipath, &ist) == 0 && git_repository_index(&idx, g->repo) == 0;
+    /* the index as it is on disk now: another process may have written it */
+    bool ok = stat(ipath, &ist) == 0 && git_repository_index(&idx, g->repo) == 0 &&
+              git_index_read(idx, 0) == 0;
     free(ipath);
     const git_index_entry *e = ok ? git_index_get_bypath(idx, path, 0) : NULL;
     ok = e && git_oid_equal(&e->id, id) && e->file_size == (uint32_t)st->st_size &&
@@ -527,7 +684,10 @@ bool dt_git_touches(const git_commit *c, const char *path)
 
 /* ---- history ---- */
 
-int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
+/* Calls VISIT for each commit reachable from HEAD, newest first, with its
+ * info, until it returns non-zero (returned). */
+typedef int (*visit_fn)(dt_git *g, git_commit *c, const dt_git_commit_info *info, void *ctx);
+static int walk_from_head(dt_git *g, visit_fn visit, void *ctx)
 {
     git_commit *head = NULL;
     int rc = head_commit(g, &head);
@@ -544,18 +704,73 @@ int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
         git_commit *c = NULL;
         if ((rc = dt_git_check(git_commit_lookup(&c, g->repo, &oid), "read commit")) != 0)
             break;
-        if (!path || dt_git_touches(c, path)) {
-            const git_signature *a = git_commit_author(c);
-            dt_git_commit_info info = {.author_name = a->name, .author_email = a->email,
-                                       .time = (int64_t)a->when.time,
-                                       .message = git_commit_message(c)};
-            git_oid_tostr(info.id, sizeof info.id, &oid);
-            rc = fn(ctx, &info);
-        }
+        const git_signature *a = git_commit_author(c);
+        dt_git_commit_info info = {.author_name = a->name, .author_email = a->email,
+                                   .time = (int64_t)a->when.time, .message = git_commit_message(c)};
+        git_oid_tostr(info.id, sizeof info.id, &oid);
+        rc = visit(g, c, &info, ctx);
         git_commit_free(c);
     }
     git_error_clear();
     git_revwalk_free(walk);
     git_commit_free(head);
     return rc;
+}
+
+typedef struct log_ctx {
+    const char *path;
+    dt_git_log_fn fn;
+    void *ctx;
+} log_ctx;
+
+static int log_visit(dt_git *g, git_commit *c, const dt_git_commit_info *info, void *ctx)
+{
+    (void)g;
+    const log_ctx *l = ctx;
+    return !l->path || dt_git_touches(c, l->path) ? l->fn(l->ctx, info) : 0;
+}
+
+int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx)
+{
+    log_ctx l = {path, fn, ctx};
+    return walk_from_head(g, log_visit, &l);
+}
+
+/* The paths commit C added or changed against its first parent (every path
+ * of a root commit): the change function for each, until it returns non-zero. */
+typedef struct changes_ctx {
+    dt_git_change_fn fn;
+    void *ctx;
+} changes_ctx;
+
+static int commit_changes(dt_git *g, git_commit *c, const dt_git_commit_info *info, void *ctx)
+{
+    const changes_ctx *ch = ctx;
+    git_commit *parent = NULL;
+    git_tree *a = NULL, *b = NULL;
+    git_diff *diff = NULL;
+    int rc = git_commit_parentcount(c) ? dt_git_check(git_commit_parent(&parent, c, 0), "read commit")
+                                       : 0;
+    if (rc == 0 && parent)
+        rc = dt_git_check(git_commit_tree(&a, parent), "read tree");
+    if (rc == 0)
+        rc = dt_git_check(git_commit_tree(&b, c), "read tree");
+    if (rc == 0)
+        rc = dt_git_check(git_diff_tree_to_tree(&diff, g->repo, a, b, NULL), "diff");
+    for (size_t i = 0; rc == 0 && i < git_diff_num_deltas(diff); i++) {
+        const git_diff_delta *d = git_diff_get_delta(diff, i);
+        if (d->status != GIT_DELTA_DELETED && d->new_file.path)
+            rc = ch->fn(ch->ctx, info, d->new_file.path);
+    }
+    git_diff_free(diff);
+    git_tree_free(a);
+    git_tree_free(b);
+    git_commit_free(parent);
+    return rc;
+}
+
+int dt_git_log_changes(dt_git *g, dt_git_change_fn fn, void *ctx)
+{
+    changes_ctx ch = {fn, ctx};
+    return walk_from_head(g, commit_changes, &ch);
 }

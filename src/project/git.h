@@ -32,9 +32,12 @@ const char *dt_git_workdir(const dt_git *g);
 int dt_git_author_resolve(dt_git *g, const char *spec, dt_git_author *out);
 void dt_git_author_free(dt_git_author *a);
 
-/* Stages PATHS (relative to the work tree; files written already, or removed)
- * and commits them on the current branch with MESSAGE. Writes the new commit's
- * hex id to commit_out. An empty change is DATOM_EINVAL "nothing to commit". */
+/* Commits HEAD's tree with PATHS (relative to the work tree; files written
+ * already, or removed) as the work tree has them, on the current branch with
+ * MESSAGE; nothing else of the index or the work tree goes in. HEAD moves only
+ * if no other commit was made since it was read (else DATOM_ECONFLICT); the
+ * index entries of PATHS then follow. Writes the new commit's hex id to
+ * commit_out. An empty change is DATOM_EINVAL "nothing to commit". */
 int dt_git_commit(dt_git *g, const char *const *paths, size_t n_paths, const char *message,
                   const dt_git_author *author, char commit_out[41]);
 /* HEAD's commit id; DATOM_ENOTFOUND on an unborn branch. */
@@ -63,10 +66,26 @@ int dt_git_pull_derived(dt_git *g, const dt_git_derived *d); /* d NULL: dt_git_p
 /* Pushes the current branch to origin; a non-fast-forward is DATOM_ECONFLICT. */
 int dt_git_push(dt_git *g);
 
+/* How many commits of HEAD origin's branch lacks, as this clone last saw it
+ * (the remote-tracking branch; no network): commits made here and not pushed
+ * yet. 0 without a remote (a commit is then published by being made). */
+int dt_git_unpushed(dt_git *g, size_t *n);
+
 /* Moves the current branch, the index and the tracked files of the work tree
  * to COMMIT (any revision; untracked and ignored files are left alone): how a
  * writer that lost a push race drops its local commit before pulling. */
 int dt_git_reset_hard(dt_git *g, const char *commit);
+
+/* The tracked paths whose work-tree file or index entry differs from HEAD
+ * (as `git status` sees them; untracked files are not looked for), appended
+ * to OUT. */
+int dt_git_changed(dt_git *g, dt_strv *out);
+/* Whether PATH has an entry in the index (as it is on disk now): a file git
+ * tracks, or one a replay in progress has staged. */
+bool dt_git_tracked(dt_git *g, const char *path);
+/* Sets the index entries of PATHS to HEAD's (`git reset -- PATHS`); the work
+ * tree is not touched. */
+int dt_git_index_reset(dt_git *g, const char *const *paths, size_t n);
 
 /* Reads PATH as of COMMIT (NULL: HEAD) into out. */
 int dt_git_read_file(dt_git *g, const char *commit, const char *path, dt_buf *out);
@@ -84,5 +103,12 @@ typedef int (*dt_git_log_fn)(void *ctx, const dt_git_commit_info *c);
 /* Calls FN for the commits reachable from HEAD that changed PATH (NULL: every
  * commit), newest first. An unborn branch has none. */
 int dt_git_log(dt_git *g, const char *path, dt_git_log_fn fn, void *ctx);
+
+/* Calls FN for each path that each commit reachable from HEAD added or
+ * changed against its first parent (a diff of trees: its cost does not grow
+ * with the number of files a commit leaves alone), newest commit first; a
+ * non-zero return stops the walk and is returned. */
+typedef int (*dt_git_change_fn)(void *ctx, const dt_git_commit_info *c, const char *path);
+int dt_git_log_changes(dt_git *g, dt_git_change_fn fn, void *ctx);
 
 #endif /* DT_GIT_H */

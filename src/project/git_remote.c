@@ -484,6 +484,124 @@ out:
     return rc;
 }
 
+int dt_git_unpushed(dt_git *g, size_t *n)
+{
+    *n = 0;
+    git_remote *r = NULL;
+    if (git_remote_lookup(&r, g->repo, DT_GIT_REMOTE) < 0) {
+        git_error_clear();
+        return 0; /* no remote: every commit is published by being made */
+    }
+    git_remote_free(r);
+    char *branch = NULL, *tracking = NULL;
+    git_oid head, theirs, id;
+    git_revwalk *walk = NULL;
+    int rc = current_branch(g, &branch);
+    if (rc != 0 || git_reference_name_to_id(&head, g->repo, "HEAD") < 0)
+        goto out; /* no branch (an error), or nothing committed yet */
+    tracking = dt_sprintf("refs/remotes/" DT_GIT_REMOTE "/%s", branch);
+    rc = dt_git_check(git_revwalk_new(&walk, g->repo), "walk commits");
+    if (rc == 0)
+        rc = dt_git_check(git_revwalk_push(walk, &head), "walk commits");
+    if (rc == 0 && git_reference_name_to_id(&theirs, g->repo, tracking) == 0)
+        rc = dt_git_check(git_revwalk_hide(walk, &theirs), "walk commits");
+    while (rc == 0 && git_revwalk_next(&id, walk) == 0)
+        (*n)++;
+out:
+    git_error_clear();
+    git_revwalk_free(walk);
+    free(tracking);
+    free(branch);
+    return rc;
+}
+
+/* Sends the objects of HEAD that REMOTE lacks (those not reachable from
+ * THEIRS, when set) into a pack of REMOTE, as libgit2's local transport does. */
+static int send_pack(dt_git *g, git_repository *remote, const git_oid *head, const git_oid *theirs)
+{
+    git_packbuilder *pb = NULL;
+    git_revwalk *walk = NULL;
+    int rc = dt_git_check(git_packbuilder_new(&pb, g->repo), "pack objects");
+    if (rc == 0)
+        rc = dt_git_check(git_revwalk_new(&walk, g->repo), "walk commits");
+    if (rc == 0)
+        rc = dt_git_check(git_revwalk_push(walk, head), "walk commits");
+    if (rc == 0 && theirs)
+        rc = dt_git_check(git_revwalk_hide(walk, theirs), "walk commits");
+    if (rc == 0)
+        rc = dt_git_check(git_packbuilder_insert_walk(pb, walk), "pack objects");
+    if (rc == 0 && git_packbuilder_object_count(pb) > 0) {
+        char *dir = dt_path_join(git_repository_path(remote), "objects/pack");
+        rc = dt_git_check(git_packbuilder_write(pb, dir, 0, NULL, NULL), "write the pack");
+        free(dir);
+    }
+    git_revwalk_free(walk);
+    git_packbuilder_free(pb);
+    return rc;
+}
+
+/* A push to a repository on this machine, by compare-and-swap: libgit2's
+ * local transport sets the remote branch without checking that it still is
+ * what it was when the push began, so two clones pushing at once could both
+ * "succeed" and one commit would be lost. Here the branch moves only from the
+ * tip that HEAD descends from (libgit2 compares under the ref's lock file, as
+ * git's receive-pack does for a network push); anything else is a lost race,
+ * DATOM_ECONFLICT, and the caller pulls and retries. */
+static int push_local(dt_git *g, const char *path, const char *branch)
+{
+    git_repository *remote = NULL;
+    git_reference *moved = NULL;
+    char *refname = dt_sprintf("refs/heads/%s", branch);
+    char *tracking = dt_sprintf("refs/remotes/" DT_GIT_REMOTE "/%s", branch);
+    git_oid head, theirs;
+    int rc = dt_git_check(git_reference_name_to_id(&head, g->repo, "HEAD"), "read HEAD");
+    if (rc == 0 && git_repository_open_ext(&remote, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+        rc = dt_git_fail(DATOM_EIO, "open the remote");
+    if (rc == 0 && !git_repository_is_bare(remote))
+        rc = dt_error(DATOM_EINVAL, "not a bare repository (a push needs one)");
+    if (rc != 0)
+        goto out;
+    int tr = git_reference_name_to_id(&theirs, remote, refname);
+    bool has = tr == 0;
+    if (tr < 0 && tr != GIT_ENOTFOUND) {
+        rc = dt_git_fail(dt_git_code(tr), "read the remote branch");
+        goto out;
+    }
+    git_error_clear();
+    if (has && !git_oid_equal(&head, &theirs) &&
+        git_graph_descendant_of(g->repo, &head, &theirs) != 1) {
+        git_error_clear();
+        rc = dt_error(DATOM_ECONFLICT, "the remote has commits this clone does not; pull, then "
+                                       "push again");
+        goto out;
+    }
+    if (!has || !git_oid_equal(&head, &theirs)) {
+        if ((rc = send_pack(g, remote, &head, has ? &theirs : NULL)) != 0)
+            goto out;
+        int cr = has ? git_reference_create_matching(&moved, remote, refname, &head, 1, &theirs,
+                                                     "push")
+                     : git_reference_create(&moved, remote, refname, &head, 0, "push");
+        if (cr == GIT_EMODIFIED || cr == GIT_EEXISTS || cr == GIT_ELOCKED) {
+            git_error_clear();
+            rc = dt_error(DATOM_ECONFLICT, "another push moved the remote branch meanwhile; pull, "
+                                           "then push again");
+            goto out;
+        }
+        if ((rc = dt_git_check(cr, "move the remote branch")) != 0)
+            goto out;
+    }
+    git_reference_free(moved);
+    moved = NULL;
+    rc = dt_git_check(git_reference_create(&moved, g->repo, tracking, &head, 1, "push"),
+                      "update the remote-tracking branch");
+out:
+    git_reference_free(moved);
+    git_repository_free(remote);
+    free(refname);
+    free(tracking);
+    return rc;
+}
+
 int dt_git_push(dt_git *g)
 {
     char *branch = NULL;
@@ -498,6 +616,11 @@ int dt_git_push(dt_git *g)
     const char *url = git_remote_pushurl(r) ? git_remote_pushurl(r) : git_remote_url(r);
     if ((rc = local_remote_check("push to", url)) != 0)
         goto out;
+    if (local_path(url)) {
+        if ((rc = push_local(g, local_path(url), branch)) != 0)
+            dt_error_wrap("push to %s", url);
+        goto out;
+    }
     char *spec = dt_sprintf("refs/heads/%s:refs/heads/%s", branch, branch);
     git_strarray specs = {&spec, 1};
     struct push_state ps = {{.given = &g->given}, NULL};

@@ -2,7 +2,7 @@
  * jsonlite.h: compact JSON spelled exactly as R's jsonlite::toJSON(x,
  * auto_unbox = TRUE) spells the same value after jsonlite::read_json(...,
  * simplifyVector = TRUE): the canonical text that metadata_sha hashes
- * (specs/datom-format.md section 3).
+ * (docs/formats.md, "metadata_sha").
  *
  * The rules (checked against jsonlite's sources, see docs/formats.md):
  *  - no whitespace; object keys in the order given;

@@ -1,5 +1,5 @@
 /*
- * lineage.c: parents and source lineage (specs/datom-format.md section 8).
+ * lineage.c: parents and source lineage (docs/formats.md, "Lineage").
  * A parent is pinned by its metadata_sha and carries its data_sha; the
  * source lineage of a derived table is the union of its parents' source
  * lineages; walking lineage follows `parents` only.

@@ -16,13 +16,16 @@
 #include "project/metadata.h"
 #include "project/tables.h"
 
-/* The row of one table directory, or NULL when it holds no table. */
-static json_t *table_row(const char *workdir, const char *name, const json_t *old_tables)
+/* The row of one table directory, or NULL when it holds no table (with G:
+ * none that git tracks or a replay has staged; an untracked copy of a
+ * table's documents, or a first write's leftovers, is not a table). */
+static json_t *table_row(dt_git *g, const char *workdir, const char *name, const json_t *old_tables)
 {
     char *dir = dt_path_join(workdir, name);
     char *mpath = dt_path_join(dir, "metadata.json"), *hpath = dt_path_join(dir, "version_history.json");
+    char *mrel = dt_table_path(name, "metadata.json");
     json_t *meta = NULL, *hist = NULL, *row = NULL;
-    if (dt_table_name_check(name) == 0 && dt_fs_exists(mpath) &&
+    if (dt_table_name_check(name) == 0 && dt_fs_exists(mpath) && (!g || dt_git_tracked(g, mrel)) &&
         dt_json_load_file(mpath, &meta) == 0 && dt_meta_check(meta, mpath) == 0) {
         if (dt_json_load_optional(hpath, &hist) != 0 || !json_is_array(hist)) {
             json_decref(hist);
@@ -49,11 +52,12 @@ static json_t *table_row(const char *workdir, const char *name, const json_t *ol
     free(dir);
     free(mpath);
     free(hpath);
+    free(mrel);
     return row;
 }
 
-int dt_manifest_rebuild(const char *workdir, const char *project_name, const json_t *old,
-                        json_t **out)
+int dt_manifest_rebuild(dt_git *g, const char *workdir, const char *project_name,
+                        const json_t *old, json_t **out)
 {
     DIR *d = opendir(workdir);
     if (!d)
@@ -69,7 +73,7 @@ int dt_manifest_rebuild(const char *workdir, const char *project_name, const jso
     json_t *old_tables = old ? json_object_get(old, "tables") : NULL;
     json_t *tables = json_object_get(m, "tables");
     for (size_t i = 0; i < names.n; i++) {
-        json_t *row = table_row(workdir, names.v[i], old_tables);
+        json_t *row = table_row(g, workdir, names.v[i], old_tables);
         if (row)
             json_object_set_new(tables, names.v[i], row);
     }
@@ -96,7 +100,7 @@ static char *workdir_project_name(const char *workdir)
 
 int dt_manifest_regen(void *ctx, const char *workdir)
 {
-    (void)ctx;
+    dt_git *g = ctx;
     char *name = workdir_project_name(workdir);
     if (!name)
         return dt_error_wrap("rebuild the manifest of %s", workdir);
@@ -106,7 +110,7 @@ int dt_manifest_regen(void *ctx, const char *workdir)
         datom_errclear();
         old = NULL;
     }
-    int rc = dt_manifest_rebuild(workdir, name, old, &m);
+    int rc = dt_manifest_rebuild(g, workdir, name, old, &m);
     if (rc == 0)
         rc = dt_json_save(path, m);
     json_decref(old);
@@ -119,6 +123,6 @@ int dt_manifest_regen(void *ctx, const char *workdir)
 int dt_project_pull(dt_git *g)
 {
     static const char *const derived[] = {".datom/manifest.json"};
-    dt_git_derived d = {derived, 1, dt_manifest_regen, NULL};
+    dt_git_derived d = {derived, 1, dt_manifest_regen, g};
     return dt_git_pull_derived(g, &d);
 }

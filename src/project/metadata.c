@@ -2,7 +2,7 @@
  * metadata.c: building, hashing and checking the JSON documents of a table
  * (metadata.json, version_history.json, manifest.json); see metadata.h.
  * Field orders and the set of fields metadata_sha ignores are those of the R
- * package datom 0.1.1 (specs/datom-format.md sections 3 and 4).
+ * package datom 0.1.1 (docs/formats.md, "Table documents" and "metadata_sha").
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -211,16 +211,22 @@ json_t *dt_history_entry(const dt_hist_in *in)
     return e;
 }
 
-bool dt_history_add(json_t *history, json_t *entry)
+bool dt_history_has(const json_t *history, const char *version)
 {
-    const char *version = dt_json_str(entry, "version");
     size_t i;
     json_t *e;
     json_array_foreach(history, i, e) {
         const char *v = dt_json_str(e, "version");
         if (v && version && !strcmp(v, version))
-            return false;
+            return true;
     }
+    return false;
+}
+
+bool dt_history_add(json_t *history, json_t *entry)
+{
+    if (dt_history_has(history, dt_json_str(entry, "version")))
+        return false;
     json_array_insert(history, 0, entry);
     return true;
 }

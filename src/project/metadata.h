@@ -1,8 +1,8 @@
 /*
- * metadata.h: the JSON documents of a table (specs/datom-format.md sections
- * 3 and 4): metadata.json and its metadata_sha, version_history.json entries,
+ * metadata.h: the JSON documents of a table (docs/formats.md, "Table documents"
+ * and "metadata_sha"): metadata.json and its metadata_sha, version_history.json entries,
  * the project's manifest.json, and table-name rules. Documents are jansson
- * values with keys in the spec's order; files are written with
+ * values with keys in the documented order; files are written with
  * dt_json_pretty (2-space indent).
  *
  * One-element vectors are written as scalars, as R's jsonlite does with
@@ -37,7 +37,7 @@ typedef struct dt_meta_in {
     const json_t *custom;           /* object; NULL: absent */
 } dt_meta_in;
 
-/* A new metadata.json document (new reference), fields in the spec's order. */
+/* A new metadata.json document (new reference), fields in the documented order. */
 json_t *dt_meta_build(const dt_meta_in *in);
 /* The canonical text metadata_sha hashes: identity fields, sorted, jsonlite style. */
 void dt_meta_canonical(const json_t *meta, dt_buf *out);
@@ -62,6 +62,8 @@ typedef struct dt_hist_in {
     const char *original_file_sha; /* NULL: absent */
 } dt_hist_in;
 json_t *dt_history_entry(const dt_hist_in *in);
+/* Whether HISTORY records VERSION. */
+bool dt_history_has(const json_t *history, const char *version);
 /* Puts ENTRY (a reference is taken) first in HISTORY unless its version is
  * already recorded; returns true when added. */
 bool dt_history_add(json_t *history, json_t *entry);

@@ -1,11 +1,14 @@
 /*
- * mirror.c: the store mirror of a project's documents (specs/datom-format.md
- * section 5), what readers without git use. Everything is copied from git
+ * mirror.c: the store mirror of a project's documents (docs/formats.md, "The
+ * store mirror"), what readers without git use. Everything is copied from git
  * HEAD, in an order that keeps every mirrored state readable: per table the
- * frozen {metadata_sha}.json first, then the history, then metadata.json; the
- * manifest last. Which tables to copy is told by comparing the mirrored
- * manifest with HEAD's: a table committed by a write whose push or mirror did
- * not happen (a crash, a failed push) is caught up by the next write.
+ * frozen copies first ({metadata_sha}.json: the current version's, and those
+ * of versions whose own write a crash cut short, recovered from git
+ * history), then the history, then metadata.json; the manifest last. Which
+ * tables to copy is told by comparing the mirrored manifest with HEAD's: a
+ * table committed by a write whose push or mirror did not happen (a crash, a
+ * failed push) is caught up by the next write; `datom repair` compares every
+ * table's documents (dt_mirror_all).
  */
 #include <jansson.h>
 #include <signal.h>
@@ -21,6 +24,9 @@ void dt_crash_point(const char *step)
     const char *at = getenv("DATOM_TEST_CRASH_AT");
     if (at && !strcmp(at, step))
         kill(getpid(), SIGKILL);
+    at = getenv("DATOM_TEST_STOP_AT");
+    if (at && !strcmp(at, step))
+        kill(getpid(), SIGSTOP);
 }
 
 int dt_mirror_put(dt_project *p, const char *rel, const json_t *doc)
@@ -52,14 +58,106 @@ static int mirror_doc(dt_project *p, const char *rel, json_t **out)
     return rc;
 }
 
+/* ---- frozen copies a crash left out ---- */
+
+typedef struct find_version {
+    dt_project *p;
+    const char *path; /* {table}/metadata.json */
+    const char *version;
+    json_t *found;
+} find_version;
+
+static int find_cb(void *ctx, const dt_git_commit_info *c)
+{
+    find_version *f = ctx;
+    dt_buf b = DT_BUF_INIT;
+    json_t *m = NULL;
+    char sha[DATOM_SHA_HEX] = "";
+    if (dt_git_read_file(f->p->git, c->id, f->path, &b) == 0 &&
+        dt_json_load_buf(f->path, b.data ? (const void *)b.data : "", b.len, &m) == 0)
+        dt_meta_sha(m, sha);
+    datom_errclear();
+    dt_buf_free(&b);
+    if (!strcmp(sha, f->version)) {
+        f->found = m;
+        return 1; /* stops the walk */
+    }
+    json_decref(m);
+    return 0;
+}
+
+int dt_mirror_recover_frozen(dt_project *p, const char *table, const char *version)
+{
+    find_version f = {p, NULL, version, NULL};
+    char *path = dt_table_path(table, "metadata.json");
+    f.path = path;
+    int rc = p->git ? dt_git_log(p->git, path, find_cb, &f) : 0;
+    if (rc == 1)
+        rc = 0;
+    if (rc == 0 && !f.found)
+        rc = dt_error(DATOM_ENOTFOUND, "%s@%.12s: no commit of %s holds this version", table,
+                      version, path);
+    if (rc == 0) {
+        char *rel = dt_sprintf("%s/.metadata/%s.json", table, version);
+        rc = dt_mirror_put(p, rel, f.found);
+        free(rel);
+    }
+    json_decref(f.found);
+    free(path);
+    return rc;
+}
+
+bool dt_mirror_frozen_ok(dt_project *p, const char *table, const char *version)
+{
+    char *rel = dt_sprintf("%s/.metadata/%s.json", table, version);
+    json_t *m = NULL;
+    char sha[DATOM_SHA_HEX] = "";
+    if (mirror_doc(p, rel, &m) == 0 && m)
+        dt_meta_sha(m, sha);
+    datom_errclear();
+    json_decref(m);
+    free(rel);
+    return !strcmp(sha, version);
+}
+
+/* The versions of HIST that the mirrored history lacks (all of them when it
+ * has none) got their frozen copies only if their writes mirrored: the
+ * missing ones are recovered from git. CURRENT is about to be written. */
+static int heal_new_versions(dt_project *p, const char *table, const json_t *hist,
+                             const char *current)
+{
+    char *hrel = dt_sprintf("%s/.metadata/version_history.json", table);
+    json_t *mirrored = NULL;
+    int rc = mirror_doc(p, hrel, &mirrored);
+    size_t i;
+    json_t *e;
+    json_array_foreach(hist, i, e) {
+        const char *v = dt_json_str(e, "version");
+        if (rc || !v || !strcmp(v, current) || (mirrored && dt_history_has(mirrored, v)) ||
+            dt_mirror_frozen_ok(p, table, v))
+            continue;
+        rc = dt_mirror_recover_frozen(p, table, v);
+        if (rc == DATOM_ENOTFOUND) { /* not in this clone's history: validate says so */
+            datom_errclear();
+            rc = 0;
+        }
+    }
+    json_decref(mirrored);
+    free(hrel);
+    return rc;
+}
+
 static int mirror_table_docs(dt_project *p, const char *table)
 {
     json_t *meta = NULL, *hist = NULL;
     int rc = dt_table_load(p, table, &meta, &hist);
+    char cur[DATOM_SHA_HEX] = "";
     if (rc == 0) {
-        char sha[DATOM_SHA_HEX];
-        dt_meta_sha(meta, sha);
-        char *frozen = dt_sprintf("%s/.metadata/%s.json", table, sha);
+        dt_meta_sha(meta, cur);
+        rc = heal_new_versions(p, table, hist, cur);
+    }
+    if (rc == 0) {
+        char *frozen = dt_sprintf("%s/.metadata/%s.json", table, cur);
         char *hrel = dt_sprintf("%s/.metadata/version_history.json", table);
         char *mrel = dt_sprintf("%s/.metadata/metadata.json", table);
         rc = dt_mirror_put(p, frozen, meta);
@@ -120,6 +218,57 @@ int dt_table_mirror(dt_project *p, const char *table)
     json_decref(head);
     json_decref(mirrored);
     return rc;
+}
+
+/* Whether the mirror's documents of TABLE are HEAD's: metadata.json hashing to
+ * CUR and the same history. */
+static bool table_mirrored(dt_project *p, const char *table, const char *cur, const json_t *hist)
+{
+    char *mrel = dt_sprintf("%s/.metadata/metadata.json", table);
+    char *hrel = dt_sprintf("%s/.metadata/version_history.json", table);
+    json_t *m = NULL, *h = NULL;
+    char sha[DATOM_SHA_HEX] = "";
+    if (mirror_doc(p, mrel, &m) == 0 && m)
+        dt_meta_sha(m, sha);
+    bool same = !strcmp(sha, cur) && mirror_doc(p, hrel, &h) == 0 && h && json_equal(h, hist);
+    datom_errclear();
+    json_decref(m);
+    json_decref(h);
+    free(mrel);
+    free(hrel);
+    return same;
+}
+
+int dt_mirror_all(dt_project *p, dt_strv *done)
+{
+    json_t *head = NULL, *mirrored = NULL;
+    int rc = dt_manifest_load(p, &head);
+    const char *k;
+    json_t *row;
+    json_object_foreach(head ? json_object_get(head, "tables") : NULL, k, row) {
+        json_t *meta = NULL, *hist = NULL;
+        char cur[DATOM_SHA_HEX] = "";
+        if (rc == 0)
+            rc = dt_table_load(p, k, &meta, &hist);
+        if (rc == 0)
+            dt_meta_sha(meta, cur);
+        if (rc == 0 && !(dt_mirror_frozen_ok(p, k, cur) && table_mirrored(p, k, cur, hist))) {
+            if ((rc = mirror_table_docs(p, k)) == 0)
+                dt_strv_push_owned(done, dt_sprintf("%s: the store mirror brought up to git "
+                                                    "(version %.12s)",
+                                                    k, cur));
+        }
+        json_decref(meta);
+        json_decref(hist);
+    }
+    if (rc == 0)
+        rc = mirror_doc(p, ".metadata/manifest.json", &mirrored);
+    if (rc == 0 && !(mirrored && json_equal(mirrored, head)) &&
+        (rc = dt_mirror_put(p, ".metadata/manifest.json", head)) == 0)
+        dt_strv_push(done, "the store mirror's manifest brought up to git");
+    json_decref(head);
+    json_decref(mirrored);
+    return rc ? dt_error_wrap("mirror to the store") : 0;
 }
 
 bool dt_table_mirror_current(dt_project *p, const char *table, const char *metadata_sha)

@@ -52,7 +52,7 @@
 #define MANIFEST_PATH ".datom/manifest.json"
 #define MANIFEST_MAX (256u << 20)
 
-/* What .gitignore must hold: data never enters git (spec section 4). */
+/* What .gitignore must hold: data never enters git (docs/formats.md, ".gitignore"). */
 static const char *const ignore_lines[] = {
     "*.csv", "*.tsv", "*.rds", "*.txt", "*.parquet", "*.sas7bdat", ".RData",
     "input_files/", ".datom/store/", ".datom/cache/",

@@ -1,5 +1,5 @@
 /*
- * project.h: a datom project (specs/datom-format.md section 4): a git work
+ * project.h: a datom project (docs/formats.md, "Project repository"): a git work
  * tree with .datom/project.yaml, whose table bytes live in a store.
  *
  * project.c owns the handle: creating (init), opening, cloning, the settings

@@ -1,5 +1,5 @@
 /*
- * read.c: reading a version of a table (specs/datom-format.md section 7):
+ * read.c: reading a version of a table (docs/formats.md, "Reading a version"):
  * resolve the version, download its Parquet object, check parquet_sha before
  * a single byte is parsed, then write it out as CSV, JSON lines or the
  * verified Parquet bytes themselves. Output files appear whole or not at all.

@@ -5,9 +5,7 @@
  * mirror. Both give the same jansson documents, checked before use.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +104,10 @@ static int load_doc(dt_project *p, const char *table, const char *file, json_t *
 int dt_table_load(dt_project *p, const char *table, json_t **meta_out, json_t **history_out)
 {
     json_t *meta = NULL, *hist = NULL;
+    if (meta_out)
+        *meta_out = NULL;
+    if (history_out)
+        *history_out = NULL;
     int rc = dt_table_name_check(table);
     if (rc)
         return rc;
@@ -311,7 +313,7 @@ void dt_project_tmp_sweep(dt_project *p)
         /* NAME-PID-...: left by a process that no longer exists */
         const char *dash = strchr(e->d_name, '-');
         int pid = dash ? atoi(dash + 1) : 0;
-        if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+        if (pid <= 0 || pid == getpid() || !dt_pid_gone(pid))
             continue;
         char *path = dt_path_join(dir, e->d_name);
         unlink(path);

@@ -49,6 +49,38 @@ static int list_inputs(const char *dir, dt_strv *out)
     return 0;
 }
 
+/* Refuses a folder where two files map to one table (dup2.csv and dup2.tsv):
+ * each run would write one over the other. The error names every file of the
+ * first such table; nothing is written. */
+static int refuse_clash(const dt_strv *files)
+{
+    int rc = 0;
+    for (size_t i = 0; i < files->n && rc == 0; i++) {
+        char *t = table_of(files->v[i]);
+        dt_strv same = DT_STRV_INIT;
+        for (size_t j = 0; t && j < files->n; j++) {
+            char *u = table_of(files->v[j]);
+            if (u && !strcmp(t, u))
+                dt_strv_push_owned(&same, dt_sprintf("input_files/%s", files->v[j]));
+            free(u);
+        }
+        if (same.n > 1) {
+            dt_buf names = DT_BUF_INIT;
+            for (size_t k = 0; k < same.n; k++)
+                dt_buf_printf(&names, "%s%s", k == 0 ? "" : k + 1 == same.n ? " and " : ", ",
+                              same.v[k]);
+            rc = dt_error(DATOM_EINVAL,
+                          "sync: %s %s map to table '%s': rename or remove all but one "
+                          "(nothing was written)",
+                          dt_buf_cstr(&names), same.n == 2 ? "both" : "all", t);
+            dt_buf_free(&names);
+        }
+        dt_strv_free(&same);
+        free(t);
+    }
+    return rc;
+}
+
 static void classify(const json_t *tables, dt_sync_item *it, const char *path)
 {
     json_t *row = json_object_get(tables, it->table);
@@ -98,6 +130,8 @@ int dt_project_sync(dt_project *p, bool dry_run, const dt_write_opts *base, dt_s
     dt_strv files = DT_STRV_INIT;
     json_t *manifest = NULL;
     rc = list_inputs(dir, &files);
+    if (rc == 0)
+        rc = refuse_clash(&files);
     if (rc == 0)
         rc = dt_manifest_load(p, &manifest);
     if (rc == 0)

@@ -1,6 +1,6 @@
 /*
- * tables.h: the table operations of a project (specs/datom-format.md sections
- * 4 to 8): write a version, read any version, history, listing, lineage,
+ * tables.h: the table operations of a project (docs/formats.md, "Table
+ * documents"): write a version, read any version, history, listing, lineage,
  * onboarding of input files, validation.
  *
  * Where state comes from: a developer project (p->git set) reads the
@@ -14,6 +14,9 @@
 
 #include "project/project.h"
 #include "table/csv.h"
+
+/* The manifest's place in the work tree. */
+#define DT_MANIFEST_PATH ".datom/manifest.json"
 
 /* ---- state.c: the committed (or mirrored) documents ---- */
 
@@ -70,9 +73,12 @@ typedef struct dt_write_result {
     char commit_sha[41];            /* "" when nothing was committed */
     const char *action;             /* "none", "metadata_only" or "full" */
     bool skipped;                   /* an unchanged input file: not even parsed */
+    bool repaired;                  /* the stored object of this content was damaged or
+                                     * missing, and this write stored it again */
 } dt_write_result;
 
-/* Writes FILE (CSV or Parquet) as a new version of TABLE (spec section 6). */
+/* Writes FILE (CSV or Parquet) as a new version of TABLE (docs/formats.md,
+ * "Writing a version"). */
 int dt_table_write(dt_project *p, const char *table, const char *file, const dt_write_opts *o,
                    dt_write_result *r);
 /* ---- mirror.c ---- */
@@ -85,10 +91,73 @@ int dt_table_mirror(dt_project *p, const char *table);
 bool dt_table_mirror_current(dt_project *p, const char *table, const char *metadata_sha);
 /* True when TABLE's mirror, or the mirrored manifest, differs from HEAD. */
 bool dt_mirror_needed(dt_project *p, const char *table, const char *metadata_sha);
+/* Puts into the store mirror the frozen copy of TABLE@VERSION, found in git
+ * history (the metadata.json of a commit that hashes to VERSION): a write
+ * whose mirror a crash cut short left it out. DATOM_ENOTFOUND when no commit
+ * has it. */
+int dt_mirror_recover_frozen(dt_project *p, const char *table, const char *version);
+/* True when the mirror has a frozen copy of TABLE@VERSION that hashes to it. */
+bool dt_mirror_frozen_ok(dt_project *p, const char *table, const char *version);
+/* Brings every table's mirrored documents, then the mirrored manifest, up
+ * to HEAD where they differ (`datom repair`; a write mirrors only the tables
+ * the mirrored manifest shows lagging). DONE gets one line per table. */
+int dt_mirror_all(dt_project *p, dt_strv *done);
 /* Puts one document (pretty JSON) under REL in the project's namespace. */
 int dt_mirror_put(dt_project *p, const char *rel, const json_t *doc);
-/* DATOM_TEST_CRASH_AT=STEP: SIGKILL at that step (the crash tests). */
+/* DATOM_TEST_CRASH_AT=STEP: SIGKILL at that step (the crash tests);
+ * DATOM_TEST_STOP_AT=STEP: SIGSTOP there (a test acts, then sends SIGCONT). */
 void dt_crash_point(const char *step);
+
+/* ---- repair.c: what an interrupted write leaves, and `datom repair` ---- */
+/* The documents an interrupted write left in the work tree, appended to DOCS:
+ * every table's metadata.json and version_history.json, and the manifest,
+ * that differ from HEAD (edited or staged), and those of a first write that
+ * was never committed (untracked, in a directory HEAD has no table of). */
+int dt_leftover_docs(dt_project *p, dt_strv *docs);
+/* Where discarded copies go, under the work tree (git ignores .datom/cache). */
+#define DT_LEFTOVERS_DIR ".datom/cache/leftovers"
+/* Where a write marks the table whose documents it is about to write. */
+#define DT_WRITING_DIR ".datom/cache/writing"
+/* Marks TABLE before its documents are written, unmarks it once committed: a
+ * mark that stays names a write that did not finish. */
+int dt_leftover_mark(dt_project *p, const char *table);
+void dt_leftover_unmark(dt_project *p, const char *table);
+/* Puts the documents interrupted writes left back as HEAD has them (index
+ * entries too): those of the marked tables and the manifest, and with FULL
+ * every leftover dt_leftover_docs finds (a walk of the work tree: repair).
+ * Each uncommitted copy is moved first to DT_LEFTOVERS_DIR/{ms}-{pid}/
+ * (nothing is destroyed; a user's copy of another project's table, say, is
+ * not touched); DISCARDED (may be NULL) gets the paths put back. Run under the
+ * write lock, before a pull (a replay refuses a dirty work tree). */
+int dt_discard_leftovers(dt_project *p, bool full, dt_strv *discarded);
+/* `datom pull` (PUSH false) or `datom push` of a project: under the write
+ * lock, so that HEAD never moves under a write of the same work tree, after
+ * discarding an interrupted write's leftovers (which would stop a replay);
+ * then, when nothing is left unpushed, the store mirror is brought up to HEAD
+ * (what a crash or a failed push left behind). */
+int dt_project_exchange(dt_project *p, bool push);
+/* The versions an earlier datom dropped from the tables' histories (a write
+ * committing from a stale index put back an older history): one walk of git
+ * history reads every committed TABLE/metadata.json, and each version its
+ * table's history lacks is given back as the entry its write made (from that
+ * metadata.json, and that commit's author and message). *found: an object,
+ * table -> array of entries, newest first; empty when nothing was lost. */
+int dt_lost_versions(dt_project *p, json_t **found);
+/* `datom repair`: when validation finds anything (a look taken without the
+ * lock: a sound project is left alone), under the write lock: discards
+ * leftovers, pulls, puts back the versions an earlier datom dropped from a
+ * history and rebuilds a manifest that disagrees with the tables (commits by
+ * AUTHOR, "Name <email>", NULL: git's configuration), pushes what is not
+ * pushed, recovers every missing or damaged frozen copy from git history and
+ * brings the mirror up to HEAD. DONE gets one line per thing repaired.
+ * Objects whose bytes are missing or damaged cannot be rebuilt here
+ * (validate names them; a write of their file with --force stores them
+ * again). DEEP: the look re-hashes every object. */
+struct dt_validate_report;
+int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *done,
+                      struct dt_validate_report *after);
+/* AFTER: the validation that ends the repair, made before the lock is let go
+ * (so that a write which follows cannot show its work in progress as lag). */
 
 /* ---- read.c ---- */
 typedef enum dt_out_format { DT_OUT_CSV, DT_OUT_PARQUET, DT_OUT_JSONL } dt_out_format;
@@ -117,11 +186,13 @@ int dt_lineage_parents(dt_project *p, const char *table, const char *version, js
 
 /* ---- manifest.c ---- */
 /* The manifest of the work tree WORKDIR rebuilt from its tables' documents
- * (OLD, may be NULL: where to keep original_format from). */
-int dt_manifest_rebuild(const char *workdir, const char *project_name, const json_t *old,
-                        json_t **out);
+ * (OLD, may be NULL: where to keep original_format from); with G, only the
+ * tables whose metadata.json is in G's index (tracked, or staged by a replay). */
+int dt_manifest_rebuild(dt_git *g, const char *workdir, const char *project_name,
+                        const json_t *old, json_t **out);
 /* Rewrites WORKDIR/.datom/manifest.json so, the project's name from
- * WORKDIR's project.yaml (a dt_git_regen_fn; CTX unused). */
+ * WORKDIR's project.yaml (a dt_git_regen_fn; CTX: the dt_git of WORKDIR, or
+ * NULL). */
 int dt_manifest_regen(void *ctx, const char *workdir);
 /* dt_git_pull with the manifest as a derived file: a replayed local write's
  * manifest is rebuilt, not merged (what a write and `datom pull` do). */
@@ -152,14 +223,20 @@ void dt_sync_report_free(dt_sync_report *r);
 
 /* ---- validate.c ---- */
 typedef struct dt_validate_report {
-    dt_strv problems; /* one line each: "table: what is wrong" */
+    dt_strv problems; /* damage, one line each: "table: what is wrong" */
+    dt_strv lagging;  /* an interrupted publication (a mirror behind git, commits
+                       * not pushed, uncommitted leftovers): `datom repair`, or
+                       * the next write, completes it */
     size_t tables, versions, objects;
+    char *busy; /* with lagging: the live writer holding the lock ("HOST PID ..."),
+                 * whose work in progress may be what lags; else NULL */
 } dt_validate_report;
 
 /* Checks that git (or the mirror, for a store-only reader), the manifest and
  * the store agree; with DEEP, re-hashes every stored object and recomputes
- * every version's data_sha from its Parquet. Problems are listed in the
- * report (the call itself fails only when it cannot look). */
+ * every version's data_sha from its Parquet. What an interrupted publication
+ * left (with git only: the mirror alone cannot tell) is listed apart from
+ * damage (the call itself fails only when it cannot look). */
 int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out);
 void dt_validate_report_free(dt_validate_report *r);
 

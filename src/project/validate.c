@@ -3,7 +3,9 @@
  * table: the manifest row matches the current metadata, the history holds
  * the current version, every version's Parquet object exists, and the store
  * mirror has the current documents and a frozen copy of every version that
- * hashes to it. With --deep every object is downloaded, its SHA-256 checked
+ * hashes to it. What an interrupted publication leaves (a mirror behind git,
+ * commits not pushed, uncommitted documents; repair.c) is told apart from
+ * damage: the next write or `datom repair` completes it. With --deep every object is downloaded, its SHA-256 checked
  * against parquet_sha, and its data_sha recomputed from the parsed values
  * (the R package only checks that files exist).
  */
@@ -14,10 +16,12 @@
 
 #include "project/metadata.h"
 #include "project/tables.h"
+#include "project/wlock.h"
 #include "table/cv1.h"
 #include "table/parquet/parquet.h"
 
 #define PROBLEM(r, ...) dt_strv_push_owned(&(r)->problems, dt_sprintf(__VA_ARGS__))
+#define LAGGING(r, ...) dt_strv_push_owned(&(r)->lagging, dt_sprintf(__VA_ARGS__))
 
 static int recompute_data_sha(const char *path, const dt_cv1_options *o, char out[DATOM_SHA_HEX])
 {
@@ -90,23 +94,28 @@ static void deep_check(dt_project *p, const char *table, const char *data_sha,
     free(key);
 }
 
-static bool frozen_ok(dt_project *p, const char *table, const char *version)
+/* A version without a good frozen copy in the mirror: with git, a missing one
+ * is a publication cut short (repair recovers it from git history), a
+ * damaged one is damage (which repair rewrites the same way). */
+static void check_frozen(dt_project *p, const char *table, const char *version,
+                         dt_validate_report *rep)
 {
+    if (dt_mirror_frozen_ok(p, table, version))
+        return;
     char *rel = dt_sprintf("%s/.metadata/%s.json", table, version);
     char *key = dt_project_key(p, rel);
-    void *data = NULL;
-    size_t len = 0;
-    json_t *m = NULL;
-    char sha[DATOM_SHA_HEX] = "";
-    if (datom_store_get(p->store, key, 0, UINT64_MAX, &data, &len) == 0 &&
-        dt_json_load_buf(key, data, len, &m) == 0)
-        dt_meta_sha(m, sha);
+    bool missing = datom_store_stat(p->store, key, NULL) == DATOM_ENOTFOUND;
     datom_errclear();
-    json_decref(m);
-    free(data);
+    if (p->git && missing)
+        LAGGING(rep, "%s@%.12s: no frozen copy in the store mirror yet", table, version);
+    else if (p->git)
+        PROBLEM(rep, "%s@%.12s: its frozen copy %s does not hash to it (`datom repair` rewrites it "
+                     "from git)",
+                table, version, key);
+    else
+        PROBLEM(rep, "%s@%.12s: no frozen metadata in the store that hashes to it", table, version);
     free(rel);
     free(key);
-    return !strcmp(sha, version);
 }
 
 static void check_row(const char *table, const json_t *row, const json_t *meta, const char *cur,
@@ -145,7 +154,10 @@ static int check_table(dt_project *p, const char *table, const json_t *row, bool
     if (dt_history_resolve(hist, table, cur, &found) != 0)
         PROBLEM(rep, "%s: the current version %.12s is not in its history", table, cur);
     datom_errclear();
-    if (!dt_table_mirror_current(p, table, cur))
+
+    if (!dt_table_mirror_current(p, table, cur) && p->git)
+        LAGGING(rep, "%s: the store mirror does not show the current version %.12s yet", table, cur);
+    else if (!dt_table_mirror_current(p, table, cur))
         PROBLEM(rep, "%s: the store mirror does not show the current version %.12s", table, cur);
     dt_strv seen = DT_STRV_INIT;
     size_t i;
@@ -153,9 +165,7 @@ static int check_table(dt_project *p, const char *table, const json_t *row, bool
     json_array_foreach(hist, i, e) {
         const char *version = dt_json_str(e, "version"), *data_sha = dt_json_str(e, "data_sha");
         rep->versions++;
-        if (!frozen_ok(p, table, version))
-            PROBLEM(rep, "%s@%.12s: no frozen metadata in the store that hashes to it", table,
-                    version);
+        check_frozen(p, table, version, rep);
         bool dup = false;
         for (size_t s = 0; s < seen.n && !dup; s++)
             dup = !strcmp(seen.v[s], data_sha);
@@ -166,7 +176,9 @@ static int check_table(dt_project *p, const char *table, const json_t *row, bool
         char *rel = dt_sprintf("%s/%s.parquet", table, data_sha);
         char *key = dt_project_key(p, rel);
         if (datom_store_stat(p->store, key, NULL) != 0)
-            PROBLEM(rep, "%s@%.12s: its bytes %s are missing from the store", table, version, key);
+            PROBLEM(rep, "%s@%.12s: its bytes %s are missing from the store (a write of its file "
+                         "stores them again)",
+                    table, version, key);
         else if (deep)
             deep_check(p, table, data_sha, dt_history_parquet_sha(hist, data_sha), rep);
         datom_errclear();
@@ -179,6 +191,35 @@ static int check_table(dt_project *p, const char *table, const json_t *row, bool
     return 0;
 }
 
+/* What git says is published and the mirror does not show yet, project-wide. */
+static int check_publication(dt_project *p, const json_t *manifest, dt_validate_report *rep)
+{
+    size_t ahead = 0;
+    dt_strv docs = DT_STRV_INIT;
+    int rc = dt_git_unpushed(p->git, &ahead);
+    if (rc == 0 && ahead)
+        LAGGING(rep, "%zu commit%s not pushed to origin (a write's push failed or was cut short)",
+                ahead, ahead == 1 ? "" : "s");
+    if (rc == 0)
+        rc = dt_leftover_docs(p, &docs);
+    for (size_t i = 0; rc == 0 && i < docs.n; i++)
+        LAGGING(rep, "%s: left uncommitted by an interrupted write (to be discarded)", docs.v[i]);
+    dt_strv_free(&docs);
+    char *key = dt_project_key(p, ".metadata/manifest.json");
+    void *data = NULL;
+    size_t len = 0;
+    json_t *mirrored = NULL;
+    if (rc == 0 && (datom_store_get(p->store, key, 0, UINT64_MAX, &data, &len) != 0 ||
+                    dt_json_load_buf(key, data, len, &mirrored) != 0 ||
+                    !json_equal(mirrored, manifest)))
+        LAGGING(rep, "the store mirror's manifest is behind git");
+    datom_errclear();
+    json_decref(mirrored);
+    free(data);
+    free(key);
+    return rc;
+}
+
 int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out)
 {
     memset(out, 0, sizeof *out);
@@ -186,8 +227,12 @@ int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out)
     int rc = dt_project_need_store(p);
     if (rc == 0)
         rc = dt_manifest_load(p, &manifest);
-    if (rc)
+    if (rc == 0 && p->git)
+        rc = check_publication(p, manifest, out);
+    if (rc) {
+        json_decref(manifest);
         return rc;
+    }
     dt_strv names = DT_STRV_INIT;
     const char *k;
     json_t *v;
@@ -199,7 +244,28 @@ int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out)
         rc = check_table(p, names.v[i], json_object_get(tables, names.v[i]), deep, out);
     dt_strv_free(&names);
     json_decref(manifest);
+    json_t *lost = NULL;
+    if (rc == 0 && deep && p->git && (rc = dt_lost_versions(p, &lost)) == 0) {
+        const char *t;
+        json_t *found;
+        json_object_foreach(lost, t, found) {
+            size_t n = json_array_size(found);
+            PROBLEM(out, "%s: %zu version%s committed by earlier writes %s missing from its "
+                         "history (lost by an earlier datom; `datom repair` puts them back)",
+                    t, n, n == 1 ? "" : "s", n == 1 ? "is" : "are");
+        }
+    }
+    json_decref(lost);
+    /* a live writer's work in progress looks like lag: the report says so */
+    if (rc == 0 && out->lagging.n && p->git)
+        dt_wlock_busy(p, &out->busy);
     return rc;
 }
 
-void dt_validate_report_free(dt_validate_report *r) { dt_strv_free(&r->problems); }
+void dt_validate_report_free(dt_validate_report *r)
+{
+    dt_strv_free(&r->problems);
+    dt_strv_free(&r->lagging);
+    free(r->busy);
+    r->busy = NULL;
+}

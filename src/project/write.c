@@ -1,13 +1,15 @@
 /*
- * write.c: writing a version of a table (specs/datom-format.md section 6).
+ * write.c: writing a version of a table (docs/formats.md, "Writing a version";
+ * its steps are numbered as there).
  *
- * The order is what makes a crash harmless (DESIGN principle 7): the Parquet
- * bytes reach the store first, then the documents are written and committed
- * (the commit is the publication for git readers), then pushed, and the store
- * mirror is updated last, frozen copy first and manifest last. A crash at any
- * point leaves readers on the old or the new version, and every version they
- * can see points at bytes that exist. Documents left uncommitted by a crash
- * are discarded by the next write (they are never read: readers use HEAD).
+ * The order is what makes a crash harmless (bytes first, then what points at
+ * them, then what publishes them): the Parquet bytes reach the store first,
+ * then the documents are written and committed (the commit is the publication
+ * for git readers), then pushed, and the store mirror is updated last, frozen
+ * copy first and manifest last. A crash at any point leaves readers on the
+ * old or the new version, and every version they can see points at bytes that
+ * exist. Documents left uncommitted by a crash are discarded by the next write
+ * (they are never read: readers use HEAD).
  *
  * DATOM_TEST_CRASH_AT=<step> kills the process with SIGKILL at that step, for
  * the crash tests (tests/test_tables.sh); the steps are listed in crash_steps.
@@ -55,14 +57,16 @@ static void converted_free(converted *c)
 }
 
 /* Streams FILE once: every batch goes to the cv1 hash and the Parquet writer. */
-static int stream_batches(dt_input *in, dt_cv1 *cv, dt_pq_writer *pw)
+static int stream_batches(const char *file, dt_input *in, dt_cv1 *cv, dt_pq_writer *pw)
 {
     for (;;) {
         dt_table *b = NULL;
         int rc = dt_input_next(in, &b);
         if (rc || !b)
             return rc;
-        if ((rc = dt_cv1_add(cv, b)) != 0 || (rc = dt_pq_writer_write(pw, b)) != 0)
+        if ((rc = dt_cv1_add(cv, b)) != 0)
+            return dt_error_wrap("%s", file); /* a value the hash refuses: where */
+        if ((rc = dt_pq_writer_write(pw, b)) != 0)
             return rc;
     }
 }
@@ -98,7 +102,7 @@ static int convert(dt_project *p, const char *file, const dt_write_opts *o, conv
     dt_pq_options_default(&po);
     if ((rc = dt_pq_writer_open(&pw, &c->schema, &po, dt_hash_tee_sink(&tee))) != 0)
         goto out;
-    rc = stream_batches(&in, cv, pw);
+    rc = stream_batches(file, &in, cv, pw);
     if (rc == 0) {
         rc = dt_pq_writer_close(pw);
         pw = NULL;
@@ -213,55 +217,17 @@ static void wctx_free(wctx *w)
     free(w->format);
 }
 
-/* Puts the work-tree copy of a committed document back as HEAD has it (or
- * removes it): the leftovers of an interrupted write. */
-static int restore_doc(dt_project *p, const char *rel)
-{
-    dt_buf b = DT_BUF_INIT;
-    char *path = dt_path_join(p->root, rel);
-    int rc = dt_git_read_file(p->git, NULL, rel, &b);
-    if (rc == DATOM_ENOTFOUND) {
-        datom_errclear();
-        rc = 0;
-        if (dt_fs_exists(path) && unlink(path) != 0)
-            rc = dt_error_errno(errno, "%s", path);
-    } else if (rc == 0) {
-        dt_buf now = DT_BUF_INIT;
-        if (dt_fs_read_all(path, &now, 1u << 30) != 0 || now.len != b.len ||
-            memcmp(now.data, b.data, b.len) != 0) {
-            datom_errclear();
-            rc = dt_fs_write_atomic(path, b.data ? (const void *)b.data : "", b.len);
-        }
-        dt_buf_free(&now);
-    }
-    free(path);
-    dt_buf_free(&b);
-    return rc;
-}
-
-static int table_docs(const char *table, char *paths[3])
+static void table_docs(const char *table, char *paths[3])
 {
     paths[0] = dt_table_path(table, "metadata.json");
     paths[1] = dt_table_path(table, "version_history.json");
-    paths[2] = dt_strdup(".datom/manifest.json");
-    return 0;
+    paths[2] = dt_strdup(DT_MANIFEST_PATH);
 }
 
 static void free_paths(char *paths[3])
 {
     for (int i = 0; i < 3; i++)
         free(paths[i]);
-}
-
-static int discard_interrupted(dt_project *p, const char *table)
-{
-    char *paths[3];
-    table_docs(table, paths);
-    int rc = 0;
-    for (int i = 0; i < 3 && rc == 0; i++)
-        rc = restore_doc(p, paths[i]);
-    free_paths(paths);
-    return rc;
 }
 
 static int load_current(wctx *w)
@@ -332,6 +298,21 @@ static bool unchanged_input(const wctx *w)
     return !strcmp(sha, w->cur_sha);
 }
 
+/* Whether the current version's stored object has the size it recorded (a
+ * stat): an unchanged input is skipped only then, so that any write of the
+ * same file restores a truncated object. */
+static bool current_object_sized(const wctx *w)
+{
+    uint64_t want = dt_meta_u64(w->cur_meta, "size_bytes"), got = 0;
+    char *rel = dt_sprintf("%s/%s.parquet", w->table, dt_json_str(w->cur_meta, "data_sha"));
+    char *key = dt_project_key(w->p, rel);
+    bool ok = datom_store_stat(w->p->store, key, &got) == 0 && (!want || got == want);
+    datom_errclear();
+    free(rel);
+    free(key);
+    return ok;
+}
+
 static json_t *build_meta(const wctx *w, const converted *c, const char *parquet_sha,
                           uint64_t size)
 {
@@ -356,45 +337,146 @@ static json_t *build_meta(const wctx *w, const converted *c, const char *parquet
     return m;
 }
 
-/* Steps 4-5: which Parquet object the version points at, uploading it if new.
- * Writes the parquet_sha to record (may become "" for an old table without
- * one) and the object's size. */
-static int place_bytes(wctx *w, const converted *c, const char *action, char parquet_sha[DATOM_SHA_HEX],
-                       uint64_t *size)
+/* ---- a stored object whose bytes are not what was recorded ---- */
+
+/* Whether the object KEY (STORED bytes long) holds what was recorded: WANT_SIZE
+ * bytes (0: unknown) and, with DEEP, bytes hashing to WANT_SHA. The size is a
+ * stat the write makes anyway (a truncated or extended object costs nothing to
+ * catch); the hash reads the whole object, so only --force pays for it. */
+static bool object_intact(dt_project *p, const char *key, uint64_t stored, const char *want_sha,
+                          uint64_t want_size, bool deep)
+{
+    if (want_size && stored != want_size)
+        return false;
+    if (!deep || !want_sha)
+        return true;
+    dt_hash_tee t;
+    dt_hash_tee_init(&t, (dt_sink){NULL, NULL});
+    int rc = dt_store_get_sink(p->store, key, 0, UINT64_MAX, dt_hash_tee_sink(&t));
+    char got[DATOM_SHA_HEX];
+    dt_sha256_final_hex(&t.sha, got);
+    datom_errclear();
+    return rc == 0 && !strcmp(got, want_sha);
+}
+
+/* Whether a version records the content of C (the current one, or one in
+ * the history); *pin its recorded parquet_sha (NULL: none, an old table),
+ * *size its size when the records say it (else 0). */
+static bool recorded(const wctx *w, const converted *c, const char **pin, uint64_t *size)
+{
+    *pin = NULL;
+    *size = 0;
+    const char *cur_data = w->cur_meta ? dt_json_str(w->cur_meta, "data_sha") : NULL;
+    if (cur_data && !strcmp(cur_data, c->data_sha)) {
+        *size = dt_meta_u64(w->cur_meta, "size_bytes");
+        const char *p = dt_json_str(w->cur_meta, "parquet_sha");
+        *pin = p && *p ? p : NULL;
+        return true;
+    }
+    *pin = dt_history_parquet_sha(w->cur_hist, c->data_sha);
+    if (*pin && !strcmp(*pin, c->parquet_sha))
+        *size = c->size; /* the same bytes as this write's */
+    size_t i;
+    json_t *e;
+    json_array_foreach(w->cur_hist, i, e) {
+        const char *d = dt_json_str(e, "data_sha");
+        if (d && !strcmp(d, c->data_sha))
+            return true;
+    }
+    return false;
+}
+
+/* Every version of DATA_SHA in the history now pins the restored bytes. */
+static void repin_history(json_t *hist, const char *data_sha, const char *parquet_sha)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(hist, i, e) {
+        const char *d = dt_json_str(e, "data_sha"), *pin = dt_json_str(e, "parquet_sha");
+        if (d && !strcmp(d, data_sha) && pin && strcmp(pin, parquet_sha))
+            json_object_set_new(e, "parquet_sha", json_string(parquet_sha));
+    }
+}
+
+/* The frozen copies of the versions of DATA_SHA other than CURRENT pin the
+ * restored bytes too (parquet_sha is not an identity field: each copy still
+ * hashes to its name). */
+static int repin_frozen(wctx *w, const char *current, const char *data_sha, const char *parquet_sha)
+{
+    size_t i;
+    json_t *e;
+    int rc = 0;
+    json_array_foreach(w->cur_hist, i, e) {
+        const char *d = dt_json_str(e, "data_sha"), *v = dt_json_str(e, "version");
+        if (rc || !d || !v || strcmp(d, data_sha) || !strcmp(v, current))
+            continue; /* the current version's is the mirror's to write */
+        json_t *m = NULL;
+        if (dt_table_version(w->p, w->table, v, &m) == 0 && dt_json_str(m, "table_type") &&
+            strcmp(dt_json_str(m, "parquet_sha") ? dt_json_str(m, "parquet_sha") : "", parquet_sha)) {
+            char *rel = dt_sprintf("%s/.metadata/%s.json", w->table, v);
+            json_object_set_new(m, "parquet_sha", json_string(parquet_sha));
+            rc = dt_mirror_put(w->p, rel, m);
+            free(rel);
+        }
+        datom_errclear();
+        json_decref(m);
+    }
+    return rc;
+}
+
+/* Steps 4-5: which Parquet object the version points at. A new one is
+ * uploaded; a stored one is checked (its size always, its bytes with
+ * --force) and, when damaged or missing, replaced by this write's bytes
+ * (r->repaired; *repin when those differ from the recorded ones, written by
+ * another release or tool). Writes the parquet_sha to record ("" for an old
+ * table without one) and the object's size. */
+static int place_bytes(wctx *w, const converted *c, char parquet_sha[DATOM_SHA_HEX], uint64_t *size,
+                       dt_write_result *r, bool *repin)
 {
     char *rel = dt_sprintf("%s/%s.parquet", w->table, c->data_sha);
     char *key = dt_project_key(w->p, rel);
     free(rel);
-    int rc = 0;
-    const char *known = NULL;
-    if (!strcmp(action, "metadata_only"))
-        known = dt_json_str(w->cur_meta, "parquet_sha");
-    else
-        known = dt_history_parquet_sha(w->cur_hist, c->data_sha);
-    bool exists = datom_store_stat(w->p->store, key, size) == 0;
+    *repin = false;
+    const char *known;
+    uint64_t want_size, stored = 0;
+    bool was = recorded(w, c, &known, &want_size);
+    bool exists = datom_store_stat(w->p->store, key, &stored) == 0;
     datom_errclear();
-    if (exists && (known || !strcmp(action, "metadata_only"))) {
-        /* reverting, or the same content: the recorded object stays untouched */
-        snprintf(parquet_sha, DATOM_SHA_HEX, "%s", known ? known : "");
-    } else if (exists && c->uploaded) {
-        memcpy(parquet_sha, c->parquet_sha, DATOM_SHA_HEX);
-    } else if (exists) {
-        /* an object nobody recorded (a write that crashed before its commit):
-         * record what is stored, so the pin matches the bytes readers get */
-        char *tmpdir = dt_project_tmpdir(w->p);
-        char *tmp = dt_sprintf("%s/check-%d.parquet", tmpdir, (int)getpid());
-        rc = datom_store_get_file(w->p->store, key, tmp);
-        if (rc == 0)
-            rc = dt_sha256_file(tmp, parquet_sha, size);
-        unlink(tmp);
-        free(tmp);
-        free(tmpdir);
+    int rc = 0;
+    bool ours = c->uploaded && stored == c->size; /* uploaded before the lock: it was missing */
+    if (exists && known && !(ours && strcmp(known, c->parquet_sha)) &&
+        object_intact(w->p, key, stored, known, want_size, w->o->force)) {
+        /* reverting, or the same content: the recorded object stays untouched
+         * (unless this write's upload just restored it: it was missing) */
+        snprintf(parquet_sha, DATOM_SHA_HEX, "%s", known);
+        *size = stored;
+        r->repaired = ours;
+    } else if (exists && !known && was && want_size) {
+        /* the current content of an old table, recorded without a pin:
+         * nothing to check it against */
+        parquet_sha[0] = '\0';
+        *size = stored;
+    } else if (exists && !known && ours) {
+        memcpy(parquet_sha, c->parquet_sha, DATOM_SHA_HEX); /* uploaded before the lock */
+        *size = c->size;
+    } else if (exists && !known) {
+        /* an object nobody recorded (a write that crashed before its commit, or
+         * another writer's upload of the same content): record what is stored,
+         * so the pin matches the bytes readers get */
+        dt_hash_tee t;
+        dt_hash_tee_init(&t, (dt_sink){NULL, NULL});
+        rc = dt_store_get_sink(w->p->store, key, 0, UINT64_MAX, dt_hash_tee_sink(&t));
+        dt_sha256_final_hex(&t.sha, parquet_sha);
+        *size = t.size;
     } else {
         rc = datom_store_put_file(w->p->store, key, c->tmp_path);
-        if (rc == 0) {
-            memcpy(parquet_sha, c->parquet_sha, DATOM_SHA_HEX);
-            *size = c->size;
-        }
+        memcpy(parquet_sha, c->parquet_sha, DATOM_SHA_HEX);
+        *size = c->size;
+        r->repaired = was; /* recorded, so damaged or lost */
+        *repin = known && strcmp(known, c->parquet_sha);
+        if (rc == 0 && r->repaired)
+            dt_log(DT_LOG_INFO, "%s: the stored bytes of %.12s %s; stored them again", w->table,
+                   c->data_sha, exists ? "did not match their record" : "were missing");
     }
     free(key);
     return rc ? dt_error_wrap("upload %s", w->table) : 0;
@@ -495,26 +577,33 @@ static int publish(wctx *w, converted *c, dt_write_result *r)
     dt_meta_sha(meta, r->metadata_sha);
     memcpy(r->data_sha, c->data_sha, DATOM_SHA_HEX);
     r->commit_sha[0] = '\0';
-    int rc = 0;
-    if (w->cur_meta && !strcmp(r->metadata_sha, w->cur_sha)) {
-        r->action = "none";
-        goto out;
-    }
+    bool same = w->cur_meta && !strcmp(r->metadata_sha, w->cur_sha);
     const char *cur_data = w->cur_meta ? dt_json_str(w->cur_meta, "data_sha") : NULL;
-    r->action = cur_data && !strcmp(cur_data, c->data_sha) ? "metadata_only" : "full";
+    r->action = same ? "none" : cur_data && !strcmp(cur_data, c->data_sha) ? "metadata_only" : "full";
     char parquet_sha[DATOM_SHA_HEX];
     uint64_t size = c->size;
-    if ((rc = place_bytes(w, c, r->action, parquet_sha, &size)) != 0)
+    bool repin;
+    int rc = place_bytes(w, c, parquet_sha, &size, r, &repin);
+    if (rc || (same && !repin))
         goto out;
     dt_crash_point("uploaded");
+    if (repin)
+        repin_history(w->cur_hist, c->data_sha, parquet_sha);
     /* the final document: the recorded object's parquet_sha and size */
     json_decref(meta);
     meta = build_meta(w, c, parquet_sha[0] ? parquet_sha : NULL, size);
     size_t versions;
-    if ((rc = save_docs(w, meta, r->metadata_sha, parquet_sha, size, &versions)) != 0)
+    if ((rc = dt_leftover_mark(w->p, w->table)) != 0 ||
+        (rc = save_docs(w, meta, r->metadata_sha, parquet_sha, size, &versions)) != 0)
         goto out;
-    const char *msg = dt_json_str(json_array_get(w->cur_hist, 0), "commit_message");
-    rc = commit_docs(w, msg, r->commit_sha);
+    char *repair = same ? dt_sprintf("Repair %s: stored bytes of %.12s restored", w->table,
+                                     c->data_sha)
+                        : NULL;
+    rc = commit_docs(w, repair ? repair : dt_json_str(json_array_get(w->cur_hist, 0), "commit_message"),
+                     r->commit_sha);
+    free(repair);
+    if (rc == 0)
+        dt_leftover_unmark(w->p, w->table);
     dt_crash_point("committed");
 out:
     json_decref(meta);
@@ -546,7 +635,7 @@ static int finish_write(wctx *w, converted *c, dt_write_result *r)
         int rc = dt_git_head(p->git, base);
         if (rc == 0)
             rc = publish(w, c, r);
-        if (rc || !strcmp(r->action, "none"))
+        if (rc || !r->commit_sha[0])
             return rc;
         if (p->remote_url) {
             rc = dt_git_push(p->git);
@@ -565,6 +654,8 @@ static int finish_write(wctx *w, converted *c, dt_write_result *r)
         }
         dt_crash_point("pushed");
         rc = dt_table_mirror(p, w->table);
+        if (rc == 0 && r->repaired) /* the restored bytes are this write's own */
+            rc = repin_frozen(w, r->metadata_sha, c->data_sha, c->parquet_sha);
         dt_crash_point("mirrored");
         return rc;
     }
@@ -576,8 +667,8 @@ static int prepare(wctx *w, const char *file)
     int rc = dt_table_name_check(w->table);
     if (rc == 0)
         rc = dt_git_author_resolve(p->git, w->o->author, &w->author);
-    if (rc == 0 && p->remote_url)
-        rc = dt_project_pull(p->git);
+    /* the committed state as it is here: a first look, taken again under the
+     * lock (a pull moves HEAD and the work tree, so it happens only there) */
     if (rc == 0)
         rc = dt_table_name_new_check(p, w->table);
     if (rc == 0)
@@ -598,19 +689,27 @@ static int prepare(wctx *w, const char *file)
     return rc;
 }
 
-/* Inside the lock: the latest committed state, and no leftovers. */
+/* Inside the lock: no leftovers (they would stop a pull's replay), then the
+ * latest committed state. */
 static int refresh(wctx *w)
 {
-    int rc = w->p->remote_url ? dt_project_pull(w->p->git) : 0;
-    if (rc == 0)
-        rc = discard_interrupted(w->p, w->table);
+    int rc = dt_discard_leftovers(w->p, false, NULL);
+    if (rc == 0 && w->p->remote_url)
+        rc = dt_project_pull(w->p->git);
     json_decref(w->cur_meta);
     json_decref(w->cur_hist);
     w->cur_meta = w->cur_hist = NULL;
     return rc ? rc : load_current(w);
 }
 
-#define LOCK_TIMEOUT_MS 300000
+/* Pushes the commits a write killed before its push left behind (under the
+ * lock, after its pull: the remote has everything else). */
+static int push_pending(dt_project *p)
+{
+    size_t ahead = 0;
+    int rc = p->remote_url ? dt_git_unpushed(p->git, &ahead) : 0;
+    return rc == 0 && ahead ? dt_git_push(p->git) : rc;
+}
 
 /* Converts (unless the input is unchanged), then publishes under the lock. If
  * someone else changed the table while an unchanged input was being skipped,
@@ -619,7 +718,7 @@ static int write_locked(wctx *w, const char *file, converted *c, dt_write_result
 {
     int rc = 0;
     for (int round = 0; rc == 0 && round < 2; round++) {
-        bool skip = unchanged_input(w);
+        bool skip = unchanged_input(w) && current_object_sized(w);
         if (!skip && !c->tmp_path) {
             rc = convert(w->p, file, w->o, c);
             dt_crash_point("converted");
@@ -629,12 +728,12 @@ static int write_locked(wctx *w, const char *file, converted *c, dt_write_result
                 break;
         }
         dt_wlock lock;
-        if ((rc = dt_wlock_acquire(w->p, &lock, LOCK_TIMEOUT_MS)) != 0)
+        if ((rc = dt_wlock_acquire(w->p, &lock, DT_WLOCK_WAIT_MS)) != 0)
             break;
         rc = refresh(w);
         if (rc == 0)
             rc = heal_frozen(w);
-        if (rc == 0 && skip && !unchanged_input(w)) {
+        if (rc == 0 && skip && !(unchanged_input(w) && current_object_sized(w))) {
             dt_wlock_release(w->p, &lock);
             continue;
         }
@@ -646,7 +745,10 @@ static int write_locked(wctx *w, const char *file, converted *c, dt_write_result
         } else if (rc == 0) {
             rc = finish_write(w, c, r);
         }
-        /* a no-op still heals a mirror that a crash left behind */
+        /* a no-op still completes a publication a crash cut short: the push
+         * (of any table's commit), then this table's mirror */
+        if (rc == 0 && !strcmp(r->action, "none"))
+            rc = push_pending(w->p);
         if (rc == 0 && !strcmp(r->action, "none") && w->cur_meta &&
             dt_mirror_needed(w->p, w->table, w->cur_sha))
             rc = dt_table_mirror(w->p, w->table);

@@ -438,6 +438,9 @@ const dt_store_ops dt_store_file_ops = {
     .ref_get = dt_file_ref_get,
     .ref_cas = dt_file_ref_cas,
     .ref_del = dt_file_ref_del,
+    .log_read = dt_file_log_read,
+    .log_append = dt_file_log_append,
+    .log_truncate = dt_file_log_truncate,
 };
 
 /* The root must be a directory; a missing one is made only with

@@ -1,6 +1,7 @@
 /*
  * file.h: what the files of the filesystem backend share: file.c (objects),
- * file_ref.c (refs) and file_path.c (how a path under the root is reached).
+ * file_ref.c (refs), file_log.c (append-only logs) and file_path.c (how a
+ * path under the root is reached).
  * One backend serves both a project's local store (.datom/store/) and any
  * path or file:/// URL, local or on a shared mount.
  *
@@ -12,6 +13,8 @@
  *                                       name over 200 bytes escaped becomes
  *                                       its first 150, '~' and its SHA-256),
  *                                       holding numbered version files
+ *   ROOT/.datom-internal/logs/<name>    one file per append-only log, named
+ *                                       as a ref's directory is
  *
  * Invariants:
  *  (1) No symbolic link below ROOT is ever followed: every path is walked from
@@ -31,6 +34,7 @@
 
 #define DT_FILE_TMP_DIR DT_STORE_RESERVED "/tmp"
 #define DT_FILE_REFS_DIR DT_STORE_RESERVED "/refs"
+#define DT_FILE_LOGS_DIR DT_STORE_RESERVED "/logs"
 
 typedef struct file_store {
     datom_store head;
@@ -74,9 +78,17 @@ char *dt_file_tmp_path(const file_store *fs, const file_tmp *t);
 int64_t dt_file_mtime_ms(const struct stat *sb);
 
 /* ---- file_ref.c ---- */
+/* NAME (a ref or log name) as one directory entry: '/' and '%' escaped,
+ * long names shortened with their SHA-256 (see above). */
+char *dt_file_escape_name(const char *name);
 int dt_file_ref_get(datom_store *st, const char *name, dt_buf *value, dt_ref_info *info);
 int dt_file_ref_cas(datom_store *st, const char *name, const char *expected, const void *value,
                     size_t len, dt_ref_info *info_out);
 int dt_file_ref_del(datom_store *st, const char *name, const char *expected);
+
+/* ---- file_log.c ---- */
+int dt_file_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *out, uint64_t *size_out);
+int dt_file_log_append(datom_store *st, const char *name, uint64_t expected, const void *p, size_t n);
+int dt_file_log_truncate(datom_store *st, const char *name, uint64_t expected, uint64_t size);
 
 #endif /* DT_STORE_FILE_H */

@@ -45,7 +45,7 @@ typedef struct ref_dir {
     char *path;
 } ref_dir;
 
-static char *escape_name(const char *name)
+char *dt_file_escape_name(const char *name)
 {
     dt_buf b = DT_BUF_INIT;
     for (const char *p = name; *p; p++) {
@@ -72,7 +72,7 @@ static char *escape_name(const char *name)
 static int ref_dir_open(file_store *fs, const char *name, bool make, ref_dir *d)
 {
     d->fd = -1;
-    d->esc = escape_name(name);
+    d->esc = dt_file_escape_name(name);
     d->path = dt_sprintf("%s/" DT_FILE_REFS_DIR "/%s", fs->root, d->esc);
     char *rel = dt_sprintf(DT_FILE_REFS_DIR "/%s", d->esc);
     size_t bad;

@@ -18,7 +18,7 @@
 typedef struct entry {
     char *key;
     uint8_t *data;
-    size_t len;
+    size_t len, cap;  /* cap: logs only */
     uint64_t version; /* refs only */
     int64_t mtime_ms; /* refs only */
 } entry;
@@ -32,7 +32,7 @@ typedef struct shared {
     char *name; /* NULL for a private "mem:" store */
     int handles;
     pthread_mutex_t lock;
-    table objects, refs;
+    table objects, refs, logs;
     uint64_t ref_clock;
     struct shared *next;
 } shared;
@@ -128,6 +128,7 @@ static void shared_free(shared *sh)
 {
     table_free(&sh->objects);
     table_free(&sh->refs);
+    table_free(&sh->logs);
     pthread_mutex_destroy(&sh->lock);
     free(sh->name);
     free(sh);
@@ -336,6 +337,74 @@ static int mem_ref_del(datom_store *st, const char *name, const char *expected)
     return rc;
 }
 
+/* ---- logs ---- */
+
+static int mem_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *out, uint64_t *size_out)
+{
+    shared *sh = ((mem_store *)st)->sh;
+    pthread_mutex_lock(&sh->lock);
+    bool found;
+    size_t i = table_find(&sh->logs, name, &found);
+    int rc = 0;
+    if (!found)
+        rc = not_found(st, "log", name);
+    else if (off > sh->logs.v[i].len)
+        rc = dt_error(DATOM_EINVAL, "%s: log %s: offset %llu is past the end", st->url, name,
+                      (unsigned long long)off);
+    else {
+        dt_buf_append(out, sh->logs.v[i].data + off, sh->logs.v[i].len - (size_t)off);
+        *size_out = sh->logs.v[i].len;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return rc;
+}
+
+static int log_conflict(datom_store *st, const char *name, uint64_t expected, uint64_t size)
+{
+    return dt_error(DATOM_ECONFLICT, "%s: log %s: expected %llu bytes, found %llu (lost a race)",
+                    st->url, name, (unsigned long long)expected, (unsigned long long)size);
+}
+
+static int mem_log_append(datom_store *st, const char *name, uint64_t expected, const void *p, size_t n)
+{
+    shared *sh = ((mem_store *)st)->sh;
+    pthread_mutex_lock(&sh->lock);
+    bool found;
+    size_t i = table_find(&sh->logs, name, &found);
+    uint64_t size = found ? sh->logs.v[i].len : 0;
+    int rc = 0;
+    if (size != expected || (!found && expected))
+        rc = found ? log_conflict(st, name, expected, size) : not_found(st, "log", name);
+    else {
+        entry *e = found ? &sh->logs.v[i] : table_upsert(&sh->logs, name);
+        if (e->len + n > e->cap) {
+            e->cap = DT_MAX(e->len + n, e->cap * 2 + 256);
+            e->data = dt_realloc(e->data, e->cap);
+        }
+        memcpy(e->data + e->len, p, n);
+        e->len += n;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return rc;
+}
+
+static int mem_log_truncate(datom_store *st, const char *name, uint64_t expected, uint64_t size)
+{
+    shared *sh = ((mem_store *)st)->sh;
+    pthread_mutex_lock(&sh->lock);
+    bool found;
+    size_t i = table_find(&sh->logs, name, &found);
+    int rc = 0;
+    if (!found)
+        rc = not_found(st, "log", name);
+    else if (sh->logs.v[i].len != expected)
+        rc = log_conflict(st, name, expected, sh->logs.v[i].len);
+    else
+        sh->logs.v[i].len = (size_t)size;
+    pthread_mutex_unlock(&sh->lock);
+    return rc;
+}
+
 const dt_store_ops dt_store_mem_ops = {
     DT_STORE_OPS_INIT,
     .name = "mem",
@@ -351,6 +420,9 @@ const dt_store_ops dt_store_mem_ops = {
     .ref_get = mem_ref_get,
     .ref_cas = mem_ref_cas,
     .ref_del = mem_ref_del,
+    .log_read = mem_log_read,
+    .log_append = mem_log_append,
+    .log_truncate = mem_log_truncate,
 };
 
 int dt_store_mem_open(datom_store **out, const char *url, unsigned flags)

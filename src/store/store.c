@@ -144,6 +144,11 @@ static int ops_check(const char *scheme, const dt_store_ops *ops)
         !ops->ref_get || !ops->ref_cas || !ops->ref_del || (any_writer && !writer) ||
         (!writer && !ops->put_known))
         return dt_error(DATOM_EINVAL, "store backend %s: a required operation is missing", scheme);
+    /* Logs are all three or none: dt_store_has_log looks at log_append only. */
+    int logs = !!ops->log_read + !!ops->log_append + !!ops->log_truncate;
+    if (logs != 0 && logs != 3)
+        return dt_error(DATOM_EINVAL, "store backend %s: logs need log_read, log_append and "
+                        "log_truncate together", scheme);
     return 0;
 }
 
@@ -451,6 +456,7 @@ static int spool_open(int *fd_out)
 
 int dt_store_put_begin(datom_store *st, dt_store_put **out)
 {
+    *out = NULL;
     int rc = writable(st, "put", NULL);
     if (rc)
         return rc;
@@ -1103,4 +1109,42 @@ int datom_store_ref_del(datom_store *st, const char *name, const char *expected)
     if ((rc = writable(st, "delete ref", name)))
         return rc;
     return st->ops->ref_del(st, name, expected);
+}
+
+/* ---- append-only logs ---- */
+
+bool dt_store_has_log(const datom_store *st) { return st->ops->log_append != NULL; }
+
+static int log_check(datom_store *st, const char *name)
+{
+    if (!dt_store_has_log(st))
+        return dt_error(DATOM_EUNSUPPORTED, "%s: the %s backend has no append-only logs", st->url,
+                        st->ops->name);
+    int rc = dt_store_key_check(name);
+    return rc ? dt_error_wrap("log") : 0;
+}
+
+int dt_store_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *out, uint64_t *size_out)
+{
+    int rc = log_check(st, name);
+    return rc ? rc : st->ops->log_read(st, name, off, out, size_out);
+}
+
+int dt_store_log_append(datom_store *st, const char *name, uint64_t expected, const void *p, size_t n)
+{
+    int rc = log_check(st, name);
+    if (rc == 0)
+        rc = writable(st, "append to log", name);
+    return rc ? rc : st->ops->log_append(st, name, expected, p, n);
+}
+
+int dt_store_log_truncate(datom_store *st, const char *name, uint64_t expected, uint64_t size)
+{
+    int rc = log_check(st, name);
+    if (rc == 0)
+        rc = writable(st, "truncate log", name);
+    if (rc == 0 && size > expected)
+        rc = dt_error(DATOM_EINVAL, "log %s: cannot truncate %llu bytes to %llu", name,
+                      (unsigned long long)expected, (unsigned long long)size);
+    return rc ? rc : st->ops->log_truncate(st, name, expected, size);
 }

@@ -90,6 +90,20 @@ typedef struct dt_store_ops {
     int (*ref_cas)(datom_store *st, const char *name, const char *expected, const void *value,
                    size_t len, dt_ref_info *info_out);
     int (*ref_del)(datom_store *st, const char *name, const char *expected);
+
+    /* Append-only logs, optional: a backend that cannot append durably and
+     * atomically leaves all three NULL, and callers commit with objects and
+     * refs instead (the fact database does). A log is a byte string named
+     * like a ref, kept in the backend's own space (not an object, never
+     * listed). read gives [off, end) and the whole size; append writes P at
+     * the end only if the size is EXPECTED (else DATOM_ECONFLICT), creating
+     * the log when EXPECTED is 0, and returns once the bytes are durable;
+     * truncate cuts the log to SIZE only if its size is EXPECTED. Appends and
+     * truncations of one log are serialised between processes; a reader may
+     * see the bytes of an append before it returns, and must check them. */
+    int (*log_read)(datom_store *st, const char *name, uint64_t off, dt_buf *out, uint64_t *size_out);
+    int (*log_append)(datom_store *st, const char *name, uint64_t expected, const void *p, size_t n);
+    int (*log_truncate)(datom_store *st, const char *name, uint64_t expected, uint64_t size);
 } dt_store_ops;
 
 /* A backend, registered by the start of the URLs it serves ("mem:",
@@ -166,6 +180,13 @@ int dt_store_get_ca(datom_store *st, const char *prefix, const char *sha, dt_sin
 int dt_store_ref_get_info(datom_store *st, const char *name, dt_buf *value, dt_ref_info *info);
 int dt_store_ref_cas_info(datom_store *st, const char *name, const char *expected,
                           const void *value, size_t len, dt_ref_info *info_out);
+
+/* Append-only logs (see dt_store_ops): whether the store has them, and the
+ * operations, with the name checked (DATOM_EUNSUPPORTED without them). */
+bool dt_store_has_log(const datom_store *st);
+int dt_store_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *out, uint64_t *size_out);
+int dt_store_log_append(datom_store *st, const char *name, uint64_t expected, const void *p, size_t n);
+int dt_store_log_truncate(datom_store *st, const char *name, uint64_t expected, uint64_t size);
 
 /* A file being written that will be fsynced when complete: dt_store_file_sink
  * writes to FD and asks the kernel to start writing back every few MiB, so

@@ -1,5 +1,5 @@
 /*
- * csv.h: reading and writing CSV as dt_table batches (specs/parquet.md, "CSV").
+ * csv.h: reading and writing CSV as dt_table batches (docs/formats.md, "CSV").
  *
  * The reader infers one schema for the whole file first (deterministically,
  * documented in docs/formats.md), unless a column's kind is forced, then

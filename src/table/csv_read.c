@@ -68,7 +68,7 @@ struct dt_csv_reader {
     size_t *na_len;
     size_t n_na, na_max;
     bool na_empty;
-    size_t batch_rows;
+    size_t batch_rows;  /* rows per batch at most (see batch_cap) */
     size_t prefix_rows;
     size_t max_field, max_record, max_cols; /* csv.h, "Limits" */
     dt_table *batch;
@@ -213,11 +213,13 @@ static const char *quoted_field(dt_csv_reader *r, const char *p, size_t col, fie
 /* Reads one record at r->p into r->fields; at most max_fields fields (more is
  * a ragged row, or past max_cols, too many columns). *blank: the line was
  * empty. Fields and the record are checked against their limits as they
- * are scanned. */
+ * are scanned. *nf is set on every path, errors too (0): optimisers cannot
+ * tell that dt_error never returns 0. */
 static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *blank)
 {
     const char *p = r->p, *end = r->end;
     size_t i = 0;
+    *nf = 0;
     r->rec_line = r->line;
     r->rec_start = p;
     *blank = p < end && (*p == '\n' || *p == '\r');
@@ -263,6 +265,21 @@ static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *bl
     }
     r->p = p;
     *nf = i;
+    return 0;
+}
+
+/* Refuses a NUL byte in any of the NF fields just read (WHAT: "a column
+ * name" or "a value"): no R string can hold one, and datom-cv1 ends each
+ * string with one, so two different tables could share a data_sha
+ * (docs/formats.md, "Table identity"). */
+static int refuse_nul(const dt_csv_reader *r, size_t nf, const char *what)
+{
+    for (size_t i = 0; i < nf; i++)
+        if (memchr(r->fields[i].p, '\0', r->fields[i].n))
+            return dt_error(DATOM_EINVAL,
+                            "%s:%zu:%zu: a NUL byte in %s: refused (no R string can hold one, and "
+                            "data_sha ends each string with one)",
+                            r->path, r->rec_line, i + 1, what);
     return 0;
 }
 
@@ -421,6 +438,8 @@ static int read_header(dt_csv_reader *r)
     size_t nf;
     bool blank;
     int rc = read_record(r, r->max_cols, &nf, &blank);
+    if (rc == 0)
+        rc = refuse_nul(r, nf, "a column name");
     if (rc)
         return rc;
     dt_schema_init(&r->schema, nf);
@@ -437,7 +456,7 @@ static int read_header(dt_csv_reader *r)
                           "most R allows; docs/formats.md, \"Limits\")", r->path, r->rec_line, i + 1);
         if (rc)
             break;
-        char *name = n && memchr(t, '\0', n) == NULL ? dt_strndup(t, n) : dt_sprintf("column_%zu", i + 1);
+        char *name = n ? dt_strndup(t, n) : dt_sprintf("column_%zu", i + 1);
         name = unique_name(&taken, name);
         dt_schema_set(&r->schema, i, name, DT_STRING);
         free(name);
@@ -500,6 +519,8 @@ static int next_record(dt_csv_reader *r, bool *got)
         if (nf != ncol)
             return dt_error(DATOM_EINVAL, "%s:%zu: ragged row: %zu fields, the header has %zu", r->path,
                             r->rec_line, nf, ncol);
+        if ((rc = refuse_nul(r, nf, "a value")) != 0)
+            return rc;
         return *got = true, 0;
     }
 }
@@ -557,6 +578,20 @@ static void set_kinds(dt_csv_reader *r, bool settled)
     r->settled = settled;
 }
 
+/* The rows a batch can reach: batch_rows, unless the data cannot hold that
+ * many. A record of N fields takes at least N bytes (N - 1 delimiters and a
+ * line end, which the last may lack), and a batch ends once it passes
+ * BATCH_MAX_BYTES of input, so a batch holds at most min(data, that)/N + 1
+ * rows. Batches reserve their rows up front: without this bound a short, wide
+ * file (a header of 20,000 names, one row) reserved 65,536 rows of every
+ * column, half a gigabyte. */
+static size_t batch_cap(const dt_csv_reader *r)
+{
+    size_t ncol = r->schema.ncol ? r->schema.ncol : 1;
+    size_t bytes = DT_MIN((size_t)(r->end - r->data_start), (size_t)BATCH_MAX_BYTES);
+    return DT_MIN(r->batch_rows, bytes / ncol + 1);
+}
+
 /* Back to the first data row, with a fresh batch of the (new) schema. */
 static void rewind_data(dt_csv_reader *r)
 {
@@ -564,6 +599,7 @@ static void rewind_data(dt_csv_reader *r)
     r->line = r->data_line;
     r->released = r->map;
     dt_table_free(r->batch);
+    r->batch_rows = batch_cap(r);
     r->batch = dt_table_new(&r->schema, r->batch_rows);
 }
 

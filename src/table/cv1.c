@@ -436,8 +436,28 @@ static int spill(dt_cv1 *h, cv1_col *cc)
     return rc ? dt_error_wrap("cv1: spooling string values to %s", h->tmpdir) : 0;
 }
 
-static int add_chr(dt_cv1 *h, cv1_col *cc, const dt_column *c, size_t nrow)
+/* A string holding NUL would make the terminated encoding ambiguous ("x\0y"
+ * then "z" hashes as "x" then "y\0z"), and no R string can hold one: refused,
+ * naming the row (1-based, in the whole table) and the column. */
+static int refuse_nul(const dt_cv1 *h, const dt_column *c, size_t col, size_t nrow)
 {
+    for (size_t i = 0; i < nrow; i++) {
+        size_t n = 0;
+        const char *s = dt_col_is_valid(c, i) ? dt_col_str(c, i, &n) : "";
+        if (memchr(s, '\0', n))
+            return dt_error(DATOM_EINVAL,
+                            "row %" PRIu64 ", column %zu ('%s'): a NUL byte in a string: refused "
+                            "(no R string can hold one, and data_sha ends each string with one)",
+                            h->nrow + i + 1, col + 1, c->field.name);
+    }
+    return 0;
+}
+
+static int add_chr(dt_cv1 *h, cv1_col *cc, const dt_column *c, size_t col, size_t nrow)
+{
+    int rc = refuse_nul(h, c, col, nrow);
+    if (rc)
+        return rc;
     dt_buf_clear(&h->scratch);
     dt_buf_reserve(&h->scratch, nrow);
     for (size_t i = 0; i < nrow; i++)
@@ -448,11 +468,8 @@ static int add_chr(dt_cv1 *h, cv1_col *cc, const dt_column *c, size_t nrow)
         const char *s = dt_col_is_valid(c, i) ? dt_col_str(c, i, &n) : "";
         dt_buf_append(&cc->spool, s, n);
         dt_buf_putc(&cc->spool, '\0');
-        if (cc->spool.len >= h->spool_share) {
-            int rc = spill(h, cc);
-            if (rc)
-                return rc;
-        }
+        if (cc->spool.len >= h->spool_share && (rc = spill(h, cc)) != 0)
+            return rc;
     }
     return 0;
 }
@@ -474,7 +491,7 @@ int dt_cv1_add(dt_cv1 *h, const dt_table *batch)
     for (size_t i = 0; i < batch->ncol; i++) {
         cv1_col *cc = &h->cols[i];
         if (cc->r.how == ENC_CHR) {
-            int rc = add_chr(h, cc, &batch->cols[i], batch->nrow);
+            int rc = add_chr(h, cc, &batch->cols[i], i, batch->nrow);
             if (rc)
                 return rc;
         } else {

@@ -1,5 +1,6 @@
 /*
- * parquet.h: the Parquet codec (specs/parquet.md): a deterministic streaming
+ * parquet.h: the Parquet codec (docs/formats.md, "Parquet writer" and "Parquet
+ * reader"): a deterministic streaming
  * writer and a defensive reader, both over dt_table batches.
  */
 #ifndef DT_PARQUET_H

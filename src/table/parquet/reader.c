@@ -1,5 +1,5 @@
 /*
- * reader.c: the Parquet reader (parquet.h, specs/parquet.md "Reader"): reads
+ * reader.c: the Parquet reader (parquet.h, docs/formats.md "Parquet reader"): reads
  * and checks the footer, decodes FileMetaData (meta.c), maps the flat schema
  * to dt_fields, and yields batches of at most DT_PQ_BATCH_ROWS rows, never
  * crossing a row group, with one column cursor (column.c) per column, each

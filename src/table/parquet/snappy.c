@@ -63,7 +63,15 @@ HOT void copy_back(uint8_t *op, size_t off, size_t l, size_t room)
     }
 }
 
-/* A literal's length when it does not fit the tag: 1 to 4 bytes follow. */
+/* A literal's length when it does not fit the tag: 1 to 4 bytes follow,
+ * holding len - 1 ("For longer literals, the (len-1) value is stored after
+ * the tag byte, little-endian": google/snappy format_description.txt, 2.1).
+ * So 4 bytes ff ff ff ff say 2^32 bytes, more than a stream can hold (its
+ * preamble caps the output at 2^32 - 1), and the stream is refused: *l is
+ * size_t and the sum cannot wrap. libsnappy 1.1.9 adds the 1 in 32-bit
+ * arithmetic, gets 0 and accepts an empty literal there; that is its overflow,
+ * not the format, and the one difference fuzz/fuzz_snappy.c allows
+ * (input gQDwAAD8/////w== in base64, in fuzz/corpus/fuzz_snappy/). */
 static int literal_length(const uint8_t **ip, const uint8_t *ip_end, size_t nb, size_t *l)
 {
     if ((size_t)(ip_end - *ip) < nb)

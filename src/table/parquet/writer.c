@@ -1,6 +1,6 @@
 /*
- * writer.c: the deterministic, streaming Parquet writer (specs/parquet.md,
- * docs/formats.md "Parquet writer"). Batches are cut into slices that never
+ * writer.c: the deterministic, streaming Parquet writer (docs/formats.md,
+ * "Parquet writer"). Batches are cut into slices that never
  * cross a row-group border; each column encodes its slice (wcolumn.c); a row
  * group is flushed to the sink when it reaches row_group_rows or PQW_RG_BYTES
  * of buffered pages, so memory stays bounded however long the input. The

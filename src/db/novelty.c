@@ -1,0 +1,785 @@
+/*
+ * novelty.c: the in-memory index (novelty.h): a datom array in chunks, an
+ * intern table for string-like values, and one B+tree of datom positions per
+ * order (EAVT, AEVT, AVET, VAET; the log order is the array itself).
+ *
+ * Invariants:
+ *  (1) Chunks never move once allocated and datoms are never removed, so a
+ *      position names one datom for the life of the novelty.
+ *  (2) Equal interned bytes are one blob: two values of one novelty are
+ *      equal exactly when their bits are.
+ *  (3) In every inner node, first[i] is a copy of the smallest datom under
+ *      kid[i] (so that a descent compares against the node, not against the
+ *      datom array: the datoms a search would touch are scattered, and each
+ *      touch a cache miss), and count is the number of positions under it.
+ *  (4) version changes on every insertion; cursors compare it to know when
+ *      their saved path may be stale.
+ *
+ * Splits: a node that overflows because of an insertion at its end keeps
+ * its entries and starts a new right sibling with the one new entry, so
+ * ascending insertions (new entities, the log's t) fill nodes completely;
+ * other splits halve.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/novelty.h"
+
+#define CHUNK_SHIFT 12
+#define CHUNK_SIZE (1u << CHUNK_SHIFT)
+#define LEAF_MAX 32
+#define INNER_MAX 64
+#define MAX_DEPTH 12
+#define ARENA_CHUNK (64u << 10)
+#define BIG_BLOB 4096
+#define N_TREES 4
+
+typedef struct bhdr {
+    uint32_t count;
+    uint16_t n;
+    uint8_t leaf;
+} bhdr;
+
+typedef struct bleaf {
+    bhdr h;
+    uint32_t pos[LEAF_MAX];
+} bleaf;
+
+typedef struct binner {
+    bhdr h;
+    dt_ndatom first[INNER_MAX];
+    bhdr *kid[INNER_MAX];
+} binner;
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    _Alignas(8) char data[];
+} arena_chunk;
+
+struct dt_nov {
+    int refs;
+    dt_ndatom **chunks;
+    uint32_t n_chunks, cap_chunks, n;
+    bhdr *root[N_TREES];
+    uint64_t version;
+    /* intern table: open addressing */
+    const dt_blob **slots;
+    uint32_t n_slots, n_interned;
+    arena_chunk *arena;
+    size_t arena_bytes, node_bytes;
+    uint8_t *atype;
+    uint32_t n_atype;
+};
+
+/* ---- life ---- */
+
+dt_nov *dt_nov_new(void)
+{
+    dt_nov *n = dt_calloc(1, sizeof *n);
+    n->refs = 1;
+    return n;
+}
+
+dt_nov *dt_nov_ref(dt_nov *n)
+{
+    n->refs++;
+    return n;
+}
+
+static void free_tree(bhdr *h)
+{
+    if (!h)
+        return;
+    if (!h->leaf) {
+        binner *in = (binner *)h;
+        for (int i = 0; i < h->n; i++)
+            free_tree(in->kid[i]);
+    }
+    free(h);
+}
+
+void dt_nov_unref(dt_nov *n)
+{
+    if (!n || --n->refs > 0)
+        return;
+    for (uint32_t i = 0; i < n->n_chunks; i++)
+        free(n->chunks[i]);
+    free(n->chunks);
+    for (int o = 0; o < N_TREES; o++)
+        free_tree(n->root[o]);
+    for (arena_chunk *c = n->arena, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(n->slots);
+    free(n->atype);
+    free(n);
+}
+
+/* ---- attribute types ---- */
+
+void dt_nov_set_atype(dt_nov *n, uint32_t a, dt_vtype type)
+{
+    if (a >= n->n_atype) {
+        uint32_t cap = DT_MAX(a + 1, n->n_atype * 2);
+        n->atype = dt_realloc(n->atype, cap);
+        memset(n->atype + n->n_atype, DT_NIL, cap - n->n_atype);
+        n->n_atype = cap;
+    }
+    n->atype[a] = (uint8_t)type;
+}
+
+dt_vtype dt_nov_atype(const dt_nov *n, uint32_t a) { return a < n->n_atype ? (dt_vtype)n->atype[a] : DT_NIL; }
+
+/* ---- interning ---- */
+
+static void *arena_alloc(dt_nov *n, size_t size)
+{
+    size = (size + 7) & ~(size_t)7;
+    if (size > BIG_BLOB || !n->arena || n->arena->used + size > n->arena->cap) {
+        size_t cap = size > BIG_BLOB ? size : ARENA_CHUNK;
+        arena_chunk *c = dt_malloc(sizeof *c + cap);
+        c->used = 0;
+        c->cap = cap;
+        n->arena_bytes += sizeof *c + cap;
+        if (size > BIG_BLOB && n->arena) {
+            /* A big blob gets its own chunk, kept behind the current one. */
+            c->next = n->arena->next;
+            n->arena->next = c;
+        } else {
+            c->next = n->arena;
+            n->arena = c;
+        }
+        c->used = size;
+        return c->data;
+    }
+    void *p = n->arena->data + n->arena->used;
+    n->arena->used += size;
+    return p;
+}
+
+static void intern_grow(dt_nov *n)
+{
+    uint32_t cap = n->n_slots ? n->n_slots * 2 : 1024;
+    const dt_blob **slots = dt_calloc(cap, sizeof *slots);
+    for (uint32_t i = 0; i < n->n_slots; i++) {
+        const dt_blob *b = n->slots[i];
+        if (!b)
+            continue;
+        uint32_t j = b->hash & (cap - 1);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
+        slots[j] = b;
+    }
+    free(n->slots);
+    n->slots = slots;
+    n->n_slots = cap;
+}
+
+static const dt_blob *intern(dt_nov *n, const dt_blob *b)
+{
+    if (n->n_interned * 2 >= n->n_slots)
+        intern_grow(n);
+    uint32_t mask = n->n_slots - 1, j = b->hash & mask;
+    for (const dt_blob *s; (s = n->slots[j]); j = (j + 1) & mask)
+        if (s == b || (s->hash == b->hash && s->len == b->len && !memcmp(s->data, b->data, b->len)))
+            return s;
+    dt_blob *c = arena_alloc(n, sizeof *c + b->len + 1);
+    c->len = b->len;
+    c->hash = b->hash;
+    memcpy(c->data, b->data, b->len + 1u);
+    n->slots[j] = c;
+    n->n_interned++;
+    return c;
+}
+
+dt_val dt_nov_intern(dt_nov *n, dt_val v)
+{
+    if (dt_vtype_is_blob(v.type))
+        v.b = intern(n, v.b);
+    return v;
+}
+
+/* ---- datoms ---- */
+
+uint32_t dt_nov_count(const dt_nov *n) { return n->n; }
+
+static inline const dt_ndatom *at(const dt_nov *n, uint32_t i)
+{
+    return &n->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SIZE - 1)];
+}
+
+const dt_ndatom *dt_nov_at(const dt_nov *n, uint32_t i) { return at(n, i); }
+
+int64_t dt_nov_max_t(const dt_nov *n) { return n->n ? DT_ND_T(at(n, n->n - 1)) : -1; }
+
+static dt_val nd_val(const dt_nov *n, const dt_ndatom *d)
+{
+    return (dt_val){.type = (uint8_t)dt_nov_atype(n, d->a), .u = d->v};
+}
+
+void dt_nov_get(const dt_nov *n, uint32_t i, dt_datom *out)
+{
+    const dt_ndatom *d = at(n, i);
+    out->e = d->e;
+    out->a = d->a;
+    out->v = nd_val(n, d);
+    out->tx = DT_TX_OF_T(DT_ND_T(d));
+    out->added = DT_ND_ADDED(d);
+}
+
+size_t dt_nov_bytes(const dt_nov *n)
+{
+    return sizeof *n + (size_t)n->n_chunks * (CHUNK_SIZE * sizeof(dt_ndatom) + sizeof(void *)) +
+           n->node_bytes + n->arena_bytes + (size_t)n->n_slots * sizeof(void *) + n->n_atype;
+}
+
+/* ---- comparisons ---- */
+
+static inline int u64_cmp(uint64_t x, uint64_t y) { return x < y ? -1 : x > y; }
+
+/* Values of one type (the bits of two values of one novelty). */
+static inline int bits_cmp(dt_vtype t, uint64_t x, uint64_t y)
+{
+    if (x == y)
+        return 0; /* (2): equal bits are equal values */
+    switch (t) {
+    case DT_LONG:
+    case DT_INSTANT:
+    case DT_BOOL: return (int64_t)x < (int64_t)y ? -1 : 1;
+    case DT_REF: return x < y ? -1 : 1;
+    default: return dt_val_cmp((dt_val){.type = (uint8_t)t, .u = x}, (dt_val){.type = (uint8_t)t, .u = y});
+    }
+}
+
+/* Two datoms of N in each order; ties (impossible for distinct datoms) by tx.
+ * One function per order, chosen once per search (nd_cmps). */
+typedef int (*nd_cmp_fn)(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y);
+
+static inline int v_cmp(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    return x->v == y->v ? 0 : bits_cmp(dt_nov_atype(n, x->a), x->v, y->v);
+}
+
+#define CMP_FIELD(f)                                                                               \
+    if (x->f != y->f)                                                                              \
+    return x->f < y->f ? -1 : 1
+
+static int cmp_eavt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    CMP_FIELD(e);
+    CMP_FIELD(a);
+    int c = v_cmp(n, x, y);
+    if (c)
+        return c;
+    return u64_cmp(x->tx, y->tx);
+}
+
+static int cmp_aevt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    CMP_FIELD(a);
+    CMP_FIELD(e);
+    int c = v_cmp(n, x, y);
+    if (c)
+        return c;
+    return u64_cmp(x->tx, y->tx);
+}
+
+static int cmp_avet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    CMP_FIELD(a);
+    int c = v_cmp(n, x, y);
+    if (c)
+        return c;
+    CMP_FIELD(e);
+    return u64_cmp(x->tx, y->tx);
+}
+
+static int cmp_vaet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    CMP_FIELD(v);
+    CMP_FIELD(a);
+    CMP_FIELD(e);
+    return u64_cmp(x->tx, y->tx);
+}
+
+static int cmp_log(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+{
+    if ((x->tx >> 1) != (y->tx >> 1))
+        return (x->tx >> 1) < (y->tx >> 1) ? -1 : 1;
+    CMP_FIELD(e);
+    CMP_FIELD(a);
+    int c = v_cmp(n, x, y);
+    if (c)
+        return c;
+    return u64_cmp(x->tx, y->tx);
+}
+
+static const nd_cmp_fn nd_cmps[DT_ORDER_COUNT] = {cmp_eavt, cmp_aevt, cmp_avet, cmp_vaet, cmp_log};
+
+static int nd_cmp(const dt_nov *n, dt_order order, const dt_ndatom *x, const dt_ndatom *y)
+{
+    return nd_cmps[order](n, x, y);
+}
+
+/* The components of a datom in ORDER, compared with KEY's first key->n. */
+static int cmp_components(dt_order order, uint64_t e, uint32_t a, dt_val v, uint64_t tx,
+                          const dt_key *key)
+{
+    static const char comps[DT_ORDER_COUNT][4] = {
+        {'e', 'a', 'v', 't'}, {'a', 'e', 'v', 't'}, {'a', 'v', 'e', 't'},
+        {'v', 'a', 'e', 't'}, {'t', 'e', 'a', 'v'}};
+    for (int i = 0; i < key->n && i < 4; i++) {
+        int c;
+        switch (comps[order][i]) {
+        case 'e': c = u64_cmp(e, key->e); break;
+        case 'a': c = u64_cmp(a, key->a); break;
+        case 'v': c = dt_val_cmp(v, key->v); break;
+        default: c = u64_cmp(tx, key->tx); break;
+        }
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+int dt_nov_key_cmp(const dt_nov *n, dt_order order, const dt_ndatom *d, const dt_key *key)
+{
+    return cmp_components(order, d->e, d->a, nd_val(n, d), DT_TX_OF_T(DT_ND_T(d)), key);
+}
+
+int dt_datom_key_cmp(dt_order order, const dt_datom *d, const dt_key *key)
+{
+    return cmp_components(order, d->e, d->a, d->v, d->tx, key);
+}
+
+int dt_datom_cmp(dt_order order, const dt_datom *x, const dt_datom *y)
+{
+    dt_key k = {.n = 4, .e = y->e, .a = y->a, .v = y->v, .tx = y->tx};
+    int c = dt_datom_key_cmp(order, x, &k);
+    return c ? c : (int)x->added - (int)y->added;
+}
+
+/* ---- B+tree insertion ---- */
+
+typedef struct tree_ctx {
+    dt_nov *n;
+    nd_cmp_fn cmp;
+    const dt_ndatom *d; /* the datom being inserted */
+    uint32_t pos;
+} tree_ctx;
+
+static inline int datom_cmp_at(const tree_ctx *t, const dt_ndatom *d)
+{
+    /* <0: the inserted datom sorts before D */
+    return t->cmp(t->n, t->d, d);
+}
+
+static void *node_new(dt_nov *n, bool leaf)
+{
+    size_t size = leaf ? sizeof(bleaf) : sizeof(binner);
+    bhdr *h = dt_malloc(size);
+    h->count = 0;
+    h->n = 0;
+    h->leaf = leaf;
+    n->node_bytes += size;
+    return h;
+}
+
+/* Asks for the datoms the first three steps of a binary search over a leaf
+ * may read, before it reads them: the misses then overlap instead of
+ * following one another. */
+static inline void prefetch_leaf(const dt_nov *n, const bleaf *l)
+{
+    int h = l->h.n;
+    if (h < 8)
+        return;
+    for (int k = 1; k < 8; k++)
+        __builtin_prefetch(at(n, l->pos[h * k / 8]));
+}
+
+/* The first index i of LEAF with the datom before pos[i] (upper bound). */
+static int leaf_slot(const tree_ctx *t, const bleaf *l)
+{
+    int lo = 0, hi = l->h.n;
+    if (hi && datom_cmp_at(t, at(t->n, l->pos[hi - 1])) > 0)
+        return hi; /* the common case: appending */
+    prefetch_leaf(t->n, l);
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (datom_cmp_at(t, at(t->n, l->pos[mid])) < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* The child of IN that the datom goes to: the last i with first[i] <= it. */
+static int inner_slot(const tree_ctx *t, const binner *in)
+{
+    int lo = 1, hi = in->h.n;
+    if (datom_cmp_at(t, &in->first[hi - 1]) > 0)
+        return hi - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (datom_cmp_at(t, &in->first[mid]) < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo - 1;
+}
+
+static dt_ndatom node_first(const dt_nov *n, const bhdr *h)
+{
+    return h->leaf ? *at(n, ((const bleaf *)h)->pos[0]) : ((const binner *)h)->first[0];
+}
+
+static uint32_t sum_counts(const binner *in)
+{
+    uint32_t c = 0;
+    for (int i = 0; i < in->h.n; i++)
+        c += in->kid[i]->count;
+    return c;
+}
+
+/* Inserts into H; returns a new right sibling when H split. */
+static bhdr *insert(tree_ctx *t, bhdr *h)
+{
+    h->count++;
+    if (h->leaf) {
+        bleaf *l = (bleaf *)h;
+        int i = leaf_slot(t, l);
+        if (l->h.n < LEAF_MAX) {
+            memmove(l->pos + i + 1, l->pos + i, (size_t)(l->h.n - i) * sizeof *l->pos);
+            l->pos[i] = t->pos;
+            l->h.n++;
+            return NULL;
+        }
+        bleaf *r = node_new(t->n, true);
+        int keep = i == LEAF_MAX ? LEAF_MAX : LEAF_MAX / 2;
+        r->h.n = (uint16_t)(LEAF_MAX - keep);
+        memcpy(r->pos, l->pos + keep, (size_t)r->h.n * sizeof *r->pos);
+        l->h.n = (uint16_t)keep;
+        bleaf *into = i <= keep && i != LEAF_MAX ? l : r;
+        int at = into == l ? i : i - keep;
+        memmove(into->pos + at + 1, into->pos + at, (size_t)(into->h.n - at) * sizeof *into->pos);
+        into->pos[at] = t->pos;
+        into->h.n++;
+        l->h.count = l->h.n;
+        r->h.count = r->h.n;
+        return &r->h;
+    }
+    binner *in = (binner *)h;
+    int i = inner_slot(t, in);
+    bhdr *split = insert(t, in->kid[i]);
+    if (i == 0)
+        in->first[0] = node_first(t->n, in->kid[0]); /* a new smallest datom (3) */
+    if (!split)
+        return NULL;
+    dt_ndatom split_first = node_first(t->n, split);
+    if (in->h.n < INNER_MAX) {
+        memmove(in->first + i + 2, in->first + i + 1, (size_t)(in->h.n - i - 1) * sizeof *in->first);
+        memmove(in->kid + i + 2, in->kid + i + 1, (size_t)(in->h.n - i - 1) * sizeof *in->kid);
+        in->first[i + 1] = split_first;
+        in->kid[i + 1] = split;
+        in->h.n++;
+        return NULL;
+    }
+    /* Full: split this inner node, then place the new child. */
+    binner *r = node_new(t->n, false);
+    int at = i + 1, keep = at == INNER_MAX ? INNER_MAX : INNER_MAX / 2;
+    r->h.n = (uint16_t)(INNER_MAX - keep);
+    memcpy(r->first, in->first + keep, (size_t)r->h.n * sizeof *r->first);
+    memcpy(r->kid, in->kid + keep, (size_t)r->h.n * sizeof *r->kid);
+    in->h.n = (uint16_t)keep;
+    binner *into = at <= keep && at != INNER_MAX ? in : r;
+    int j = into == in ? at : at - keep;
+    memmove(into->first + j + 1, into->first + j, (size_t)(into->h.n - j) * sizeof *into->first);
+    memmove(into->kid + j + 1, into->kid + j, (size_t)(into->h.n - j) * sizeof *into->kid);
+    into->first[j] = split_first;
+    into->kid[j] = split;
+    into->h.n++;
+    in->h.count = sum_counts(in);
+    r->h.count = sum_counts(r);
+    return &r->h;
+}
+
+static void tree_insert(dt_nov *n, dt_order order, uint32_t pos)
+{
+    int o = (int)order;
+    tree_ctx t = {n, nd_cmps[order], at(n, pos), pos};
+    if (!n->root[o]) {
+        bleaf *l = node_new(n, true);
+        l->pos[0] = pos;
+        l->h.n = 1;
+        l->h.count = 1;
+        n->root[o] = &l->h;
+        return;
+    }
+    bhdr *split = insert(&t, n->root[o]);
+    if (split) {
+        binner *root = node_new(n, false);
+        root->kid[0] = n->root[o];
+        root->kid[1] = split;
+        root->first[0] = node_first(n, root->kid[0]);
+        root->first[1] = node_first(n, split);
+        root->h.n = 2;
+        root->h.count = root->kid[0]->count + split->count;
+        n->root[o] = &root->h;
+    }
+}
+
+void dt_nov_add(dt_nov *n, const dt_datom *d)
+{
+    if (n->n == n->n_chunks * CHUNK_SIZE) {
+        if (n->n_chunks == n->cap_chunks) {
+            n->cap_chunks = n->cap_chunks ? n->cap_chunks * 2 : 8;
+            n->chunks = dt_realloc(n->chunks, n->cap_chunks * sizeof *n->chunks);
+        }
+        n->chunks[n->n_chunks++] = dt_malloc(CHUNK_SIZE * sizeof(dt_ndatom));
+    }
+    if (dt_nov_atype(n, d->a) == DT_NIL)
+        dt_nov_set_atype(n, d->a, (dt_vtype)d->v.type);
+    uint32_t pos = n->n++;
+    dt_ndatom *nd = &n->chunks[pos >> CHUNK_SHIFT][pos & (CHUNK_SIZE - 1)];
+    nd->e = d->e;
+    nd->a = d->a;
+    nd->tx = DT_ND_TX(DT_T_OF_TX(d->tx), d->added);
+    nd->v = dt_nov_intern(n, d->v).u;
+    n->version++;
+    tree_insert(n, DT_EAVT, pos);
+    tree_insert(n, DT_AEVT, pos);
+    tree_insert(n, DT_AVET, pos);
+    if (d->v.type == DT_REF)
+        tree_insert(n, DT_VAET, pos);
+}
+
+/* The first position whose t is above T (the array is in t order). */
+static uint32_t first_after_t(const dt_nov *n, int64_t t)
+{
+    uint32_t lo = 0, hi = n->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (DT_ND_T(at(n, mid)) <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+dt_nov *dt_nov_rebase(const dt_nov *n, int64_t t)
+{
+    dt_nov *r = dt_nov_new();
+    if (n->n_atype) {
+        r->atype = dt_malloc(n->n_atype);
+        memcpy(r->atype, n->atype, n->n_atype);
+        r->n_atype = n->n_atype;
+    }
+    for (uint32_t i = first_after_t(n, t); i < n->n; i++) {
+        dt_datom d;
+        dt_nov_get(n, i, &d);
+        dt_nov_add(r, &d);
+    }
+    return r;
+}
+
+/* ---- cursors ---- */
+
+struct dt_nov_cur {
+    dt_nov *n;
+    dt_order order;
+    uint64_t version;
+    int depth;
+    bhdr *node[MAX_DEPTH];
+    int idx[MAX_DEPTH];
+    bool started, done;
+    uint32_t last; /* the position last returned */
+    dt_key from;
+};
+
+/* Positions in the order's array: the log order walks the array itself. */
+static bool is_array_order(dt_order o) { return o == DT_LOG; }
+
+/* Descends to the first entry for which BEFORE(entry) is false. */
+typedef bool (*before_fn)(const dt_nov_cur *c, const dt_ndatom *d, const void *arg);
+
+static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
+{
+    c->depth = 0;
+    bhdr *h = c->n->root[c->order];
+    if (!h) {
+        c->done = true;
+        return;
+    }
+    for (;;) {
+        if (h->leaf) {
+            const bleaf *l = (const bleaf *)h;
+            int lo = 0, hi = l->h.n;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (before(c, at(c->n, l->pos[mid]), arg))
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            c->node[c->depth] = h;
+            c->idx[c->depth] = lo - 1; /* next() advances first */
+            c->depth++;
+            return;
+        }
+        const binner *in = (const binner *)h;
+        int lo = 1, hi = in->h.n;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (before(c, &in->first[mid], arg))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        c->node[c->depth] = h;
+        c->idx[c->depth] = lo - 1;
+        c->depth++;
+        h = in->kid[lo - 1];
+    }
+}
+
+static bool before_key(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
+{
+    return dt_nov_key_cmp(c->n, c->order, d, arg) < 0;
+}
+
+static bool before_or_at(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
+{
+    return nd_cmp(c->n, c->order, d, at(c->n, *(const uint32_t *)arg)) <= 0;
+}
+
+dt_nov_cur *dt_nov_cur_open(dt_nov *n, dt_order order, const dt_key *from)
+{
+    dt_nov_cur *c = dt_calloc(1, sizeof *c);
+    c->n = dt_nov_ref(n);
+    c->order = order;
+    c->version = n->version;
+    if (from)
+        c->from = *from;
+    if (is_array_order(order)) {
+        c->idx[0] = c->from.n ? (int)first_after_t(n, DT_T_OF_TX(c->from.tx) - 1) - 1 : -1;
+        return c;
+    }
+    cur_descend(c, before_key, &c->from);
+    return c;
+}
+
+/* Advances the saved path by one entry; false at the end. */
+static bool path_next(dt_nov_cur *c)
+{
+    int d = c->depth - 1;
+    const bleaf *l = (const bleaf *)c->node[d];
+    if (++c->idx[d] < l->h.n)
+        return true;
+    /* Up to the first ancestor with a next child, then down its left edge. */
+    while (--d >= 0) {
+        const binner *in = (const binner *)c->node[d];
+        if (++c->idx[d] < in->h.n) {
+            bhdr *h = in->kid[c->idx[d]];
+            for (d++; !h->leaf; d++) {
+                c->node[d] = h;
+                c->idx[d] = 0;
+                h = ((binner *)h)->kid[0];
+            }
+            c->node[d] = h;
+            c->idx[d] = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool dt_nov_cur_next(dt_nov_cur *c, uint32_t *pos)
+{
+    if (c->done)
+        return false;
+    if (is_array_order(c->order)) {
+        if ((uint32_t)(c->idx[0] + 1) >= c->n->n) {
+            c->done = true;
+            return false;
+        }
+        *pos = (uint32_t)++c->idx[0];
+        return true;
+    }
+    if (c->version != c->n->version) {
+        /* Insertions since: find the place after the last datom again (4). */
+        c->version = c->n->version;
+        if (c->started)
+            cur_descend(c, before_or_at, &c->last);
+        else
+            cur_descend(c, before_key, &c->from);
+        if (c->done)
+            return false;
+    }
+    if (c->depth == 0 || !path_next(c)) {
+        c->done = true;
+        return false;
+    }
+    const bleaf *l = (const bleaf *)c->node[c->depth - 1];
+    *pos = c->last = l->pos[c->idx[c->depth - 1]];
+    c->started = true;
+    return true;
+}
+
+void dt_nov_cur_free(dt_nov_cur *c)
+{
+    if (!c)
+        return;
+    dt_nov_unref(c->n);
+    free(c);
+}
+
+/* ---- counts ---- */
+
+/* The number of positions P of the tree for which BEFORE(P) holds. */
+static uint64_t rank(dt_nov_cur *c, before_fn before, const void *arg)
+{
+    uint64_t r = 0;
+    const bhdr *h = c->n->root[c->order];
+    while (h && !h->leaf) {
+        const binner *in = (const binner *)h;
+        int i = 1;
+        while (i < in->h.n && before(c, &in->first[i], arg)) {
+            r += in->kid[i - 1]->count;
+            i++;
+        }
+        h = in->kid[i - 1];
+    }
+    if (h) {
+        const bleaf *l = (const bleaf *)h;
+        for (int i = 0; i < l->h.n && before(c, at(c->n, l->pos[i]), arg); i++)
+            r++;
+    }
+    return r;
+}
+
+static bool at_or_before_key(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
+{
+    return dt_nov_key_cmp(c->n, c->order, d, arg) <= 0;
+}
+
+uint64_t dt_nov_count_range(dt_nov *n, dt_order order, const dt_key *from, const dt_key *to, int flags)
+{
+    if (is_array_order(order)) {
+        uint64_t lo = from && from->n ? first_after_t(n, DT_T_OF_TX(from->tx) - 1) : 0;
+        uint64_t hi = n->n;
+        if (to && to->n)
+            hi = first_after_t(n, DT_T_OF_TX(to->tx) - ((flags & DT_CUR_TO_EXCLUSIVE) ? 1 : 0));
+        return hi > lo ? hi - lo : 0;
+    }
+    dt_nov_cur c = {.n = n, .order = order};
+    uint64_t lo = from && from->n ? rank(&c, before_key, from) : 0;
+    uint64_t hi = n->root[order] ? n->root[order]->count : 0;
+    if (to && to->n)
+        hi = rank(&c, (flags & DT_CUR_TO_EXCLUSIVE) ? before_key : at_or_before_key, to);
+    return hi > lo ? hi - lo : 0;
+}
