@@ -12,8 +12,8 @@
  * lock is released, so a failed append never leaves bytes that a later one
  * would follow. Readers take no lock. The file is reached as every path of
  * the backend is (file.h, invariants 1 and 2): no link followed, and reading
- * makes nothing; a read-only handle never gets here for a change (store.c
- * refuses it first).
+ * makes nothing; a read-only handle refuses every change (store.c checks
+ * too, but the database's commit calls the backend's append directly).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,19 +34,24 @@ static int missing(file_store *fs, const char *name)
  * the logs directory and the file are reached following no link. With MAKE
  * (a writer whose log may be new) the directory and the file are made when
  * missing, the new name made durable; without it nothing is made, so reading
- * writes nothing (invariant 2). O_NONBLOCK: a FIFO put where the log should
- * be is refused, not waited on. */
+ * writes nothing (invariant 2). A link is refused loudly, for reads too (not
+ * "no such log", which a database reads as empty). O_NONBLOCK: a FIFO put
+ * where the log should be is refused, not waited on. */
 static int log_open(file_store *fs, const char *name, int flags, bool make, int *fd_out)
 {
     *fd_out = -1;
-    const char *what = make ? "append to log" : "read log";
+    bool write = (flags & O_ACCMODE) != O_RDONLY;
+    const char *what = write ? "change log" : "read log";
     int dirfd = -1;
     size_t bad = 0;
     int err = dt_file_dir_open(fs, DT_FILE_LOGS_DIR, strlen(DT_FILE_LOGS_DIR), make, &dirfd, &bad);
     if (err && !make && bad != 0 && (err == ENOENT || err == ENOTDIR))
         return missing(fs, name);
+    if (err == ELOOP && !write) /* loud: a missing log reads as an empty database */
+        return dt_error(DATOM_ECORRUPT, "%s: %s %s: " DT_FILE_LOGS_DIR " is a symbolic link, "
+                        "which the store does not follow", fs->head.url, what, name);
     if (err)
-        return dt_file_walk_error(fs, DT_FILE_LOGS_DIR, err, bad, what, make);
+        return dt_file_walk_error(fs, DT_FILE_LOGS_DIR, err, bad, what, write);
     char *leaf = dt_file_escape_name(name);
     flags |= O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
     int fd = openat(dirfd, leaf, flags);
@@ -60,7 +65,7 @@ static int log_open(file_store *fs, const char *name, int flags, bool make, int 
     if (fd < 0 && errno == ENOENT)
         rc = missing(fs, name);
     else if (fd < 0 && errno == ELOOP)
-        rc = dt_error(make ? DATOM_EINVAL : DATOM_ENOTFOUND,
+        rc = dt_error(write ? DATOM_EINVAL : DATOM_ECORRUPT,
                       "%s: %s %s: its file is a symbolic link, which the store does not follow",
                       fs->head.url, what, name);
     else if (fd < 0)
@@ -121,7 +126,7 @@ int dt_file_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *ou
 static int open_locked(file_store *fs, const char *name, bool create, int *fd_out)
 {
     int fd = -1;
-    int rc = fs->head.flags & DATOM_STORE_READONLY /* tx.c calls the backend directly */
+    int rc = fs->head.flags & DATOM_STORE_READONLY
                  ? dt_error(DATOM_EINVAL, "%s: change log %s: the store was opened read-only",
                             fs->head.url, name)
                  : log_open(fs, name, O_RDWR, create, &fd);
