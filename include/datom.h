@@ -69,6 +69,16 @@ typedef struct datom_store datom_store;
 #define DATOM_SHA_HEX 65        /* 64 lowercase hex digits and a NUL */
 #define DATOM_REF_VERSION_MAX 80 /* room for a ref version token and its NUL */
 
+/* How a store is opened (datom_store_open_ext's FLAGS, or-ed):
+ *  DATOM_STORE_CREATE    make the store when it does not exist yet; without
+ *                        it, a store that does not exist is DATOM_ENOTFOUND
+ *  DATOM_STORE_READONLY  change nothing: puts, deletes and ref changes fail
+ *                        with DATOM_EINVAL, and opening and reading write
+ *                        nothing at all (not even the store's own internals),
+ *                        so a store the caller may not write can be read */
+enum { DATOM_STORE_CREATE = 1u << 0, DATOM_STORE_READONLY = 1u << 1 };
+DATOM_EXTERN int datom_store_open_ext(datom_store **out, const char *url, unsigned flags);
+/* datom_store_open_ext(out, url, DATOM_STORE_CREATE). */
 DATOM_EXTERN int datom_store_open(datom_store **out, const char *url);
 DATOM_EXTERN void datom_store_free(datom_store *st);
 

@@ -184,6 +184,57 @@ static void test_copy_fd_and_hash_tee(void)
     free(dir);
 }
 
+/* TEXT redacted must equal WANT. */
+static void redacts(const char *text, const char *want)
+{
+    char *got = dt_redact(text);
+    T_EQ_STR(got, want);
+    free(got);
+}
+
+static void test_redact(void)
+{
+    redacts("https://alice:TOKEN@host/repo.git", "https://***@host/repo.git");
+    redacts("https://TOKEN@github.com/o/r", "https://***@github.com/o/r");
+    redacts("push to 'https://a:b@h/x' failed; fetch http://c:d@e:8080/y too",
+            "push to 'https://***@h/x' failed; fetch http://***@e:8080/y too");
+    redacts("https://alice:p@ss@host/r", "https://***@host/r");
+    /* a raw '/' in the password (AWS secret keys have them) */
+    redacts("s3://AKIA:wJalr/K7MD/ENG@bucket/prefix", "s3://***@bucket/prefix");
+    redacts("s3://b/p?region=eu&endpoint=http://u:SECRET@minio:9000&secret_key=SECRET&x=1",
+            "s3://b/p?region=eu&endpoint=http://***@minio:9000&secret_key=***&x=1");
+    redacts("https://h/x?X-Amz-Signature=abc&token=t#frag", "https://h/x?X-Amz-Signature=***&token=***#frag");
+    redacts("https://[::1]:8080/repo.git", "https://[::1]:8080/repo.git");
+    redacts("https://host/~user/repo", "https://host/~user/repo");
+    redacts("no url here: a@b and x:y", "no url here: a@b and x:y");
+    redacts("://a:b@c", "://a:b@c");
+    redacts("", "");
+    char *user, *pass;
+    char *bare = dt_url_strip_userinfo("https://al%40ice:p%2Fw@host/r.git", &user, &pass);
+    T_EQ_STR(bare, "https://host/r.git");
+    T_EQ_STR(user, "al@ice");
+    T_EQ_STR(pass, "p/w");
+    free(bare);
+    free(user);
+    free(pass);
+    bare = dt_url_strip_userinfo("git@github.com:o/r.git", &user, &pass);
+    T_EQ_STR(bare, "git@github.com:o/r.git");
+    T_ASSERT(!user && !pass);
+    free(bare);
+    /* every recorded message is redacted and printable */
+    dt_error(DATOM_EIO, "clone https://alice:TOKEN@host/x: \x1b[31mred\x1b[0m\n");
+    T_EQ_STR(datom_errmsg(), "clone https://***@host/x: \\x1b[31mred\\x1b[0m\\n");
+    dt_error(DATOM_EINVAL, "name \xc2\x9b" "2J and bad \xff byte");
+    T_EQ_STR(datom_errmsg(), "name \\u009b2J and bad \\xff byte");
+    datom_errclear();
+    char *shown = dt_shown("abcdefgh", 4);
+    T_EQ_STR(shown, "abcd... (8 bytes)");
+    free(shown);
+    shown = dt_shown("\xc3\xa9\xc3\xa9", 3); /* never inside a character */
+    T_EQ_STR(shown, "\xc3\xa9... (4 bytes)");
+    free(shown);
+}
+
 /* Well-formed UTF-8 only: what YAML and JSON can hold. */
 static void test_utf8_valid(void)
 {
@@ -214,6 +265,7 @@ int main(void)
     T_RUN(test_json_errors_name_line_and_column);
     T_RUN(test_atomic_write_replaces);
     T_RUN(test_copy_fd_and_hash_tee);
+    T_RUN(test_redact);
     T_RUN(test_utf8_valid);
     return t_done();
 }

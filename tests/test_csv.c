@@ -213,12 +213,71 @@ static void test_header(void)
 
     T_ERR(read_text("", NULL, &t), DATOM_EINVAL, "t.csv: empty file");
     dt_buf wide = DT_BUF_INIT;
-    for (int i = 0; i <= 100000; i++)
+    for (int i = 0; i <= DT_CSV_MAX_COLUMNS; i++)
         dt_buf_puts(&wide, "a;");
     T_ERR(read_text(dt_buf_cstr(&wide), &(dt_csv_options){.delim = ';'}, &t), DATOM_EINVAL,
-          "t.csv:1: more than 100000 columns");
+          "t.csv:1: more than 32767 columns");
     dt_buf_free(&wide);
     T_ERR(read_text("\xEF\xBB\xBF", NULL, &t), DATOM_EINVAL, "empty file");
+}
+
+/* The limits (docs/formats.md, "Limits"), here lowered through the options:
+ * each is checked while reading, and its error names file, line, column and
+ * the limit. */
+static void test_limits(void)
+{
+    dt_table *t;
+    dt_csv_options o = {.max_field = 8, .max_record = 20, .max_columns = 4};
+    T_OK(read_text("a,b\n12345678,\"1234\"\"567\"\n", &o, &t));
+    T_EQ_STR(cell(t, 0, 1), "1234\"567");
+    dt_table_free(t);
+    T_ERR(read_text("a,b\n1,123456789\n", &o, &t), DATOM_EINVAL,
+          "t.csv:2:2: a field longer than 8 bytes");
+    T_ERR(read_text("a,b\n1,\"123456\n789\"\n", &o, &t), DATOM_EINVAL,
+          "t.csv:2:2: a field longer than 8 bytes");
+    /* an unclosed quote far longer than the limit stops at the limit */
+    T_ERR(read_text("a,b\n1,\"12345678901234567890\n", &o, &t), DATOM_EINVAL,
+          "t.csv:2:2: a field longer than 8 bytes");
+    T_ERR(read_text("a,b,c\n12345678,12345678,12345678\n", &o, &t), DATOM_EINVAL,
+          "t.csv:2:3: a record longer than 20 bytes");
+    T_ERR(read_text("a,b,c,d,e\n1,2,3,4,5\n", &o, &t), DATOM_EINVAL,
+          "t.csv:1: more than 4 columns");
+    T_ERR(read_text("a,123456789\n1,2\n", &o, &t), DATOM_EINVAL, "t.csv:1:2: a field longer");
+    /* column names: at most 10,000 bytes, as R has them */
+    dt_buf name = DT_BUF_INIT;
+    dt_buf_puts(&name, "a,");
+    for (int i = 0; i <= 10000; i++)
+        dt_buf_putc(&name, 'n');
+    dt_buf_puts(&name, "\n1,2\n");
+    T_ERR(read_text(dt_buf_cstr(&name), NULL, &t), DATOM_EINVAL,
+          "t.csv:1:2: a column name longer than 10,000 bytes");
+    dt_buf_free(&name);
+    /* the defaults are the documented ones */
+    T_EQ_INT(DT_CSV_MAX_FIELD, 256u << 20);
+    T_EQ_INT(DT_CSV_MAX_RECORD, 512u << 20);
+    T_EQ_INT(DT_CSV_MAX_COLUMNS, 32767);
+}
+
+/* Many columns cost time linear in their number: 32,767 columns, all named
+ * alike (the renaming of duplicates was cubic), read in well under a second
+ * of work (no timing asserted: the test would hang before the fix). */
+static void test_wide(void)
+{
+    dt_buf text = DT_BUF_INIT;
+    for (int i = 0; i < DT_CSV_MAX_COLUMNS; i++)
+        dt_buf_puts(&text, i ? ",a" : "a");
+    dt_buf_putc(&text, '\n');
+    for (int i = 0; i < DT_CSV_MAX_COLUMNS; i++)
+        dt_buf_printf(&text, i ? ",%d" : "%d", i);
+    dt_buf_putc(&text, '\n');
+    dt_table *t;
+    T_OK(read_text(dt_buf_cstr(&text), NULL, &t));
+    T_EQ_INT(t->ncol, DT_CSV_MAX_COLUMNS);
+    T_EQ_STR(t->cols[1].field.name, "a_2");
+    T_EQ_STR(t->cols[DT_CSV_MAX_COLUMNS - 1].field.name, "a_32767");
+    T_EQ_STR(cell(t, 0, DT_CSV_MAX_COLUMNS - 1), "32766");
+    dt_table_free(t);
+    dt_buf_free(&text);
 }
 
 static void test_errors(void)
@@ -890,6 +949,8 @@ int main(void)
     T_RUN(test_bom_and_delims);
     T_RUN(test_header);
     T_RUN(test_errors);
+    T_RUN(test_limits);
+    T_RUN(test_wide);
     T_RUN(test_nul);
     T_RUN(test_forced);
     T_RUN(test_na_tokens);

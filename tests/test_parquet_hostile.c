@@ -607,6 +607,49 @@ static void test_nested_rejected(void)
     dt_buf_free(&page);
 }
 
+/* A file of N int32 columns and one row, by our own writer. */
+static char *wide_file(size_t n)
+{
+    dt_schema sc;
+    dt_schema_init(&sc, n);
+    for (size_t c = 0; c < n; c++) {
+        char name[24]; /* "c" and any size_t */
+        snprintf(name, sizeof name, "c%zu", c);
+        dt_schema_set(&sc, c, name, DT_INT32);
+    }
+    dt_table *t = dt_table_new(&sc, 1);
+    for (size_t c = 0; c < n; c++)
+        dt_col_append_i32(&t->cols[c], (int32_t)c);
+    dt_table_end_row(t);
+    dt_buf f = DT_BUF_INIT;
+    dt_pq_writer *w;
+    T_OK(dt_pq_writer_open(&w, &sc, NULL, dt_sink_buf(&f)));
+    T_OK(dt_pq_writer_write(w, t));
+    T_OK(dt_pq_writer_close(w));
+    char *path = write_tmp(n > DT_TABLE_MAX_COLUMNS ? "too-wide.parquet" : "widest.parquet", &f);
+    dt_buf_free(&f);
+    dt_table_free(t);
+    dt_schema_free(&sc);
+    return path;
+}
+
+/* More columns than a table may have: refused at open, before the buffers
+ * each would cost (a 100,000-column footer of a few MB took gigabytes). */
+static void test_too_many_columns(void)
+{
+    char *path = wide_file(DT_TABLE_MAX_COLUMNS);
+    dt_pq_reader *r;
+    size_t rows;
+    T_OK(dt_pq_open(&r, path));
+    T_OK(read_all(r, &rows));
+    T_EQ_INT(rows, 1);
+    dt_pq_close(r);
+    free(path);
+    path = wide_file(DT_TABLE_MAX_COLUMNS + 1);
+    T_ERR(dt_pq_open(&r, path), DATOM_EINVAL, "32768 columns, more than 32767");
+    free(path);
+}
+
 /* A page that claims 2 GiB (snappy, so the claim can be checked) or more than
  * the limit: an error, and no such allocation (ASan would report one). */
 static void test_huge_claims(void)
@@ -799,6 +842,7 @@ int main(void)
     T_RUN(test_hostile_footers);
     T_RUN(test_dictionary_amplification);
     T_RUN(test_huge_claims);
+    T_RUN(test_too_many_columns);
     T_RUN(test_bad_magic_and_footer);
     T_RUN(test_long_page_headers);
     T_RUN(test_file_shrinks);

@@ -356,11 +356,16 @@ static void test_clone_round_trip(void)
     dt_project_free(q);
     dt_project_free(p);
 
-    /* a second init pushing to the same (now full) remote fails and leaves nothing */
+    /* a second project cannot take the namespace the first holds in the store */
     char *other = dt_path_join(root, "p6");
     o.name = "another";
+    T_ERR(dt_project_init(&p, other, &o), DATOM_EEXISTS, "shared_one");
+    T_ASSERT(!dt_fs_exists(other));
+    /* a second init pushing to the same (now full) remote fails and leaves nothing */
+    o.prefix = "another";
     T_ERR(dt_project_init(&p, other, &o), DATOM_ECONFLICT, "datom clone");
     T_ASSERT(!dt_fs_exists(other));
+    o.prefix = NULL;
 
     /* an empty repository is not a project; the clone directory goes away */
     char *empty = make_bare("empty.git");
@@ -549,9 +554,11 @@ static int dead_pid(void)
 static void test_write_lock_takeover(void)
 {
     char *store = dt_path_join(root, "lock-store");
-    T_OK(dt_fs_mkdirs(store, 0755));
-    dt_project *p;
-    T_OK(dt_project_open_store(&p, store, "locked", NULL));
+    /* a bare handle on a writable store: the lock needs nothing else */
+    dt_project *p = dt_calloc(1, sizeof *p);
+    p->name = dt_strdup("locked");
+    p->ns = dt_strdup("datom/");
+    T_OK(datom_store_open(&p->store, store));
     char host[256] = "";
     T_ASSERT(gethostname(host, sizeof host - 1) == 0 && host[0]);
     int64_t now = dt_now_ms(), old = now - 10 * DT_WLOCK_STALE_MS;

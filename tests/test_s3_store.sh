@@ -66,6 +66,16 @@ run 8 R store put --key ro/x odd.txt; has "$err" "403"; has "$err" "ro/x"
 run 8 R store set-ref --create ro-ref x; has "$err" "403"
 run 3 D store cat-ref ro-ref
 
+# ---- open flags: a missing bucket is "not found" for every verb (datom makes
+# no bucket), reading or writing; a fresh prefix of a bucket is an empty store ----
+NB="s3://no-such-bucket-$$/st?endpoint=$EP"
+run 3 W "$DATOM" --store "$NB" store ls; has "$err" "no such bucket no-such-bucket-$$"
+run 3 W "$DATOM" --store "$NB" store put --key k odd.txt; has "$err" "no such bucket"
+run 3 W "$DATOM" list --store "$NB" --project p; has "$err" "no such bucket"
+run 3 RO "$DATOM" read t --store "$NB" --project p; has "$err" "no such bucket"
+run 0 W "$DATOM" --store "s3://$B/fresh-$$?endpoint=$EP" store ls; check "a fresh prefix" "$out" ""
+run 3 W "$DATOM" list --store "s3://$B/fresh-$$?endpoint=$EP" --project p
+
 # ---- faults, through the proxy ----
 proxy_start
 P="s3://$B/px?endpoint=$PX&stall=1&timeout=60"

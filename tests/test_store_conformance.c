@@ -143,6 +143,47 @@ static void test_shared_by_url(void)
     datom_store_free(b);
 }
 
+/* Open flags, on every backend: a store that does not exist is not made
+ * without DATOM_STORE_CREATE (DATOM_ENOTFOUND; on S3, where a fresh prefix of
+ * a bucket is a store as soon as it is named, an empty one; its missing
+ * bucket is tested in tests/test_s3_store.sh), and a read-only handle reads what a writer
+ * put but changes nothing (puts, deletes and ref changes are refused). */
+static void test_open_flags(void)
+{
+    datom_store *st, *ro;
+    fresh("flags");
+    int rc = datom_store_open_ext(&st, url, 0);
+    if (rc == 0) { /* a fresh prefix of an S3 bucket: an empty store */
+        char **keys;
+        size_t n;
+        int more;
+        T_OK(datom_store_list(st, "", NULL, 0, &keys, &n, &more));
+        T_EQ_INT(n, 0);
+        datom_strings_free(keys, n);
+        datom_store_free(st);
+    } else {
+        T_EQ_INT(rc, DATOM_ENOTFOUND);
+        T_ERR(datom_store_open_ext(&st, url, DATOM_STORE_READONLY), DATOM_ENOTFOUND, "");
+    }
+    T_OK(datom_store_open_ext(&st, url, DATOM_STORE_CREATE));
+    T_OK(datom_store_put(st, "k", "v", 1));
+    char ver[DATOM_REF_VERSION_MAX];
+    T_OK(datom_store_ref_cas(st, "r", NULL, "1", 1, ver));
+    T_OK(datom_store_open_ext(&ro, url, DATOM_STORE_READONLY));
+    get_eq(ro, "k", "v");
+    void *data;
+    size_t len;
+    T_OK(datom_store_ref_get(ro, "r", &data, &len, NULL));
+    free(data);
+    T_ERR(datom_store_put(ro, "k2", "v", 1), DATOM_EINVAL, "read-only");
+    T_ERR(datom_store_del(ro, "k"), DATOM_EINVAL, "read-only");
+    T_ERR(datom_store_ref_cas(ro, "r", ver, "2", 1, NULL), DATOM_EINVAL, "read-only");
+    T_ERR(datom_store_ref_del(ro, "r", ver), DATOM_EINVAL, "read-only");
+    get_eq(st, "k", "v");
+    datom_store_free(ro);
+    datom_store_free(st);
+}
+
 static void test_ranges(void)
 {
     datom_store *st = open_fresh("ranges");
@@ -836,6 +877,7 @@ int main(void)
         fprintf(stderr, "== backend %s\n", be->name);
         T_RUN(test_put_get_stat_del);
         T_RUN(test_shared_by_url);
+        T_RUN(test_open_flags);
         T_RUN(test_ranges);
         T_RUN(test_listing);
         T_RUN(test_content_addressed);

@@ -16,8 +16,9 @@ static char *scratch;
 
 /* ---- registration ---- */
 
-static int open_nothing(datom_store **out, const char *url)
+static int open_nothing(datom_store **out, const char *url, unsigned flags)
 {
+    (void)flags;
     *out = NULL;
     return dt_error(DATOM_EIO, "%s: opened by the test backend", url);
 }

@@ -2,9 +2,12 @@
  * test_store_log.c: the stores' optional append-only logs (store.h), on the
  * mem and file backends: conditional appends, reads from an offset,
  * conditional truncation, hostile names, and appends racing from several
- * processes (each wins exactly once per record, none lost).
+ * processes (each wins exactly once per record, none lost), and links, FIFOs
+ * and read-only handles on the file backend.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "t.h"
@@ -75,6 +78,65 @@ static void test_file(void)
     basics(st);
     datom_store_free(st);
     dt_fs_rmtree(dir);
+    free(dir);
+}
+
+/* The file backend reaches its logs as every path (store/file.h, invariants
+ * 1 and 2): reading a missing log makes nothing; a read-only handle refuses
+ * appends and truncations; a link (the logs directory or the file) is
+ * refused loudly on a read and never written through; a FIFO is refused
+ * without waiting for a writer. */
+static void test_file_hostile(void)
+{
+    char *dir = tmp_dir("hostile");
+    char *logs = dt_sprintf("%s/.datom-internal/logs", dir);
+    char *elsewhere = dt_sprintf("%s.elsewhere", dir);
+    char *file = dt_sprintf("%s/db", logs);
+    datom_store *st, *ro;
+    dt_buf b = DT_BUF_INIT;
+    uint64_t size = 0;
+    T_OK(datom_store_open_ext(&ro, dir, DATOM_STORE_READONLY));
+    T_ERR(dt_store_log_read(ro, "db", 0, &b, &size), DATOM_ENOTFOUND, "no such log");
+    T_ASSERT(!dt_fs_exists(logs));
+    T_ERR(dt_store_log_append(ro, "db", 0, "x", 1), DATOM_EINVAL, "read-only");
+    T_ERR(dt_store_log_truncate(ro, "db", 0, 0), DATOM_EINVAL, "read-only");
+    T_ASSERT(!dt_fs_exists(logs));
+    T_ERR(ro->ops->log_append(ro, "db", 0, "x", 1), DATOM_EINVAL, "read-only");
+    T_ASSERT(!dt_fs_exists(logs));
+
+    T_OK(datom_store_open(&st, dir));
+    T_OK(dt_store_log_append(st, "db", 0, "hello", 5));
+    T_OK(dt_store_log_read(ro, "db", 0, &b, &size));
+    T_EQ_INT(size, 5);
+    /* the logs directory swapped for a link to a copy elsewhere */
+    T_ASSERT(rename(logs, elsewhere) == 0);
+    T_ASSERT(symlink(elsewhere, logs) == 0);
+    T_ERR(dt_store_log_read(st, "db", 0, &b, &size), DATOM_ECORRUPT, "symbolic link");
+    T_ERR(dt_store_log_append(st, "db", 5, "!", 1), DATOM_EINVAL, "symbolic link");
+    T_ERR(dt_store_log_truncate(st, "db", 5, 0), DATOM_EINVAL, "symbolic link");
+    /* the file itself a link */
+    T_ASSERT(unlink(logs) == 0 && mkdir(logs, 0755) == 0);
+    char *target = dt_sprintf("%s/db", elsewhere);
+    T_ASSERT(symlink(target, file) == 0);
+    T_ERR(dt_store_log_read(st, "db", 0, &b, &size), DATOM_ECORRUPT, "symbolic link");
+    T_ERR(dt_store_log_append(st, "db", 5, "!", 1), DATOM_EINVAL, "symbolic link");
+    T_ERR(dt_store_log_append(st, "db", 0, "!", 1), DATOM_EINVAL, "symbolic link");
+    T_ERR(dt_store_log_truncate(st, "db", 5, 0), DATOM_EINVAL, "symbolic link");
+    struct stat sb;
+    T_ASSERT(stat(target, &sb) == 0 && sb.st_size == 5); /* never written through */
+    /* a FIFO: refused at once (a blocking open would hang here) */
+    T_ASSERT(unlink(file) == 0 && mkfifo(file, 0644) == 0);
+    T_ERR(dt_store_log_read(st, "db", 0, &b, &size), DATOM_ECORRUPT, "not a regular file");
+    T_ERR(dt_store_log_append(st, "db", 0, "!", 1), DATOM_ECORRUPT, "not a regular file");
+    datom_store_free(st);
+    datom_store_free(ro);
+    dt_buf_free(&b);
+    dt_fs_rmtree(dir);
+    dt_fs_rmtree(elsewhere);
+    free(target);
+    free(file);
+    free(elsewhere);
+    free(logs);
     free(dir);
 }
 
@@ -149,5 +211,6 @@ int main(void)
     T_RUN(test_mem);
     T_RUN(test_file);
     T_RUN(test_file_race);
+    T_RUN(test_file_hostile);
     return t_done();
 }

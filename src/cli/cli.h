@@ -25,6 +25,18 @@ typedef int (*cli_verb_fn)(int argc, char **argv);
 int cli_fail(int code);
 /* Prints "datom <verb>: <message>" and a hint to --help; returns exit status 2. */
 int cli_usage_error(const char *verb, const char *fmt, ...) DT_PRINTF(2, 3);
+/* The global options a verb or subcommand also takes after its name (as
+ * `datom store ls --store URL`): getopt_long entries, and cli_global_opt,
+ * which applies C when it is one of them (true) for the loops to skip it. */
+enum { CLI_OPT_STORE = 900, CLI_OPT_VERBOSE, CLI_OPT_QUIET };
+#define CLI_GLOBAL_OPTS                                                                            \
+    {"store", required_argument, NULL, CLI_OPT_STORE},                                             \
+        {"verbose", no_argument, NULL, CLI_OPT_VERBOSE}, {"quiet", no_argument, NULL, CLI_OPT_QUIET}
+bool cli_global_opt(int c);
+/* Says what getopt_long refused (an unrecognized option, or one missing its
+ * value), given the argv and OPTSTRING it was run with; returns exit status
+ * 2. getopt's own messages are off (opterr = 0): this is the only one. */
+int cli_bad_option(const char *verb, char **argv, const char *optstring);
 /* True when argv holds -h or --help (anywhere before "--"). */
 bool cli_wants_help(int argc, char **argv);
 /* A verb family's subcommands ("datom store ls"): usage, and the function
@@ -36,9 +48,11 @@ typedef struct cli_sub {
 /* Runs the subcommand argv[1] of VERB from SUBS (its --help, or the verb's
  * USAGE without one); an unknown one is exit status 2. */
 int cli_subcommand(const char *verb, const char *usage, const cli_sub *subs, size_t n, int argc, char **argv);
-/* Opens the store named by --store, else the project's local store in the
- * current directory (or a clear error saying how to make one). */
-int cli_open_store(datom_store **out);
+/* Opens the store named by --store, else the project's store in the current
+ * directory (or a clear error saying how to make one), with the
+ * datom_store_open_ext FLAGS of the verb: read-only for those that read,
+ * DATOM_STORE_CREATE only for those that may make a store (docs/cli.md). */
+int cli_open_store(datom_store **out, unsigned flags);
 
 /* Verb families. */
 int cli_store(int argc, char **argv);

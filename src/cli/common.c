@@ -35,18 +35,18 @@ static char *find_project_root(void)
     }
 }
 
-int cli_open_store(datom_store **out)
+int cli_open_store(datom_store **out, unsigned flags)
 {
     *out = NULL;
     if (cli.store_url)
-        return datom_store_open(out, cli.store_url);
+        return datom_store_open_ext(out, cli.store_url, flags);
     /* A project: the store its project.yaml names (by default .datom/store). */
     char *url = NULL, *project = NULL;
     if (dt_project_find_root(".", &project) == 0) {
         free(project);
         int rc = dt_project_find_store_url(".", &url);
         if (rc == 0)
-            rc = datom_store_open(out, url);
+            rc = datom_store_open_ext(out, url, flags);
         free(url);
         return rc;
     }
@@ -59,7 +59,7 @@ int cli_open_store(datom_store **out)
                         "directory); run `datom init` to make one here, or name a store with "
                         "--store URL (a path, file:///path or mem:)");
     char *path = dt_sprintf("%s/.datom/store", root);
-    int rc = datom_store_open(out, path);
+    int rc = datom_store_open_ext(out, path, flags);
     free(path);
     free(root);
     return rc;

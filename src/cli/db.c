@@ -93,10 +93,12 @@ static char *namespace_of(const dbopts *o)
     return ns;
 }
 
-static int open_conn(const char *name, const dbopts *o, datom_store **st, dt_conn **c)
+/* FLAGS: DATOM_STORE_READONLY for the verbs that only read (a read-only
+ * role can run them, and they change nothing), 0 for transact. */
+static int open_conn(const char *name, const dbopts *o, unsigned flags, datom_store **st, dt_conn **c)
 {
     *c = NULL;
-    int rc = cli_open_store(st);
+    int rc = cli_open_store(st, flags);
     if (rc)
         return rc;
     char *ns = namespace_of(o);
@@ -188,7 +190,7 @@ static int cmd_create(int argc, char **argv)
     if (optind != argc - 1)
         return cli_usage_error("db create", "expected one NAME");
     datom_store *st;
-    if ((rc = cli_open_store(&st)))
+    if ((rc = cli_open_store(&st, DATOM_STORE_CREATE)))
         return cli_fail(rc);
     char *ns = namespace_of(&o);
     dt_conn_opts co = {.ns = ns};
@@ -213,7 +215,7 @@ static int cmd_list(int argc, char **argv)
     if (optind != argc)
         return cli_usage_error("db list", "no arguments expected");
     datom_store *st;
-    if ((rc = cli_open_store(&st)))
+    if ((rc = cli_open_store(&st, DATOM_STORE_READONLY)))
         return cli_fail(rc);
     char *ns = namespace_of(&o);
     dt_strv names = DT_STRV_INIT;
@@ -270,7 +272,7 @@ static int cmd_transact(int argc, char **argv)
     datom_store *st = NULL;
     dt_conn *c = NULL;
     dt_tx_report *r = NULL;
-    if ((rc = open_conn(argv[optind], &o, &st, &c)) == 0)
+    if ((rc = open_conn(argv[optind], &o, 0, &st, &c)) == 0)
         rc = dt_conn_transact(c, dt_buf_cstr(&tx), tx.len, &r);
     if (rc == 0) {
         dt_edn_doc *doc = dt_edn_doc_new();
@@ -302,7 +304,7 @@ static int cmd_pull(int argc, char **argv)
     dt_pull *p = NULL;
     uint64_t e = 0;
     dt_edn_value out = dt_edn_nil();
-    if ((rc = open_conn(argv[optind], &o, &st, &c)) == 0)
+    if ((rc = open_conn(argv[optind], &o, DATOM_STORE_READONLY, &st, &c)) == 0)
         rc = view(c, &o, &db);
     if (rc == 0 && dt_edn_read(doc, argv[optind + 1], strlen(argv[optind + 1]), NULL, &pat, NULL))
         rc = dt_error_wrap("pull pattern");
@@ -375,7 +377,7 @@ static int cmd_datoms(int argc, char **argv)
     dt_arena arena = {0};
     dt_key k;
     dt_cursor *cur = NULL;
-    if ((rc = open_conn(argv[optind], &o, &st, &c)) == 0)
+    if ((rc = open_conn(argv[optind], &o, DATOM_STORE_READONLY, &st, &c)) == 0)
         rc = view(c, &o, &db);
     if (rc == 0)
         rc = datoms_key(db, order, argv + optind + 2, argc - optind - 2, doc, &arena, &k);
@@ -414,7 +416,7 @@ static int cmd_log(int argc, char **argv)
     dt_cursor *cur = NULL;
     dt_time from = {DT_TIME_T, 0}, to = {DT_TIME_T, -1};
     int64_t tf = 0, tt = -1;
-    if ((rc = open_conn(argv[optind], &o, &st, &c)) == 0)
+    if ((rc = open_conn(argv[optind], &o, DATOM_STORE_READONLY, &st, &c)) == 0)
         rc = view(c, &o, &db);
     if (rc == 0 && o.from && (rc = parse_time(o.from, &from)) == 0)
         rc = dt_db_resolve_time(db, from, &tf);
@@ -456,7 +458,7 @@ static int cmd_info(int argc, char **argv)
         return cli_usage_error("db info", "expected NAME");
     datom_store *st = NULL;
     dt_conn *c = NULL;
-    if ((rc = open_conn(argv[optind], &o, &st, &c)))
+    if ((rc = open_conn(argv[optind], &o, DATOM_STORE_READONLY, &st, &c)))
         return finish(st, c, NULL, rc);
     dt_db *db = dt_conn_db(c);
     dt_conn_stats s;
@@ -501,7 +503,7 @@ static int cmd_info(int argc, char **argv)
 
 int cli_db_open(const char *name, const dbopts *o, datom_store **st, dt_conn **c)
 {
-    return open_conn(name, o, st, c);
+    return open_conn(name, o, DATOM_STORE_READONLY, st, c);
 }
 
 int cli_db_view(dt_conn *c, const dbopts *o, dt_db **out) { return view(c, o, out); }

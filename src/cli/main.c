@@ -101,13 +101,42 @@ int cli_fail(int code)
 
 int cli_usage_error(const char *verb, const char *fmt, ...)
 {
+    dt_buf b = DT_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "datom %s: ", verb);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(see `datom %s --help`)\n", verb);
+    dt_buf_vprintf(&b, fmt, ap);
     va_end(ap);
+    char *shown = dt_printable(dt_buf_cstr(&b)); /* it may quote what the user typed */
+    fprintf(stderr, "datom%s%s: %s\n(see `datom%s%s --help`)\n", *verb ? " " : "", verb, shown,
+            *verb ? " " : "", verb);
+    free(shown);
+    dt_buf_free(&b);
     return 2;
+}
+
+bool cli_global_opt(int c)
+{
+    switch (c) {
+    case CLI_OPT_STORE: cli.store_url = optarg; return true;
+    case CLI_OPT_VERBOSE: dt_log_level++; return true;
+    case CLI_OPT_QUIET: dt_log_level = DT_LOG_QUIET; return true;
+    default: return false;
+    }
+}
+
+int cli_bad_option(const char *verb, char **argv, const char *optstring)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    bool is_long = !strncmp(arg, "--", 2);
+    const char *colon = !is_long && optopt ? strchr(optstring, optopt) : NULL;
+    bool missing = is_long ? optopt != 0 : colon && colon[1] == ':';
+    char *name = is_long ? dt_strndup(arg, strcspn(arg, "=")) : dt_sprintf("-%c", optopt);
+    char *shown = dt_printable(name);
+    int rc = missing ? cli_usage_error(verb, "option '%s' needs a value", shown)
+                     : cli_usage_error(verb, "unrecognized option '%s'", shown);
+    free(shown);
+    free(name);
+    return rc;
 }
 
 bool cli_wants_help(int argc, char **argv)
@@ -137,7 +166,9 @@ int cli_subcommand(const char *verb, const char *usage, const cli_sub *subs, siz
         optind = 0; /* glibc: start over, permuting (main's getopt stopped at the verb) */
         return subs[i].fn(argc - 1, argv + 1);
     }
-    fprintf(stderr, "datom %s: unknown subcommand '%s' (see `datom %s --help`)\n", verb, argv[1], verb);
+    char *shown = dt_printable(argv[1]);
+    fprintf(stderr, "datom %s: unknown subcommand '%s' (see `datom %s --help`)\n", verb, shown, verb);
+    free(shown);
     return 2;
 }
 
@@ -164,6 +195,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
         {"endpoint", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
     int c;
+    opterr = 0; /* getopt's own messages lack our prefix: cli_bad_option says it once */
     /* '+': stop at the verb; its options are its own. */
     while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
         switch (c) {
@@ -173,9 +205,9 @@ int main(int argc, char **argv)
         case 'j': cli.json = 1; break;
         case 'v': dt_log_level++; break;
         case 'q': dt_log_level = DT_LOG_QUIET; break;
-        case 'h': print_usage(stdout); return 0;
-        case 'V': return cli_version(1, argv);
-        default: print_usage(stderr); return 2;
+        case 'h': print_usage(stdout); return output_checked(0);
+        case 'V': return output_checked(cli_version(1, argv));
+        default: return cli_bad_option("", argv, "+vqh");
         }
     }
     if (optind >= argc) {
@@ -190,6 +222,8 @@ int main(int argc, char **argv)
             optind = 1; /* each verb runs getopt anew on its own argv */
             return output_checked(verbs[i].fn(sub_argc, sub_argv));
         }
-    fprintf(stderr, "datom: unknown verb '%s' (see `datom --help`)\n", name);
+    char *shown = dt_printable(name);
+    fprintf(stderr, "datom: unknown verb '%s' (see `datom --help`)\n", shown);
+    free(shown);
     return 2;
 }

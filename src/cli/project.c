@@ -72,7 +72,7 @@ static int simple_opts(int argc, char **argv, const char *verb, int max_operands
         if (c == 'j')
             cli.json = 1;
         else
-            return -cli_usage_error(verb, "unknown option");
+            return -cli_bad_option(verb, argv, "");
     }
     int n = argc - optind;
     if (n > max_operands)
@@ -90,23 +90,26 @@ static void print_json(json_t *j)
     json_decref(j);
 }
 
+/* p->remote_url is redacted already (project.c); the store URL is not. */
 static void print_project(const dt_project *p, const char *what, const char *head)
 {
+    char *store = dt_redact(p->store_url);
     if (cli.json) {
         json_t *j = json_object();
         json_object_set_new(j, "name", json_string(p->name));
         json_object_set_new(j, "root", json_string(p->root));
-        json_object_set_new(j, "store", json_string(p->store_url));
+        json_object_set_new(j, "store", json_string(store));
         json_object_set_new(j, "namespace", json_string(p->ns));
         json_object_set_new(j, "remote", p->remote_url ? json_string(p->remote_url) : json_null());
         json_object_set_new(j, "head", head ? json_string(head) : json_null());
         print_json(j);
-        return;
+    } else {
+        printf("%s datom project %s in %s\n", what, p->name, p->root);
+        printf("  store: %s (keys under %s)\n", store, p->ns);
+        if (p->remote_url)
+            printf("  remote: %s\n", p->remote_url);
     }
-    printf("%s datom project %s in %s\n", what, p->name, p->root);
-    printf("  store: %s (keys under %s)\n", p->store_url, p->ns);
-    if (p->remote_url)
-        printf("  remote: %s\n", p->remote_url);
+    free(store);
 }
 
 int cli_init(int argc, char **argv)
@@ -130,7 +133,7 @@ int cli_init(int argc, char **argv)
         case 'r': o.remote_url = optarg; break;
         case 'a': o.author = optarg; break;
         case 'j': cli.json = 1; break;
-        default: return cli_usage_error("init", "unknown option");
+        default: return cli_bad_option("init", argv, "");
         }
     }
     if (argc - optind > 1)
@@ -215,9 +218,11 @@ static int exchange(int argc, char **argv, const char *verb, const char *help)
         return cli_fail(rc);
     }
     dt_git_head(g, after);
-    char *url = NULL;
-    dt_git_remote_url(g, &url);
+    char *raw = NULL;
+    dt_git_remote_url(g, &raw);
     datom_errclear();
+    char *url = raw ? dt_redact(raw) : NULL;
+    free(raw);
     bool moved = strcmp(before, after) != 0;
     if (cli.json) {
         json_t *j = json_object();

@@ -75,7 +75,7 @@ static int put_many(char **files, size_t n, const char *prefix)
         if (!strcmp(files[i], "-"))
             return cli_usage_error("store put", "standard input (-) cannot be one of several files");
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_CREATE);
     if (rc)
         return cli_fail(rc);
     char (*shas)[DATOM_SHA_HEX] = dt_calloc(n, sizeof *shas);
@@ -91,10 +91,13 @@ static int cmd_put(int argc, char **argv)
     static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
                                           {"prefix", required_argument, NULL, 'p'},
                                           {"json", no_argument, NULL, 'j'},
+                                          CLI_GLOBAL_OPTS,
                                           {NULL, 0, NULL, 0}};
     const char *key = NULL, *prefix = "";
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         if (c == 'k')
             key = optarg;
         else if (c == 'p')
@@ -102,7 +105,7 @@ static int cmd_put(int argc, char **argv)
         else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error("store put", "unknown option");
+            return cli_bad_option("store put", argv, "");
     }
     if (key && *prefix)
         return cli_usage_error("store put", "give --key or --prefix, not both");
@@ -117,7 +120,7 @@ static int cmd_put(int argc, char **argv)
     if (fd < 0)
         return cli_fail(dt_error_errno(errno, "%s", file));
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_CREATE);
     if (rc) {
         if (!is_stdin)
             close(fd);
@@ -181,22 +184,25 @@ static int cmd_get(int argc, char **argv)
 {
     static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                           {"prefix", required_argument, NULL, 'p'},
+                                          CLI_GLOBAL_OPTS,
                                           {NULL, 0, NULL, 0}};
     const char *output = NULL, *prefix = "";
     int c;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         if (c == 'o')
             output = optarg;
         else if (c == 'p')
             prefix = optarg;
         else
-            return cli_usage_error("store get", "unknown option");
+            return cli_bad_option("store get", argv, "o:");
     }
     if (optind != argc - 1)
         return cli_usage_error("store get", "expected one SHA or KEY");
     const char *name = argv[optind];
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_READONLY);
     if (rc)
         return cli_fail(rc);
     bool by_sha = dt_is_sha_hex(name);
@@ -230,11 +236,14 @@ static int cmd_ls(int argc, char **argv)
     static const struct option opts[] = {{"start-after", required_argument, NULL, 's'},
                                           {"limit", required_argument, NULL, 'l'},
                                           {"json", no_argument, NULL, 'j'},
+                                          CLI_GLOBAL_OPTS,
                                           {NULL, 0, NULL, 0}};
     const char *start = NULL;
     size_t limit = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         char *end;
         if (c == 's')
             start = optarg;
@@ -247,13 +256,13 @@ static int cmd_ls(int argc, char **argv)
         } else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error("store ls", "unknown option");
+            return cli_bad_option("store ls", argv, "");
     }
     if (optind < argc - 1)
         return cli_usage_error("store ls", "expected at most one PREFIX");
     const char *prefix = optind < argc ? argv[optind] : "";
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_READONLY);
     if (rc)
         return cli_fail(rc);
     json_t *arr = cli.json ? json_array() : NULL;
@@ -308,11 +317,17 @@ static const char rm_usage[] =
 
 static int cmd_rm(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-')
+    static const struct option opts[] = {CLI_GLOBAL_OPTS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (!cli_global_opt(c))
+            return cli_bad_option("store rm", argv, "");
+    }
+    if (optind >= argc)
         return cli_usage_error("store rm", "expected KEY...");
     datom_store *st;
-    int rc = cli_open_store(&st);
-    for (int i = 1; rc == 0 && i < argc; i++)
+    int rc = cli_open_store(&st, 0);
+    for (int i = optind; rc == 0 && i < argc; i++)
         rc = datom_store_del(st, argv[i]);
     return finish(st, rc);
 }
@@ -328,19 +343,22 @@ static const char cat_ref_usage[] =
 
 static int cmd_cat_ref(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, CLI_GLOBAL_OPTS,
+                                          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error("store cat-ref", "unknown option");
+            return cli_bad_option("store cat-ref", argv, "");
     }
     if (optind != argc - 1)
         return cli_usage_error("store cat-ref", "expected one ref NAME");
     const char *name = argv[optind];
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, DATOM_STORE_READONLY);
     if (rc)
         return cli_fail(rc);
     dt_buf value = DT_BUF_INIT;
@@ -378,11 +396,14 @@ static int ref_opts(int argc, char **argv, const char *verb, bool allow_create, 
     static const struct option opts[] = {{"create", no_argument, NULL, 'c'},
                                           {"expect", required_argument, NULL, 'e'},
                                           {"json", no_argument, NULL, 'j'},
+                                          CLI_GLOBAL_OPTS,
                                           {NULL, 0, NULL, 0}};
     bool create = false;
     *expected = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_global_opt(c))
+            continue;
         if (c == 'c' && allow_create)
             create = true;
         else if (c == 'e')
@@ -390,7 +411,7 @@ static int ref_opts(int argc, char **argv, const char *verb, bool allow_create, 
         else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error(verb, "unknown option");
+            return cli_bad_option(verb, argv, "");
     }
     if (create == (*expected != NULL) && allow_create)
         return cli_usage_error(verb, "give exactly one of --create and --expect VERSION");
@@ -416,7 +437,7 @@ static int cmd_set_ref(int argc, char **argv)
         dt_buf_puts(&value, arg);
     datom_store *st = NULL;
     if (rc == 0)
-        rc = cli_open_store(&st);
+        rc = cli_open_store(&st, DATOM_STORE_CREATE);
     dt_ref_info info = {0};
     if (rc == 0)
         rc = dt_store_ref_cas_info(st, name, expected, value.data, value.len, &info);
@@ -438,7 +459,7 @@ static int cmd_del_ref(int argc, char **argv)
     if (optind != argc - 1)
         return cli_usage_error("store del-ref", "expected one ref NAME");
     datom_store *st;
-    int rc = cli_open_store(&st);
+    int rc = cli_open_store(&st, 0);
     if (rc == 0)
         rc = datom_store_ref_del(st, argv[optind], expected);
     return finish(st, rc);

@@ -96,6 +96,7 @@ static void opts_free(table_opts *o)
 static int opts_parse(const char *verb, int argc, char **argv, table_opts *o)
 {
     int c;
+    optind = 0; /* glibc: a full restart, so options may follow arguments */
     while ((c = getopt_long(argc, argv, "", table_long_opts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
@@ -115,7 +116,7 @@ static int opts_parse(const char *verb, int argc, char **argv, table_opts *o)
             break;
         }
         case OPT_JSON: cli.json = 1; break;
-        default: return cli_usage_error(verb, "unknown option");
+        default: return cli_bad_option(verb, argv, "");
         }
         if (rc)
             return cli_usage_error(verb, "%s", datom_errmsg());
@@ -465,7 +466,9 @@ static int schema(const char *path, table_opts *o)
         for (size_t i = 0; i < s->ncol; i++) {
             dt_buf_clear(&d);
             dt_field_describe(&s->fields[i], &d);
-            printf("%s\t%s\n", s->fields[i].name, dt_buf_cstr(&d));
+            char *name = dt_printable(s->fields[i].name); /* a header may hold anything */
+            printf("%s\t%s\n", name, dt_buf_cstr(&d));
+            free(name);
         }
         dt_buf_free(&d);
     }

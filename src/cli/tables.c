@@ -27,7 +27,7 @@ int tcli_open(const tcli_where *w, dt_project **out)
     }
     if (w->store_url)
         return dt_error(DATOM_EINVAL, "--store needs --project NAME (the project to read)");
-    return dt_project_open(out, ".");
+    return dt_project_open_read(out, ".");
 }
 
 /* Recognises the options that say where a project is; true when consumed. */
@@ -177,7 +177,7 @@ static int write_parse(int argc, char **argv, write_args *a)
         case 'I': a->o.int64_as_i64 = true; break;
         case 'A': a->o.author = optarg; break;
         case 'j': cli.json = 1; break;
-        default: return 2;
+        default: return cli_bad_option("write", argv, "m:h");
         }
     }
     return rc ? -1 : 0;
@@ -210,7 +210,9 @@ int cli_write(int argc, char **argv)
     }
     write_args a = {.parents = DT_STRV_INIT, .meta = DT_STRV_INIT, .na = DT_STRV_INIT};
     int rc = write_parse(argc, argv, &a), status = 0;
-    if (rc == 2 || (rc == 0 && argc - optind != 2))
+    if (rc == 2)
+        status = 2; /* said by cli_bad_option */
+    else if (rc == 0 && argc - optind != 2)
         status = cli_usage_error("write", "expected TABLE FILE");
     else if (rc)
         status = cli_fail(datom_errcode());
@@ -278,7 +280,7 @@ int cli_read(int argc, char **argv)
         case 'V': version = optarg; break;
         case 'o': out = optarg; break;
         case 'j': cli.json = 1; break;
-        default: return cli_usage_error("read", "unknown option");
+        default: return cli_bad_option("read", argv, "o:h");
         }
     }
     if (argc - optind != 1)
@@ -294,7 +296,7 @@ int cli_read(int argc, char **argv)
     if (rc)
         return cli_fail(rc);
     if (out && !cli.json)
-        fprintf(stderr, "wrote %s\n", out);
+        dt_log(DT_LOG_INFO, "wrote %s", out);
     return 0;
 }
 
@@ -319,7 +321,7 @@ int cli_show(int argc, char **argv)
             cli.json = 1;
             continue;
         }
-        return cli_usage_error("show", "unknown option");
+        return cli_bad_option("show", argv, "h");
     }
     if (argc - optind != 1)
         return cli_usage_error("show", "expected TABLE[@VERSION]");
@@ -389,7 +391,7 @@ int cli_lineage(int argc, char **argv)
         else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error("lineage", "unknown option");
+            return cli_bad_option("lineage", argv, "h");
     }
     if (argc - optind != 1)
         return cli_usage_error("lineage", "expected TABLE[@VERSION]");

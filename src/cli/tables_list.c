@@ -40,11 +40,11 @@ static int parse_common(int argc, char **argv, const char *verb, tcli_where *w, 
         }
         case 'V':
             if (!versions)
-                return cli_usage_error(verb, "unknown option --versions");
+                return cli_usage_error(verb, "unrecognized option '--versions'");
             *versions = true;
             break;
         case 'j': cli.json = 1; break;
-        default: return cli_usage_error(verb, "unknown option");
+        default: return cli_bad_option(verb, argv, "n:h");
         }
     }
     return 0;
@@ -316,7 +316,7 @@ int cli_status(int argc, char **argv)
     json_t *manifest = NULL, *behind = json_array();
     dt_strv names = DT_STRV_INIT;
     char head[41] = "";
-    int rc = dt_project_open(&p, ".");
+    int rc = dt_project_open_read(&p, ".");
     if (rc == 0)
         rc = dt_git_head(p->git, head);
     if (rc == 0)
@@ -333,16 +333,17 @@ int cli_status(int argc, char **argv)
             json_array_append_new(behind, json_string(names.v[i]));
         json_decref(meta);
     }
+    char *store = p ? dt_redact(p->store_url) : NULL; /* remote_url is redacted already */
     if (rc == 0 && cli.json) {
         json_t *out = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I, s:O}", "project", p->name, "root",
-                                p->root, "store", p->store_url, "remote", p->remote_url, "head",
+                                p->root, "store", store, "remote", p->remote_url, "head",
                                 head, "tables", (json_int_t)names.n, "mirror_behind", behind);
         tcli_print_json(out);
         json_decref(out);
     } else if (rc == 0) {
         printf("project  %s\nroot     %s\nstore    %s (%s)\nremote   %s\nhead     %s\n"
                "tables   %zu\n",
-               p->name, p->root, p->store_url, p->ns, p->remote_url ? p->remote_url : "none", head,
+               p->name, p->root, store, p->ns, p->remote_url ? p->remote_url : "none", head,
                names.n);
         if (json_array_size(behind)) {
             printf("mirror   behind git for:");
@@ -355,6 +356,7 @@ int cli_status(int argc, char **argv)
             printf("mirror   up to date\n");
         }
     }
+    free(store);
     json_decref(behind);
     json_decref(manifest);
     dt_strv_free(&names);

@@ -65,7 +65,7 @@ int cli_sync(int argc, char **argv)
         else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error("sync", "unknown option");
+            return cli_bad_option("sync", argv, "");
     }
     if (optind != argc)
         return cli_usage_error("sync", "takes no arguments");
@@ -82,9 +82,12 @@ int cli_sync(int argc, char **argv)
     } else if (rc == 0) {
         for (size_t i = 0; i < r.n; i++) {
             const dt_sync_item *it = &r.items[i];
-            printf("%-10s %s", it->failed ? "FAILED" : it->status, it->file);
-            if (it->table)
-                printf(" -> %s", it->table);
+            char *file = dt_printable(it->file), *table = it->table ? dt_printable(it->table) : NULL;
+            printf("%-10s %s", it->failed ? "FAILED" : it->status, file); /* names as found on disk */
+            if (table)
+                printf(" -> %s", table);
+            free(file);
+            free(table);
             if (it->failed)
                 printf(": %s", it->error);
             else if (!dry && it->result.action && strcmp(it->status, "unchanged") &&
@@ -217,7 +220,7 @@ static int validate_verb(int argc, char **argv, bool repair)
         else if (c == 'j')
             cli.json = 1;
         else
-            return cli_usage_error(verb, "unknown option");
+            return cli_bad_option(verb, argv, "h");
     }
     if (optind != argc)
         return cli_usage_error(verb, "takes no arguments");

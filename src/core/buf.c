@@ -136,9 +136,14 @@ dt_sink dt_sink_buf(dt_buf *b) { return (dt_sink){sink_buf_write, b}; }
 
 static int sink_fd_write(void *ctx, const void *p, size_t n)
 {
-    if (dt_fs_write_all(*(int *)ctx, p, n) != 0)
-        return dt_error_errno(errno, "write");
-    return 0;
+    int fd = *(int *)ctx;
+    if (dt_fs_write_all(fd, p, n) == 0)
+        return 0;
+    /* the sink knows only a descriptor: standard output is the one a user
+     * redirects (> /dev/full), and is named so */
+    if (fd == 1)
+        return dt_error_errno(errno, "standard output");
+    return dt_error_errno(errno, "write to file descriptor %d", fd);
 }
 
 dt_sink dt_sink_fd(int *fd) { return (dt_sink){sink_fd_write, fd}; }

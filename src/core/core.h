@@ -39,6 +39,29 @@ int dt_error_head(int code, struct dt_buf *head, const char *fmt, va_list ap) DT
 const char *dt_exit_name(int code);
 int dt_exit_code(int code); /* process exit status for a DATOM_E* code */
 
+/* ---- credentials in URLs (redact.c) ---- */
+/* TEXT with the credentials of every URL in it hidden (user information and
+ * secret-looking query values become ***); never NULL, caller frees. Every
+ * recorded error message and log line passes through it. */
+char *dt_redact(const char *text);
+/* URL without its user information, for what is stored; *user and *pass
+ * (may be NULL) get what was removed, percent-decoded (caller frees; NULL
+ * when absent). A string that is no scheme://... URL is copied as is. */
+char *dt_url_strip_userinfo(const char *url, char **user, char **pass);
+/* S[0, n) with %XX escapes decoded (caller frees); NULL when an escape is
+ * bad or decodes to NUL. */
+char *dt_pct_decode(const char *s, size_t n);
+
+/* ---- text for a terminal (printable.c) ---- */
+/* S with control characters (C0, DEL, C1) and invalid UTF-8 spelled as C
+ * escapes; caller frees. Every recorded error message and log line passes
+ * through it. */
+char *dt_printable(const char *s);
+bool dt_is_printable(const char *s);
+/* S for a message: printable, and when over MAX bytes cut to them with
+ * "... (N bytes)", so a long name never crowds out the reason; caller frees. */
+char *dt_shown(const char *s, size_t max);
+
 /* ---- memory (mem.c) ---- */
 void *dt_malloc(size_t n);
 void *dt_calloc(size_t count, size_t size);
@@ -67,6 +90,7 @@ void dt_buf_putc(dt_buf *b, char c);
 void dt_buf_printf(dt_buf *b, const char *fmt, ...) DT_PRINTF(2, 3);
 void dt_buf_vprintf(dt_buf *b, const char *fmt, va_list ap) DT_PRINTF(2, 0);
 const char *dt_buf_cstr(dt_buf *b); /* "" when empty */
+void dt_buf_put_printable(dt_buf *b, const char *s); /* appends dt_printable(s) (printable.c) */
 char *dt_buf_detach(dt_buf *b);     /* hands over data (NUL-terminated); b is reset */
 void dt_buf_clear(dt_buf *b);       /* len = 0, keeps capacity */
 void dt_buf_free(dt_buf *b);
@@ -81,6 +105,17 @@ void dt_strv_push(dt_strv *s, const char *str); /* copies */
 void dt_strv_push_owned(dt_strv *s, char *str);
 void dt_strv_sort(dt_strv *s); /* byte order */
 void dt_strv_free(dt_strv *s);
+
+/* ---- string -> number map, for lookups by the thousand (strmap.c) ---- */
+typedef struct dt_strmap {
+    char **keys; /* cap slots, NULL when empty */
+    size_t *vals;
+    size_t n, cap;
+} dt_strmap;
+#define DT_STRMAP_INIT {NULL, NULL, 0, 0}
+size_t *dt_strmap_get(const dt_strmap *m, const char *key); /* NULL when absent */
+size_t *dt_strmap_put(dt_strmap *m, const char *key, size_t val); /* copies KEY; its value slot */
+void dt_strmap_free(dt_strmap *m);
 
 /* ---- byte sinks: where streamed output goes (buf.c) ---- */
 typedef struct dt_sink {

@@ -6,6 +6,7 @@
  * dt_error_wrap(), which prefixes context as a failure travels up the stack.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
@@ -25,31 +26,77 @@ void datom_errclear(void)
 
 const char *datom_version(void) { return DATOM_VERSION_STRING; }
 
+/* TEXT (N bytes) into OUT (CAP bytes), losing its middle when it does not
+ * fit: the reason of a message comes last ("write TABLE: FILE:3:7: ragged
+ * row") and a long name or path before it must not push it out. */
+static void fit(char *out, size_t cap, const char *text, size_t n)
+{
+    if (n < cap) {
+        memcpy(out, text, n + 1);
+        return;
+    }
+    char mark[64];
+    size_t head = cap / 3, tail = cap - 1 - head - sizeof mark;
+    while (head > 0 && ((unsigned char)text[head] & 0xC0) == 0x80)
+        head--; /* never inside a character */
+    while (((unsigned char)text[n - tail] & 0xC0) == 0x80)
+        tail--;
+    int m = snprintf(mark, sizeof mark, " [... %zu bytes ...] ", n - head - tail);
+    memmove(out, text, head);
+    memcpy(out + head, mark, (size_t)m);
+    memmove(out + head + (size_t)m, text + n - tail, tail + 1);
+}
+
+static void store_msg(const char *text) { fit(last_msg, sizeof last_msg, text, strlen(text)); }
+
+/* Records MSG with the credentials of any URL in it hidden (redact.c) and
+ * control characters escaped (printable.c): no layer, and no libgit2
+ * message passed along, can leak a secret or drive the user's terminal. */
+static void set_msg(const char *msg)
+{
+    char *clean = strstr(msg, "://") ? dt_redact(msg) : NULL;
+    const char *text = clean ? clean : msg;
+    if (dt_is_printable(text)) {
+        store_msg(text);
+    } else {
+        char *shown = dt_printable(text);
+        store_msg(shown);
+        free(shown);
+    }
+    free(clean);
+}
+
 int dt_error(int code, const char *fmt, ...)
 {
+    dt_buf b = DT_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_msg, sizeof last_msg, fmt, ap);
+    dt_buf_vprintf(&b, fmt, ap);
     va_end(ap);
+    set_msg(dt_buf_cstr(&b));
+    dt_buf_free(&b);
     last_code = code;
     return code;
 }
 
+/* Context longer than this is cut in its middle: a wrap naming a huge
+ * table or file must leave room for what went wrong. */
+#define WRAP_MAX 512
+
 int dt_error_wrap(const char *fmt, ...)
 {
-    char prefix[ERRMSG_MAX], old[ERRMSG_MAX];
+    dt_buf b = DT_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    dt_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    memcpy(old, last_msg, sizeof old);
-    /* Truncation keeps the outer context, which matters most. */
-    size_t n = strlen(prefix);
-    memcpy(last_msg, prefix, n + 1);
-    if (n + 2 < sizeof last_msg) {
-        memcpy(last_msg + n, ": ", 3);
-        strncat(last_msg, old, sizeof last_msg - n - 3);
+    if (b.len >= WRAP_MAX) {
+        fit((char *)b.data, WRAP_MAX, (const char *)b.data, b.len);
+        b.len = strlen((const char *)b.data);
     }
+    dt_buf_printf(&b, ": %s", last_msg);
+    set_msg(dt_buf_cstr(&b));
+    dt_buf_free(&b);
     if (last_code == DATOM_OK)
         last_code = DATOM_EINTERNAL;
     return last_code;

@@ -94,6 +94,25 @@ int dt_git_init(dt_git **out, const char *dir)
     return 0;
 }
 
+/* Why libgit2 would not open DIR when its .git is another user's: git
+ * (and libgit2, which says only "not found" in some versions) refuses a
+ * repository another user owns unless told to trust it, so that a planted
+ * repository's settings never act for the reader. Reading another user's
+ * project is a role datom serves, so say how; 0 when that is not the cause. */
+static int foreign_owner(const char *dir)
+{
+    char *dotgit = dt_path_join(dir, ".git");
+    struct stat sb;
+    bool foreign = stat(dotgit, &sb) == 0 && sb.st_uid != geteuid();
+    free(dotgit);
+    if (!foreign)
+        return 0;
+    return dt_error(DATOM_EINVAL, "%s: its git repository belongs to another user (uid %ld), "
+                    "which git opens only when told to trust it: git config --global --add "
+                    "safe.directory '%s' (or read from the store alone: --store URL --project "
+                    "NAME)", dir, (long)sb.st_uid, dir);
+}
+
 int dt_git_open(dt_git **out, const char *dir)
 {
     *out = NULL;
@@ -101,7 +120,9 @@ int dt_git_open(dt_git **out, const char *dir)
     git_repository *repo;
     int rc = git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
     if (rc < 0) {
-        rc = rc == GIT_ENOTFOUND ? dt_error(DATOM_ENOTFOUND, "%s: not a git repository", dir)
+        int why = rc == GIT_ENOTFOUND || rc == GIT_EOWNER ? foreign_owner(dir) : 0;
+        rc = why                ? why
+             : rc == GIT_ENOTFOUND ? dt_error(DATOM_ENOTFOUND, "%s: not a git repository", dir)
                                  : dt_git_fail(dt_git_code(rc), dir);
         git_libgit2_shutdown();
         return rc;
@@ -116,6 +137,7 @@ void dt_git_free(dt_git *g)
         return;
     git_repository_free(g->repo);
     free(g->workdir);
+    dt_git_cred_clear(&g->given);
     free(g);
     git_libgit2_shutdown();
 }

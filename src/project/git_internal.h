@@ -12,10 +12,29 @@
 #define DT_GIT_DEFAULT_BRANCH "main"
 #define DT_GIT_REMOTE "origin"
 
+/* A username and password (either may be NULL), wiped when cleared. */
+typedef struct dt_git_cred {
+    char *user, *pass;
+} dt_git_cred;
+void dt_git_cred_clear(dt_git_cred *c);
+
 struct dt_git {
     git_repository *repo;
-    char *workdir; /* no trailing slash */
+    char *workdir;    /* no trailing slash */
+    dt_git_cred given; /* taken out of a URL given to this process; never stored */
 };
+
+/* What dt_git_credentials_cb has offered so far in one exchange with a
+ * remote (git_cred.c): each source once. */
+typedef struct dt_git_cred_state {
+    const dt_git_cred *given; /* may be NULL */
+    bool tried_given, tried_env, tried_helper, tried_agent, tried_default;
+    int offered; /* username-password pairs offered so far */
+    dt_git_cred helper;
+} dt_git_cred_state;
+/* libgit2's credentials callback; PAYLOAD is a dt_git_cred_state. */
+int dt_git_credentials_cb(git_credential **out, const char *url, const char *user,
+                          unsigned int allowed, void *payload);
 
 /* git_libgit2_init, with datom's settings (every opener calls it; the
  * matching git_libgit2_shutdown is the opener's). */

@@ -17,22 +17,9 @@
 
 /* ---- transport callbacks ---- */
 
-/* Credentials for ssh remotes: the ssh agent, tried once (libgit2 asks again on failure). */
-static int credentials_cb(git_credential **out, const char *url, const char *user,
-                          unsigned int allowed, void *payload)
-{
-    int *tries = payload;
-    if ((*tries)++ > 0)
-        return GIT_PASSTHROUGH;
-    if (allowed & GIT_CREDENTIAL_SSH_KEY)
-        return git_credential_ssh_key_from_agent(out, user ? user : "git");
-    if (allowed & GIT_CREDENTIAL_DEFAULT)
-        return git_credential_default_new(out);
-    return GIT_PASSTHROUGH;
-}
-
+/* The payload of a push's callbacks; credentials first (git_cred.c reads it). */
 struct push_state {
-    int tries;
+    dt_git_cred_state cred;
     char *rejected; /* "ref: reason" of the first refused ref */
 };
 
@@ -44,10 +31,10 @@ static int push_ref_cb(const char *refname, const char *status, void *payload)
     return 0;
 }
 
-static void set_fetch_callbacks(git_remote_callbacks *cb, int *tries)
+static void set_fetch_callbacks(git_remote_callbacks *cb, dt_git_cred_state *cred)
 {
-    cb->credentials = credentials_cb;
-    cb->payload = tries;
+    cb->credentials = dt_git_credentials_cb;
+    cb->payload = cred;
 }
 
 /* The directory a local URL names (a plain path or file://), or NULL for a network URL. */
@@ -75,9 +62,8 @@ static int local_remote_check(const char *verb, const char *url)
     return 0;
 }
 
-int dt_git_clone(dt_git **out, const char *url, const char *dir)
+static int clone_into(dt_git **out, const char *url, const char *dir, const dt_git_cred *given)
 {
-    *out = NULL;
     const char *local = local_path(url);
     if (local && !dt_fs_is_dir(local))
         return dt_error(DATOM_ENOTFOUND, "clone %s: no such repository", url);
@@ -89,11 +75,11 @@ int dt_git_clone(dt_git **out, const char *url, const char *dir)
             return dt_error(DATOM_EEXISTS, "%s: already a git repository", dir);
     }
     dt_git_startup();
-    int tries = 0;
+    dt_git_cred_state cred = {.given = given};
     git_clone_options o;
     git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);
     o.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE;
-    set_fetch_callbacks(&o.fetch_opts.callbacks, &tries);
+    set_fetch_callbacks(&o.fetch_opts.callbacks, &cred);
     git_repository *repo;
     int rc = git_clone(&repo, url, dir, &o);
     if (rc < 0) {
@@ -111,9 +97,24 @@ int dt_git_clone(dt_git **out, const char *url, const char *dir)
     return 0;
 }
 
+int dt_git_clone(dt_git **out, const char *url_given, const char *dir)
+{
+    *out = NULL;
+    /* Credentials in the URL serve this clone only: origin is written without them. */
+    dt_git_cred given = {NULL, NULL};
+    char *url = dt_url_strip_userinfo(url_given, &given.user, &given.pass);
+    int rc = clone_into(out, url, dir, &given);
+    free(url);
+    if (rc == 0)
+        (*out)->given = given;
+    else
+        dt_git_cred_clear(&given);
+    return rc;
+}
+
 /* ---- the remote ---- */
 
-int dt_git_remote_set(dt_git *g, const char *url)
+static int remote_set(dt_git *g, const char *url)
 {
     git_remote *r = NULL;
     int rc = git_remote_lookup(&r, g->repo, DT_GIT_REMOTE);
@@ -131,6 +132,19 @@ int dt_git_remote_set(dt_git *g, const char *url)
         rc = git_remote_set_url(g->repo, DT_GIT_REMOTE, url);
     }
     return dt_git_check(rc, "set remote origin");
+}
+
+int dt_git_remote_set(dt_git *g, const char *url_given)
+{
+    /* Credentials in the URL serve this process only: origin is written without them. */
+    char *url = NULL;
+    if (url_given) {
+        dt_git_cred_clear(&g->given);
+        url = dt_url_strip_userinfo(url_given, &g->given.user, &g->given.pass);
+    }
+    int rc = remote_set(g, url);
+    free(url);
+    return rc;
 }
 
 int dt_git_remote_url(dt_git *g, char **url_out)
@@ -186,10 +200,10 @@ static int fetch(dt_git *g)
         git_remote_free(r);
         return rc;
     }
-    int tries = 0;
+    dt_git_cred_state cred = {.given = &g->given};
     git_fetch_options fo;
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-    set_fetch_callbacks(&fo.callbacks, &tries);
+    set_fetch_callbacks(&fo.callbacks, &cred);
     rc = git_remote_fetch(r, NULL, &fo, "datom pull: fetch");
     if (rc < 0) {
         char *what = dt_sprintf("fetch %s", git_remote_url(r));
@@ -609,13 +623,12 @@ int dt_git_push(dt_git *g)
     }
     char *spec = dt_sprintf("refs/heads/%s:refs/heads/%s", branch, branch);
     git_strarray specs = {&spec, 1};
-    struct push_state ps = {0, NULL};
+    struct push_state ps = {{.given = &g->given}, NULL};
     git_push_options po;
     git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
-    po.callbacks.credentials = credentials_cb;
+    po.callbacks.credentials = dt_git_credentials_cb;
     po.callbacks.push_update_reference = push_ref_cb;
-    po.callbacks.payload = &ps;
-    /* credentials_cb counts tries through the payload's first int */
+    po.callbacks.payload = &ps; /* its first member is the credentials' state */
     int pr = git_remote_push(r, &specs, &po);
     free(spec);
     if (pr == GIT_ENONFASTFORWARD || (pr == 0 && ps.rejected))

@@ -1,18 +1,32 @@
 /*
  * input.c: one reader over CSV and Parquet inputs (see input.h), so that
  * write, sync and validate stream any input the same way.
+ *
+ * Which reader: a name ending in .parquet or .pq says Parquet, whatever the
+ * bytes (a truncated or damaged Parquet file is reported as such, never read
+ * as CSV); any other name is Parquet when the file opens with the magic
+ * PAR1, else CSV.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "project/input.h"
 
+static bool parquet_name(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && !strchr(dot, '/') && (!strcasecmp(dot, ".parquet") || !strcasecmp(dot, ".pq"));
+}
+
 static bool is_parquet(const char *path)
 {
+    if (parquet_name(path))
+        return true;
     char magic[4] = {0};
     int fd = open(path, O_RDONLY);
     if (fd < 0)

@@ -28,6 +28,13 @@
  *     that read git alone work. Nothing is created in either place (a store
  *     on an unmounted share must not be replaced by an empty one).
  *  6. Any other absolute root is used as given.
+ *
+ * How the store is opened (open_mode): the read verbs open it read-only, so
+ * reading never writes, and a reader without write access reads; a store
+ * that is not there leaves the project without one (the commands that need
+ * the bytes say why). Only init makes a store, and write and sync the
+ * project's own .datom/store (invariant 3): a missing shared store is an
+ * error, never replaced by an empty directory.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -43,6 +50,7 @@
 
 #define INIT_MESSAGE "Initialize datom repository"
 #define MANIFEST_PATH ".datom/manifest.json"
+#define MANIFEST_MAX (256u << 20)
 
 /* What .gitignore must hold: data never enters git (docs/formats.md, ".gitignore"). */
 static const char *const ignore_lines[] = {
@@ -257,9 +265,18 @@ static char *yaml_root(const char *path)
     return NULL;
 }
 
-/* Fills the storage settings of a new project in DIR from --store URL. */
+/* Fills the storage settings of a new project in DIR from --store URL.
+ * project.yaml is committed: a URL carrying credentials is refused rather
+ * than stored. */
 static int config_set_store(dt_project_config *c, const char *url, const char *dir)
 {
+    char *shown = url ? dt_redact(url) : NULL;
+    bool secret = shown && strcmp(shown, url);
+    free(shown);
+    if (secret)
+        return dt_error(DATOM_EINVAL, "store \"%s\": credentials do not go in a store URL (it is "
+                        "committed in .datom/project.yaml); give them through the environment "
+                        "(docs/cli.md, \"Credentials\")", url);
     if (!url) {
         c->storage_type = dt_strdup("local");
         char *own = own_store(dir);
@@ -284,19 +301,16 @@ static int config_set_store(dt_project_config *c, const char *url, const char *d
                         "store \"%s\": a project's store must outlive the process (give a "
                         "directory, a file:// URL or an s3:// URL)",
                         url);
-    const char *path = url;
-    if (!strncmp(url, "file://", 7)) {
-        path = url + 7;
-        if (path[0] != '/')
-            return dt_error(DATOM_EINVAL, "store \"%s\": a file URL needs an absolute path "
-                                          "(file:///path)", url);
-    } else if (strstr(url, "://")) {
+    char *path = NULL;
+    int rc = dt_store_local_path(url, &path);
+    if (rc == 1)
         return dt_error(DATOM_EUNSUPPORTED, "store \"%s\": unknown kind of URL", url);
-    }
-    if (!*path)
-        return dt_error(DATOM_EINVAL, "store: empty path");
+    if (rc != 0)
+        return rc;
     c->storage_type = dt_strdup("local");
-    if (!(c->storage_root = yaml_root(path)))
+    c->storage_root = yaml_root(path);
+    free(path);
+    if (!c->storage_root)
         return dt_error(DATOM_EINVAL, "store \"%s\": not UTF-8 (.datom/project.yaml cannot "
                                       "hold it)", url);
     return 0;
@@ -355,7 +369,14 @@ static void shared_store_check(dt_project *p)
     free(key);
 }
 
-static int open_store(dt_project *p)
+/* Why a project is opened, which decides how its store is (see the top). */
+typedef enum open_mode {
+    OPEN_READ,  /* the read verbs: the store read-only, never made */
+    OPEN_WRITE, /* write, sync: only the project's own .datom/store is made */
+    OPEN_INIT,  /* init: the store is made when missing */
+} open_mode;
+
+static int open_store(dt_project *p, open_mode mode)
 {
     if (p->store_place == DT_STORE_MISSING)
         return 0; /* invariant 5: nothing made; dt_project_need_store says why */
@@ -366,12 +387,16 @@ static int open_store(dt_project *p)
                "R datom compares that setting with the store it is given: set "
                "storage.data.root to %s (and commit) to open the project from R here",
                p->name, p->config->storage_root, p->store_url, p->store_url);
-    if (p->store_place == DT_STORE_OWN) {
-        int rc = dt_fs_mkdirs(p->store_url, 0755);
-        if (rc != 0)
-            return rc;
+    unsigned flags = mode == OPEN_READ                                              ? DATOM_STORE_READONLY
+                     : mode == OPEN_INIT || p->store_place == DT_STORE_OWN ? DATOM_STORE_CREATE
+                                                                            : 0;
+    int rc = datom_store_open_ext(&p->store, p->store_url, flags);
+    if (rc == DATOM_ENOTFOUND && mode == OPEN_READ) {
+        /* nothing made: the commands that need the bytes say why */
+        p->store_error = dt_sprintf("project %s: %s", p->name, datom_errmsg());
+        datom_errclear();
+        return 0;
     }
-    int rc = datom_store_open(&p->store, p->store_url);
     if (rc != 0)
         return dt_error_wrap("open the store of project %s", p->name ? p->name : "");
     if (p->store_place == DT_STORE_SHARED)
@@ -380,7 +405,8 @@ static int open_store(dt_project *p)
 }
 
 /* Builds the handle of the project at ROOT from its settings (taking C). */
-static int project_make(dt_project **out, const char *root, dt_project_config *c, dt_git *git)
+static int project_make(dt_project **out, const char *root, dt_project_config *c, dt_git *git,
+                        open_mode mode)
 {
     dt_project *p = dt_calloc(1, sizeof *p);
     p->root = dt_strdup(root);
@@ -393,12 +419,16 @@ static int project_make(dt_project **out, const char *root, dt_project_config *c
     p->description = c->project_description ? dt_strdup(c->project_description) : NULL;
     p->store_url = config_store_url(c, root, &p->store_place);
     p->ns = make_ns(c->storage_prefix);
-    /* Pushes go where git's origin points; the yaml's URL is what init was given. */
-    if (git && dt_git_remote_url(git, &p->remote_url) != 0)
+    /* Pushes go where git's origin points; the yaml's URL is what init was
+     * given. Either is kept for messages only, its credentials redacted. */
+    char *remote = NULL;
+    if (git && dt_git_remote_url(git, &remote) != 0)
         datom_errclear();
-    if (!p->remote_url && c->remote_url)
-        p->remote_url = dt_strdup(c->remote_url);
-    int rc = open_store(p);
+    if (!remote && c->remote_url)
+        remote = dt_strdup(c->remote_url);
+    p->remote_url = remote ? dt_redact(remote) : NULL;
+    free(remote);
+    int rc = open_store(p, mode);
     if (rc != 0) {
         dt_project_free(p);
         return rc;
@@ -408,7 +438,7 @@ static int project_make(dt_project **out, const char *root, dt_project_config *c
 }
 
 /* Opens the project whose root is exactly ROOT. */
-static int open_at(dt_project **out, const char *root)
+static int open_at(dt_project **out, const char *root, open_mode mode)
 {
     char *yaml = dt_path_join(root, DT_CONFIG_PATH);
     dt_project_config c;
@@ -421,7 +451,7 @@ static int open_at(dt_project **out, const char *root)
         dt_config_free(&c);
         return dt_error_wrap("project %s", root);
     }
-    rc = project_make(out, root, &c, git);
+    rc = project_make(out, root, &c, git, mode);
     dt_config_free(&c);
     return rc;
 }
@@ -453,15 +483,22 @@ int dt_project_find_root(const char *dir, char **root_out)
                     dir);
 }
 
-int dt_project_open(dt_project **out, const char *dir)
+static int open_found(dt_project **out, const char *dir, open_mode mode)
 {
     *out = NULL;
     char *root = NULL;
     int rc = dt_project_find_root(dir, &root);
     if (rc == 0)
-        rc = open_at(out, root);
+        rc = open_at(out, root, mode);
     free(root);
     return rc;
+}
+
+int dt_project_open(dt_project **out, const char *dir) { return open_found(out, dir, OPEN_WRITE); }
+
+int dt_project_open_read(dt_project **out, const char *dir)
+{
+    return open_found(out, dir, OPEN_READ);
 }
 
 int dt_project_find_store_url(const char *dir, char **url_out)
@@ -490,6 +527,86 @@ int dt_project_find_store_url(const char *dir, char **url_out)
     return rc;
 }
 
+/* The manifest mirrored under namespace NS of store ST; DATOM_ENOTFOUND
+ * when there is none. */
+static int mirrored_manifest(datom_store *st, const char *ns, json_t **out)
+{
+    *out = NULL;
+    char *key = dt_sprintf("%s.metadata/manifest.json", ns);
+    uint64_t size = 0;
+    int rc = datom_store_stat(st, key, &size);
+    if (rc == 0 && size > MANIFEST_MAX)
+        rc = dt_error(DATOM_ECORRUPT, "%s: %llu bytes is too large for a manifest", key,
+                      (unsigned long long)size);
+    void *data = NULL;
+    size_t len = 0;
+    if (rc == 0)
+        rc = datom_store_get(st, key, 0, UINT64_MAX, &data, &len);
+    if (rc == 0)
+        rc = dt_json_load_buf(key, data ? data : "", len, out);
+    free(data);
+    free(key);
+    return rc;
+}
+
+/* The project_name of the manifest mirrored under NS ("" when it names
+ * none); DATOM_ENOTFOUND when there is no manifest there. */
+static int mirrored_name(datom_store *st, const char *ns, char **name_out)
+{
+    json_t *m;
+    *name_out = NULL;
+    int rc = mirrored_manifest(st, ns, &m);
+    if (rc == 0) {
+        const char *name = dt_json_str(m, "project_name");
+        *name_out = dt_strdup(name ? name : "");
+    }
+    json_decref(m);
+    return rc;
+}
+
+/* Finds the namespace of project NAME in the store: "{prefix}/datom/" when
+ * PREFIX is given, else "datom/", then "{NAME}/datom/" (the namespace a
+ * shared store's projects are usually given). A manifest naming no project
+ * (an old writer) is taken on trust. */
+static int find_namespace(dt_project *p, const char *name, const char *prefix)
+{
+    char *tries[2] = {make_ns(prefix), prefix ? NULL : make_ns(name)};
+    char *found = NULL, *other = NULL, *other_ns = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < 2 && tries[i] && !found && rc == 0; i++) {
+        char *held = NULL;
+        rc = mirrored_name(p->store, tries[i], &held);
+        if (rc == DATOM_ENOTFOUND) {
+            datom_errclear();
+            rc = 0;
+        } else if (rc == 0 && (!*held || !strcmp(held, name))) {
+            found = tries[i];
+            tries[i] = NULL;
+        } else if (rc == 0 && !other) {
+            other = dt_strdup(held);
+            other_ns = dt_strdup(tries[i]);
+        }
+        free(held);
+    }
+    if (rc == 0 && !found && other)
+        rc = dt_error(DATOM_ENOTFOUND, "store %s holds no project '%s' (%s holds project '%s'%s)",
+                      p->store_url, name, other_ns, other,
+                      prefix ? "" : "; give --prefix P if the project lives under P/datom/");
+    else if (rc == 0 && !found)
+        rc = dt_error(DATOM_ENOTFOUND, "store %s holds no project '%s' (no %s.metadata/manifest.json%s)",
+                      p->store_url, name, tries[0] ? tries[0] : "",
+                      prefix ? "" : " here or under the project's name; give --prefix P if it lives under P/datom/");
+    if (rc == 0)
+        p->ns = found;
+    else
+        free(found);
+    free(tries[0]);
+    free(tries[1]);
+    free(other);
+    free(other_ns);
+    return rc;
+}
+
 int dt_project_open_store(dt_project **out, const char *store_url, const char *name,
                           const char *prefix)
 {
@@ -498,12 +615,20 @@ int dt_project_open_store(dt_project **out, const char *store_url, const char *n
     int rc = clean_prefix(prefix, &clean);
     if (rc != 0)
         return rc;
+    if (name && (rc = dt_project_name_check(name)) != 0) {
+        free(clean);
+        return rc;
+    }
     dt_project *p = dt_calloc(1, sizeof *p);
     p->name = name ? dt_strdup(name) : NULL;
     p->store_url = dt_strdup(store_url);
-    p->ns = make_ns(clean);
+    rc = datom_store_open_ext(&p->store, store_url, DATOM_STORE_READONLY);
+    if (rc == 0 && name)
+        rc = find_namespace(p, name, clean);
+    else if (rc == 0)
+        p->ns = make_ns(clean);
     free(clean);
-    if ((rc = datom_store_open(&p->store, store_url)) != 0) {
+    if (rc != 0) {
         dt_project_free(p);
         return rc;
     }
@@ -673,7 +798,8 @@ static int init_config(const char *dir, const dt_project_init_opts *o, dt_projec
     c->project_description = o->description && *o->description ? dt_strdup(o->description) : NULL;
     c->created_at = dt_strdup(today);
     c->datom_version = dt_strdup(datom_version());
-    c->remote_url = o->remote_url ? dt_strdup(o->remote_url) : NULL;
+    /* committed in project.yaml: never with the credentials a URL may carry */
+    c->remote_url = o->remote_url ? dt_url_strip_userinfo(o->remote_url, NULL, NULL) : NULL;
     return 0;
 }
 
@@ -694,6 +820,40 @@ static int init_target_check(const char *dir)
                             i < 2 ? " (a datom project)" : " (datom init makes its own repository)");
     }
     return 0;
+}
+
+/* Refuses a store namespace that another project already holds (two
+ * projects in one namespace would overwrite each other's mirror), or that
+ * this project's name holds with tables (that project exists: clone it).
+ * Checked before anything is made, on the store opened read-only. */
+static int init_store_check(const dt_project_config *c, const char *dir)
+{
+    dt_store_place place;
+    char *url = config_store_url(c, dir, &place), *ns = make_ns(c->storage_prefix);
+    datom_store *st = NULL;
+    json_t *m = NULL;
+    int rc = datom_store_open_ext(&st, url, DATOM_STORE_READONLY);
+    if (rc == 0)
+        rc = mirrored_manifest(st, ns, &m);
+    if (rc == DATOM_ENOTFOUND) {
+        datom_errclear();
+        rc = 0;
+    } else if (rc == 0) {
+        const char *held = dt_json_str(m, "project_name");
+        size_t tables = json_object_size(json_object_get(m, "tables"));
+        if (held && strcmp(held, c->project_name))
+            rc = dt_error(DATOM_EEXISTS, "store %s already holds project '%s' under %s: give the "
+                          "new project its own namespace with --prefix", st->url, held, ns);
+        else if (tables)
+            rc = dt_error(DATOM_EEXISTS, "store %s already holds project '%s' (%zu tables) under "
+                          "%s: clone its git repository instead (datom clone)", st->url,
+                          c->project_name, tables, ns);
+    }
+    json_decref(m);
+    datom_store_free(st);
+    free(ns);
+    free(url);
+    return rc;
 }
 
 static int init_commit(dt_project *p, const dt_project_init_opts *o)
@@ -731,6 +891,8 @@ int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opt
     int rc = init_config(dir, o, &c);
     if (rc == 0)
         rc = init_target_check(dir);
+    if (rc == 0 && o->store_url) /* the default store is inside DIR: nothing there yet */
+        rc = init_store_check(&c, dir);
     if (rc != 0) {
         dt_config_free(&c);
         return rc;
@@ -747,7 +909,7 @@ int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opt
     if (rc == 0)
         rc = init_files(&u, &c);
     if (rc == 0) {
-        rc = project_make(&p, u.root, &c, git);
+        rc = project_make(&p, u.root, &c, git, OPEN_INIT);
         git = NULL; /* the handle owns it now, even on failure */
     }
     if (rc == 0)
@@ -804,14 +966,16 @@ static void clone_store_note(const dt_project *p)
 int dt_project_clone(dt_project **out, const char *url, const char *dir)
 {
     *out = NULL;
-    char *target = dir ? dt_strdup(dir) : clone_dir_default(url);
+    char *bare = dt_url_strip_userinfo(url, NULL, NULL); /* no credentials in a directory name */
+    char *target = dir ? dt_strdup(dir) : clone_dir_default(bare);
+    free(bare);
     bool existed = dt_fs_exists(target);
     dt_git *git = NULL;
     int rc = dt_git_clone(&git, url, target);
     dt_git_free(git);
     if (rc == 0) {
         char *root = abs_path(target);
-        rc = open_at(out, root);
+        rc = open_at(out, root, OPEN_READ);
         if (rc == DATOM_ENOTFOUND)
             dt_error_wrap("%s is not a datom project", url);
         free(root);

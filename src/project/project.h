@@ -54,8 +54,15 @@ typedef struct dt_project_init_opts {
  * nothing: on failure DIR is left as it was. Project names: a letter, then
  * letters, digits, '_', '-', '.' (no ".."), at most 100 characters. */
 int dt_project_init(dt_project **out, const char *dir, const dt_project_init_opts *o);
-/* Opens the project whose root is DIR or the nearest parent holding .datom/project.yaml. */
+/* Opens the project whose root is DIR or the nearest parent holding
+ * .datom/project.yaml, to write: its store must exist (the default local
+ * store .datom/store/ is made if missing: a fresh clone lacks it). */
 int dt_project_open(dt_project **out, const char *dir);
+/* The same, to read only: the store is opened read-only (nothing in it is
+ * made or changed, so a store the user may not write can be read), a missing
+ * store is DATOM_ENOTFOUND naming it, and a missing default local store reads
+ * as an empty one. */
+int dt_project_open_read(dt_project **out, const char *dir);
 /* The root of the project at or above DIR: the nearest directory holding
  * .datom/project.yaml (caller frees); DATOM_ENOTFOUND when there is none. */
 int dt_project_find_root(const char *dir, char **root_out);
@@ -67,8 +74,12 @@ int dt_project_find_store_url(const char *dir, char **url_out);
  * URL without ".git") and opens it. On a project with a local default store,
  * says (dt_log) whether the clone reaches its bytes. */
 int dt_project_clone(dt_project **out, const char *url, const char *dir);
-/* Opens a project from its store mirror alone (no git, read-only use); NAME
- * may be NULL. */
+/* Opens a project from its store mirror alone: no git, the store read-only
+ * and never made (a missing store is DATOM_ENOTFOUND naming it). NAME (may
+ * be NULL: not checked) must be the project the mirror holds: it is looked
+ * for under {PREFIX}/datom/ when PREFIX is given, else under datom/, then
+ * {NAME}/datom/; a store holding no such project is DATOM_ENOTFOUND naming
+ * NAME. */
 int dt_project_open_store(dt_project **out, const char *store_url, const char *name,
                           const char *prefix);
 void dt_project_free(dt_project *p);

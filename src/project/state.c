@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "project/histscan.h"
@@ -155,6 +156,31 @@ int dt_manifest_load(dt_project *p, json_t **out)
     return rc;
 }
 
+int dt_table_name_new_check(dt_project *p, const char *table)
+{
+    json_t *m = NULL;
+    int rc = dt_manifest_load(p, &m);
+    json_t *tables = rc == 0 ? json_object_get(m, "tables") : NULL;
+    if (rc == 0 && !json_object_get(tables, table)) {
+        size_t n = strlen(table);
+        const char *k;
+        json_t *v;
+        if (n && table[n - 1] == ' ')
+            rc = dt_error(DATOM_EINVAL, "invalid table name '%s': a new table's name may not end "
+                          "in a space (Windows drops it from file names, and listings hide it; "
+                          "docs/formats.md, \"Table names\")", table);
+        json_object_foreach(tables, k, v) {
+            if (rc == 0 && !strcasecmp(k, table))
+                rc = dt_error(DATOM_EEXISTS, "table '%s' differs from the table '%s' only in case: "
+                              "the two would be one directory on a case-insensitive filesystem "
+                              "(macOS, Windows); write '%s' or choose another name",
+                              table, k, k);
+        }
+    }
+    json_decref(m);
+    return rc;
+}
+
 /* The frozen metadata of VERSION from the store mirror, checked to hash to it. */
 static int frozen_meta(dt_project *p, const char *table, const char *version, json_t **out)
 {
@@ -263,15 +289,17 @@ int dt_table_version(dt_project *p, const char *table, const char *version, json
 
 char *dt_project_tmpdir(dt_project *p)
 {
-    char *dir;
     if (p->root) {
-        dir = dt_path_join(p->root, ".datom/cache/tmp");
-    } else {
-        const char *t = getenv("TMPDIR");
-        dir = dt_strdup(t && *t ? t : "/tmp");
+        char *dir = dt_path_join(p->root, ".datom/cache/tmp");
+        if (dt_fs_mkdirs(dir, 0755) == 0 && access(dir, W_OK) == 0)
+            return dir;
+        /* a work tree this user may only read (an auditor's checkout): reading
+         * still works, through the system's temporary directory */
+        datom_errclear();
+        free(dir);
     }
-    dt_fs_mkdirs(dir, 0755);
-    return dir;
+    const char *t = getenv("TMPDIR");
+    return dt_strdup(t && *t ? t : "/tmp");
 }
 
 void dt_project_tmp_sweep(dt_project *p)

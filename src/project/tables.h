@@ -23,6 +23,10 @@
 /* The current metadata and history of TABLE. An unknown table is
  * DATOM_ENOTFOUND naming it. Either out may be NULL. */
 int dt_table_load(dt_project *p, const char *table, json_t **meta_out, json_t **history_out);
+/* A name a write may give a NEW table (an existing one is always fine, as
+ * R made it): not ending in a space, and not equal, ignoring case, to a
+ * table the project has: DATOM_EINVAL or DATOM_EEXISTS naming both. */
+int dt_table_name_new_check(dt_project *p, const char *table);
 /* The manifest (an empty one when the project has none yet). */
 int dt_manifest_load(dt_project *p, json_t **out);
 /* The metadata of one version of TABLE (VERSION NULL: the current one; else a

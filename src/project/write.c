@@ -670,6 +670,8 @@ static int prepare(wctx *w, const char *file)
     /* the committed state as it is here: a first look, taken again under the
      * lock (a pull moves HEAD and the work tree, so it happens only there) */
     if (rc == 0)
+        rc = dt_table_name_new_check(p, w->table);
+    if (rc == 0)
         rc = load_current(w);
     if (rc == 0)
         rc = custom_from(w->o, &w->custom);

@@ -257,7 +257,7 @@ static int fault_make(datom_store **out, datom_store *inner, const char *spec, s
     return 0;
 }
 
-int dt_store_fault_open(datom_store **out, const char *url)
+int dt_store_fault_open(datom_store **out, const char *url, unsigned flags)
 {
     *out = NULL;
     const char *spec = url + 6; /* after "fault:" */
@@ -265,7 +265,7 @@ int dt_store_fault_open(datom_store **out, const char *url)
     if (!colon)
         return dt_error(DATOM_EINVAL, "%s: expected fault:OP=N[,OP=N...]:URL", url);
     datom_store *inner;
-    int rc = datom_store_open(&inner, colon + 1);
+    int rc = datom_store_open_ext(&inner, colon + 1, flags);
     if (rc)
         return dt_error_wrap("%s", url);
     if ((rc = fault_make(out, inner, spec, (size_t)(colon - spec), url)) != 0) {

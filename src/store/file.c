@@ -6,7 +6,9 @@
  * fsynced: a reader, or a crash at any instant, sees the old state or the
  * whole new object, never a part. Leftover temporary files (from a killed
  * writer) sit only in the internal directory, which listings skip; files
- * there older than a day are removed when a store is opened.
+ * there older than a day are removed by the next writer (file_path.c).
+ * Every path is reached through file_path.c, which follows no link below
+ * the root (file.h, invariant 1): a link is never an object.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,42 +22,22 @@
 #include "store/file.h"
 
 #define IO_CHUNK (1u << 20)
-#define TMP_MAX_AGE_S (24 * 3600)
+#define PUBLISH_TRIES 32
 
 struct dt_store_writer {
     file_store *fs;
-    char *tmp;
-    int fd;
+    file_tmp tmp;
     dt_store_file_out out;
 };
 
-int64_t dt_file_mtime_ms(const struct stat *sb)
+/* The length of KEY's directory part ("a/b" of "a/b/c"; 0 for "c"). */
+static size_t dir_len(const char *key)
 {
-    return (int64_t)sb->st_mtim.tv_sec * 1000 + sb->st_mtim.tv_nsec / 1000000;
+    const char *slash = strrchr(key, '/');
+    return slash ? (size_t)(slash - key) : 0;
 }
 
-int dt_file_tmp_open(file_store *fs, const char *what, char **path_out, int *fd_out)
-{
-    char *path = dt_sprintf("%s/%s.%ld.XXXXXX", fs->tmp, what, (long)getpid());
-    int fd = mkostemp(path, O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && dt_fs_mkdirs(fs->tmp, 0755) == 0) {
-        /* Someone removed the internal directory: make it again. */
-        free(path);
-        path = dt_sprintf("%s/%s.%ld.XXXXXX", fs->tmp, what, (long)getpid());
-        fd = mkostemp(path, O_CLOEXEC);
-    }
-    if (fd < 0) {
-        int rc = dt_error_errno(errno, "%s: temporary file %s", fs->head.url, path);
-        free(path);
-        return rc;
-    }
-    fchmod(fd, 0644);
-    *path_out = path;
-    *fd_out = fd;
-    return 0;
-}
-
-static char *key_path(file_store *fs, const char *key) { return dt_path_join(fs->root, key); }
+static const char *leaf_of(const char *key) { return key + dir_len(key) + (strchr(key, '/') != NULL); }
 
 /* ---- writing ---- */
 
@@ -64,13 +46,13 @@ static int file_writer_open(datom_store *st, dt_store_writer **out)
     file_store *fs = (file_store *)st;
     dt_store_writer *w = dt_calloc(1, sizeof *w);
     w->fs = fs;
-    int rc = dt_file_tmp_open(fs, "put", &w->tmp, &w->fd);
+    int rc = dt_file_tmp_open(fs, "put", &w->tmp);
     if (rc) {
         free(w);
         return rc;
     }
-    w->out.fd = w->fd;
-    w->out.what = w->tmp;
+    w->out.fd = w->tmp.fd;
+    w->out.what = w->tmp.name;
     *out = w;
     return 0;
 }
@@ -82,122 +64,109 @@ static int file_writer_write(dt_store_writer *w, const void *p, size_t n)
 
 static void file_writer_abort(dt_store_writer *w)
 {
-    if (w->fd >= 0)
-        close(w->fd);
-    if (w->tmp)
-        unlink(w->tmp);
-    free(w->tmp);
+    dt_file_tmp_discard(&w->tmp);
     free(w);
 }
 
-/* Is DIR, or a directory above it inside the store, a file (an object)? */
-static bool has_object_parent(file_store *fs, const char *dir)
+/* Why renaming onto KEY failed with ERR (not a missing directory). */
+static int publish_error(file_store *fs, const char *key, int err)
 {
-    char *p = dt_strdup(dir);
-    size_t rootlen = strlen(fs->root);
-    bool found = false;
-    for (;;) {
-        struct stat sb;
-        if (lstat(p, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
-            found = true;
-            break;
-        }
-        char *slash = strrchr(p, '/');
-        if (!slash || (size_t)(slash - p) <= rootlen)
-            break;
-        *slash = '\0';
-    }
-    free(p);
-    return found;
+    if (err == EISDIR || err == ENOTEMPTY || err == EEXIST)
+        return dt_error(DATOM_EEXISTS, "%s: cannot put %s: objects exist under it as a prefix",
+                        fs->head.url, key);
+    return dt_file_walk_error(fs, key, err, strlen(key), "put", true);
 }
 
-/* Renames TMP to PATH, making its directories; retries when a concurrent
- * delete removes an emptied parent directory in between. */
-static int publish(file_store *fs, const char *key, const char *tmp, const char *path)
+/* Renames the temporary file to KEY, making its directories; retries when a
+ * concurrent delete removes an emptied parent directory in between. */
+static int publish(file_store *fs, const char *key, file_tmp *t)
 {
-    char *dir = dt_path_dirname(path);
-    int rc = 0;
-    for (int tries = 0;; tries++) {
-        if (rename(tmp, path) == 0) {
-            rc = dt_fs_fsync_dir(dir);
-            break;
+    for (int tries = 0; tries < PUBLISH_TRIES; tries++) {
+        int dfd;
+        size_t bad;
+        int err = dt_file_dir_open(fs, key, dir_len(key), true, &dfd, &bad);
+        if (err == ENOENT && bad)
+            continue; /* made, then removed by a delete before we got in */
+        if (err)
+            return dt_file_walk_error(fs, key, err, bad, "put", true);
+        if (renameat(t->dirfd, t->name, dfd, leaf_of(key)) == 0) {
+            t->name[0] = '\0'; /* renamed: nothing left to remove */
+            int rc = fsync(dfd) == 0 ? 0 : dt_error_errno(errno, "%s: fsync the directory of %s",
+                                                          fs->head.url, key);
+            close(dfd);
+            return rc;
         }
-        if (errno == ENOENT && tries < 32) {
-            /* Its directory is missing (new, or emptied and removed by a delete). */
-            if ((rc = dt_fs_mkdirs(dir, 0755)) == 0 || tries < 31) {
-                /* A failure here may be a delete removing what we just made. */
-                datom_errclear();
-                continue;
-            }
-            rc = has_object_parent(fs, dir)
-                     ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
-                                fs->head.url, key)
-                     : dt_error_wrap("%s: put %s", fs->head.url, key);
-            break;
-        }
-        if (errno == ENOTDIR && has_object_parent(fs, dir)) {
-            rc = dt_error(DATOM_EEXISTS, "%s: cannot put %s: a parent of it is an object",
-                          fs->head.url, key);
-            break;
-        }
-        if (errno == ENAMETOOLONG) {
-            rc = dt_error(DATOM_EINVAL, "%s: cannot put %s: a segment of the key is longer "
-                          "than this filesystem allows (255 bytes)", fs->head.url, key);
-            break;
-        }
-        rc = errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST
-                 ? dt_error(DATOM_EEXISTS, "%s: cannot put %s: objects exist under it as a prefix",
-                            fs->head.url, key)
-                 : dt_error_errno(errno, "%s: put %s", fs->head.url, key);
-        break;
+        err = errno;
+        close(dfd);
+        if (err != ENOENT)
+            return publish_error(fs, key, err);
+        /* our directory was emptied and removed by a delete meanwhile: again */
     }
-    free(dir);
-    return rc;
+    return dt_error(DATOM_EIO, "%s: put %s: its directory keeps disappearing (concurrent "
+                    "deletes); gave up", fs->head.url, key);
 }
 
 static int file_writer_commit(dt_store_writer *w, const char *key)
 {
     file_store *fs = w->fs;
     int rc = 0;
-    if (fsync(w->fd) != 0)
-        rc = dt_error_errno(errno, "%s: fsync %s", fs->head.url, w->tmp);
-    if (close(w->fd) != 0 && rc == 0)
-        rc = dt_error_errno(errno, "%s: close %s", fs->head.url, w->tmp);
-    w->fd = -1;
-    if (rc == 0) {
-        char *path = key_path(fs, key);
-        rc = publish(fs, key, w->tmp, path);
-        free(path);
-    }
-    if (rc == 0) {
-        free(w->tmp); /* renamed: nothing left to remove */
-        w->tmp = NULL;
-    }
+    if (fsync(w->tmp.fd) != 0)
+        rc = dt_error_errno(errno, "%s: fsync %s", fs->head.url, w->tmp.name);
+    if (close(w->tmp.fd) != 0 && rc == 0)
+        rc = dt_error_errno(errno, "%s: close %s", fs->head.url, w->tmp.name);
+    w->tmp.fd = -1;
+    if (rc == 0)
+        rc = publish(fs, key, &w->tmp);
     file_writer_abort(w); /* removes the temporary file after a failure */
     return rc;
 }
 
 /* ---- reading ---- */
 
+/* Opens the directory of KEY for a read or a delete; an error is recorded. */
+static int key_dir(file_store *fs, const char *key, const char *what, int *dfd)
+{
+    size_t bad;
+    int err = dt_file_dir_open(fs, key, dir_len(key), false, dfd, &bad);
+    return err ? dt_file_walk_error(fs, key, err, bad, what, false) : 0;
+}
+
+/* KEY's status, found in its directory DFD without following a link: 0 for
+ * an object (a regular file), else an error recorded. */
+static int leaf_stat(file_store *fs, int dfd, const char *key, const char *what, struct stat *sb)
+{
+    if (fstatat(dfd, leaf_of(key), sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return dt_file_walk_error(fs, key, errno, strlen(key), what, false);
+    if (S_ISLNK(sb->st_mode))
+        return dt_file_walk_error(fs, key, ELOOP, strlen(key), what, false);
+    if (!S_ISREG(sb->st_mode)) /* a directory is a prefix of keys; anything else is not ours */
+        return dt_file_walk_error(fs, key, ENOENT, strlen(key), what, false);
+    return 0;
+}
+
 static int open_object(file_store *fs, const char *key, int *fd_out, uint64_t *size_out)
 {
-    char *path = key_path(fs, key);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int err = errno;
-    free(path);
+    int dfd;
     struct stat sb;
-    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
-        *fd_out = fd;
-        *size_out = (uint64_t)sb.st_size;
-        return 0;
+    int rc = key_dir(fs, key, "get", &dfd);
+    if (rc)
+        return rc;
+    /* Looked at first, so that no FIFO or device is ever opened; O_NONBLOCK
+     * and the second look cover a swap between the two. */
+    if ((rc = leaf_stat(fs, dfd, key, "get", &sb)) == 0) {
+        int fd = openat(dfd, leaf_of(key), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            rc = dt_file_walk_error(fs, key, errno, strlen(key), "get", false);
+        else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            close(fd);
+            rc = dt_file_walk_error(fs, key, ENOENT, strlen(key), "get", false);
+        } else {
+            *fd_out = fd;
+            *size_out = (uint64_t)sb.st_size;
+        }
     }
-    if (fd >= 0) {
-        close(fd);
-        err = ENOENT; /* a directory: only a prefix of keys, not an object */
-    }
-    if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG)
-        return dt_error(DATOM_ENOTFOUND, "%s: %s: no such object", fs->head.url, key);
-    return dt_error_errno(err, "%s: %s", fs->head.url, key);
+    close(dfd);
+    return rc;
 }
 
 static int file_get(datom_store *st, const char *key, uint64_t off, uint64_t len, dt_sink sink)
@@ -238,38 +207,53 @@ static int file_get(datom_store *st, const char *key, uint64_t off, uint64_t len
 
 static int file_stat(datom_store *st, const char *key, uint64_t *size_out)
 {
-    char *path = key_path((file_store *)st, key);
+    file_store *fs = (file_store *)st;
+    int dfd;
     struct stat sb;
-    int err = stat(path, &sb) == 0 ? 0 : errno;
-    free(path);
-    if (err == 0 && S_ISREG(sb.st_mode)) {
+    int rc = key_dir(fs, key, "stat", &dfd);
+    if (rc)
+        return rc;
+    if ((rc = leaf_stat(fs, dfd, key, "stat", &sb)) == 0)
         *size_out = (uint64_t)sb.st_size;
-        return 0;
+    close(dfd);
+    return rc;
+}
+
+/* Removes the directories of KEY that its delete emptied, deepest first
+ * (rmdir refuses one that is not empty, and a put racing with this retries). */
+static void remove_empty_parents(file_store *fs, const char *key)
+{
+    for (size_t n = dir_len(key); n > 0;) {
+        size_t up = n;
+        while (up > 0 && key[up - 1] != '/')
+            up--;
+        /* the directory key[up, n) inside key[0, up - 1) */
+        int pfd;
+        if (dt_file_dir_open(fs, key, up ? up - 1 : 0, false, &pfd, NULL))
+            return;
+        char part[DT_KEY_MAX + 1];
+        snprintf(part, sizeof part, "%.*s", (int)(n - up), key + up);
+        int gone = unlinkat(pfd, part, AT_REMOVEDIR);
+        close(pfd);
+        if (gone != 0 || up == 0)
+            return;
+        n = up - 1;
     }
-    if (err == 0 || err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG)
-        return dt_error(DATOM_ENOTFOUND, "%s: %s: no such object", st->url, key);
-    return dt_error_errno(err, "%s: %s", st->url, key);
 }
 
 static int file_del(datom_store *st, const char *key)
 {
     file_store *fs = (file_store *)st;
-    char *path = key_path(fs, key);
+    int dfd;
     struct stat sb;
-    int rc = 0;
-    if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-        rc = dt_error(DATOM_ENOTFOUND, "%s: %s: no such object", st->url, key);
-    else if (unlink(path) != 0)
-        rc = errno == ENOENT ? dt_error(DATOM_ENOTFOUND, "%s: %s: no such object", st->url, key)
-                             : dt_error_errno(errno, "%s: delete %s", st->url, key);
-    /* Remove emptied parents (rmdir refuses non-empty ones; puts retry). */
-    size_t rootlen = strlen(fs->root);
-    for (char *slash; rc == 0 && (slash = strrchr(path, '/')) && (size_t)(slash - path) > rootlen;) {
-        *slash = '\0';
-        if (rmdir(path) != 0)
-            break;
-    }
-    free(path);
+    int rc = key_dir(fs, key, "delete", &dfd);
+    if (rc)
+        return rc;
+    if ((rc = leaf_stat(fs, dfd, key, "delete", &sb)) == 0 && unlinkat(dfd, leaf_of(key), 0) != 0)
+        rc = dt_file_walk_error(fs, key, errno, strlen(key), "delete", false);
+    close(dfd);
+    if (rc == 0)
+        remove_empty_parents(fs, key);
     return rc;
 }
 
@@ -278,7 +262,9 @@ static int file_del(datom_store *st, const char *key)
  * their key form ("name" for a file, "name/" for a directory, since every key
  * under a directory starts with "name/"), so keys come out already sorted and
  * the walk stops as soon as a page is full. Directories that cannot hold a
- * key of the prefix or after start_after are not entered. */
+ * key of the prefix or after start_after are not entered. Each directory is
+ * opened from its parent's descriptor without following links, so a link
+ * (to a file or a directory) is never listed, nor walked through. */
 
 typedef struct walk {
     file_store *fs;
@@ -291,6 +277,7 @@ typedef struct walk {
 
 typedef struct dirent_key {
     char *key; /* keydir + name, plus '/' for a directory */
+    char *name;
     bool dir;
 } dirent_key;
 
@@ -311,32 +298,32 @@ static bool dir_wanted(const walk *w, const char *keydir)
     return strcmp(keydir, w->start_after) > 0;
 }
 
-/* The type of entry E of DIR: DT_REG, DT_DIR or DT_UNKNOWN (skipped). A
- * symlink counts as an object when it points at a file; symlinked
- * directories are not walked (no loops). */
-static unsigned char entry_type(DIR *d, const struct dirent *e)
+/* The type of entry E of the directory DFD, links not followed: DT_REG,
+ * DT_DIR, or anything else (skipped: links, FIFOs, devices). */
+static unsigned char entry_type(int dfd, const struct dirent *e)
 {
-    if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+    if (e->d_type != DT_UNKNOWN)
         return e->d_type;
     struct stat sb;
-    if (fstatat(dirfd(d), e->d_name, &sb, 0) != 0)
+    if (fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
         return DT_UNKNOWN;
-    if (S_ISREG(sb.st_mode))
-        return DT_REG;
-    return S_ISDIR(sb.st_mode) && e->d_type != DT_LNK ? DT_DIR : DT_UNKNOWN;
+    return S_ISREG(sb.st_mode) ? DT_REG : S_ISDIR(sb.st_mode) ? DT_DIR : DT_UNKNOWN;
 }
 
-/* The entries of the directory KEYDIR that may matter, sorted by key. */
-static int read_entries(walk *w, const char *keydir, dirent_key **out, size_t *n_out)
+/* The entries of the directory DFD (whose key form is KEYDIR) that may
+ * matter, sorted by key. */
+static int read_entries(walk *w, int dfd, const char *keydir, dirent_key **out, size_t *n_out)
 {
     *out = NULL;
     *n_out = 0;
-    char *dir = *keydir ? dt_path_join(w->fs->root, keydir) : dt_strdup(w->fs->root);
-    DIR *d = opendir(dir);
-    int err = errno;
-    free(dir);
-    if (!d)
-        return err == ENOENT || err == ENOTDIR ? 0 : dt_error_errno(err, "%s: list", w->fs->head.url);
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return dt_error_errno(err, "%s: list %s", w->fs->head.url, keydir);
+    }
     size_t n = 0, cap = 0;
     dirent_key *v = NULL;
     for (struct dirent *e; (e = readdir(d));) {
@@ -344,7 +331,7 @@ static int read_entries(walk *w, const char *keydir, dirent_key **out, size_t *n
             continue;
         if (!*keydir && !strcmp(e->d_name, DT_STORE_RESERVED))
             continue;
-        unsigned char type = entry_type(d, e);
+        unsigned char type = entry_type(dfd, e);
         if (type != DT_REG && type != DT_DIR)
             continue;
         if (n == cap) {
@@ -353,6 +340,7 @@ static int read_entries(walk *w, const char *keydir, dirent_key **out, size_t *n
         }
         v[n].dir = type == DT_DIR;
         v[n].key = dt_sprintf("%s%s%s", keydir, e->d_name, v[n].dir ? "/" : "");
+        v[n].name = dt_strdup(e->d_name);
         n++;
     }
     closedir(d);
@@ -363,19 +351,26 @@ static int read_entries(walk *w, const char *keydir, dirent_key **out, size_t *n
     return 0;
 }
 
-static int walk_dir(walk *w, const char *keydir)
+static int walk_dir(walk *w, int dfd, const char *keydir)
 {
-    if (!strncmp(keydir, DT_STORE_RESERVED "/", strlen(DT_STORE_RESERVED) + 1))
-        return 0; /* the store's internals are not keys */
     dirent_key *v;
     size_t n;
-    int rc = read_entries(w, keydir, &v, &n);
+    int rc = read_entries(w, dfd, keydir, &v, &n);
     size_t plen = strlen(w->prefix);
     for (size_t i = 0; rc == 0 && !w->done && i < n; i++) {
         const char *key = v[i].key;
         if (v[i].dir) {
-            if (dir_wanted(w, key))
-                rc = walk_dir(w, key);
+            if (!dir_wanted(w, key))
+                continue;
+            int sub = openat(dfd, v[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0 && (errno == ENOENT || errno == ELOOP || errno == ENOTDIR))
+                continue; /* gone, or swapped for a link since it was read */
+            if (sub < 0) { /* unreadable: a listing that skipped it would lie */
+                rc = dt_error_errno(errno, "%s: list %s", w->fs->head.url, key);
+                break;
+            }
+            rc = walk_dir(w, sub, key);
+            close(sub);
         } else if (!strncmp(key, w->prefix, plen) &&
                    (!w->start_after || strcmp(key, w->start_after) > 0)) {
             if (w->keys->n == w->limit) {
@@ -386,8 +381,10 @@ static int walk_dir(walk *w, const char *keydir)
             }
         }
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(v[i].key);
+        free(v[i].name);
+    }
     free(v);
     return rc;
 }
@@ -395,11 +392,24 @@ static int walk_dir(walk *w, const char *keydir)
 static int file_list(datom_store *st, const char *prefix, const char *start_after, size_t limit,
                      dt_strv *keys, int *more)
 {
-    walk w = {(file_store *)st, prefix, start_after, limit, keys, more, false};
+    file_store *fs = (file_store *)st;
+    walk w = {fs, prefix, start_after, limit, keys, more, false};
     /* Start at the deepest directory the prefix names. */
     const char *slash = strrchr(prefix, '/');
-    char *keydir = slash ? dt_strndup(prefix, (size_t)(slash - prefix + 1)) : dt_strdup("");
-    int rc = dir_wanted(&w, keydir) ? walk_dir(&w, keydir) : 0;
+    size_t dlen = slash ? (size_t)(slash - prefix) : 0;
+    char *keydir = slash ? dt_strndup(prefix, dlen + 1) : dt_strdup("");
+    int rc = 0;
+    if (dir_wanted(&w, keydir) && strncmp(keydir, DT_STORE_RESERVED "/", strlen(DT_STORE_RESERVED) + 1)) {
+        int dfd;
+        size_t bad;
+        int err = dt_file_dir_open(fs, prefix, dlen, false, &dfd, &bad);
+        if (err == 0) {
+            rc = walk_dir(&w, dfd, keydir);
+            close(dfd);
+        } else if (bad == 0 || (err != ENOENT && err != ENOTDIR && err != ELOOP)) {
+            rc = dt_file_walk_error(fs, prefix, err, bad, "list", false);
+        }
+    }
     free(keydir);
     return rc;
 }
@@ -410,27 +420,7 @@ static void file_free(datom_store *st)
 {
     file_store *fs = (file_store *)st;
     free(fs->root);
-    free(fs->tmp);
-    free(fs->refs);
-    free(fs->logs);
     free(fs);
-}
-
-/* Best effort: temporary files left by killed writers long ago. */
-static void sweep_tmp(file_store *fs)
-{
-    DIR *d = opendir(fs->tmp);
-    if (!d)
-        return;
-    time_t now = time(NULL);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        struct stat sb;
-        if (e->d_name[0] != '.' && fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(sb.st_mode) && now - sb.st_mtime > TMP_MAX_AGE_S)
-            unlinkat(dirfd(d), e->d_name, 0);
-    }
-    closedir(d);
 }
 
 const dt_store_ops dt_store_file_ops = {
@@ -453,38 +443,47 @@ const dt_store_ops dt_store_file_ops = {
     .log_truncate = dt_file_log_truncate,
 };
 
-int dt_store_file_open(datom_store **out, const char *root, const char *url)
+/* The root must be a directory; a missing one is made only with
+ * DATOM_STORE_CREATE (and never by a read-only open). */
+static int root_check(const char *root, const char *url, unsigned flags)
+{
+    struct stat sb;
+    if (stat(root, &sb) == 0)
+        return S_ISDIR(sb.st_mode) ? 0 : dt_error(DATOM_EINVAL, "%s: not a directory", url);
+    if (errno != ENOENT)
+        return dt_error_errno(errno, "open store %s", url);
+    if (!(flags & DATOM_STORE_CREATE) || (flags & DATOM_STORE_READONLY))
+        return dt_error(DATOM_ENOTFOUND, "store %s: no such directory", url);
+    return dt_fs_mkdirs(root, 0755) ? dt_error_wrap("make store %s", url) : 0;
+}
+
+int dt_store_file_open(datom_store **out, const char *root, const char *url, unsigned flags)
 {
     *out = NULL;
     size_t n = strlen(root);
     while (n > 1 && root[n - 1] == '/')
         n--;
+    char *clean = dt_strndup(root, n);
+    int rc = root_check(clean, url, flags);
+    if (rc) {
+        free(clean);
+        return rc;
+    }
     file_store *fs = dt_calloc(1, sizeof *fs);
     fs->head.ops = &dt_store_file_ops;
     fs->head.url = dt_strdup(url);
-    fs->root = dt_strndup(root, n);
-    fs->tmp = dt_sprintf("%s/" DT_STORE_RESERVED "/tmp", fs->root);
-    fs->refs = dt_sprintf("%s/" DT_STORE_RESERVED "/refs", fs->root);
-    fs->logs = dt_sprintf("%s/" DT_STORE_RESERVED "/logs", fs->root);
-    int rc = 0;
-    if (dt_fs_exists(fs->root) && !dt_fs_is_dir(fs->root))
-        rc = dt_error(DATOM_EINVAL, "%s: not a directory", url);
-    if (rc == 0 && (dt_fs_mkdirs(fs->tmp, 0755) || dt_fs_mkdirs(fs->refs, 0755)))
-        rc = dt_error_wrap("open store %s", url);
-    if (rc) {
-        free(fs->head.url);
-        file_free(&fs->head);
-        return rc;
-    }
-    sweep_tmp(fs);
+    fs->root = clean;
     *out = &fs->head;
     return 0;
 }
 
-int dt_store_file_open_url(datom_store **out, const char *url)
+int dt_store_file_open_url(datom_store **out, const char *url, unsigned flags)
 {
     *out = NULL;
-    if (url[7] != '/')
-        return dt_error(DATOM_EINVAL, "%s: a file URL names an absolute path (file:///path)", url);
-    return dt_store_file_open(out, url + 7, url);
+    char *path = NULL;
+    int rc = dt_store_local_path(url, &path);
+    if (rc == 0)
+        rc = dt_store_file_open(out, path, url, flags);
+    free(path);
+    return rc;
 }

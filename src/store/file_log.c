@@ -10,7 +10,10 @@
  * append it interrupted, which the caller's checksums find and a later
  * truncate cuts. An append whose write or sync fails is cut back before the
  * lock is released, so a failed append never leaves bytes that a later one
- * would follow. Readers take no lock.
+ * would follow. Readers take no lock. The file is reached as every path of
+ * the backend is (file.h, invariants 1 and 2): no link followed, and reading
+ * makes nothing; a read-only handle refuses every change (store.c checks
+ * too, but the database's commit calls the backend's append directly).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,29 +25,74 @@
 
 #include "store/file.h"
 
-static char *log_path(file_store *fs, const char *name)
-{
-    char *leaf = dt_file_escape_name(name);
-    char *p = dt_sprintf("%s/%s", fs->logs, leaf);
-    free(leaf);
-    return p;
-}
-
 static int missing(file_store *fs, const char *name)
 {
     return dt_error(DATOM_ENOTFOUND, "%s: %s: no such log", fs->head.url, name);
 }
 
+/* Opens log NAME with FLAGS, walking to it as file.h's invariant 1 wants:
+ * the logs directory and the file are reached following no link. With MAKE
+ * (a writer whose log may be new) the directory and the file are made when
+ * missing, the new name made durable; without it nothing is made, so reading
+ * writes nothing (invariant 2). A link is refused loudly, for reads too (not
+ * "no such log", which a database reads as empty). O_NONBLOCK: a FIFO put
+ * where the log should be is refused, not waited on. */
+static int log_open(file_store *fs, const char *name, int flags, bool make, int *fd_out)
+{
+    *fd_out = -1;
+    bool write = (flags & O_ACCMODE) != O_RDONLY;
+    const char *what = write ? "change log" : "read log";
+    int dirfd = -1;
+    size_t bad = 0;
+    int err = dt_file_dir_open(fs, DT_FILE_LOGS_DIR, strlen(DT_FILE_LOGS_DIR), make, &dirfd, &bad);
+    if (err && !make && bad != 0 && (err == ENOENT || err == ENOTDIR))
+        return missing(fs, name);
+    if (err == ELOOP && !write) /* loud: a missing log reads as an empty database */
+        return dt_error(DATOM_ECORRUPT, "%s: %s %s: " DT_FILE_LOGS_DIR " is a symbolic link, "
+                        "which the store does not follow", fs->head.url, what, name);
+    if (err)
+        return dt_file_walk_error(fs, DT_FILE_LOGS_DIR, err, bad, what, write);
+    char *leaf = dt_file_escape_name(name);
+    flags |= O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    int fd = openat(dirfd, leaf, flags);
+    bool created = false;
+    if (fd < 0 && errno == ENOENT && make) {
+        fd = openat(dirfd, leaf, flags | O_CREAT, 0644);
+        created = fd >= 0;
+    }
+    int rc = 0;
+    struct stat sb;
+    if (fd < 0 && errno == ENOENT)
+        rc = missing(fs, name);
+    else if (fd < 0 && errno == ELOOP)
+        rc = dt_error(write ? DATOM_EINVAL : DATOM_ECORRUPT,
+                      "%s: %s %s: its file is a symbolic link, which the store does not follow",
+                      fs->head.url, what, name);
+    else if (fd < 0)
+        rc = dt_error_errno(errno, "%s: %s %s", fs->head.url, what, name);
+    else if (fstat(fd, &sb) != 0)
+        rc = dt_error_errno(errno, "%s: %s %s", fs->head.url, what, name);
+    else if (!S_ISREG(sb.st_mode))
+        rc = dt_error(DATOM_ECORRUPT, "%s: %s %s: its file is not a regular file", fs->head.url,
+                      what, name);
+    else if (created && fsync(dirfd) != 0) /* the new name survives a crash */
+        rc = dt_error_errno(errno, "%s: %s %s", fs->head.url, what, name);
+    if (rc && fd >= 0)
+        close(fd);
+    free(leaf);
+    close(dirfd);
+    *fd_out = rc ? -1 : fd;
+    return rc;
+}
+
 int dt_file_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *out, uint64_t *size_out)
 {
     file_store *fs = (file_store *)st;
-    char *path = log_path(fs, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    free(path);
-    if (fd < 0)
-        return errno == ENOENT ? missing(fs, name) : dt_error_errno(errno, "%s: log %s", st->url, name);
+    int fd;
+    int rc = log_open(fs, name, O_RDONLY, false, &fd);
+    if (rc)
+        return rc;
     struct stat sb;
-    int rc = 0;
     if (fstat(fd, &sb) != 0)
         rc = dt_error_errno(errno, "%s: log %s", st->url, name);
     else if (off > (uint64_t)sb.st_size)
@@ -77,18 +125,11 @@ int dt_file_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *ou
  * CREATE and it is missing. */
 static int open_locked(file_store *fs, const char *name, bool create, int *fd_out)
 {
-    char *path = log_path(fs, name);
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    int rc = 0;
-    if (fd < 0 && errno == ENOENT && create) {
-        if (dt_fs_mkdirs(fs->logs, 0755) == 0)
-            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd >= 0)
-            rc = dt_fs_fsync_dir(fs->logs); /* the new name survives a crash */
-    }
-    if (fd < 0 && rc == 0)
-        rc = errno == ENOENT ? missing(fs, name) : dt_error_errno(errno, "%s: log %s", fs->head.url, name);
-    free(path);
+    int fd = -1;
+    int rc = fs->head.flags & DATOM_STORE_READONLY
+                 ? dt_error(DATOM_EINVAL, "%s: change log %s: the store was opened read-only",
+                            fs->head.url, name)
+                 : log_open(fs, name, O_RDWR, create, &fd);
     while (rc == 0 && flock(fd, LOCK_EX) != 0)
         if (errno != EINTR)
             rc = dt_error_errno(errno, "%s: lock log %s", fs->head.url, name);

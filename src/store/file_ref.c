@@ -37,6 +37,14 @@
 #define VALUE_MAX (1u << 20)
 #define RETRIES 100
 
+/* A ref's directory, ROOT/.datom-internal/refs/<escaped name>, reached as
+ * file.h's invariant 1 wants; PATH is for messages. */
+typedef struct ref_dir {
+    int fd;      /* -1 when the ref has no directory */
+    char *esc;   /* the escaped name: one directory name */
+    char *path;
+} ref_dir;
+
 char *dt_file_escape_name(const char *name)
 {
     dt_buf b = DT_BUF_INIT;
@@ -59,19 +67,32 @@ char *dt_file_escape_name(const char *name)
     return dt_buf_detach(&b);
 }
 
-/* ROOT/.datom-internal/refs/<escaped name>. */
-static int ref_dir(file_store *fs, const char *name, char **out)
+/* Opens the directory of ref NAME; with MAKE (a writer) it and the refs
+ * directory are made if missing, else a missing one leaves d->fd at -1. */
+static int ref_dir_open(file_store *fs, const char *name, bool make, ref_dir *d)
 {
-    char *leaf = dt_file_escape_name(name);
-    *out = dt_path_join(fs->refs, leaf);
-    free(leaf);
-    return 0;
+    d->fd = -1;
+    d->esc = dt_file_escape_name(name);
+    d->path = dt_sprintf("%s/" DT_FILE_REFS_DIR "/%s", fs->root, d->esc);
+    char *rel = dt_sprintf(DT_FILE_REFS_DIR "/%s", d->esc);
+    size_t bad;
+    int err = dt_file_dir_open(fs, rel, strlen(rel), make, &d->fd, &bad);
+    int rc = 0;
+    if (err && (make || bad == 0 || (err != ENOENT && err != ENOTDIR)))
+        rc = dt_file_walk_error(fs, rel, err, bad, make ? "change ref" : "read ref", make);
+    free(rel);
+    return rc;
 }
 
-static char *version_path(const char *dir, uint64_t v)
+static void ref_dir_close(ref_dir *d)
 {
-    return dt_sprintf("%s/%020llu", dir, (unsigned long long)v);
+    if (d->fd >= 0)
+        close(d->fd);
+    free(d->esc);
+    free(d->path);
 }
+
+static void version_name(uint64_t v, char out[24]) { snprintf(out, 24, "%020llu", (unsigned long long)v); }
 
 static bool parse_version(const char *s, uint64_t *v)
 {
@@ -93,18 +114,25 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The version numbers present in DIR, ascending (none if DIR is missing). */
-static int scan(file_store *fs, const char *dir, uint64_t **out, size_t *n_out)
+/* The version numbers present in D, ascending (none if it has no directory). */
+static int scan(file_store *fs, const ref_dir *d, uint64_t **out, size_t *n_out)
 {
     *out = NULL;
     *n_out = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : dt_error_errno(errno, "%s: %s", fs->head.url, dir);
+    if (d->fd < 0)
+        return 0;
+    int fd = dup(d->fd);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dir) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return dt_error_errno(err, "%s: %s", fs->head.url, d->path);
+    }
     size_t n = 0, cap = 0;
     uint64_t *v = NULL;
     struct dirent *e;
-    while ((e = readdir(d))) {
+    while ((e = readdir(dir))) {
         uint64_t x;
         if (strlen(e->d_name) != 20 || !parse_version(e->d_name, &x))
             continue;
@@ -114,7 +142,7 @@ static int scan(file_store *fs, const char *dir, uint64_t **out, size_t *n_out)
         }
         v[n++] = x;
     }
-    closedir(d);
+    closedir(dir);
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_u64);
     *out = v;
@@ -122,34 +150,37 @@ static int scan(file_store *fs, const char *dir, uint64_t **out, size_t *n_out)
     return 0;
 }
 
-static int scan_max(file_store *fs, const char *dir, uint64_t *max)
+static int scan_max(file_store *fs, const ref_dir *d, uint64_t *max)
 {
     uint64_t *v;
     size_t n;
-    int rc = scan(fs, dir, &v, &n);
+    int rc = scan(fs, d, &v, &n);
     *max = n ? v[n - 1] : 0;
     free(v);
     return rc;
 }
 
 /* Reads version V: ENOENT (as a positive errno) when it is gone. */
-static int read_version(file_store *fs, const char *dir, uint64_t v, dt_buf *value, bool *tomb,
+static int read_version(file_store *fs, const ref_dir *d, uint64_t v, dt_buf *value, bool *tomb,
                         int64_t *mtime_ms)
 {
-    char *path = version_path(dir, v);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char vn[24];
+    version_name(v, vn);
+    if (d->fd < 0)
+        return ENOENT;
+    int fd = openat(d->fd, vn, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
-        free(path);
-        return err == ENOENT ? ENOENT : dt_error_errno(err, "%s: ref %s", fs->head.url, dir);
+        return err == ENOENT ? ENOENT : dt_error_errno(err, "%s: ref %s/%s", fs->head.url, d->path, vn);
     }
     struct stat sb;
     int rc = 0;
-    if (fstat(fd, &sb) != 0 || sb.st_size < 1 || (uint64_t)sb.st_size > VALUE_MAX + 1)
-        rc = dt_error(DATOM_ECORRUPT, "%s: damaged ref version file", path);
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 1 ||
+        (uint64_t)sb.st_size > VALUE_MAX + 1)
+        rc = dt_error(DATOM_ECORRUPT, "%s/%s: damaged ref version file", d->path, vn);
     uint8_t head = 0;
     if (rc == 0 && (pread(fd, &head, 1, 0) != 1 || (head != 'V' && head != 'T')))
-        rc = dt_error(DATOM_ECORRUPT, "%s: damaged ref version file", path);
+        rc = dt_error(DATOM_ECORRUPT, "%s/%s: damaged ref version file", d->path, vn);
     *tomb = head == 'T';
     *mtime_ms = dt_file_mtime_ms(&sb);
     if (rc == 0 && value && !*tomb) {
@@ -158,12 +189,11 @@ static int read_version(file_store *fs, const char *dir, uint64_t v, dt_buf *val
         dt_buf_reserve(value, n);
         ssize_t got = pread(fd, value->data, n, 1);
         if (got != (ssize_t)n)
-            rc = dt_error(DATOM_ECORRUPT, "%s: short read of a ref version file", path);
+            rc = dt_error(DATOM_ECORRUPT, "%s/%s: short read of a ref version file", d->path, vn);
         value->len = n;
         value->data[n] = '\0';
     }
     close(fd);
-    free(path);
     return rc;
 }
 
@@ -175,12 +205,12 @@ static int ref_missing(file_store *fs, const char *name)
 /* The current live version in *v_out (0 if none or deleted) and the highest
  * version file in *max_out (a tombstone, or 0 if none); VALUE/INFO filled
  * when given. */
-static int current(file_store *fs, const char *dir, uint64_t *v_out, uint64_t *max_out,
+static int current(file_store *fs, const ref_dir *d, uint64_t *v_out, uint64_t *max_out,
                    dt_buf *value, dt_ref_info *info)
 {
     for (int tries = 0; tries < RETRIES; tries++) {
         uint64_t max;
-        int rc = scan_max(fs, dir, &max);
+        int rc = scan_max(fs, d, &max);
         *max_out = max;
         if (rc || max == 0) {
             *v_out = 0;
@@ -188,7 +218,7 @@ static int current(file_store *fs, const char *dir, uint64_t *v_out, uint64_t *m
         }
         bool tomb;
         int64_t mtime;
-        rc = read_version(fs, dir, max, value, &tomb, &mtime);
+        rc = read_version(fs, d, max, value, &tomb, &mtime);
         if (rc == ENOENT)
             continue; /* pruned under us: a newer one exists, look again */
         if (rc)
@@ -200,22 +230,21 @@ static int current(file_store *fs, const char *dir, uint64_t *v_out, uint64_t *m
         }
         return 0;
     }
-    return dt_error(DATOM_EIO, "%s: ref %s keeps changing; gave up reading it", fs->head.url, dir);
+    return dt_error(DATOM_EIO, "%s: ref %s keeps changing; gave up reading it", fs->head.url, d->path);
 }
 
 /* The current value of ref NAME (VALUE and INFO may be NULL); a ref that
  * does not exist, or was deleted, is DATOM_ENOTFOUND. */
 static int current_of(file_store *fs, const char *name, dt_buf *value, dt_ref_info *info)
 {
-    char *dir;
-    int rc = ref_dir(fs, name, &dir);
-    if (rc)
-        return rc;
-    uint64_t v, max;
-    rc = current(fs, dir, &v, &max, value, info);
+    ref_dir d;
+    int rc = ref_dir_open(fs, name, false, &d);
+    uint64_t v = 0, max;
+    if (rc == 0)
+        rc = current(fs, &d, &v, &max, value, info);
     if (rc == 0 && v == 0)
         rc = ref_missing(fs, name);
-    free(dir);
+    ref_dir_close(&d);
     return rc;
 }
 
@@ -224,55 +253,52 @@ int dt_file_ref_get(datom_store *st, const char *name, dt_buf *value, dt_ref_inf
     return current_of((file_store *)st, name, value, info);
 }
 
-static bool version_exists(const char *dir, uint64_t v)
+static bool version_exists(const ref_dir *d, uint64_t v)
 {
-    char *p = version_path(dir, v);
-    bool ok = dt_fs_exists(p);
-    free(p);
-    return ok;
+    if (d->fd < 0)
+        return false;
+    char vn[24];
+    version_name(v, vn);
+    struct stat sb;
+    return fstatat(d->fd, vn, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* Removes old versions (see the file comment for the rule). */
-static void prune(file_store *fs, const char *dir)
+static void prune(file_store *fs, const ref_dir *d)
 {
     uint64_t *v;
     size_t n;
-    if (scan(fs, dir, &v, &n) || n <= KEEP) {
+    if (scan(fs, d, &v, &n) || n <= KEEP) {
         free(v);
         datom_errclear();
         return;
     }
     struct stat newest;
-    char *p = version_path(dir, v[n - 1]);
-    int ok = stat(p, &newest) == 0;
-    free(p);
+    char vn[24];
+    version_name(v[n - 1], vn);
+    int ok = fstatat(d->fd, vn, &newest, AT_SYMLINK_NOFOLLOW) == 0;
     for (size_t i = 0; ok && i < n && v[i] + KEEP <= v[n - 1]; i++) {
         struct stat sb;
-        p = version_path(dir, v[i]);
-        if (stat(p, &sb) == 0 && dt_file_mtime_ms(&newest) - dt_file_mtime_ms(&sb) < PRUNE_AGE_MS)
+        version_name(v[i], vn);
+        if (fstatat(d->fd, vn, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+            dt_file_mtime_ms(&newest) - dt_file_mtime_ms(&sb) < PRUNE_AGE_MS)
             ok = 0;
         else
-            unlink(p);
-        free(p);
+            unlinkat(d->fd, vn, 0);
     }
     free(v);
 }
 
-/* Writes BODY as a new temporary file, fsynced. */
-static int write_tmp(file_store *fs, char head, const void *value, size_t len, char **tmp)
+/* Writes HEAD + VALUE as a new temporary file, fsynced (T stays open). */
+static int write_tmp(file_store *fs, char head, const void *value, size_t len, file_tmp *t)
 {
-    int fd;
-    int rc = dt_file_tmp_open(fs, "ref", tmp, &fd);
+    int rc = dt_file_tmp_open(fs, "ref", t);
     if (rc)
         return rc;
-    if (dt_fs_write_all(fd, &head, 1) != 0 || dt_fs_write_all(fd, value, len) != 0 ||
-        fsync(fd) != 0)
-        rc = dt_error_errno(errno, "%s: write %s", fs->head.url, *tmp);
-    close(fd);
-    if (rc) {
-        unlink(*tmp);
-        free(*tmp);
-        *tmp = NULL;
+    if (dt_fs_write_all(t->fd, &head, 1) != 0 || dt_fs_write_all(t->fd, value, len) != 0 ||
+        fsync(t->fd) != 0) {
+        rc = dt_error_errno(errno, "%s: write %s", fs->head.url, t->name);
+        dt_file_tmp_discard(t);
     }
     return rc;
 }
@@ -280,11 +306,11 @@ static int write_tmp(file_store *fs, char head, const void *value, size_t len, c
 /* On NFS a link whose reply was lost is retried by the client and then fails
  * with EEXIST although it succeeded: the link count of the temporary file
  * tells the truth (as open(2) advises for O_EXCL on NFS). Keeps errno. */
-static bool linked_anyway(const char *tmp)
+static bool linked_anyway(const file_tmp *t)
 {
     int err = errno;
     struct stat sb;
-    bool ok = stat(tmp, &sb) == 0 && sb.st_nlink == 2;
+    bool ok = fstat(t->fd, &sb) == 0 && sb.st_nlink == 2;
     errno = err;
     return ok;
 }
@@ -299,12 +325,12 @@ static int lost(file_store *fs, const char *name, const char *expected)
 
 /* The version a new one follows: EXPECTED (which must exist and be live), or
  * for create-only the highest (which must be absent or a tombstone). */
-static int base_version(file_store *fs, const char *dir, const char *name, const char *expected,
+static int base_version(file_store *fs, const ref_dir *d, const char *name, const char *expected,
                         uint64_t *base)
 {
     if (!expected) {
         uint64_t live;
-        int rc = current(fs, dir, &live, base, NULL, NULL);
+        int rc = current(fs, d, &live, base, NULL, NULL);
         if (rc)
             return rc;
         return live ? lost(fs, name, NULL) : 0;
@@ -313,7 +339,7 @@ static int base_version(file_store *fs, const char *dir, const char *name, const
         return lost(fs, name, expected);
     bool tomb;
     int64_t mtime;
-    int rc = read_version(fs, dir, *base, NULL, &tomb, &mtime);
+    int rc = read_version(fs, d, *base, NULL, &tomb, &mtime);
     if (rc == ENOENT || (rc == 0 && tomb))
         return lost(fs, name, expected);
     return rc;
@@ -323,49 +349,45 @@ static int base_version(file_store *fs, const char *dir, const char *name, const
 static int ref_publish(file_store *fs, const char *name, const char *expected, char head,
                        const void *value, size_t len, dt_ref_info *info)
 {
-    char *dir, *tmp = NULL, *target = NULL;
-    int rc = ref_dir(fs, name, &dir);
-    if (rc)
-        return rc;
+    ref_dir d;
+    file_tmp t = {.dirfd = -1, .fd = -1};
+    /* A change from a version needs the ref's directory to exist already. */
+    int rc = ref_dir_open(fs, name, !expected, &d);
     uint64_t base = 0;
-    if ((rc = base_version(fs, dir, name, expected, &base)))
+    if (rc == 0)
+        rc = base_version(fs, &d, name, expected, &base);
+    if (rc == 0)
+        rc = write_tmp(fs, head, value, len, &t);
+    if (rc)
         goto out;
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        rc = dt_error_errno(errno, "%s: ref %s", fs->head.url, name);
-        goto out;
-    }
-    if ((rc = write_tmp(fs, head, value, len, &tmp)))
-        goto out;
-    target = version_path(dir, base + 1);
-    if (link(tmp, target) != 0 && !linked_anyway(tmp)) {
+    char target[24];
+    version_name(base + 1, target);
+    if (linkat(t.dirfd, t.name, d.fd, target, 0) != 0 && !linked_anyway(&t)) {
         rc = errno == EEXIST ? lost(fs, name, expected)
                              : dt_error_errno(errno, "%s: ref %s", fs->head.url, name);
         goto out;
     }
-    if (base && !version_exists(dir, base)) {
+    if (base && !version_exists(&d, base)) {
         /* Our base was pruned: newer versions exist above ours. Withdraw. */
-        unlink(target);
+        unlinkat(d.fd, target, 0);
         rc = lost(fs, name, expected);
         goto out;
     }
     /* The new version is already visible to every reader: reporting a failed
      * directory fsync now would tell the caller it lost a swap that others see
-     * as won. The rename is durable at the next journal commit regardless. */
-    (void)dt_fs_fsync_dir(dir);
-    datom_errclear();
+     * as won. The link is durable at the next journal commit regardless. */
+    (void)fsync(d.fd);
     struct stat sb;
     if (info) {
         snprintf(info->version, sizeof info->version, "%llu", (unsigned long long)(base + 1));
-        info->mtime_ms = stat(target, &sb) == 0 ? dt_file_mtime_ms(&sb) : dt_now_ms();
+        info->mtime_ms = fstatat(d.fd, target, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? dt_file_mtime_ms(&sb)
+                                                                             : dt_now_ms();
     }
     if ((base + 1) % PRUNE_EVERY == 0)
-        prune(fs, dir);
+        prune(fs, &d);
 out:
-    if (tmp)
-        unlink(tmp);
-    free(tmp);
-    free(target);
-    free(dir);
+    dt_file_tmp_discard(&t);
+    ref_dir_close(&d);
     return rc;
 }
 

@@ -425,14 +425,20 @@ const dt_store_ops dt_store_mem_ops = {
     .log_truncate = mem_log_truncate,
 };
 
-int dt_store_mem_open(datom_store **out, const char *url)
+int dt_store_mem_open(datom_store **out, const char *url, unsigned flags)
 {
     const char *name = url + 4; /* after "mem:" */
     shared *sh = NULL;
+    *out = NULL;
     pthread_mutex_lock(&registry_lock);
     if (*name) {
         for (sh = registry; sh && strcmp(sh->name, name); sh = sh->next)
             ;
+        if (!sh && !(flags & DATOM_STORE_CREATE)) {
+            pthread_mutex_unlock(&registry_lock);
+            return dt_error(DATOM_ENOTFOUND, "store %s: no such in-process store (it lives "
+                            "while a handle holds it)", url);
+        }
         if (!sh) {
             sh = shared_new(name);
             sh->next = registry;

@@ -518,8 +518,32 @@ int dt_store_s3_url_check(const char *url)
     return rc;
 }
 
-int dt_store_s3_open(datom_store **out, const char *url)
+/* Is the bucket there? A store is a prefix of a bucket: the prefix exists
+ * as soon as it is named (a first put makes its first key), the bucket does
+ * not, and datom makes none (a bucket is made, and given its policy, by
+ * whoever administers the account). So a missing bucket is DATOM_ENOTFOUND
+ * whatever the flags. Any other answer (403 for a user who may not list the
+ * bucket but may read its objects, a public bucket read anonymously) lets
+ * the open go on: the operations themselves then say what they may not do. */
+static int bucket_check(s3_store *s)
 {
+    s3_req *r = s3_req_new("HEAD", NULL);
+    int rc = run1(s, r);
+    if (rc == 0 && r->status == 404)
+        rc = dt_error(DATOM_ENOTFOUND, "%s: no such bucket %s (datom makes no bucket: "
+                      "create it, with its access policy, with the provider's tools)",
+                      s->head.url, s->cfg.bucket);
+    else if (rc == 0 && r->status != 200)
+        dt_debug("%s: HEAD of the bucket answered HTTP %ld: going on", s->head.url, r->status);
+    s3_req_free(r);
+    return rc;
+}
+
+/* FLAGS: DATOM_STORE_CREATE changes nothing (see bucket_check);
+ * DATOM_STORE_READONLY is kept by store.c, and nothing here writes. */
+int dt_store_s3_open(datom_store **out, const char *url, unsigned flags)
+{
+    (void)flags;
     *out = NULL;
     s3_store *s = dt_calloc(1, sizeof *s);
     int rc = s3_cfg_parse(&s->cfg, url);
@@ -530,6 +554,11 @@ int dt_store_s3_open(datom_store **out, const char *url)
     s->head.ops = &dt_store_s3_ops;
     s->head.url = dt_strdup(url);
     if ((rc = s3_http_new(&s->http, &s->cfg)) != 0) {
+        free(s->head.url);
+        s3_free(&s->head);
+        return rc;
+    }
+    if ((rc = bucket_check(s)) != 0) {
         free(s->head.url);
         s3_free(&s->head);
         return rc;

@@ -30,56 +30,12 @@
 
 /* ---- the URL ---- */
 
-/* URL with any user:password@ of its authority, or of an endpoint= in its
- * query, masked as "***@", for messages. */
-static char *masked(const char *url)
-{
-    dt_buf b = DT_BUF_INIT;
-    const char *p = url;
-    for (const char *sep; (sep = strstr(p, "://"));) {
-        const char *host = sep + 3;
-        dt_buf_append(&b, p, (size_t)(host - p));
-        size_t auth = strcspn(host, "/?#&");
-        const char *at = NULL;
-        for (const char *q = host; q < host + auth; q++)
-            if (*q == '@')
-                at = q; /* the last one: a password may hold '@' */
-        if (at)
-            dt_buf_puts(&b, "***");
-        p = at ? at : host;
-    }
-    dt_buf_puts(&b, p);
-    return dt_buf_detach(&b);
-}
-
 static int cfg_error(const char *url, const char *fmt, const char *arg)
 {
-    char *m = masked(url);
+    char *m = dt_redact(url); /* dt_error would redact it too; the intent is plain here */
     int rc = dt_error(DATOM_EINVAL, "%s: %s%s", m, fmt, arg ? arg : "");
     free(m);
     return rc;
-}
-
-/* Decodes %XX in [p, p+n); NULL on a bad escape or a NUL. */
-static char *pct_decode(const char *p, size_t n)
-{
-    dt_buf b = DT_BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '%') {
-            dt_buf_putc(&b, p[i]);
-            continue;
-        }
-        int hi = i + 2 < n ? dt_hex_digit(p[i + 1]) : -1;
-        int lo = hi >= 0 ? dt_hex_digit(p[i + 2]) : -1;
-        if (lo < 0 || (hi == 0 && lo == 0)) {
-            dt_buf_free(&b);
-            return NULL;
-        }
-        dt_buf_putc(&b, (char)(hi * 16 + lo));
-        i += 2;
-    }
-    dt_buf_putc(&b, '\0');
-    return (char *)b.data;
 }
 
 static bool bucket_ok(const char *b, size_t n)
@@ -122,7 +78,7 @@ static int query_parse(const char *url, const char *q, query *out)
             free(name);
             return rc;
         }
-        char *v = pct_decode(p + k + 1, n - k - 1);
+        char *v = dt_pct_decode(p + k + 1, n - k - 1);
         if (!v || !*v) {
             free(v);
             return cfg_error(url, "bad value for the setting ", names[i]);
@@ -342,7 +298,7 @@ void s3_cfg_free(s3_cfg *c)
 static int url_prefix(const char *url, const char *p, size_t n, char **out)
 {
     *out = NULL;
-    char *raw = pct_decode(p, n);
+    char *raw = dt_pct_decode(p, n);
     if (!raw)
         return cfg_error(url, "bad percent-escape in the prefix", NULL);
     size_t a = strspn(raw, "/"), len = strlen(raw);

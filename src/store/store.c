@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -171,7 +172,7 @@ static void builtins_locked(void)
 {
     static const dt_store_backend builtins[] = {
         {"mem:", &dt_store_mem_ops, dt_store_mem_open},
-        {"file://", &dt_store_file_ops, dt_store_file_open_url},
+        {"file:", &dt_store_file_ops, dt_store_file_open_url},
         {"s3://", &dt_store_s3_ops, dt_store_s3_open},
         {"fault:", &dt_store_fault_ops, dt_store_fault_open},
     };
@@ -217,7 +218,44 @@ static bool backend_of(const char *url, dt_store_backend *out, dt_buf *known)
     return found;
 }
 
-static int store_dispatch(datom_store **out, const char *url)
+/* Percent-decodes the path of a file URL; %00 is refused. */
+static int file_url_decode(const char *url, const char *path, char **out)
+{
+    if (!(*out = dt_pct_decode(path, strlen(path))))
+        return dt_error(DATOM_EINVAL, "%s: a '%%' in a file URL starts two hex digits (not %%00)",
+                        url);
+    return 0;
+}
+
+int dt_store_local_path(const char *url, char **path_out)
+{
+    *path_out = NULL;
+    if (!url || !*url)
+        return dt_error(DATOM_EINVAL, "store URL: empty");
+    if (strncmp(url, "file:", 5)) {
+        if (has_scheme(url) || !strncmp(url, "mem:", 4) || !strncmp(url, "s3:", 3))
+            return 1;
+        *path_out = dt_strdup(url);
+        return 0;
+    }
+    /* RFC 8089: file:///path, file://localhost/path and file:/path name a
+     * local absolute path; anything else (file:, file:relative, a host) is refused. */
+    const char *path = url + 5;
+    if (!strncmp(path, "//", 2)) {
+        path += 2;
+        if (!strncasecmp(path, "localhost/", 10))
+            path += 9;
+        else if (*path != '/')
+            return dt_error(DATOM_EINVAL, "%s: a file URL names an absolute path on this machine "
+                            "(file:///path or file://localhost/path; no other host)", url);
+    }
+    if (*path != '/')
+        return dt_error(DATOM_EINVAL, "%s: a file URL names an absolute path (file:///path); "
+                        "for a relative one give the path alone", url);
+    return file_url_decode(url, path, path_out);
+}
+
+static int store_dispatch(datom_store **out, const char *url, unsigned flags)
 {
     if (!url || !*url)
         return dt_error(DATOM_EINVAL, "store URL: empty");
@@ -225,26 +263,49 @@ static int store_dispatch(datom_store **out, const char *url)
     dt_buf known = DT_BUF_INIT;
     int rc;
     if (backend_of(url, &be, &known))
-        rc = be.open(out, url);
+        rc = be.open(out, url, flags);
     else if (has_scheme(url) || !strncmp(url, "s3:", 3))
         rc = dt_error(DATOM_EUNSUPPORTED, "%s: unknown store URL scheme (known: %s, or a plain path)",
                       url, dt_buf_cstr(&known));
     else
-        rc = dt_store_file_open(out, url, url);
+        rc = dt_store_file_open(out, url, url, flags);
     dt_buf_free(&known);
     return rc;
 }
 
-int datom_store_open(datom_store **out, const char *url)
+int datom_store_open_ext(datom_store **out, const char *url, unsigned flags)
 {
     *out = NULL;
-    int rc = store_dispatch(out, url);
+    if (flags & ~(unsigned)(DATOM_STORE_CREATE | DATOM_STORE_READONLY))
+        return dt_error(DATOM_EINVAL, "store open: unknown flags %#x", flags);
+    int rc = store_dispatch(out, url, flags);
     const char *fault = getenv(DT_STORE_FAULT_ENV);
     if (rc == 0 && fault && *fault && strncmp(url, "fault:", 6))
         rc = dt_store_fault_wrap(out, fault);
-    if (rc == 0)
-        dt_verbose("store %s (%s backend)", (*out)->url, (*out)->ops->name);
-    return rc;
+    if (rc)
+        return rc;
+    /* the one place a store's URL is made fit for messages */
+    char *shown = dt_redact((*out)->url);
+    free((*out)->url);
+    (*out)->url = shown;
+    (*out)->flags = flags;
+    dt_verbose("store %s (%s backend%s)", shown, (*out)->ops->name,
+               flags & DATOM_STORE_READONLY ? ", read-only" : "");
+    return 0;
+}
+
+int datom_store_open(datom_store **out, const char *url)
+{
+    return datom_store_open_ext(out, url, DATOM_STORE_CREATE);
+}
+
+/* Every change goes through here first: a read-only store changes nothing. */
+static int writable(const datom_store *st, const char *what, const char *name)
+{
+    if (!(st->flags & DATOM_STORE_READONLY))
+        return 0;
+    return dt_error(DATOM_EINVAL, "%s: %s %s: the store was opened read-only", st->url, what,
+                    name ? name : "");
 }
 
 void datom_store_free(datom_store *st)
@@ -396,12 +457,15 @@ static int spool_open(int *fd_out)
 int dt_store_put_begin(datom_store *st, dt_store_put **out)
 {
     *out = NULL;
+    int rc = writable(st, "put", NULL);
+    if (rc)
+        return rc;
     dt_store_put *p = dt_calloc(1, sizeof *p);
     p->spool = -1;
-    int rc = st->ops->writer_open ? st->ops->writer_open(st, &p->w) : spool_open(&p->spool);
-    if (rc) {
+    rc = st->ops->writer_open ? st->ops->writer_open(st, &p->w) : spool_open(&p->spool);
+    if (rc) { /* the backend's message names the store */
         free(p);
-        return dt_error_wrap("%s", st->url);
+        return rc;
     }
     p->st = st;
     dt_sha256_init(&p->sha);
@@ -596,6 +660,8 @@ static int put_run(datom_store *st, const put_source *src, const char *key, cons
                    char sha_out[DATOM_SHA_HEX])
 {
     int rc = key ? dt_store_key_check(key) : prefix_check(prefix);
+    if (rc == 0)
+        rc = writable(st, "put", key);
     if (rc)
         return rc;
     dt_store_src known;
@@ -689,6 +755,8 @@ int dt_store_put_files_ca(datom_store *st, const char *prefix, char *const *path
                           char (*shas)[DATOM_SHA_HEX])
 {
     int rc = prefix_check(prefix ? prefix : "");
+    if (rc == 0)
+        rc = writable(st, "put", NULL);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (!st->ops->put_batch)
             rc = put_path(st, paths[i], NULL, prefix ? prefix : "", shas[i]);
@@ -920,6 +988,8 @@ int datom_store_stat(datom_store *st, const char *key, uint64_t *size_out)
 int datom_store_del(datom_store *st, const char *key)
 {
     int rc = dt_store_key_check(key);
+    if (rc == 0)
+        rc = writable(st, "delete", key);
     if (rc)
         return rc;
     return st->ops->del(st, key);
@@ -1008,6 +1078,8 @@ int dt_store_ref_cas_info(datom_store *st, const char *name, const char *expecte
                         name, len, REF_VALUE_MAX);
     if (expected && (!*expected || strlen(expected) >= DATOM_REF_VERSION_MAX))
         return dt_error(DATOM_EINVAL, "ref %s: malformed expected version", name);
+    if ((rc = writable(st, "change ref", name)))
+        return rc;
     dt_ref_info info = {0};
     rc = st->ops->ref_cas(st, name, expected, value ? value : "", len, &info);
     if (rc == 0)
@@ -1034,6 +1106,8 @@ int datom_store_ref_del(datom_store *st, const char *name, const char *expected)
         return dt_error_wrap("ref");
     if (!expected || !*expected || strlen(expected) >= DATOM_REF_VERSION_MAX)
         return dt_error(DATOM_EINVAL, "ref %s: delete needs the expected version", name);
+    if ((rc = writable(st, "delete ref", name)))
+        return rc;
     return st->ops->ref_del(st, name, expected);
 }
 
@@ -1059,12 +1133,16 @@ int dt_store_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *o
 int dt_store_log_append(datom_store *st, const char *name, uint64_t expected, const void *p, size_t n)
 {
     int rc = log_check(st, name);
+    if (rc == 0)
+        rc = writable(st, "append to log", name);
     return rc ? rc : st->ops->log_append(st, name, expected, p, n);
 }
 
 int dt_store_log_truncate(datom_store *st, const char *name, uint64_t expected, uint64_t size)
 {
     int rc = log_check(st, name);
+    if (rc == 0)
+        rc = writable(st, "truncate log", name);
     if (rc == 0 && size > expected)
         rc = dt_error(DATOM_EINVAL, "log %s: cannot truncate %llu bytes to %llu", name,
                       (unsigned long long)expected, (unsigned long long)size);

@@ -107,12 +107,18 @@ typedef struct dt_store_ops {
 } dt_store_ops;
 
 /* A backend, registered by the start of the URLs it serves ("mem:",
- * "file://", "s3://"); open gets the whole URL. ops is its table, checked
- * (version, required operations) when the backend is registered. */
+ * "file:", "s3://"); open gets the whole URL and datom_store_open_ext's
+ * FLAGS: without DATOM_STORE_CREATE a store that does not exist is
+ * DATOM_ENOTFOUND naming it (S3: a missing bucket, whatever the flags,
+ * since datom makes no bucket; a prefix exists once named), and opening a DATOM_STORE_READONLY store writes
+ * nothing (store.c refuses every change to it before a backend sees one).
+ * ops is its table, checked (version, required operations) when the
+ * backend is registered. The backend sets the head's ops and url (a copy of
+ * URL; store.c then redacts it and sets flags). */
 typedef struct dt_store_backend {
     const char *scheme;
     const dt_store_ops *ops;
-    int (*open)(datom_store **out, const char *url);
+    int (*open)(datom_store **out, const char *url, unsigned flags);
 } dt_store_backend;
 
 /* Adds a backend (tests, plugins); DATOM_EINVAL if its ops are of another
@@ -123,11 +129,18 @@ int dt_store_register(const dt_store_backend *be);
 /* The common head of every backend's handle: backends embed it first. */
 struct datom_store {
     const dt_store_ops *ops;
-    char *url; /* as opened, for messages (never holds a secret) */
+    char *url;      /* as opened, for messages, its credentials redacted (dt_redact) */
+    unsigned flags; /* DATOM_STORE_*: store.c refuses changes to a READONLY store */
 };
 
 /* Validates an object key or ref name; the error names it. */
 int dt_store_key_check(const char *key);
+
+/* The local directory a store URL names: 0 and *path_out (caller frees) for a
+ * plain path or a file: URL (file:///p, file://localhost/p, file:/p, percent-
+ * decoded); 1 for a URL of another kind (mem:, s3://...); DATOM_EINVAL for a
+ * malformed file: URL (file:, file:relative, file://host/p). */
+int dt_store_local_path(const char *url, char **path_out);
 
 /* The URL the store was opened with (borrowed). */
 const char *dt_store_url(const datom_store *st);
@@ -195,13 +208,13 @@ int dt_store_do_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_
 int dt_store_src_sha(const dt_store_src *src, uint64_t off, uint64_t len, char out[DATOM_SHA_HEX],
                      dt_progress *progress);
 
-/* Backend constructors (store.c dispatches on the URL). They set the head's
- * ops and url (a copy of URL, freed by datom_store_free after ops->free). */
-int dt_store_file_open(datom_store **out, const char *root, const char *url);
-int dt_store_file_open_url(datom_store **out, const char *url);
-int dt_store_mem_open(datom_store **out, const char *url);
-int dt_store_fault_open(datom_store **out, const char *url);
-int dt_store_s3_open(datom_store **out, const char *url);
+/* Backend constructors (store.c dispatches on the URL; see dt_store_backend
+ * for URL and FLAGS). dt_store_file_open takes a directory, for plain paths. */
+int dt_store_file_open(datom_store **out, const char *root, const char *url, unsigned flags);
+int dt_store_file_open_url(datom_store **out, const char *url, unsigned flags);
+int dt_store_mem_open(datom_store **out, const char *url, unsigned flags);
+int dt_store_fault_open(datom_store **out, const char *url, unsigned flags);
+int dt_store_s3_open(datom_store **out, const char *url, unsigned flags);
 /* Checks an s3:// URL as opening it would, without a request. */
 int dt_store_s3_url_check(const char *url);
 extern const dt_store_ops dt_store_file_ops, dt_store_mem_ops, dt_store_fault_ops, dt_store_s3_ops;

@@ -10,6 +10,15 @@
 
 #include "table/table.h"
 
+/* Limits, checked while reading (docs/formats.md, "Limits"): each error
+ * names the file, line and column and the limit. They bound the memory a
+ * hostile or broken file can take: a field or a record is held whole at
+ * most once, and the work per column is constant. */
+#define DT_CSV_MAX_FIELD ((size_t)256 << 20)  /* bytes of one value */
+#define DT_CSV_MAX_RECORD ((size_t)512 << 20) /* bytes of one record, delimiters and quotes included */
+#define DT_CSV_MAX_COLUMNS DT_TABLE_MAX_COLUMNS /* columns of a file */
+#define DT_CSV_MAX_NAME 10000                 /* bytes of a column name (R's limit on names) */
+
 typedef struct dt_csv_options {
     char delim;              /* 0: sniff among , ; tab | */
     const char **na;         /* missing-value tokens; NULL: {"", "NA"} */
@@ -18,6 +27,8 @@ typedef struct dt_csv_options {
     size_t batch_rows;       /* 0: a default */
     bool one_pass;           /* guess kinds from the first rows; see DT_CSV_RESTART */
     size_t prefix_rows;      /* one_pass: how many first rows (0: 65,536) */
+    /* Lower limits (0: the DT_CSV_MAX_* above; never higher): for tests. */
+    size_t max_field, max_record, max_columns;
 } dt_csv_options;
 
 /* With one_pass, opening infers kinds from the first prefix_rows records (or

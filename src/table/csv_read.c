@@ -34,7 +34,7 @@
 #define SNIFF_RECORDS 20
 #define PREFIX_RECORDS 65536         /* one-pass mode guesses kinds from this many */
 #define PREFIX_BYTES (16u << 20)     /* ... or this much input */
-#define MAX_COLUMNS 100000
+#define BATCH_MAX_CELLS ((size_t)1 << 22) /* rows x columns of a batch: wide files get short batches */
 
 typedef struct field {
     const char *p;
@@ -70,6 +70,7 @@ struct dt_csv_reader {
     bool na_empty;
     size_t batch_rows;  /* rows per batch at most (see batch_cap) */
     size_t prefix_rows;
+    size_t max_field, max_record, max_cols; /* csv.h, "Limits" */
     dt_table *batch;
     field *fields;
     size_t fields_cap;
@@ -109,12 +110,16 @@ static uint64_t block_mask(const dt_csv_reader *r, const char *b)
 #endif
 }
 
-/* The first stop byte (delimiter, CR, LF) at or after p, or end. Stop bytes
- * are found 64 at a time and the mask kept, so a short field costs one
- * count-trailing-zeros rather than a loop over its bytes. */
-static const char *next_stop(dt_csv_reader *r, const char *p)
+/* The first stop byte (delimiter, CR, LF) at or after p, or end; the scan
+ * gives up (returning a position at or past LIM) once it passes LIM, so an
+ * endless field costs no more than the limit. Stop bytes are found 64 at a
+ * time and the mask kept, so a short field costs one count-trailing-zeros
+ * rather than a loop over its bytes. */
+static const char *next_stop(dt_csv_reader *r, const char *p, const char *lim)
 {
     for (;;) {
+        if (p >= lim)
+            return p;
         uintptr_t off = (uintptr_t)p - r->blk;
         if (off < 64) {
             uint64_t m = r->blk_mask >> off;
@@ -150,21 +155,50 @@ static void count_lines(dt_csv_reader *r, const char *s, const char *e)
         r->line++;
 }
 
-/* A quoted field at p (on the opening quote); returns the byte after the
- * closing quote, or NULL (error set). */
-static const char *quoted_field(dt_csv_reader *r, const char *p, field *f)
+/* "256 MiB" or "8 bytes": a limit as messages name it. */
+static const char *size_text(size_t n, char out[32])
+{
+    if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(out, 32, "%zu MiB", n >> 20);
+    else
+        snprintf(out, 32, "%zu bytes", n);
+    return out;
+}
+
+static int too_long(const dt_csv_reader *r, size_t col)
+{
+    char lim[32];
+    return dt_error(DATOM_EINVAL, "%s:%zu:%zu: a field longer than %s (the most a CSV value may "
+                    "hold; docs/formats.md, \"Limits\")", r->path, r->rec_line, col,
+                    size_text(r->max_field, lim));
+}
+
+/* A quoted field at p (on the opening quote), column COL (1-based); returns
+ * the byte after the closing quote, or NULL (error set). Its value ("" pairs
+ * counted once) may not pass max_field bytes: the search for the closing
+ * quote stops there. */
+static const char *quoted_field(dt_csv_reader *r, const char *p, size_t col, field *f)
 {
     const char *s = p + 1, *q = s;
+    size_t pairs = 0;
     f->quoted = true;
     f->escaped = false;
     for (;;) {
-        q = memchr(q, '"', (size_t)(r->end - q));
+        /* the closing quote may sit just after max_field bytes of value */
+        size_t room = r->max_field + pairs + 1;
+        const char *lim = (size_t)(r->end - s) > room ? s + room : r->end;
+        q = q < lim ? memchr(q, '"', (size_t)(lim - q)) : NULL;
+        if (!q && lim < r->end) {
+            too_long(r, col);
+            return NULL;
+        }
         if (!q) {
             dt_error(DATOM_EINVAL, "%s:%zu: quoted field never closed", r->path, r->rec_line);
             return NULL;
         }
         if (q + 1 < r->end && q[1] == '"') {
             f->escaped = true;
+            pairs++;
             q += 2;
             continue;
         }
@@ -177,8 +211,10 @@ static const char *quoted_field(dt_csv_reader *r, const char *p, field *f)
 }
 
 /* Reads one record at r->p into r->fields; at most max_fields fields (more is
- * a ragged row). *blank: the line was empty. *nf is set on every path, errors
- * too (0): optimisers cannot tell that dt_error never returns 0. */
+ * a ragged row, or past max_cols, too many columns). *blank: the line was
+ * empty. Fields and the record are checked against their limits as they
+ * are scanned. *nf is set on every path, errors too (0): optimisers cannot
+ * tell that dt_error never returns 0. */
 static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *blank)
 {
     const char *p = r->p, *end = r->end;
@@ -190,21 +226,30 @@ static int read_record(dt_csv_reader *r, size_t max_fields, size_t *nf, bool *bl
     for (;;) {
         field f = {p, 0, false, false};
         if (p < end && *p == '"') {
-            p = quoted_field(r, p, &f);
+            p = quoted_field(r, p, i + 1, &f);
             if (!p)
                 return DATOM_EINVAL;
             if (p < end && !r->stop[(uint8_t)*p])
                 return dt_error(DATOM_EINVAL, "%s:%zu:%zu: text after the closing quote", r->path,
                                 r->rec_line, i + 1);
         } else {
-            const char *e = next_stop(r, p);
-            f.n = (size_t)(e - p);
-            p = e;
+            const char *lim = (size_t)(end - p) > r->max_field ? p + r->max_field + 1 : end;
+            const char *e = next_stop(r, p, lim);
+            f.n = (size_t)(DT_MIN(e, end) - p);
+            if (f.n > r->max_field)
+                return too_long(r, i + 1);
+            p = DT_MIN(e, end);
         }
+        char lim[32];
+        if ((size_t)(p - r->rec_start) > r->max_record)
+            return dt_error(DATOM_EINVAL, "%s:%zu:%zu: a record longer than %s (the most a CSV "
+                            "record may hold; docs/formats.md, \"Limits\")", r->path,
+                            r->rec_line, i + 1, size_text(r->max_record, lim));
         if (i >= max_fields)
-            return max_fields == MAX_COLUMNS
-                       ? dt_error(DATOM_EINVAL, "%s:%zu: more than %d columns", r->path, r->rec_line,
-                                  MAX_COLUMNS)
+            return max_fields == r->max_cols
+                       ? dt_error(DATOM_EINVAL, "%s:%zu: more than %zu columns (the most a table "
+                                  "may have; docs/formats.md, \"Limits\")", r->path, r->rec_line,
+                                  r->max_cols)
                        : dt_error(DATOM_EINVAL, "%s:%zu: ragged row: more than the header's %zu fields",
                                   r->path, r->rec_line, max_fields);
         push_field(r, i++, f);
@@ -336,7 +381,7 @@ static void sniff_delim(dt_csv_reader *r)
         size_t want = 0, recs = 0, nf;
         bool blank, ok = true;
         while (r->p < r->end && recs < SNIFF_RECORDS) {
-            if (read_record(r, MAX_COLUMNS, &nf, &blank)) {
+            if (read_record(r, r->max_cols, &nf, &blank)) {
                 ok = recs > 0 && cut; /* a record cut by the sample's end */
                 break;
             }
@@ -364,21 +409,27 @@ static void sniff_delim(dt_csv_reader *r)
     set_delim(r, best); /* also forgets the block cached against the sample's end */
 }
 
-static char *unique_name(const dt_schema *s, size_t upto, char *name)
+/* NAME, or when a column before has it, NAME_2, NAME_3... (the first not
+ * taken). TAKEN maps every name given so far to the next suffix worth trying
+ * after it (names are never given back, so the search for a base name goes
+ * on where it stopped): linear in the number of columns, however many share
+ * a name. Takes NAME; returns the name given (caller frees). */
+static char *unique_name(dt_strmap *taken, char *name)
 {
-    for (int k = 2;; k++) {
-        bool clash = false;
-        for (size_t j = 0; j < upto && !clash; j++)
-            clash = !strcmp(s->fields[j].name, name);
-        if (!clash)
-            return name;
-        char *base = name;
-        size_t len = strlen(base);
-        /* drop a suffix this loop added before trying the next */
-        if (k > 2)
-            len = (size_t)(strrchr(base, '_') - base);
-        name = dt_sprintf("%.*s_%d", (int)len, base, k);
-        free(base);
+    size_t *next = dt_strmap_get(taken, name);
+    if (!next) {
+        dt_strmap_put(taken, name, 2);
+        return name;
+    }
+    for (size_t k = *next;; k++) {
+        char *alt = dt_sprintf("%s_%zu", name, k);
+        if (!dt_strmap_get(taken, alt)) {
+            *dt_strmap_get(taken, name) = k + 1;
+            dt_strmap_put(taken, alt, 2);
+            free(name);
+            return alt;
+        }
+        free(alt);
     }
 }
 
@@ -386,25 +437,32 @@ static int read_header(dt_csv_reader *r)
 {
     size_t nf;
     bool blank;
-    int rc = read_record(r, MAX_COLUMNS, &nf, &blank);
+    int rc = read_record(r, r->max_cols, &nf, &blank);
     if (rc == 0)
         rc = refuse_nul(r, nf, "a column name");
     if (rc)
         return rc;
     dt_schema_init(&r->schema, nf);
-    for (size_t i = 0; i < nf; i++) {
+    dt_strmap taken = DT_STRMAP_INIT;
+    for (size_t i = 0; i < nf && rc == 0; i++) {
         size_t n;
         const char *t = field_text(r, &r->fields[i], &n);
         bool bad;
         if (dt_utf8_prefix((const uint8_t *)t, n, &bad) != n)
-            return dt_error(DATOM_EINVAL, "%s:%zu:%zu: column name is not valid UTF-8", r->path,
-                            r->rec_line, i + 1);
+            rc = dt_error(DATOM_EINVAL, "%s:%zu:%zu: column name is not valid UTF-8", r->path,
+                          r->rec_line, i + 1);
+        else if (n > DT_CSV_MAX_NAME)
+            rc = dt_error(DATOM_EINVAL, "%s:%zu:%zu: a column name longer than 10,000 bytes (the "
+                          "most R allows; docs/formats.md, \"Limits\")", r->path, r->rec_line, i + 1);
+        if (rc)
+            break;
         char *name = n ? dt_strndup(t, n) : dt_sprintf("column_%zu", i + 1);
-        name = unique_name(&r->schema, i, name);
+        name = unique_name(&taken, name);
         dt_schema_set(&r->schema, i, name, DT_STRING);
         free(name);
     }
-    return 0;
+    dt_strmap_free(&taken);
+    return rc;
 }
 
 static int apply_forced(dt_csv_reader *r, const dt_schema *forced)
@@ -597,6 +655,10 @@ static int start(dt_csv_reader *r, const dt_csv_options *o)
     copy_na(r, o);
     r->prefix_rows = o && o->prefix_rows ? o->prefix_rows : PREFIX_RECORDS;
     r->batch_rows = o && o->batch_rows ? DT_MIN(o->batch_rows, (size_t)1 << 20) : DEFAULT_BATCH_ROWS;
+    r->max_field = o && o->max_field ? DT_MIN(o->max_field, DT_CSV_MAX_FIELD) : DT_CSV_MAX_FIELD;
+    r->max_record = o && o->max_record ? DT_MIN(o->max_record, DT_CSV_MAX_RECORD) : DT_CSV_MAX_RECORD;
+    r->max_cols = o && o->max_columns ? DT_MIN(o->max_columns, (size_t)DT_CSV_MAX_COLUMNS)
+                                      : DT_CSV_MAX_COLUMNS;
     if (r->p == r->end)
         return dt_error(DATOM_EINVAL, "%s: empty file: no header row", r->path);
     if (o && o->delim) {
@@ -614,6 +676,8 @@ static int start(dt_csv_reader *r, const dt_csv_options *o)
     r->data_start = r->p;
     r->data_line = r->line;
     size_t ncol = r->schema.ncol ? r->schema.ncol : 1;
+    /* a batch's columns are reserved whole: wide files get fewer rows */
+    r->batch_rows = DT_MIN(r->batch_rows, DT_MAX(BATCH_MAX_CELLS / ncol, (size_t)16));
     r->bits = dt_malloc(ncol * sizeof *r->bits);
     r->seen = dt_calloc(ncol, sizeof *r->seen);
     r->unsettled = dt_calloc(ncol, sizeof *r->unsettled);

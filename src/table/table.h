@@ -122,6 +122,10 @@ void dt_col_append_fixed(dt_column *c, const void *vals, const uint8_t *present,
  * more bytes, plus DT_COL_SLACK so short values can be moved in fixed steps);
  * write vals, or offsets[len + 1 ..] and data (and data_len), for the new
  * rows; then dt_col_mark_present counts them in. */
+/* The most columns a table may have (docs/formats.md, "Limits"): the CSV
+ * and Parquet readers refuse more, before anything is allocated per column. */
+#define DT_TABLE_MAX_COLUMNS 32767
+
 #define DT_COL_SLACK 16
 void dt_col_reserve(dt_column *c, size_t rows);
 void dt_col_reserve_data(dt_column *c, size_t n);

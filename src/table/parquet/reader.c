@@ -209,6 +209,9 @@ static int build_schema(dt_pq_reader *r)
         return corrupt(r, "schema root's child count does not match its elements");
     if (ncol == 0) /* rows of nothing: nothing would bound reading them */
         return dt_error(DATOM_EUNSUPPORTED, "%s: the file has no columns", r->path);
+    if (ncol > DT_TABLE_MAX_COLUMNS) /* each costs its own buffers: refused before any is made */
+        return dt_error(DATOM_EINVAL, "%s: %zu columns, more than %d (the most a table may have; "
+                        "docs/formats.md, \"Limits\")", r->path, ncol, DT_TABLE_MAX_COLUMNS);
     dt_schema_init(&r->schema, ncol);
     r->cols = dt_calloc(ncol ? ncol : 1, sizeof *r->cols);
     for (size_t i = 0; i < ncol; i++) {

@@ -17,6 +17,10 @@
 #include "table/parquet/thrift_write.h"
 #include "table/parquet/writer.h"
 
+/* A dictionary's first hash table; it and the entry arrays double as they
+ * fill, so a wide, short file costs little per column. */
+#define DICT_SLOTS_MIN 32
+
 static int physical_type(const dt_field *f)
 {
     switch (f->kind) {
@@ -60,7 +64,6 @@ void pqw_col_init(pqw_col *c, const dt_field *f)
     c->order = f->kind == DT_UINT64 ? PQW_UNSIGNED : f->kind == DT_DECIMAL128 ? PQW_BE_SIGNED
              : f->kind == DT_INTERVAL ? PQW_NONE : PQW_SIGNED;
     c->page_row_cap = c->width ? DT_MIN(PQW_PAGE_ROWS, PQW_PAGE_BYTES / c->width) : PQW_PAGE_ROWS;
-    c->levels = dt_malloc(c->page_row_cap);
     c->dict_on = dict_wanted(c);
 }
 
@@ -172,10 +175,15 @@ static int bytes_cmp(const void *a, size_t an, const void *b, size_t bn)
     return r ? r : (an > bn) - (an < bn);
 }
 
+/* Keeps the first PQW_STAT_MAX + 1 bytes of a candidate minimum or maximum:
+ * a longer one is left out of the statistics anyway, and a value that ties
+ * with it on those bytes is as long, so comparisons against the prefix pick
+ * the same statistics as against the whole value, without copying a huge
+ * value twice. */
 static void buf_set(dt_buf *b, const void *p, size_t n)
 {
     dt_buf_clear(b);
-    dt_buf_append(b, p, n);
+    dt_buf_append(b, p, DT_MIN(n, PQW_STAT_MAX + 1));
 }
 
 static void stats_bytes(pqw_col *c, const void *p, size_t n)
@@ -288,7 +296,7 @@ static void dict_room(pqw_col *c)
 {
     if (c->ndict < c->dict_cap)
         return;
-    c->dict_cap = c->dict_cap ? c->dict_cap * 2 : 1024;
+    c->dict_cap = c->dict_cap ? c->dict_cap * 2 : 16;
     c->dict_pos = dt_realloc(c->dict_pos, c->dict_cap * sizeof *c->dict_pos);
     c->dict_hash = dt_realloc(c->dict_hash, c->dict_cap * sizeof *c->dict_hash);
 }
@@ -298,7 +306,7 @@ static void dict_room(pqw_col *c)
 static int64_t dict_find_add_fixed(pqw_col *c, uint64_t key, size_t max)
 {
     if (!c->nslots)
-        dict_rehash(c, 1024);
+        dict_rehash(c, DICT_SLOTS_MIN);
     size_t mask = c->nslots - 1, s = (size_t)hash_fixed(key) & mask;
     for (uint32_t e; (e = c->slots[s]) != 0; s = (s + 1) & mask)
         if (c->dict_hash[e - 1] == key)
@@ -319,7 +327,7 @@ static int64_t dict_find_add_fixed(pqw_col *c, uint64_t key, size_t max)
 static int64_t dict_find_add(pqw_col *c, const uint8_t *p, size_t n, size_t max)
 {
     if (!c->nslots)
-        dict_rehash(c, 1024);
+        dict_rehash(c, DICT_SLOTS_MIN);
     uint64_t h = hash_bytes(p, n);
     size_t mask = c->nslots - 1, s = (size_t)h & mask;
     for (uint32_t e; (e = c->slots[s]) != 0; s = (s + 1) & mask) {
@@ -615,7 +623,7 @@ static void put_plain_bytes(pqw_col *c, const uint8_t *p, size_t len)
 static void put_index(pqw_col *c, uint32_t e)
 {
     if (c->nidx == c->idx_cap) {
-        c->idx_cap = c->idx_cap ? c->idx_cap * 2 : 4096;
+        c->idx_cap = c->idx_cap ? c->idx_cap * 2 : 64;
         c->idx = dt_realloc(c->idx, c->idx_cap * sizeof *c->idx);
     }
     c->idx[c->nidx++] = e;
@@ -715,8 +723,25 @@ static int put_fixed_dict(pqw_col *c, pqw_scratch *s, const dt_column *src, size
     return 0;
 }
 
+/* Room for the levels of the rows a put may add to the page (at most the
+ * page's cap: a full page is cut before more rows come). Grown as rows come
+ * rather than taken whole at the start, so that a wide, short file costs
+ * little per column. */
+static void levels_room(pqw_col *c, size_t n)
+{
+    size_t want = DT_MIN(c->page_row_cap, c->page_rows + n);
+    if (want <= c->levels_cap)
+        return;
+    size_t cap = c->levels_cap ? c->levels_cap : 64;
+    while (cap < want)
+        cap *= 2;
+    c->levels_cap = DT_MIN(cap, c->page_row_cap);
+    c->levels = dt_realloc(c->levels, c->levels_cap);
+}
+
 int pqw_col_put(pqw_col *c, pqw_scratch *s, const dt_column *src, size_t a, size_t n, size_t dict_max)
 {
+    levels_room(c, n);
     if (!c->width)
         return put_var(c, s, src, a, n, dict_max);
     while (n) {

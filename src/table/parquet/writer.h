@@ -64,6 +64,7 @@ typedef struct pqw_col {
 
     /* the data page being filled */
     uint8_t *levels; /* definition level per row: 1 present, 0 missing */
+    size_t levels_cap;
     size_t page_rows, page_nulls;
     dt_buf vals;     /* PLAIN values (bool: one byte each, packed at the end) */
     uint32_t *idx;   /* dictionary indices of the page's present values */
