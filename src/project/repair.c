@@ -479,7 +479,7 @@ static int recover_lost(repair_ctx *r, const char *table, const json_t *found)
         size_t i;
         json_t *e;
         json_array_foreach(found, i, e)
-            insert_by_time(hist, json_incref(e));
+            insert_by_time(hist, e); /* json_array_insert takes its own reference */
         char *hrel = dt_table_path(table, "version_history.json");
         char *msg = dt_sprintf("Repair %s: %zu version%s lost by an earlier datom put back in "
                                "its history",
