@@ -79,7 +79,9 @@ expect 0 D db datoms people aevt :person/name --limit 1; check "limit" "$(printf
 expect 0 D --json db datoms people vaet 17592186044418; check "vaet json" "$out" '[17592186044417,":person/friend",17592186044418,13194139533314,true]'
 expect 2 D db datoms people avet :person/age '"x"'; has "$err" "not a :db.type/long"
 expect 2 D db datoms people eavt 1 --as-of yesterday; has "$err" "not a t, a transaction id or an instant"
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# the next whole second: an instant is read to the second, and this one must
+# follow the transactions made earlier within the current second
+now=$(date -u -d "@$(($(date +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
 expect 0 D db datoms people aevt :person/name --as-of "$now"; check "as of now" "$(printf '%s\n' "$out" | wc -l)" "2"
 expect 0 D db datoms people aevt :person/name --as-of 2000-01-01; check "as of 2000" "$out" ""
 

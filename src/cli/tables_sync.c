@@ -228,7 +228,9 @@ static int validate_verb(int argc, char **argv, bool repair)
     dt_validate_report r;
     dt_strv done = DT_STRV_INIT;
     memset(&r, 0, sizeof r);
-    int rc = tcli_open(&w, &p);
+    /* repair writes: the work tree's project opened for writing (its store
+     * writable, never made); validate reads (the store read-only) */
+    int rc = repair && !w.project && !w.store_url ? dt_project_open(&p, ".") : tcli_open(&w, &p);
     if (rc == 0 && repair)
         rc = dt_project_repair(p, deep, author, &done, &r);
     else if (rc == 0)
