@@ -170,7 +170,7 @@ static int view_time(dt_db *db, dt_time point, int64_t *t)
 
 int dt_db_as_of(dt_db *db, dt_time point, dt_db **out)
 {
-    int64_t t;
+    int64_t t = 0; /* set by view_time on success (gcc Release cannot tell) */
     int rc = view_time(db, point, &t);
     if (rc)
         return rc;
@@ -182,7 +182,7 @@ int dt_db_as_of(dt_db *db, dt_time point, dt_db **out)
 
 int dt_db_since(dt_db *db, dt_time point, dt_db **out)
 {
-    int64_t t;
+    int64_t t = 0; /* set by view_time on success (gcc Release cannot tell) */
     int rc = view_time(db, point, &t);
     if (rc)
         return rc;

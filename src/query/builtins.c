@@ -646,7 +646,7 @@ static int f_count(q_ctx *x, const dt_val *a, int n, dt_val *o)
 
 static int f_empty(q_ctx *x, const dt_val *a, int n, dt_val *o)
 {
-    dt_val c;
+    dt_val c = dt_val_nil();
     if (f_count(x, a, n, &c))
         return ferr("empty? takes a string or a collection");
     *o = boolv(c.i == 0);
@@ -655,7 +655,7 @@ static int f_empty(q_ctx *x, const dt_val *a, int n, dt_val *o)
 
 static int f_not_empty(q_ctx *x, const dt_val *a, int n, dt_val *o)
 {
-    dt_val c;
+    dt_val c = dt_val_nil();
     if (f_count(x, a, n, &c))
         return ferr("not-empty takes a string or a collection");
     *o = c.i ? a[0] : dt_val_nil();

@@ -123,8 +123,8 @@ static int match(const struct q_regex *re, const dt_blob *s, size_t from, uint32
 
 static int find_or_match(q_ctx *x, const char *fn, uint32_t opts, const dt_val *a, dt_val *out)
 {
-    struct q_regex *re;
-    const dt_blob *s;
+    struct q_regex *re = NULL;
+    const dt_blob *s = NULL;
     if (args(x, fn, a, &re, &s))
         return DATOM_EINVAL;
     int rc, m = match(re, s, 0, opts, &rc);
@@ -151,8 +151,8 @@ int q_fn_re_matches(q_ctx *x, const dt_val *a, int n, dt_val *out)
 int q_fn_re_seq(q_ctx *x, const dt_val *a, int n, dt_val *out)
 {
     (void)n;
-    struct q_regex *re;
-    const dt_blob *s;
+    struct q_regex *re = NULL;
+    const dt_blob *s = NULL;
     if (args(x, "re-seq", a, &re, &s))
         return DATOM_EINVAL;
     dt_edn_vec items = DT_EDN_VEC_INIT;
