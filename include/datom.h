@@ -145,7 +145,7 @@ typedef struct datom_report datom_report;
 typedef struct datom_cursor datom_cursor;
 typedef struct datom_value datom_value;
 
-/* Options for datom_conn_open_opts (zero or NULL fields: defaults). */
+/* Options for datom_db_create and datom_conn_open (NULL, or zero or NULL fields: defaults). */
 typedef struct datom_conn_options {
     const char *ns;           /* the store namespace: "datom/" (default) or "{prefix}/datom/" */
     size_t cache_bytes;       /* decoded segments kept in memory; 0: 64 MiB */

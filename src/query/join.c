@@ -280,14 +280,23 @@ static uint16_t bound_cols(const q_step *s, uint16_t *cols, int *pos)
     return n;
 }
 
+/* A hash index of R on the columns S binds (COLS, their datom positions in
+ * POS); the number of those columns. */
+static uint16_t bound_index(q_ctx *x, const q_step *s, const q_rel *r, uint16_t cols[5], int pos[5],
+                            q_hidx *h)
+{
+    uint16_t nb = bound_cols(s, cols, pos);
+    q_hidx_init(h, cols, nb);
+    q_hidx_update(x, h, r);
+    return nb;
+}
+
 static int scan_hash(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_rel *out)
 {
     uint16_t cols[5];
     int pos[5];
-    uint16_t nb = bound_cols(s, cols, pos);
     q_hidx h;
-    q_hidx_init(&h, cols, nb);
-    q_hidx_update(x, &h, r);
+    uint16_t nb = bound_index(x, s, r, cols, pos, &h);
     kvals k;
     known_vals(x, db, s, NULL, &k);
     matcher m;
@@ -325,10 +334,8 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
 {
     uint16_t cols[5];
     int pos[5];
-    uint16_t nb = bound_cols(s, cols, pos);
     q_hidx h;
-    q_hidx_init(&h, cols, nb);
-    q_hidx_update(x, &h, r);
+    uint16_t nb = bound_index(x, s, r, cols, pos, &h);
     int rc = 0;
     q_rel m;
     q_rel_init(x, &m, NULL, s->nnew);
