@@ -382,6 +382,8 @@ typedef struct lost_scan {
     dt_project *p;
     json_t *hists; /* table -> HEAD's history */
     json_t *found; /* table -> rebuilt entries */
+    json_t *after; /* table -> per found entry, the version written next (or null) */
+    json_t *newer; /* table -> the version the walk (newest first) saw last */
 } lost_scan;
 
 
@@ -422,20 +424,26 @@ static int lost_cb(void *ctx, const dt_git_commit_info *c, const char *path)
         dt_meta_sha(m, sha);
     datom_errclear();
     if (sha[0] && !dt_history_has(hist, sha) && !(found && dt_history_has(found, sha))) {
-        if (!found)
+        if (!found) {
             json_object_set_new(l->found, table, found = json_array());
+            json_object_set_new(l->after, table, json_array());
+        }
         json_array_append_new(found, entry_of(m, sha, c));
+        json_t *next = json_object_get(l->newer, table);
+        json_array_append(json_object_get(l->after, table), next ? next : json_null());
     }
+    if (sha[0])
+        json_object_set_new(l->newer, table, json_string(sha));
     json_decref(m);
     dt_buf_free(&b);
     free(table);
     return 0;
 }
 
-int dt_lost_versions(dt_project *p, json_t **found)
+int dt_lost_versions(dt_project *p, json_t **found, json_t **after)
 {
     json_t *manifest = NULL;
-    lost_scan l = {p, json_object(), json_object()};
+    lost_scan l = {p, json_object(), json_object(), json_object(), json_object()};
     int rc = dt_manifest_load(p, &manifest);
     const char *k;
     json_t *row;
@@ -449,6 +457,10 @@ int dt_lost_versions(dt_project *p, json_t **found)
         rc = dt_git_log_changes(p->git, lost_cb, &l);
     json_decref(manifest);
     json_decref(l.hists);
+    json_decref(l.newer);
+    if (rc == 0 && after)
+        *after = json_incref(l.after);
+    json_decref(l.after);
     if (rc) {
         json_decref(l.found);
         return rc;
@@ -457,11 +469,21 @@ int dt_lost_versions(dt_project *p, json_t **found)
     return 0;
 }
 
-/* Puts ENTRY into HIST (newest first) before the first entry older than it. */
-static void insert_by_time(json_t *hist, json_t *entry)
+/* Puts ENTRY into HIST (newest first) just below the version written after
+ * it, NEXT, when the history has it: the order the writes were made in, which
+ * timestamps (to the second) cannot tell apart. Otherwise before the first
+ * entry older than ENTRY. */
+static void insert_lost(json_t *hist, json_t *entry, const char *next)
 {
     const char *t = dt_json_str(entry, "timestamp");
     size_t i, n = json_array_size(hist);
+    for (i = 0; next && i < n; i++) {
+        const char *v = dt_json_str(json_array_get(hist, i), "version");
+        if (v && !strcmp(v, next)) {
+            json_array_insert(hist, i + 1, entry);
+            return;
+        }
+    }
     for (i = 0; i < n; i++) {
         const char *u = dt_json_str(json_array_get(hist, i), "timestamp");
         if (u && t && strcmp(u, t) < 0)
@@ -470,7 +492,7 @@ static void insert_by_time(json_t *hist, json_t *entry)
     json_array_insert(hist, i, entry);
 }
 
-static int recover_lost(repair_ctx *r, const char *table, const json_t *found)
+static int recover_lost(repair_ctx *r, const char *table, const json_t *found, const json_t *after)
 {
     json_t *hist = NULL;
     int rc = dt_table_load(r->p, table, NULL, &hist);
@@ -478,8 +500,9 @@ static int recover_lost(repair_ctx *r, const char *table, const json_t *found)
     if (rc == 0 && n) {
         size_t i;
         json_t *e;
+        /* newest first: a lost version's successor, lost too, is back already */
         json_array_foreach(found, i, e)
-            insert_by_time(hist, e); /* json_array_insert takes its own reference */
+            insert_lost(hist, e, json_string_value(json_array_get(after, i)));
         char *hrel = dt_table_path(table, "version_history.json");
         char *msg = dt_sprintf("Repair %s: %zu version%s lost by an earlier datom put back in "
                                "its history",
@@ -565,16 +588,17 @@ static int repair_locked(repair_ctx *r)
     dt_strv_free(&discarded);
     if (rc == 0 && p->remote_url)
         rc = dt_project_pull(p->git);
-    json_t *lost = NULL, *manifest = NULL;
+    json_t *lost = NULL, *after = NULL, *manifest = NULL;
     const char *k;
     json_t *row;
     if (rc == 0)
-        rc = dt_lost_versions(p, &lost);
+        rc = dt_lost_versions(p, &lost, &after);
     json_object_foreach(lost, k, row) {
         if (rc == 0)
-            rc = recover_lost(r, k, row);
+            rc = recover_lost(r, k, row, json_object_get(after, k));
     }
     json_decref(lost);
+    json_decref(after);
     if (rc == 0)
         rc = repair_manifest(r);
     if (rc == 0)
@@ -608,7 +632,7 @@ int dt_project_repair(dt_project *p, bool deep, const char *author, dt_strv *don
     json_t *lost = NULL;
     int rc = dt_project_validate(p, deep, after);
     if (rc == 0 && !deep) /* validate --deep looked for lost versions already */
-        rc = dt_lost_versions(p, &lost);
+        rc = dt_lost_versions(p, &lost, NULL);
     bool clean = rc == 0 && !after->lagging.n && !after->problems.n && !json_object_size(lost);
     json_decref(lost);
     if (rc || clean)

@@ -141,8 +141,10 @@ int dt_project_exchange(dt_project *p, bool push);
  * history reads every committed TABLE/metadata.json, and each version its
  * table's history lacks is given back as the entry its write made (from that
  * metadata.json, and that commit's author and message). *found: an object,
- * table -> array of entries, newest first; empty when nothing was lost. */
-int dt_lost_versions(dt_project *p, json_t **found);
+ * table -> array of entries, newest first; empty when nothing was lost.
+ * *after (when AFTER is not NULL): table -> array parallel to the entries, the
+ * version written next after each (from the same walk), or null. */
+int dt_lost_versions(dt_project *p, json_t **found, json_t **after);
 /* `datom repair`: when validation finds anything (a look taken without the
  * lock: a sound project is left alone), under the write lock: discards
  * leftovers, pulls, puts back the versions an earlier datom dropped from a

@@ -245,7 +245,7 @@ int dt_project_validate(dt_project *p, bool deep, dt_validate_report *out)
     dt_strv_free(&names);
     json_decref(manifest);
     json_t *lost = NULL;
-    if (rc == 0 && deep && p->git && (rc = dt_lost_versions(p, &lost)) == 0) {
+    if (rc == 0 && deep && p->git && (rc = dt_lost_versions(p, &lost, NULL)) == 0) {
         const char *t;
         json_t *found;
         json_object_foreach(lost, t, found) {
