@@ -64,7 +64,10 @@ paxos propose interval = 0.01
 osd crush chooseleaf type = 0
 [client]
 ms mon client mode = crc
-rgw frontends = beast endpoint=127.0.0.1:$rgwport
+# tcp_nodelay: without it beast sends a small body in a segment of its own that
+# Nagle holds until the client's delayed ACK (~40 ms): every small GET took ~45 ms
+# instead of ~2 (a fact database opened from 50 objects: 2.8 s instead of 0.3)
+rgw frontends = beast endpoint=127.0.0.1:$rgwport tcp_nodelay=1
 rgw dns name = localhost
 rgw enable usage log = false
 rgw data = $dir/rgw
