@@ -218,6 +218,7 @@ void dt_log(int level, const char *fmt, ...) DT_PRINTF(2, 3); /* to stderr */
 /* ---- progress for long work: stderr, only when it is a TTY (progress.c) ---- */
 typedef struct dt_progress dt_progress;
 dt_progress *dt_progress_start(const char *label, uint64_t total); /* total 0: unknown */
+bool dt_progress_wanted(void); /* would dt_progress_start draw? (skip work done only for it) */
 void dt_progress_update(dt_progress *p, uint64_t done);
 void dt_progress_end(dt_progress *p); /* clears the line; NULL is fine */
 

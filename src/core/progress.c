@@ -16,9 +16,11 @@ struct dt_progress {
     int drawn;
 };
 
+bool dt_progress_wanted(void) { return dt_log_level != DT_LOG_QUIET && isatty(STDERR_FILENO); }
+
 dt_progress *dt_progress_start(const char *label, uint64_t total)
 {
-    if (!isatty(STDERR_FILENO) || dt_log_level == DT_LOG_QUIET)
+    if (!dt_progress_wanted())
         return NULL;
     dt_progress *p = dt_calloc(1, sizeof *p);
     p->label = label;
