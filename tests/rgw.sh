@@ -1,17 +1,29 @@
 # rgw.sh: a real Ceph RADOS Gateway for the tests and benchmarks, sourced.
 #
 #   rgw_start DIR    one mon, one OSD (memstore), one radosgw (beast), all on
-#                    free loopback ports, with everything under DIR; a bucket
-#                    and two users: a writer (owns the bucket) and a reader
-#                    (read-only, by the bucket's policy). Sets RGW_ENDPOINT,
-#                    RGW_BUCKET, RGW_WRITER_KEY/SECRET, RGW_READER_KEY/SECRET.
-#                    Returns 1 (with a message) if it cannot start.
-#   rgw_stop DIR     stops exactly the processes rgw_start started (by the
-#                    pids it recorded), and removes DIR.
+#                    free loopback ports, with everything under DIR; two users,
+#                    a writer and a reader, and a bucket (rgw_bucket
+#                    datom-test). Sets RGW_ENDPOINT, RGW_BUCKET,
+#                    RGW_WRITER_KEY/SECRET, RGW_READER_KEY/SECRET and writes
+#                    them to DIR/env (mode 600, for rgw_attach). Returns 1
+#                    (with a message) if it cannot start.
+#   rgw_bucket NAME  makes bucket NAME, owned by the writer, readable (only:
+#                    s3:GetObject, s3:ListBucket) by the reader through the
+#                    bucket's policy; sets RGW_BUCKET.
+#   rgw_attach DIR   uses the gateway rgw_start left running in DIR (sets the
+#                    variables from DIR/env); 1 when there is none or it does
+#                    not answer.
+#   rgw_stop DIR     kills exactly the processes rgw_start started (by the
+#                    pids it recorded, each checked to be a Ceph daemon of DIR:
+#                    a pid reused since is left alone), waits until they are
+#                    gone, and removes DIR. Everything lives in memory
+#                    (memstore) and is thrown away, so SIGKILL: a graceful stop
+#                    took 2 s per daemon, one after the other.
 #   rgw_available    0 when Debian's ceph-mon, ceph-osd and radosgw are installed.
 #
 # Single node, cephx off, settings that make it come up in seconds
-# (docs/architecture.md, "Testing against Ceph RGW").
+# (docs/architecture.md, "Testing against Ceph RGW"). tests/rgw_shared.sh
+# starts one for a whole ctest run (docs/testing.md, "The S3 tests").
 
 rgw_available() {
     command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null &&
@@ -114,7 +126,7 @@ rgw_start() {
         --fsid "$(sed -n 's/^fsid = //p' "$dir/ceph.conf")" "$dir/monmap" >/dev/null || return 1
     ceph-mon "${conf[@]}" --mkfs -i a --monmap "$dir/monmap" >"$dir/log/mkfs.log" 2>&1 || {
         echo "rgw: ceph-mon --mkfs failed (see $dir/log)" >&2; return 1; }
-    ceph-mon "${conf[@]}" -i a -f >"$dir/log/mon.out" 2>&1 &
+    ceph-mon "${conf[@]}" -i a -f </dev/null >"$dir/log/mon.out" 2>&1 &
     echo $! >> "$dir/pids"
     _rgw_wait "timeout 5 ceph ${conf[*]} mon stat" 30 || { echo "rgw: mon did not start" >&2; return 1; }
     local id
@@ -122,11 +134,11 @@ rgw_start() {
     mkdir -p "$dir/osd"
     ceph-osd "${conf[@]}" -i "$id" --mkfs >"$dir/log/osd-mkfs.log" 2>&1 || {
         echo "rgw: ceph-osd --mkfs failed (see $dir/log)" >&2; return 1; }
-    ceph-osd "${conf[@]}" -i "$id" -f >"$dir/log/osd.out" 2>&1 &
+    ceph-osd "${conf[@]}" -i "$id" -f </dev/null >"$dir/log/osd.out" 2>&1 &
     echo $! >> "$dir/pids"
     _rgw_wait "timeout 5 ceph ${conf[*]} osd stat | grep -q '1 up'" 60 || {
         echo "rgw: osd did not come up" >&2; return 1; }
-    radosgw "${conf[@]}" -n client.rgw.a -f >"$dir/log/rgw.out" 2>&1 &
+    radosgw "${conf[@]}" -n client.rgw.a -f </dev/null >"$dir/log/rgw.out" 2>&1 &
     echo $! >> "$dir/pids"
     RGW_ENDPOINT="http://127.0.0.1:$rgwport"
     _rgw_wait "curl -s -o /dev/null $RGW_ENDPOINT" 120 || { echo "rgw: radosgw did not answer" >&2; return 1; }
@@ -136,7 +148,6 @@ rgw_start() {
 _rgw_users() {
     local dir=$1
     local conf=(-c "$dir/ceph.conf")
-    RGW_BUCKET=datom-test
     RGW_WRITER_KEY=DATOMWRITER0000000001
     RGW_WRITER_SECRET=$(head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)
     RGW_READER_KEY=DATOMREADER0000000001
@@ -146,34 +157,58 @@ _rgw_users() {
     radosgw-admin "${conf[@]}" user create --uid reader --display-name reader \
         --access-key "$RGW_READER_KEY" --secret-key "$RGW_READER_SECRET" >/dev/null 2>>"$dir/log/user.log" || {
         echo "rgw: user create failed (see $dir/log/user.log)" >&2; return 1; }
-    _rgw_wait "_rgw_s3 PUT /$RGW_BUCKET $RGW_WRITER_KEY $RGW_WRITER_SECRET" 30 || {
-        echo "rgw: bucket create failed" >&2; return 1; }
-    cat > "$dir/policy.json" <<EOF
+    export RGW_ENDPOINT RGW_WRITER_KEY RGW_WRITER_SECRET RGW_READER_KEY RGW_READER_SECRET
+    local v
+    (umask 077 && for v in RGW_ENDPOINT RGW_WRITER_KEY RGW_WRITER_SECRET RGW_READER_KEY RGW_READER_SECRET; do
+        printf 'export %s=%q\n' "$v" "${!v}"; done >"$dir/env") || return 1
+    rgw_bucket datom-test
+}
+
+rgw_bucket() {
+    local name=$1 policy
+    # the gateway answers before it has all it needs to make a bucket: retried
+    _rgw_wait "_rgw_s3 PUT /$name $RGW_WRITER_KEY $RGW_WRITER_SECRET" 30 || {
+        echo "rgw: bucket create $name failed" >&2; return 1; }
+    policy=$(mktemp) || return 1
+    cat > "$policy" <<EOF
 {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/reader"]},
-"Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::$RGW_BUCKET","arn:aws:s3:::$RGW_BUCKET/*"]}]}
+"Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::$name","arn:aws:s3:::$name/*"]}]}
 EOF
-    _rgw_s3 PUT "/$RGW_BUCKET?policy=" "$RGW_WRITER_KEY" "$RGW_WRITER_SECRET" "$dir/policy.json" || {
-        echo "rgw: bucket policy failed" >&2; return 1; }
-    export RGW_ENDPOINT RGW_BUCKET RGW_WRITER_KEY RGW_WRITER_SECRET RGW_READER_KEY RGW_READER_SECRET
+    _rgw_s3 PUT "/$name?policy=" "$RGW_WRITER_KEY" "$RGW_WRITER_SECRET" "$policy" || {
+        rm -f "$policy"; echo "rgw: bucket policy of $name failed" >&2; return 1; }
+    rm -f "$policy"
+    RGW_BUCKET=$name
+    export RGW_BUCKET
+}
+
+rgw_attach() {
+    local dir=$1
+    [[ -f $dir/env ]] || return 1
+    . "$dir/env" || return 1
+    curl -s -o /dev/null --max-time 10 "$RGW_ENDPOINT"
+}
+
+# The pids of DIR/pids that are still Ceph daemons started with DIR's ceph.conf.
+_rgw_pids() {
+    local dir=$1 pid
+    [[ -f $dir/pids ]] || return 0
+    for pid in $(cat "$dir/pids"); do
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-c $dir/ceph.conf " && echo "$pid"
+    done
 }
 
 rgw_stop() {
-    local dir=$1 pid
-    [[ -f $dir/pids ]] || return 0
-    # radosgw first, then the OSD, then the mon: the reverse of the start.
-    for pid in $(tac "$dir/pids"); do
-        kill "$pid" 2>/dev/null
-    done
-    for pid in $(tac "$dir/pids"); do
-        for _ in $(seq 1 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
+    local dir=$1 pid pids
+    [[ -d $dir ]] || return 0
+    pids=$(_rgw_pids "$dir")
+    for pid in $pids; do
         kill -9 "$pid" 2>/dev/null
-        # gone for good before its files are removed (it may still be writing logs)
+    done
+    # gone for good before their files are removed (they may still be writing logs)
+    for pid in $pids; do
         for _ in $(seq 1 100); do
             kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
+            sleep 0.05
         done
     done
     rm -rf "$dir"

@@ -1,9 +1,13 @@
 # s3lib.sh: what the S3 tests share, sourced after lib.sh and t_begin.
 #
-#   s3_begin         starts a Ceph RGW of its own (tests/rgw.sh) under $base,
-#                    stopped (exactly the processes it started) when the test
-#                    exits; sets EP (its endpoint) and B (the bucket). W CMD and
-#                    RO CMD run CMD as the writer and as the read-only reader. Without the Ceph packages it says so loudly and
+#   s3_begin         a Ceph RGW and a bucket of this test's own on it: under
+#                    ctest, the gateway the run shares (RGW_SHARED: its
+#                    directory, started by tests/rgw_shared.sh); else (or when
+#                    that one does not answer) one started here under $base
+#                    and stopped (exactly the processes it started) when the
+#                    test exits. Sets EP (the endpoint) and B (the bucket). W
+#                    CMD and RO CMD run CMD as the writer and as the read-only
+#                    reader. Without the Ceph packages it says so loudly and
 #                    ends the test as skipped (scripts/deps --test installs them;
 #                    CI must have them: there a missing package is a failure).
 #   proxy_start      a fault-injecting proxy (tests/s3proxy.mjs) in front of the
@@ -30,11 +34,25 @@ s3_begin() {
         echo "0 passed, 0 failed (skipped: no Ceph RGW)"
         exit 0
     fi
-    rgw_dir=$(mktemp -d "${TEST_TMP:-/tmp}/rgw.XXXXXX")
     trap _s3_cleanup EXIT
-    if ! rgw_start "$rgw_dir"; then
-        tail -20 "$rgw_dir"/log/* >&2 2>/dev/null
-        echo "FAIL: the Ceph RGW did not start" >&2
+    if [[ -n ${RGW_SHARED:-} ]] && rgw_attach "$RGW_SHARED"; then
+        echo "on the shared gateway at $RGW_ENDPOINT ($RGW_SHARED)"
+    else
+        [[ -n ${RGW_SHARED:-} ]] &&
+            echo "note: no shared gateway answers in $RGW_SHARED: starting one of this test's own" >&2
+        rgw_dir=$(mktemp -d "${TEST_TMP:-/tmp}/rgw.XXXXXX")
+        if ! rgw_start "$rgw_dir"; then
+            tail -20 "$rgw_dir"/log/* >&2 2>/dev/null
+            echo "FAIL: the Ceph RGW did not start" >&2
+            echo "0 passed, 1 failed"
+            exit 1
+        fi
+    fi
+    # a bucket of this test's own: its listings see its keys only
+    local name
+    name=$(basename "$base" | tr '_.' '--')
+    if ! rgw_bucket "$name"; then
+        echo "FAIL: no bucket $name on the Ceph RGW at $RGW_ENDPOINT" >&2
         echo "0 passed, 1 failed"
         exit 1
     fi
