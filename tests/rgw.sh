@@ -10,6 +10,8 @@
 #   rgw_bucket NAME  makes bucket NAME, owned by the writer, readable (only:
 #                    s3:GetObject, s3:ListBucket) by the reader through the
 #                    bucket's policy; sets RGW_BUCKET.
+#   rgw_get_all DIR  fetches the keys listed on stdin (bucket RGW_BUCKET, as
+#                    the writer) into DIR, with curl: bytes as the server has them.
 #   rgw_attach DIR   uses the gateway rgw_start left running in DIR (sets the
 #                    variables from DIR/env); 1 when there is none or it does
 #                    not answer.
@@ -111,8 +113,29 @@ _rgw_s3() {
         sha=$(sha256sum "$body" | cut -d' ' -f1)
         args=(--data-binary "@$body")
     fi
-    curl -sS -f -X "$method" --aws-sigv4 "aws:amz:us-east-1:s3" --user "$key:$secret" \
+    # the credentials through a config on a pipe: a command line shows in ps
+    curl -sS -f -X "$method" --aws-sigv4 "aws:amz:us-east-1:s3" -K <(printf 'user = "%s:%s"\n' "$key" "$secret") \
         -H "x-amz-content-sha256: $sha" "${args[@]}" "$RGW_ENDPOINT$path"
+}
+
+# rgw_get_all DIR: every key read from stdin, of bucket RGW_BUCKET, fetched
+# as the writer into DIR/KEY, by one curl over kept connections (a process
+# per object took 14 s for 135 objects, a minute under ASan). Fails if any
+# cannot be had.
+rgw_get_all() {
+    local dir=$1 k enc i c LC_ALL=C # a byte at a time: UTF-8 is encoded byte by byte
+    {
+        printf 'user = "%s:%s"\n' "$RGW_WRITER_KEY" "$RGW_WRITER_SECRET"
+        while IFS= read -r k; do
+            enc=
+            for ((i = 0; i < ${#k}; i++)); do
+                c=${k:i:1}
+                case $c in [A-Za-z0-9/._~-]) enc+=$c ;; *) enc+=$(printf '%%%02X' "'$c") ;; esac
+            done
+            printf 'url = "%s/%s/%s"\noutput = "%s/%s"\n' "$RGW_ENDPOINT" "$RGW_BUCKET" "$enc" "$dir" "$k"
+        done
+    } | curl -sS -f --create-dirs --aws-sigv4 "aws:amz:us-east-1:s3" -K - \
+        -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 }
 
 rgw_start() {
