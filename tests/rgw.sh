@@ -216,7 +216,7 @@ _rgw_pids() {
     local dir=$1 pid
     [[ -f $dir/pids ]] || return 0
     for pid in $(cat "$dir/pids"); do
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-c $dir/ceph.conf " && echo "$pid"
+        tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "-c $dir/ceph.conf " && echo "$pid"
     done
 }
 
