@@ -150,7 +150,7 @@ rgw_start() {
     ceph-mon "${conf[@]}" --mkfs -i a --monmap "$dir/monmap" >"$dir/log/mkfs.log" 2>&1 || {
         echo "rgw: ceph-mon --mkfs failed (see $dir/log)" >&2; return 1; }
     ceph-mon "${conf[@]}" -i a -f </dev/null >"$dir/log/mon.out" 2>&1 &
-    echo $! >> "$dir/pids"
+    echo $! >> "$dir/pids"; disown $! # killed by rgw_stop, without a job notice
     _rgw_wait "timeout 5 ceph ${conf[*]} mon stat" 30 || { echo "rgw: mon did not start" >&2; return 1; }
     local id
     id=$(timeout 10 ceph "${conf[@]}" osd create 2>/dev/null) || { echo "rgw: osd create failed" >&2; return 1; }
@@ -158,11 +158,11 @@ rgw_start() {
     ceph-osd "${conf[@]}" -i "$id" --mkfs >"$dir/log/osd-mkfs.log" 2>&1 || {
         echo "rgw: ceph-osd --mkfs failed (see $dir/log)" >&2; return 1; }
     ceph-osd "${conf[@]}" -i "$id" -f </dev/null >"$dir/log/osd.out" 2>&1 &
-    echo $! >> "$dir/pids"
+    echo $! >> "$dir/pids"; disown $! # killed by rgw_stop, without a job notice
     _rgw_wait "timeout 5 ceph ${conf[*]} osd stat | grep -q '1 up'" 60 || {
         echo "rgw: osd did not come up" >&2; return 1; }
     radosgw "${conf[@]}" -n client.rgw.a -f </dev/null >"$dir/log/rgw.out" 2>&1 &
-    echo $! >> "$dir/pids"
+    echo $! >> "$dir/pids"; disown $! # killed by rgw_stop, without a job notice
     RGW_ENDPOINT="http://127.0.0.1:$rgwport"
     _rgw_wait "curl -s -o /dev/null $RGW_ENDPOINT" 120 || { echo "rgw: radosgw did not answer" >&2; return 1; }
     _rgw_users "$dir" || return 1
