@@ -29,12 +29,11 @@
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
 #define LEAF_MAX 32
 #define INNER_MAX 64
-#define MAX_DEPTH 12
 #define ARENA_CHUNK (64u << 10)
 #define BIG_BLOB 4096
 #define N_TREES 4
 
-typedef struct bhdr {
+typedef struct dt_nov_node {
     uint32_t count;
     uint16_t n;
     uint8_t leaf;
@@ -318,40 +317,171 @@ static int cmp_log(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 
 static const nd_cmp_fn nd_cmps[DT_ORDER_COUNT] = {cmp_eavt, cmp_aevt, cmp_avet, cmp_vaet, cmp_log};
 
-static int nd_cmp(const dt_nov *n, dt_order order, const dt_ndatom *x, const dt_ndatom *y)
+/* Datom D's value against value KV (types first, as dt_val_cmp). */
+static inline int key_v_cmp(const dt_nov *n, const dt_ndatom *d, dt_val kv)
 {
-    return nd_cmps[order](n, x, y);
+    unsigned t = dt_nov_atype(n, d->a);
+    if (t != kv.type)
+        return t < kv.type ? -1 : 1;
+    if (d->v == kv.u)
+        return 0; /* the same bits (or the same interned blob) */
+    return bits_cmp((dt_vtype)t, d->v, kv.u);
 }
 
-/* The components of a datom in ORDER, compared with KEY's first key->n. */
-static int cmp_components(dt_order order, uint64_t e, uint32_t a, dt_val v, uint64_t tx,
-                          const dt_key *key)
+/* Datom D of N against KEY's first key->n components, one function per
+ * order: the descents' inner loop (the generic cmp_components costs a
+ * value built and a switch per component). */
+typedef int (*nd_key_fn)(const dt_nov *n, const dt_ndatom *d, const dt_key *k);
+
+#define KEY_FIELD(i, x, y)                                                                         \
+    if (k->n <= (i))                                                                               \
+        return 0;                                                                                  \
+    if ((x) != (y))                                                                                \
+    return (x) < (y) ? -1 : 1
+#define KEY_V(i)                                                                                   \
+    if (k->n <= (i))                                                                               \
+        return 0;                                                                                  \
+    if ((c = key_v_cmp(n, d, k->v)))                                                               \
+    return c
+#define ND_TXID(d) DT_TX_OF_T(DT_ND_T(d))
+
+static int key_eavt(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
 {
-    static const char comps[DT_ORDER_COUNT][4] = {
-        {'e', 'a', 'v', 't'}, {'a', 'e', 'v', 't'}, {'a', 'v', 'e', 't'},
-        {'v', 'a', 'e', 't'}, {'t', 'e', 'a', 'v'}};
-    for (int i = 0; i < key->n && i < 4; i++) {
-        int c;
-        switch (comps[order][i]) {
-        case 'e': c = u64_cmp(e, key->e); break;
-        case 'a': c = u64_cmp(a, key->a); break;
-        case 'v': c = dt_val_cmp(v, key->v); break;
-        default: c = u64_cmp(tx, key->tx); break;
-        }
-        if (c)
-            return c;
-    }
+    int c;
+    KEY_FIELD(0, d->e, k->e);
+    KEY_FIELD(1, d->a, k->a);
+    KEY_V(2);
+    KEY_FIELD(3, ND_TXID(d), k->tx);
     return 0;
 }
 
+static int key_aevt(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->a, k->a);
+    KEY_FIELD(1, d->e, k->e);
+    KEY_V(2);
+    KEY_FIELD(3, ND_TXID(d), k->tx);
+    return 0;
+}
+
+static int key_avet(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->a, k->a);
+    KEY_V(1);
+    KEY_FIELD(2, d->e, k->e);
+    KEY_FIELD(3, ND_TXID(d), k->tx);
+    return 0;
+}
+
+static int key_vaet(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
+{
+    int c;
+    KEY_V(0);
+    KEY_FIELD(1, d->a, k->a);
+    KEY_FIELD(2, d->e, k->e);
+    KEY_FIELD(3, ND_TXID(d), k->tx);
+    return 0;
+}
+
+static int key_log(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, ND_TXID(d), k->tx);
+    KEY_FIELD(1, d->e, k->e);
+    KEY_FIELD(2, d->a, k->a);
+    KEY_V(3);
+    return 0;
+}
+
+static const nd_key_fn nd_keys[DT_ORDER_COUNT] = {key_eavt, key_aevt, key_avet, key_vaet, key_log};
+
 int dt_nov_key_cmp(const dt_nov *n, dt_order order, const dt_ndatom *d, const dt_key *key)
 {
-    return cmp_components(order, d->e, d->a, nd_val(n, d), DT_TX_OF_T(DT_ND_T(d)), key);
+    return nd_keys[order](n, d, key);
+}
+
+/* dt_val_cmp, with the common scalar types inline. */
+static inline int val_cmp(dt_val x, dt_val y)
+{
+    if (x.type == y.type) {
+        switch (x.type) {
+        case DT_LONG:
+        case DT_INSTANT:
+        case DT_BOOL: return x.i < y.i ? -1 : x.i > y.i;
+        case DT_REF: return x.u < y.u ? -1 : x.u > y.u;
+        default: break;
+        }
+    }
+    return dt_val_cmp(x, y);
+}
+
+#define DKEY_V(i)                                                                                  \
+    if (k->n <= (i))                                                                               \
+        return 0;                                                                                  \
+    if ((c = val_cmp(d->v, k->v)))                                                                 \
+    return c
+
+static int dkey_eavt(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->e, k->e);
+    KEY_FIELD(1, d->a, k->a);
+    DKEY_V(2);
+    KEY_FIELD(3, d->tx, k->tx);
+    return 0;
+}
+
+static int dkey_aevt(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->a, k->a);
+    KEY_FIELD(1, d->e, k->e);
+    DKEY_V(2);
+    KEY_FIELD(3, d->tx, k->tx);
+    return 0;
+}
+
+static int dkey_avet(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->a, k->a);
+    DKEY_V(1);
+    KEY_FIELD(2, d->e, k->e);
+    KEY_FIELD(3, d->tx, k->tx);
+    return 0;
+}
+
+static int dkey_vaet(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    DKEY_V(0);
+    KEY_FIELD(1, d->a, k->a);
+    KEY_FIELD(2, d->e, k->e);
+    KEY_FIELD(3, d->tx, k->tx);
+    return 0;
+}
+
+static int dkey_log(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->tx, k->tx);
+    KEY_FIELD(1, d->e, k->e);
+    KEY_FIELD(2, d->a, k->a);
+    DKEY_V(3);
+    return 0;
 }
 
 int dt_datom_key_cmp(dt_order order, const dt_datom *d, const dt_key *key)
 {
-    return cmp_components(order, d->e, d->a, d->v, d->tx, key);
+    switch (order) {
+    case DT_EAVT: return dkey_eavt(d, key);
+    case DT_AEVT: return dkey_aevt(d, key);
+    case DT_AVET: return dkey_avet(d, key);
+    case DT_VAET: return dkey_vaet(d, key);
+    default: return dkey_log(d, key);
+    }
 }
 
 int dt_datom_cmp(dt_order order, const dt_datom *x, const dt_datom *y)
@@ -589,25 +719,50 @@ dt_nov *dt_nov_rebase(const dt_nov *n, int64_t t)
 
 /* ---- cursors ---- */
 
-struct dt_nov_cur {
-    dt_nov *n;
-    dt_order order;
-    uint64_t version;
-    int depth;
-    bhdr *node[MAX_DEPTH];
-    int idx[MAX_DEPTH];
-    bool started, done;
-    uint32_t last; /* the position last returned */
-    dt_key from;
-};
-
 /* Positions in the order's array: the log order walks the array itself. */
 static bool is_array_order(dt_order o) { return o == DT_LOG; }
 
-/* Descends to the first entry for which BEFORE(entry) is false. */
-typedef bool (*before_fn)(const dt_nov_cur *c, const dt_ndatom *d, const void *arg);
+/* Whether the datom at D comes before what ARG names (a key, or a position). */
+typedef struct before {
+    const dt_nov *n;
+    dt_order order;
+    nd_key_fn key;      /* by key: D before KEY's prefix (or at it, when AT) */
+    const dt_key *k;
+    bool at;
+    nd_cmp_fn cmp;      /* by position: D at or before the datom at POS */
+    const dt_ndatom *pd;
+} before;
 
-static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
+static inline bool is_before(const before *b, const dt_ndatom *d)
+{
+    if (b->k) {
+        int c = b->key(b->n, d, b->k);
+        return c < 0 || (b->at && c == 0);
+    }
+    return b->cmp(b->n, d, b->pd) <= 0;
+}
+
+static before before_key(const dt_nov *n, dt_order order, const dt_key *k, bool at)
+{
+    return (before){.n = n, .order = order, .key = nd_keys[order], .k = k, .at = at};
+}
+
+/* The first index of leaf L whose entry is not before B. */
+static int leaf_lower(const dt_nov *n, const bleaf *l, const before *b)
+{
+    int lo = 0, hi = l->h.n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (is_before(b, at(n, l->pos[mid])))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Descends to the first entry not before B. */
+static void cur_descend(dt_nov_cur *c, const before *b)
 {
     c->depth = 0;
     bhdr *h = c->n->root[c->order];
@@ -617,17 +772,8 @@ static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
     }
     for (;;) {
         if (h->leaf) {
-            const bleaf *l = (const bleaf *)h;
-            int lo = 0, hi = l->h.n;
-            while (lo < hi) {
-                int mid = (lo + hi) / 2;
-                if (before(c, at(c->n, l->pos[mid]), arg))
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
             c->node[c->depth] = h;
-            c->idx[c->depth] = lo - 1; /* next() advances first */
+            c->idx[c->depth] = leaf_lower(c->n, (const bleaf *)h, b) - 1; /* next() advances first */
             c->depth++;
             return;
         }
@@ -635,7 +781,7 @@ static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
         int lo = 1, hi = in->h.n;
         while (lo < hi) {
             int mid = (lo + hi) / 2;
-            if (before(c, &in->first[mid], arg))
+            if (is_before(b, &in->first[mid]))
                 lo = mid + 1;
             else
                 hi = mid;
@@ -647,30 +793,41 @@ static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
     }
 }
 
-static bool before_key(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
+void dt_nov_cur_init(dt_nov_cur *c, dt_nov *n, dt_order order, const dt_key *from)
 {
-    return dt_nov_key_cmp(c->n, c->order, d, arg) < 0;
-}
-
-static bool before_or_at(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
-{
-    return nd_cmp(c->n, c->order, d, at(c->n, *(const uint32_t *)arg)) <= 0;
-}
-
-dt_nov_cur *dt_nov_cur_open(dt_nov *n, dt_order order, const dt_key *from)
-{
-    dt_nov_cur *c = dt_calloc(1, sizeof *c);
-    c->n = dt_nov_ref(n);
+    c->n = n;
     c->order = order;
-    c->version = n->version;
-    if (from)
-        c->from = *from;
-    if (is_array_order(order)) {
-        c->idx[0] = c->from.n ? (int)first_after_t(n, DT_T_OF_TX(c->from.tx) - 1) - 1 : -1;
-        return c;
+    c->depth = 0;
+    dt_nov_cur_seek(c, from);
+}
+
+/* Whether the first entry not before B is in the cursor's current leaf:
+ * its first entry is before B and its last is not. */
+static bool in_leaf(const dt_nov_cur *c, const before *b)
+{
+    if (c->depth == 0 || c->version != c->n->version)
+        return false;
+    const bleaf *l = (const bleaf *)c->node[c->depth - 1];
+    return l->h.n && is_before(b, at(c->n, l->pos[0])) && !is_before(b, at(c->n, l->pos[l->h.n - 1]));
+}
+
+void dt_nov_cur_seek(dt_nov_cur *c, const dt_key *from)
+{
+    c->from = from ? *from : (dt_key){0};
+    c->started = c->done = false;
+    if (is_array_order(c->order)) {
+        c->version = c->n->version;
+        c->idx[0] = c->from.n ? (int)first_after_t(c->n, DT_T_OF_TX(c->from.tx) - 1) - 1 : -1;
+        return;
     }
-    cur_descend(c, before_key, &c->from);
-    return c;
+    before b = before_key(c->n, c->order, &c->from, false);
+    if (c->from.n && in_leaf(c, &b)) {
+        const bleaf *l = (const bleaf *)c->node[c->depth - 1];
+        c->idx[c->depth - 1] = leaf_lower(c->n, l, &b) - 1;
+        return;
+    }
+    c->version = c->n->version;
+    cur_descend(c, &b);
 }
 
 /* Advances the saved path by one entry; false at the end. */
@@ -695,6 +852,8 @@ static bool path_next(dt_nov_cur *c)
             return true;
         }
     }
+    /* At the end: the path stays on the last leaf (for in_leaf). */
+    c->idx[c->depth - 1] = ((const bleaf *)c->node[c->depth - 1])->h.n;
     return false;
 }
 
@@ -713,10 +872,9 @@ bool dt_nov_cur_next(dt_nov_cur *c, uint32_t *pos)
     if (c->version != c->n->version) {
         /* Insertions since: find the place after the last datom again (4). */
         c->version = c->n->version;
-        if (c->started)
-            cur_descend(c, before_or_at, &c->last);
-        else
-            cur_descend(c, before_key, &c->from);
+        before b = c->started ? (before){.n = c->n, .order = c->order, .cmp = nd_cmps[c->order], .pd = at(c->n, c->last)}
+                              : before_key(c->n, c->order, &c->from, false);
+        cur_descend(c, &b);
         if (c->done)
             return false;
     }
@@ -730,41 +888,25 @@ bool dt_nov_cur_next(dt_nov_cur *c, uint32_t *pos)
     return true;
 }
 
-void dt_nov_cur_free(dt_nov_cur *c)
-{
-    if (!c)
-        return;
-    dt_nov_unref(c->n);
-    free(c);
-}
-
 /* ---- counts ---- */
 
-/* The number of positions P of the tree for which BEFORE(P) holds. */
-static uint64_t rank(dt_nov_cur *c, before_fn before, const void *arg)
+/* The number of positions of ORDER's tree before B. */
+static uint64_t rank(const dt_nov *n, dt_order order, const before *b)
 {
     uint64_t r = 0;
-    const bhdr *h = c->n->root[c->order];
+    const bhdr *h = n->root[order];
     while (h && !h->leaf) {
         const binner *in = (const binner *)h;
         int i = 1;
-        while (i < in->h.n && before(c, &in->first[i], arg)) {
+        while (i < in->h.n && is_before(b, &in->first[i])) {
             r += in->kid[i - 1]->count;
             i++;
         }
         h = in->kid[i - 1];
     }
-    if (h) {
-        const bleaf *l = (const bleaf *)h;
-        for (int i = 0; i < l->h.n && before(c, at(c->n, l->pos[i]), arg); i++)
-            r++;
-    }
+    if (h)
+        r += (uint64_t)leaf_lower(n, (const bleaf *)h, b);
     return r;
-}
-
-static bool at_or_before_key(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
-{
-    return dt_nov_key_cmp(c->n, c->order, d, arg) <= 0;
 }
 
 uint64_t dt_nov_count_range(dt_nov *n, dt_order order, const dt_key *from, const dt_key *to, int flags)
@@ -776,10 +918,10 @@ uint64_t dt_nov_count_range(dt_nov *n, dt_order order, const dt_key *from, const
             hi = first_after_t(n, DT_T_OF_TX(to->tx) - ((flags & DT_CUR_TO_EXCLUSIVE) ? 1 : 0));
         return hi > lo ? hi - lo : 0;
     }
-    dt_nov_cur c = {.n = n, .order = order};
-    uint64_t lo = from && from->n ? rank(&c, before_key, from) : 0;
+    before bf = before_key(n, order, from, false), bt = before_key(n, order, to, !(flags & DT_CUR_TO_EXCLUSIVE));
+    uint64_t lo = from && from->n ? rank(n, order, &bf) : 0;
     uint64_t hi = n->root[order] ? n->root[order]->count : 0;
     if (to && to->n)
-        hi = rank(&c, (flags & DT_CUR_TO_EXCLUSIVE) ? before_key : at_or_before_key, to);
+        hi = rank(n, order, &bt);
     return hi > lo ? hi - lo : 0;
 }

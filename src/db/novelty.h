@@ -61,12 +61,30 @@ size_t dt_nov_bytes(const dt_nov *n);
 dt_nov *dt_nov_rebase(const dt_nov *n, int64_t t);
 
 /* ---- cursors over one order ----
- * Positioned at the first datom >= FROM's first n components (or the start),
- * giving positions in ORDER. dt_nov_cur_next returns false at the end. */
-typedef struct dt_nov_cur dt_nov_cur;
-dt_nov_cur *dt_nov_cur_open(dt_nov *n, dt_order order, const dt_key *from);
+ * A cursor lives where its caller puts it (nothing allocated) and reads N,
+ * which must outlive it. It is positioned at the first datom >= FROM's
+ * first n components (NULL or n = 0: the start) and gives positions in
+ * ORDER; dt_nov_cur_next returns false at the end. FROM is kept by value,
+ * its value's bytes borrowed: they must live as long as the cursor (or
+ * until the next seek). The fields are private to novelty.c. */
+#define DT_NOV_MAX_DEPTH 12
+struct dt_nov_node;
+typedef struct dt_nov_cur {
+    dt_nov *n;
+    dt_order order;
+    uint64_t version;
+    int depth;
+    struct dt_nov_node *node[DT_NOV_MAX_DEPTH];
+    int idx[DT_NOV_MAX_DEPTH];
+    bool started, done;
+    uint32_t last; /* the position last returned */
+    dt_key from;
+} dt_nov_cur;
+void dt_nov_cur_init(dt_nov_cur *c, dt_nov *n, dt_order order, const dt_key *from);
+/* Moves C to the first datom >= FROM (as init), starting from where it is
+ * when FROM falls in its current leaf (a lookup near the last one). */
+void dt_nov_cur_seek(dt_nov_cur *c, const dt_key *from);
 bool dt_nov_cur_next(dt_nov_cur *c, uint32_t *pos);
-void dt_nov_cur_free(dt_nov_cur *c);
 
 /* Datoms from FROM (inclusive) to TO (n = 0: the end; inclusive unless
  * DT_CUR_TO_EXCLUSIVE), as dt_cursor_open counts them; O(log n). */
