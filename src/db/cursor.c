@@ -24,6 +24,19 @@ typedef dt_cursor_src source;
 
 /* ---- sources ---- */
 
+/* A novelty source's next datom in the db's window (indexed_t < t <= nov_t
+ * for the shared novelty; all of an overlay) into s->nhead. */
+static inline void nov_advance(dt_cursor *c, source *s)
+{
+    const dt_ndatom *nd;
+    while ((nd = dt_nov_cur_next(&s->nc, &s->npos))) {
+        int64_t t = DT_ND_T(nd);
+        if (s->kind == 2 || (t > c->db->indexed_t && t <= c->db->nov_t))
+            break;
+    }
+    s->nhead = nd;
+}
+
 static int src_next(dt_cursor *c, source *s)
 {
     if (s->kind == 0) {
@@ -32,18 +45,12 @@ static int src_next(dt_cursor *c, source *s)
             s->head = NULL;
         return rc < 0 ? rc : 0;
     }
-    dt_nov *nov = s->nc.n;
-    uint32_t pos;
-    while (dt_nov_cur_next(&s->nc, &pos)) {
-        const dt_ndatom *nd = dt_nov_at(nov, pos);
-        int64_t t = DT_ND_T(nd);
-        if (s->kind == 1 && (t <= c->db->indexed_t || t > c->db->nov_t))
-            continue;
-        dt_nov_get(nov, pos, &s->nd);
-        s->head = &s->nd;
-        return 0;
-    }
+    nov_advance(c, s);
     s->head = NULL;
+    if (s->nhead) {
+        dt_nov_datom(s->nc.n, s->nhead, &s->nd);
+        s->head = &s->nd;
+    }
     return 0;
 }
 
@@ -83,8 +90,12 @@ static int start(dt_cursor *c)
             else
                 dt_nov_cur_seek(&c->src[i].nc, from);
     }
+    c->one_nov = c->n_src == 1 && c->src[0].kind != 0;
     for (int i = 0; rc == 0 && i < c->n_src; i++)
-        rc = src_next(c, &c->src[i]);
+        if (c->one_nov)
+            nov_advance(c, &c->src[i]);
+        else
+            rc = src_next(c, &c->src[i]);
     if (rc)
         c->done = true;
     return rc;
@@ -294,11 +305,49 @@ static int next_current(dt_cursor *c, const dt_datom **out)
     }
 }
 
+/* Both kinds of view over one novelty, on its datoms as stored: equal
+ * values have equal bits there (novelty.c, (2)), so a group of one (e a v)
+ * is found without building a value, and nothing is copied. */
+static int next_nov(dt_cursor *c, const dt_datom **out)
+{
+    source *s = &c->src[0];
+    const dt_db *db = c->db;
+    dt_nov *n = s->nc.n;
+    bool each = db->history || c->order == DT_LOG;
+    for (;;) {
+        const dt_ndatom *h = s->nhead, *best = NULL;
+        if (!h)
+            return 0;
+        if (c->to.n) {
+            int cmp = dt_nov_key_cmp(n, c->order, h, &c->to);
+            if (cmp > 0 || (cmp == 0 && (c->flags & DT_CUR_TO_EXCLUSIVE)))
+                return 0;
+        }
+        const dt_ndatom g = *h;
+        do {
+            if (DT_ND_T(h) <= db->as_of_t)
+                best = h;
+            nov_advance(c, s);
+            h = s->nhead;
+        } while (!each && h && h->e == g.e && h->a == g.a && h->v == g.v);
+        if (best && (each || DT_ND_ADDED(best)) && DT_ND_T(best) > db->since_t) {
+            dt_nov_datom(n, best, &c->out);
+            c->out_copied = false;
+            if (passes(c, &c->out)) {
+                *out = &c->out;
+                return 1;
+            }
+        }
+    }
+}
+
 int dt_cursor_next(dt_cursor *c, const dt_datom **out)
 {
     if (c->done)
         return 0;
-    int rc = c->db->history || c->order == DT_LOG ? next_each(c, out) : next_current(c, out);
+    int rc = c->one_nov                            ? next_nov(c, out)
+             : c->db->history || c->order == DT_LOG ? next_each(c, out)
+                                                    : next_current(c, out);
     if (rc <= 0)
         c->done = true;
     return rc;

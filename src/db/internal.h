@@ -61,8 +61,10 @@ typedef struct dt_cursor_src {
         dt_tree_cur tc;
         dt_nov_cur nc;
     };
-    const dt_datom *head; /* NULL: exhausted */
-    dt_datom nd;          /* the head, for novelty sources */
+    const dt_datom *head;   /* NULL: exhausted */
+    dt_datom nd;            /* the head, for novelty sources */
+    const dt_ndatom *nhead; /* novelty sources: the head as stored, and its position */
+    uint32_t npos;
 } dt_cursor_src;
 
 struct dt_cursor {
@@ -75,6 +77,7 @@ struct dt_cursor {
     dt_cursor_src src[3];
     int n_src;
     bool done;
+    bool one_nov;              /* one source, a novelty: the merge is skipped (next_nov) */
     bool out_copied;           /* out.v's bytes are in val (a segment's), not the db's */
     dt_datom out;
     dt_buf val;  /* the bytes of out.v when copied */

@@ -25,7 +25,7 @@
 
 #include "db/novelty.h"
 
-#define CHUNK_SHIFT 12
+#define CHUNK_SHIFT DT_NOV_CHUNK_SHIFT
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
 #define LEAF_MAX 32
 #define INNER_MAX 64
@@ -57,18 +57,15 @@ typedef struct arena_chunk {
 } arena_chunk;
 
 struct dt_nov {
+    dt_nov_hot hot; /* chunks, version, atype (novelty.h's inline readers) */
     int refs;
-    dt_ndatom **chunks;
     uint32_t n_chunks, cap_chunks, n;
     bhdr *root[N_TREES];
-    uint64_t version;
     /* intern table: open addressing */
     const dt_blob **slots;
     uint32_t n_slots, n_interned;
     arena_chunk *arena;
     size_t arena_bytes, node_bytes;
-    uint8_t *atype;
-    uint32_t n_atype;
 };
 
 /* ---- life ---- */
@@ -103,8 +100,8 @@ void dt_nov_unref(dt_nov *n)
     if (!n || --n->refs > 0)
         return;
     for (uint32_t i = 0; i < n->n_chunks; i++)
-        free(n->chunks[i]);
-    free(n->chunks);
+        free(n->hot.chunks[i]);
+    free(n->hot.chunks);
     for (int o = 0; o < N_TREES; o++)
         free_tree(n->root[o]);
     for (arena_chunk *c = n->arena, *next; c; c = next) {
@@ -112,7 +109,7 @@ void dt_nov_unref(dt_nov *n)
         free(c);
     }
     free(n->slots);
-    free(n->atype);
+    free(n->hot.atype);
     free(n);
 }
 
@@ -120,16 +117,15 @@ void dt_nov_unref(dt_nov *n)
 
 void dt_nov_set_atype(dt_nov *n, uint32_t a, dt_vtype type)
 {
-    if (a >= n->n_atype) {
-        uint32_t cap = DT_MAX(a + 1, n->n_atype * 2);
-        n->atype = dt_realloc(n->atype, cap);
-        memset(n->atype + n->n_atype, DT_NIL, cap - n->n_atype);
-        n->n_atype = cap;
+    if (a >= n->hot.n_atype) {
+        uint32_t cap = DT_MAX(a + 1, n->hot.n_atype * 2);
+        n->hot.atype = dt_realloc(n->hot.atype, cap);
+        memset(n->hot.atype + n->hot.n_atype, DT_NIL, cap - n->hot.n_atype);
+        n->hot.n_atype = cap;
     }
-    n->atype[a] = (uint8_t)type;
+    n->hot.atype[a] = (uint8_t)type;
 }
 
-dt_vtype dt_nov_atype(const dt_nov *n, uint32_t a) { return a < n->n_atype ? (dt_vtype)n->atype[a] : DT_NIL; }
 
 /* ---- interning ---- */
 
@@ -204,34 +200,14 @@ dt_val dt_nov_intern(dt_nov *n, dt_val v)
 
 uint32_t dt_nov_count(const dt_nov *n) { return n->n; }
 
-static inline const dt_ndatom *at(const dt_nov *n, uint32_t i)
-{
-    return &n->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SIZE - 1)];
-}
-
-const dt_ndatom *dt_nov_at(const dt_nov *n, uint32_t i) { return at(n, i); }
+static inline const dt_ndatom *at(const dt_nov *n, uint32_t i) { return dt_nov_at(n, i); }
 
 int64_t dt_nov_max_t(const dt_nov *n) { return n->n ? DT_ND_T(at(n, n->n - 1)) : -1; }
-
-static dt_val nd_val(const dt_nov *n, const dt_ndatom *d)
-{
-    return (dt_val){.type = (uint8_t)dt_nov_atype(n, d->a), .u = d->v};
-}
-
-void dt_nov_get(const dt_nov *n, uint32_t i, dt_datom *out)
-{
-    const dt_ndatom *d = at(n, i);
-    out->e = d->e;
-    out->a = d->a;
-    out->v = nd_val(n, d);
-    out->tx = DT_TX_OF_T(DT_ND_T(d));
-    out->added = DT_ND_ADDED(d);
-}
 
 size_t dt_nov_bytes(const dt_nov *n)
 {
     return sizeof *n + (size_t)n->n_chunks * (CHUNK_SIZE * sizeof(dt_ndatom) + sizeof(void *)) +
-           n->node_bytes + n->arena_bytes + (size_t)n->n_slots * sizeof(void *) + n->n_atype;
+           n->node_bytes + n->arena_bytes + (size_t)n->n_slots * sizeof(void *) + n->hot.n_atype;
 }
 
 /* ---- comparisons ---- */
@@ -667,19 +643,19 @@ void dt_nov_add(dt_nov *n, const dt_datom *d)
     if (n->n == n->n_chunks * CHUNK_SIZE) {
         if (n->n_chunks == n->cap_chunks) {
             n->cap_chunks = n->cap_chunks ? n->cap_chunks * 2 : 8;
-            n->chunks = dt_realloc(n->chunks, n->cap_chunks * sizeof *n->chunks);
+            n->hot.chunks = dt_realloc(n->hot.chunks, n->cap_chunks * sizeof *n->hot.chunks);
         }
-        n->chunks[n->n_chunks++] = dt_malloc(CHUNK_SIZE * sizeof(dt_ndatom));
+        n->hot.chunks[n->n_chunks++] = dt_malloc(CHUNK_SIZE * sizeof(dt_ndatom));
     }
     if (dt_nov_atype(n, d->a) == DT_NIL)
         dt_nov_set_atype(n, d->a, (dt_vtype)d->v.type);
     uint32_t pos = n->n++;
-    dt_ndatom *nd = &n->chunks[pos >> CHUNK_SHIFT][pos & (CHUNK_SIZE - 1)];
+    dt_ndatom *nd = &n->hot.chunks[pos >> CHUNK_SHIFT][pos & (CHUNK_SIZE - 1)];
     nd->e = d->e;
     nd->a = d->a;
     nd->tx = DT_ND_TX(DT_T_OF_TX(d->tx), d->added);
     nd->v = dt_nov_intern(n, d->v).u;
-    n->version++;
+    n->hot.version++;
     tree_insert(n, DT_EAVT, pos);
     tree_insert(n, DT_AEVT, pos);
     tree_insert(n, DT_AVET, pos);
@@ -704,10 +680,10 @@ static uint32_t first_after_t(const dt_nov *n, int64_t t)
 dt_nov *dt_nov_rebase(const dt_nov *n, int64_t t)
 {
     dt_nov *r = dt_nov_new();
-    if (n->n_atype) {
-        r->atype = dt_malloc(n->n_atype);
-        memcpy(r->atype, n->atype, n->n_atype);
-        r->n_atype = n->n_atype;
+    if (n->hot.n_atype) {
+        r->hot.atype = dt_malloc(n->hot.n_atype);
+        memcpy(r->hot.atype, n->hot.atype, n->hot.n_atype);
+        r->hot.n_atype = n->hot.n_atype;
     }
     for (uint32_t i = first_after_t(n, t); i < n->n; i++) {
         dt_datom d;
@@ -761,36 +737,55 @@ static int leaf_lower(const dt_nov *n, const bleaf *l, const before *b)
     return lo;
 }
 
-/* Descends to the first entry not before B. */
+/* The child of inner node IN holding the first entry not before B. */
+static int inner_lower(const binner *in, const before *b)
+{
+    int lo = 1, hi = in->h.n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (is_before(b, &in->first[mid]))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
+
+/* The leaf the path ends in, for dt_nov_cur_next's inline step. */
+static void set_leaf(dt_nov_cur *c, const bhdr *h)
+{
+    c->leaf = h ? ((const bleaf *)h)->pos : NULL;
+    c->leaf_n = h ? h->n : 0;
+}
+
+/* Descends from H (at depth D of the path) to the first entry not before B. */
+static void cur_descend_from(dt_nov_cur *c, bhdr *h, int d, const before *b)
+{
+    for (;;) {
+        c->node[d] = h;
+        if (h->leaf) {
+            c->idx[d] = leaf_lower(c->n, (const bleaf *)h, b) - 1; /* next() advances first */
+            c->depth = d + 1;
+            set_leaf(c, h);
+            return;
+        }
+        const binner *in = (const binner *)h;
+        c->idx[d] = inner_lower(in, b);
+        h = in->kid[c->idx[d]];
+        d++;
+    }
+}
+
 static void cur_descend(dt_nov_cur *c, const before *b)
 {
     c->depth = 0;
     bhdr *h = c->n->root[c->order];
+    set_leaf(c, NULL);
     if (!h) {
         c->done = true;
         return;
     }
-    for (;;) {
-        if (h->leaf) {
-            c->node[c->depth] = h;
-            c->idx[c->depth] = leaf_lower(c->n, (const bleaf *)h, b) - 1; /* next() advances first */
-            c->depth++;
-            return;
-        }
-        const binner *in = (const binner *)h;
-        int lo = 1, hi = in->h.n;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            if (is_before(b, &in->first[mid]))
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        c->node[c->depth] = h;
-        c->idx[c->depth] = lo - 1;
-        c->depth++;
-        h = in->kid[lo - 1];
-    }
+    cur_descend_from(c, h, 0, b);
 }
 
 void dt_nov_cur_init(dt_nov_cur *c, dt_nov *n, dt_order order, const dt_key *from)
@@ -798,17 +793,32 @@ void dt_nov_cur_init(dt_nov_cur *c, dt_nov *n, dt_order order, const dt_key *fro
     c->n = n;
     c->order = order;
     c->depth = 0;
+    set_leaf(c, NULL);
     dt_nov_cur_seek(c, from);
 }
 
-/* Whether the first entry not before B is in the cursor's current leaf:
- * its first entry is before B and its last is not. */
-static bool in_leaf(const dt_nov_cur *c, const before *b)
+/* The lowest node of C's path under which the first entry not before B
+ * lies: its first entry is before B and its last entry (a leaf's) or last
+ * child's first entry (an inner node's) is not. -1: none (the descent
+ * starts at the root). */
+static int finger(const dt_nov_cur *c, const before *b)
 {
-    if (c->depth == 0 || c->version != c->n->version)
-        return false;
-    const bleaf *l = (const bleaf *)c->node[c->depth - 1];
-    return l->h.n && is_before(b, at(c->n, l->pos[0])) && !is_before(b, at(c->n, l->pos[l->h.n - 1]));
+    if (c->depth == 0 || c->version != c->n->hot.version)
+        return -1;
+    for (int d = c->depth - 1; d >= 0; d--) {
+        const bhdr *h = c->node[d];
+        const dt_ndatom *lo, *hi;
+        if (h->leaf) {
+            lo = at(c->n, ((const bleaf *)h)->pos[0]);
+            hi = at(c->n, ((const bleaf *)h)->pos[h->n - 1]);
+        } else {
+            lo = &((const binner *)h)->first[0];
+            hi = &((const binner *)h)->first[h->n - 1];
+        }
+        if (is_before(b, lo) && !is_before(b, hi))
+            return d;
+    }
+    return -1;
 }
 
 void dt_nov_cur_seek(dt_nov_cur *c, const dt_key *from)
@@ -816,17 +826,17 @@ void dt_nov_cur_seek(dt_nov_cur *c, const dt_key *from)
     c->from = from ? *from : (dt_key){0};
     c->started = c->done = false;
     if (is_array_order(c->order)) {
-        c->version = c->n->version;
+        c->version = c->n->hot.version;
         c->idx[0] = c->from.n ? (int)first_after_t(c->n, DT_T_OF_TX(c->from.tx) - 1) - 1 : -1;
         return;
     }
     before b = before_key(c->n, c->order, &c->from, false);
-    if (c->from.n && in_leaf(c, &b)) {
-        const bleaf *l = (const bleaf *)c->node[c->depth - 1];
-        c->idx[c->depth - 1] = leaf_lower(c->n, l, &b) - 1;
+    int d = c->from.n ? finger(c, &b) : -1;
+    if (d >= 0) {
+        cur_descend_from(c, c->node[d], d, &b);
         return;
     }
-    c->version = c->n->version;
+    c->version = c->n->hot.version;
     cur_descend(c, &b);
 }
 
@@ -849,43 +859,42 @@ static bool path_next(dt_nov_cur *c)
             }
             c->node[d] = h;
             c->idx[d] = 0;
+            set_leaf(c, h);
             return true;
         }
     }
-    /* At the end: the path stays on the last leaf (for in_leaf). */
-    c->idx[c->depth - 1] = ((const bleaf *)c->node[c->depth - 1])->h.n;
     return false;
 }
 
-bool dt_nov_cur_next(dt_nov_cur *c, uint32_t *pos)
+const dt_ndatom *dt_nov_cur_next_slow(dt_nov_cur *c, uint32_t *pos)
 {
     if (c->done)
-        return false;
+        return NULL;
     if (is_array_order(c->order)) {
         if ((uint32_t)(c->idx[0] + 1) >= c->n->n) {
             c->done = true;
-            return false;
+            return NULL;
         }
         *pos = (uint32_t)++c->idx[0];
-        return true;
+        return at(c->n, *pos);
     }
-    if (c->version != c->n->version) {
+    if (c->version != c->n->hot.version) {
         /* Insertions since: find the place after the last datom again (4). */
-        c->version = c->n->version;
+        c->version = c->n->hot.version;
         before b = c->started ? (before){.n = c->n, .order = c->order, .cmp = nd_cmps[c->order], .pd = at(c->n, c->last)}
                               : before_key(c->n, c->order, &c->from, false);
         cur_descend(c, &b);
         if (c->done)
-            return false;
+            return NULL;
     }
     if (c->depth == 0 || !path_next(c)) {
         c->done = true;
-        return false;
+        return NULL;
     }
     const bleaf *l = (const bleaf *)c->node[c->depth - 1];
     *pos = c->last = l->pos[c->idx[c->depth - 1]];
     c->started = true;
-    return true;
+    return at(c->n, *pos);
 }
 
 /* ---- counts ---- */
