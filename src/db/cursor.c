@@ -62,6 +62,21 @@ static void release_sources(dt_cursor *c)
     c->n_src = 0;
 }
 
+/* C's keys for novelty source S: a blob value replaced by the novelty's own
+ * copy, so that the comparisons of next_nov see equal values as equal bits. */
+static void nov_keys(dt_cursor *c, source *s)
+{
+    s->nfrom = c->from;
+    s->nto = c->to;
+    dt_nov *n = s->nc.n;
+    if (dt_vtype_is_blob(c->from.v.type))
+        s->nfrom.v = dt_nov_interned(n, c->from.v);
+    if (c->to.v.type == c->from.v.type && c->to.v.b == c->from.v.b)
+        s->nto.v = s->nfrom.v;
+    else if (dt_vtype_is_blob(c->to.v.type))
+        s->nto.v = dt_nov_interned(n, c->to.v);
+}
+
 /* Positions the sources of C's db and order at c->from, and reads their
  * first datoms. */
 static int start(dt_cursor *c)
@@ -81,14 +96,20 @@ static int start(dt_cursor *c)
             if (novs[k]) {
                 source *s = &c->src[c->n_src++];
                 s->kind = 1 + k;
-                dt_nov_cur_init(&s->nc, novs[k], c->order, from);
+                s->nc.n = novs[k];
+                nov_keys(c, s);
+                dt_nov_cur_init(&s->nc, novs[k], c->order, from ? &s->nfrom : NULL);
             }
     } else {
-        for (int i = 0; rc == 0 && i < c->n_src; i++)
-            if (c->src[i].kind == 0)
-                rc = dt_tree_cur_seek(&c->src[i].tc, from);
-            else
-                dt_nov_cur_seek(&c->src[i].nc, from);
+        for (int i = 0; rc == 0 && i < c->n_src; i++) {
+            source *s = &c->src[i];
+            if (s->kind == 0) {
+                rc = dt_tree_cur_seek(&s->tc, from);
+                continue;
+            }
+            nov_keys(c, s);
+            dt_nov_cur_seek(&s->nc, from ? &s->nfrom : NULL);
+        }
     }
     c->one_nov = c->n_src == 1 && c->src[0].kind != 0;
     for (int i = 0; rc == 0 && i < c->n_src; i++)
@@ -318,8 +339,8 @@ static int next_nov(dt_cursor *c, const dt_datom **out)
         const dt_ndatom *h = s->nhead, *best = NULL;
         if (!h)
             return 0;
-        if (c->to.n) {
-            int cmp = dt_nov_key_cmp(n, c->order, h, &c->to);
+        if (s->nto.n) {
+            int cmp = dt_nov_key_cmp(n, c->order, h, &s->nto);
             if (cmp > 0 || (cmp == 0 && (c->flags & DT_CUR_TO_EXCLUSIVE)))
                 return 0;
         }

@@ -65,6 +65,7 @@ typedef struct dt_cursor_src {
     dt_datom nd;            /* the head, for novelty sources */
     const dt_ndatom *nhead; /* novelty sources: the head as stored, and its position */
     uint32_t npos;
+    dt_key nfrom, nto;      /* novelty sources: the cursor's keys, values interned in it */
 } dt_cursor_src;
 
 struct dt_cursor {

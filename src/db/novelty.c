@@ -189,6 +189,22 @@ static const dt_blob *intern(dt_nov *n, const dt_blob *b)
     return c;
 }
 
+dt_val dt_nov_interned(const dt_nov *n, dt_val v)
+{
+    if (!dt_vtype_is_blob(v.type) || !n->n_slots)
+        return v;
+    const dt_blob *b = v.b;
+    uint32_t mask = n->n_slots - 1;
+    for (uint32_t j = b->hash & mask; n->slots[j]; j = (j + 1) & mask) {
+        const dt_blob *s = n->slots[j];
+        if (s == b || (s->hash == b->hash && s->len == b->len && !memcmp(s->data, b->data, b->len))) {
+            v.b = s;
+            break;
+        }
+    }
+    return v;
+}
+
 dt_val dt_nov_intern(dt_nov *n, dt_val v)
 {
     if (dt_vtype_is_blob(v.type))

@@ -57,6 +57,9 @@ static inline dt_vtype dt_nov_atype(const dt_nov *n, uint32_t a)
 }
 /* Interns V's bytes when string-like: the returned value points into N. */
 dt_val dt_nov_intern(dt_nov *n, dt_val v);
+/* V with its bytes replaced by N's interned copy when N holds one (V as it
+ * is otherwise): a key made so compares equal to N's datoms by their bits. */
+dt_val dt_nov_interned(const dt_nov *n, dt_val v);
 
 /* Appends datom D (interning its value) and inserts it in every order
  * (VAET only for DT_REF values). t must not decrease, and the datoms of one
