@@ -221,12 +221,16 @@ static bool match(q_ctx *x, const q_step *s, const matcher *m, const kvals *k, c
     return true;
 }
 
+/* A cursor on what K selects of S's order and prefix: *C opened, or (not
+ * NULL) sought there. */
 static int open_cursor(dt_db *db, const q_step *s, const kvals *k, uint8_t order, uint8_t n, dt_cursor **c)
 {
     dt_key from, to;
     make_key(k, order, n, &from);
     to = from;
     int flags = q_step_range(s, order, n, &from, &to);
+    if (*c)
+        return dt_cursor_seek(*c, (dt_order)order, n ? &from : NULL, n ? &to : NULL, flags);
     return dt_cursor_open(db, (dt_order)order, n ? &from : NULL, n ? &to : NULL, flags, c);
 }
 
@@ -241,7 +245,7 @@ static int scan_all(q_ctx *x, dt_db *db, const q_step *s, q_rel *out)
         return 0;
     matcher m;
     matcher_init(s, false, &m);
-    dt_cursor *c;
+    dt_cursor *c = NULL;
     int rc = open_cursor(db, s, &k, s->order, s->nprefix, &c);
     const dt_datom *d;
     dt_val newv[5];
@@ -341,6 +345,7 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
     q_rel_init(x, &m, NULL, s->nnew);
     matcher mt;
     matcher_init(s, true, &mt);
+    dt_cursor *c = NULL; /* one cursor, sought from key to key */
     for (size_t i = 0; i < r->n && !rc; i++) {
         const dt_val *row = q_rel_row(r, i);
         dt_val key[5];
@@ -353,7 +358,6 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
         known_vals(x, db, s, row, &k);
         if (k.none)
             continue;
-        dt_cursor *c;
         rc = open_cursor(db, s, &k, s->order, s->nprefix, &c);
         const dt_datom *d;
         m.n = 0;
@@ -363,7 +367,6 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
             if (match(x, s, &mt, &k, d, newv, true))
                 memcpy(q_rel_push(x, &m), newv, s->nnew * sizeof *newv);
         }
-        dt_cursor_free(c);
         if (rc < 0)
             break;
         rc = 0;
@@ -372,6 +375,7 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
                 q_emit(x, out, s, q_rel_row(r, j), r->ncol, q_rel_row(&m, a));
         rc = x->over ? q_mem(x, 0) : 0;
     }
+    dt_cursor_free(c);
     q_rel_free(x, &m);
     q_hidx_free(&h);
     return rc < 0 ? rc : q_mem(x, 0);
