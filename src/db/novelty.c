@@ -714,35 +714,50 @@ dt_nov *dt_nov_rebase(const dt_nov *n, int64_t t)
 /* Positions in the order's array: the log order walks the array itself. */
 static bool is_array_order(dt_order o) { return o == DT_LOG; }
 
-/* Whether the datom at D comes before what ARG names (a key, or a position). */
+/* Whether a datom comes before what B names: a key's prefix (or, with AT,
+ * the prefix too), or the datom at a position (or that datom too). */
 typedef struct before {
     const dt_nov *n;
-    dt_order order;
-    nd_key_fn key;      /* by key: D before KEY's prefix (or at it, when AT) */
+    nd_key_fn key;      /* by key */
     const dt_key *k;
     bool at;
-    nd_cmp_fn cmp;      /* by position: D at or before the datom at POS */
+    bool ints;          /* by key, whose first k->n <= 2 components are e and a */
+    bool e_first;       /*   e then a (EAVT), or a then e (AEVT) */
+    uint64_t k0, k1;
+    nd_cmp_fn cmp;      /* by position */
     const dt_ndatom *pd;
 } before;
 
 static inline bool is_before(const before *b, const dt_ndatom *d)
 {
-    if (b->k) {
-        int c = b->key(b->n, d, b->k);
-        return c < 0 || (b->at && c == 0);
+    int c;
+    if (b->ints) { /* the common lookups, without a call */
+        uint64_t x0 = b->e_first ? d->e : d->a, x1 = b->e_first ? d->a : d->e;
+        c = x0 != b->k0 ? (x0 < b->k0 ? -1 : 1) : b->k->n < 2 || x1 == b->k1 ? 0 : x1 < b->k1 ? -1 : 1;
+    } else if (b->k) {
+        c = b->key(b->n, d, b->k);
+    } else {
+        return b->cmp(b->n, d, b->pd) <= 0;
     }
-    return b->cmp(b->n, d, b->pd) <= 0;
+    return c < 0 || (b->at && c == 0);
 }
 
 static before before_key(const dt_nov *n, dt_order order, const dt_key *k, bool at)
 {
-    return (before){.n = n, .order = order, .key = nd_keys[order], .k = k, .at = at};
+    before b = {.n = n, .key = nd_keys[order], .k = k, .at = at};
+    if (k && k->n >= 1 && k->n <= 2 && (order == DT_EAVT || order == DT_AEVT)) {
+        b.ints = true;
+        b.e_first = order == DT_EAVT;
+        b.k0 = b.e_first ? k->e : k->a;
+        b.k1 = b.e_first ? k->a : k->e;
+    }
+    return b;
 }
 
-/* The first index of leaf L whose entry is not before B. */
-static int leaf_lower(const dt_nov *n, const bleaf *l, const before *b)
+/* The first index of leaf L in [LO, HI) whose entry is not before B (all
+ * before LO are, none from HI on is). */
+static int leaf_search(const dt_nov *n, const bleaf *l, const before *b, int lo, int hi)
 {
-    int lo = 0, hi = l->h.n;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
         if (is_before(b, at(n, l->pos[mid])))
@@ -753,10 +768,37 @@ static int leaf_lower(const dt_nov *n, const bleaf *l, const before *b)
     return lo;
 }
 
-/* The child of inner node IN holding the first entry not before B. */
-static int inner_lower(const binner *in, const before *b)
+static int leaf_lower(const dt_nov *n, const bleaf *l, const before *b) { return leaf_search(n, l, b, 0, l->h.n); }
+
+/* leaf_lower, searching out from HINT (the target is often near the last
+ * one: lookups in sorted order), in steps that double. */
+static int leaf_lower_near(const dt_nov *n, const bleaf *l, const before *b, int hint)
 {
-    int lo = 1, hi = in->h.n;
+    int len = l->h.n;
+    if (hint < 0)
+        hint = 0;
+    if (hint >= len)
+        hint = len - 1;
+    if (is_before(b, at(n, l->pos[hint]))) { /* after HINT */
+        int lo = hint + 1, step = 1;
+        while (lo + step - 1 < len && is_before(b, at(n, l->pos[lo + step - 1]))) {
+            lo += step;
+            step *= 2;
+        }
+        return leaf_search(n, l, b, lo, DT_MIN(lo + step - 1, len));
+    }
+    int hi = hint, step = 1; /* at or before HINT */
+    while (hi - step >= 0 && !is_before(b, at(n, l->pos[hi - step]))) {
+        hi -= step;
+        step *= 2;
+    }
+    return leaf_search(n, l, b, DT_MAX(hi - step + 1, 0), hi);
+}
+
+/* The child of inner node IN holding the first entry not before B: the
+ * last i with first[i] before B (or 0), searched in [LO, HI). */
+static int inner_search(const binner *in, const before *b, int lo, int hi)
+{
     while (lo < hi) {
         int mid = (lo + hi) / 2;
         if (is_before(b, &in->first[mid]))
@@ -767,6 +809,32 @@ static int inner_lower(const binner *in, const before *b)
     return lo - 1;
 }
 
+static int inner_lower(const binner *in, const before *b) { return inner_search(in, b, 1, in->h.n); }
+
+/* inner_lower, searching out from child HINT in doubling steps. */
+static int inner_lower_near(const binner *in, const before *b, int hint)
+{
+    int len = in->h.n;
+    if (hint < 1)
+        hint = 1;
+    if (hint >= len)
+        return inner_lower(in, b);
+    if (is_before(b, &in->first[hint])) {
+        int lo = hint + 1, step = 1;
+        while (lo + step - 1 < len && is_before(b, &in->first[lo + step - 1])) {
+            lo += step;
+            step *= 2;
+        }
+        return inner_search(in, b, lo, DT_MIN(lo + step - 1, len));
+    }
+    int hi = hint, step = 1;
+    while (hi - step >= 1 && !is_before(b, &in->first[hi - step])) {
+        hi -= step;
+        step *= 2;
+    }
+    return inner_search(in, b, DT_MAX(hi - step + 1, 1), hi);
+}
+
 /* The leaf the path ends in, for dt_nov_cur_next's inline step. */
 static void set_leaf(dt_nov_cur *c, const bhdr *h)
 {
@@ -774,19 +842,22 @@ static void set_leaf(dt_nov_cur *c, const bhdr *h)
     c->leaf_n = h ? h->n : 0;
 }
 
-/* Descends from H (at depth D of the path) to the first entry not before B. */
-static void cur_descend_from(dt_nov_cur *c, bhdr *h, int d, const before *b)
+/* Descends from H (at depth D of the path) to the first entry not before B;
+ * NEAR: H is on the current path, whose index there is a hint. */
+static void cur_descend_from(dt_nov_cur *c, bhdr *h, int d, const before *b, bool near)
 {
-    for (;;) {
+    for (;; near = false) {
         c->node[d] = h;
         if (h->leaf) {
-            c->idx[d] = leaf_lower(c->n, (const bleaf *)h, b) - 1; /* next() advances first */
+            const bleaf *l = (const bleaf *)h;
+            /* next() advances first */
+            c->idx[d] = (near ? leaf_lower_near(c->n, l, b, c->idx[d] + 1) : leaf_lower(c->n, l, b)) - 1;
             c->depth = d + 1;
             set_leaf(c, h);
             return;
         }
         const binner *in = (const binner *)h;
-        c->idx[d] = inner_lower(in, b);
+        c->idx[d] = near ? inner_lower_near(in, b, c->idx[d]) : inner_lower(in, b);
         h = in->kid[c->idx[d]];
         d++;
     }
@@ -801,7 +872,7 @@ static void cur_descend(dt_nov_cur *c, const before *b)
         c->done = true;
         return;
     }
-    cur_descend_from(c, h, 0, b);
+    cur_descend_from(c, h, 0, b, false);
 }
 
 void dt_nov_cur_init(dt_nov_cur *c, dt_nov *n, dt_order order, const dt_key *from)
@@ -849,7 +920,7 @@ void dt_nov_cur_seek(dt_nov_cur *c, const dt_key *from)
     before b = before_key(c->n, c->order, &c->from, false);
     int d = c->from.n ? finger(c, &b) : -1;
     if (d >= 0) {
-        cur_descend_from(c, c->node[d], d, &b);
+        cur_descend_from(c, c->node[d], d, &b, true);
         return;
     }
     c->version = c->n->hot.version;
@@ -897,7 +968,7 @@ const dt_ndatom *dt_nov_cur_next_slow(dt_nov_cur *c, uint32_t *pos)
     if (c->version != c->n->hot.version) {
         /* Insertions since: find the place after the last datom again (4). */
         c->version = c->n->hot.version;
-        before b = c->started ? (before){.n = c->n, .order = c->order, .cmp = nd_cmps[c->order], .pd = at(c->n, c->last)}
+        before b = c->started ? (before){.n = c->n, .cmp = nd_cmps[c->order], .pd = at(c->n, c->last)}
                               : before_key(c->n, c->order, &c->from, false);
         cur_descend(c, &b);
         if (c->done)
