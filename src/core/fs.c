@@ -32,6 +32,22 @@ int dt_fs_write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+int dt_fs_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+    const uint8_t *c = p;
+    while (n) {
+        ssize_t w = pwrite(fd, c, n, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return 0;
+}
+
 int dt_fs_copy_fd(int fd, size_t cap, const char *what, dt_sink sink)
 {
     uint8_t *buf = dt_malloc(cap ? cap : 1);
