@@ -315,6 +315,15 @@ static int catch_up(get_file *g, uint64_t to)
     return 0;
 }
 
+/* Starts writeback of what RG wrote since the last time; does not wait. */
+static void kick(get_file *g, get_range *rg)
+{
+    if (rg->pos == rg->kicked)
+        return; /* a length of 0 would mean "to the end of the file" */
+    sync_file_range(g->fd, (off_t)rg->kicked, (off_t)(rg->pos - rg->kicked), SYNC_FILE_RANGE_WRITE);
+    rg->kicked = rg->pos;
+}
+
 static int range_write(void *ctx, const void *p, size_t n)
 {
     get_range *rg = ctx;
@@ -330,10 +339,8 @@ static int range_write(void *ctx, const void *p, size_t n)
         g->given += n;
     }
     rg->pos += n;
-    if (rg->pos - rg->kicked >= WRITEBACK_STEP) {
-        sync_file_range(g->fd, (off_t)rg->kicked, (off_t)(rg->pos - rg->kicked), SYNC_FILE_RANGE_WRITE);
-        rg->kicked = rg->pos;
-    }
+    if (rg->pos - rg->kicked >= WRITEBACK_STEP)
+        kick(g, rg);
     return 0;
 }
 
@@ -378,6 +385,7 @@ static int get_done(void *ctx, s3_req *r)
         rc = dt_error(DATOM_EIO, "%s: %s: a range came back short", g->s->head.url, g->key);
     s3_req_free(r);
     rg->req = NULL;
+    kick(g, rg); /* its tail: the fsync then waits for the last range's only */
     for (; rc == 0 && g->first < g->next; g->first++) {
         get_range *f = range_of(g, g->first);
         rc = catch_up(g, f->pos);
