@@ -15,7 +15,9 @@
  *      memory or file (read with pread, so a part can be sent again), in
  *      parts of cfg.part_size, cfg.parallel at once; a get streams to the
  *      sink, and a big one fetches 4 ranges at once into as many part-sized
- *      buffers (32 MiB), handed to the sink in order.
+ *      buffers (32 MiB), handed to the sink in order; a get into a file
+ *      writes each range at its place straight from libcurl's buffer, and
+ *      hands the bytes on in order from there or from the file (1 MiB).
  *  (3) Every body sent is signed with its real SHA-256, so the server
  *      refuses bytes damaged on the way.
  */
@@ -250,9 +252,9 @@ static int s3_get(datom_store *st, const char *key, uint64_t off, uint64_t len, 
  * ranges are between the first not yet passed on and the newest. Writeback
  * starts every few MiB, so the caller's fsync waits for the tail only. */
 
-#define GET_STREAMS 4
-#define GET_RANGE (16u << 20)
-#define GET_AHEAD 16
+#define GET_STREAMS 4         /* at most (fewer if cfg.parallel says so) */
+#define GET_RANGE (16u << 20) /* 64 requests a GiB */
+#define GET_AHEAD 16          /* in ranges: 256 MiB of the file, none of memory */
 #define SIZE_UNKNOWN UINT64_MAX
 #define WRITEBACK_STEP (8u << 20)
 #define CATCH_UP_BUF (1u << 20)
@@ -271,7 +273,7 @@ struct get_file {
     const char *key;
     int fd;
     dt_sink ordered;
-    uint64_t range, size; /* size: SIZE_UNKNOWN until the first answer */
+    uint64_t size; /* SIZE_UNKNOWN until the first answer */
     char etag[DATOM_REF_VERSION_MAX];
     uint64_t first, next; /* ranges [first, next) are asked for and not all passed on */
     uint64_t given;       /* bytes [0, given) passed to ORDERED */
@@ -281,13 +283,15 @@ struct get_file {
 
 static get_range *range_of(get_file *g, uint64_t k) { return &g->ring[k % GET_AHEAD]; }
 
-/* The first range's answer (its headers in): the size and the ETag. */
+/* The first range's answer (its headers in): the size (the total of its
+ * Content-Range, or the Content-Length of a server that ignored the Range)
+ * and the ETag. */
 static int learn_size(get_file *g, const s3_req *r)
 {
-    if (r->status == 206 && !r->has_total)
-        return dt_error(DATOM_EIO, "%s: %s: the server gave a range without the object's size",
+    if (r->status == 206 ? !r->has_total : !r->has_length)
+        return dt_error(DATOM_EIO, "%s: %s: the server did not give the object's size",
                         g->s->head.url, g->key);
-    g->size = r->has_length ? r->length : 0;
+    g->size = r->length;
     snprintf(g->etag, sizeof g->etag, "%s", r->etag);
     get_range *rg = range_of(g, 0);
     rg->end = DT_MIN(rg->end, g->size);
@@ -347,11 +351,11 @@ static int range_write(void *ctx, const void *p, size_t n)
 static s3_req *get_next(void *ctx)
 {
     get_file *g = ctx;
-    uint64_t start = g->next * g->range;
+    uint64_t start = g->next * GET_RANGE;
     if (g->next > 0 && (g->size == SIZE_UNKNOWN || start >= g->size || g->next - g->first == GET_AHEAD))
         return NULL;
     get_range *rg = range_of(g, g->next++);
-    uint64_t end = g->size == SIZE_UNKNOWN ? start + g->range : DT_MIN(start + g->range, g->size);
+    uint64_t end = g->size == SIZE_UNKNOWN ? start + GET_RANGE : DT_MIN(start + GET_RANGE, g->size);
     *rg = (get_range){g, NULL, start, end, start, start};
     rg->req = range_req(g->s, g->key, start, end - start, (dt_sink){range_write, rg});
     rg->req->ctx = rg;
@@ -400,8 +404,7 @@ static int s3_get_fd(datom_store *st, const char *key, int fd, dt_sink ordered, 
     s3_store *s = (s3_store *)st;
     if (key_fits(s, key))
         return DATOM_EINVAL;
-    get_file g = {.s = s, .key = key, .fd = fd, .ordered = ordered, .range = GET_RANGE,
-                  .size = SIZE_UNKNOWN};
+    get_file g = {.s = s, .key = key, .fd = fd, .ordered = ordered, .size = SIZE_UNKNOWN};
     if (ordered.write)
         g.buf = dt_malloc(CATCH_UP_BUF);
     s3_feed f = {get_next, get_done, &g, (size_t)DT_MIN(s->cfg.parallel, GET_STREAMS)};
