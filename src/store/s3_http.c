@@ -4,7 +4,11 @@
  * Every request runs through the store's one curl multi handle, so requests
  * share its connection cache: a connection is kept and reused, and several
  * requests (the parts of a multipart put, the ranges of a big get, a batch of
- * small puts) are in flight at once over several kept connections.
+ * small puts) are in flight at once over several kept connections. A run
+ * takes its requests from a feed as there is room (s3_http_feed), so a caller
+ * may make them as it learns what to ask (a get learns the size from its
+ * first range) and hold only those in flight; one waiting for its retry
+ * keeps its place, so a run under 503s slows down rather than widening.
  *
  * Signing is libcurl's (CURLOPT_AWS_SIGV4, "aws:amz:REGION:s3"). The libcurl
  * of Debian 12 (7.88) needs help, given here: the payload's SHA-256 is sent
