@@ -267,6 +267,10 @@ static void test_errors(void)
     QERR("[:find (frob ?n) :where [?e :name ?n]]", "unknown aggregate");
     QERR("[:find ?n :in $ % :where [?e :name ?n] (r ?e)]", "through not",
          "[[(r ?e) [?e :age _] (not (r ?e))]]");
+    /* found by fuzz_query: the second body cannot bind ?y, and the table that
+     * fails is reached only through one planned while it was trusted */
+    QERR("[:find ?a ?b :in $ % :where (reach ?a ?b) [?b :name \"Anna\"]]", "?y is not bound by the rule's body",
+         "[[(reach ?x ?y) [?x :parent ?y]] [(reach ?x ?y) [?w ?z] (reach ?z ?x)]]");
 }
 
 /* Answers of QUERY on the sources DBS (then the EDN inputs) as EDN text. */

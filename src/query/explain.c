@@ -143,30 +143,10 @@ static void put_table(q_ctx *x, dt_buf *b, const q_table *t)
     }
 }
 
-/* Marks the tables plan P reaches (through calls, not, and their plans). */
-static void reach(q_ctx *x, const q_plan *p, bool *seen)
-{
-    for (uint16_t i = 0; i < p->nsteps; i++) {
-        const q_step *s = &p->steps[i];
-        if (s->kind == QS_NOT)
-            reach(x, s->sub, seen);
-        const q_table *t = s->table;
-        if (!t || seen[t->id])
-            continue;
-        seen[t->id] = true;
-        const q_rule *r = &x->rules[t->rule];
-        for (uint16_t d = 0; d < r->ndefs; d++) {
-            reach(x, t->plans[d], seen);
-            for (int v = 0; t->vplans && t->vplans[d] && t->vplans[d][v]; v++)
-                reach(x, t->vplans[d][v], seen);
-        }
-    }
-}
-
 void q_explain(q_ctx *x, const q_query *q, const q_plan *p, dt_buf *out)
 {
     bool *seen = dt_calloc((size_t)x->ntables + 1, sizeof *seen);
-    reach(x, p, seen);
+    q_plan_reach(x, p, seen);
     dt_buf_puts(out, "query, ~");
     put_rows(out, p->est);
     dt_buf_puts(out, " rows of ");

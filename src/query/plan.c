@@ -504,6 +504,41 @@ int q_table_get(q_ctx *x, int rule, uint32_t bound, int16_t src, q_table **out)
 
 /* ---- the query ---- */
 
+void q_plan_reach(q_ctx *x, const q_plan *p, bool *seen)
+{
+    for (uint16_t i = 0; i < p->nsteps; i++) {
+        const q_step *s = &p->steps[i];
+        if (s->kind == QS_NOT)
+            q_plan_reach(x, s->sub, seen);
+        const q_table *t = s->table;
+        if (!t || seen[t->id])
+            continue;
+        seen[t->id] = true;
+        const q_rule *r = &x->rules[t->rule];
+        for (uint16_t d = 0; d < r->ndefs && !t->err; d++) {
+            q_plan_reach(x, t->plans[d], seen);
+            for (int v = 0; t->vplans && t->vplans[d] && t->vplans[d][v]; v++)
+                q_plan_reach(x, t->vplans[d][v], seen);
+        }
+    }
+}
+
+/* A rule's table is planned when a clause first calls it; a recursive call
+ * met while it is still being planned is taken on trust. If that table then
+ * fails, a plan made meanwhile can still reach it (through the table that
+ * trusted it): the query cannot run, and says why. */
+static int check_reached(q_ctx *x, const q_plan *p)
+{
+    bool *seen = dt_calloc((size_t)x->ntables + 1, sizeof *seen);
+    q_plan_reach(x, p, seen);
+    const q_table *bad = NULL;
+    for (int i = 0; i < x->ntables && !bad; i++)
+        if (seen[x->tables[i]->id] && x->tables[i]->err)
+            bad = x->tables[i];
+    free(seen);
+    return bad ? dt_error(bad->err, "%s", bad->errmsg) : 0;
+}
+
 int q_plan_query(q_ctx *x, q_query *q, q_plan **out)
 {
     pctx p = {.x = x, .scope = &q->scope, .dsrc = 0, .rows = 1};
@@ -534,7 +569,7 @@ int q_plan_query(q_ctx *x, q_query *q, q_plan **out)
     int rc = 0;
     for (uint16_t i = 0; i < q->nwhere && !rc; i++)
         rc = init_pcl(&p, &p.cl[i], &q->where[i]);
-    if (rc)
-        return rc;
-    return plan_body(&p, uniq, nu, "query", out);
+    if (!rc)
+        rc = plan_body(&p, uniq, nu, "query", out);
+    return rc ? rc : check_reached(x, *out);
 }

@@ -425,6 +425,9 @@ struct q_table {
 
 /* Plans Q's :where (after inputs are bound) and every table it reaches. */
 int q_plan_query(q_ctx *x, q_query *q, q_plan **out);
+/* Marks in SEEN (indexed by table id, x->ntables + 1 entries) the tables plan
+ * P reaches: through calls, not, and those tables' plans. */
+void q_plan_reach(q_ctx *x, const q_plan *p, bool *seen);
 /* The table of RULE with arguments BOUND (a bitmap), planned. */
 int q_table_get(q_ctx *x, int rule, uint32_t bound, int16_t src, q_table **out);
 /* --explain: the plans as text. */
