@@ -32,6 +32,7 @@
 #define ARENA_CHUNK (64u << 10)
 #define BIG_BLOB 4096
 #define N_TREES 4
+#define HOT static inline __attribute__((always_inline))
 
 typedef struct dt_nov_node {
     uint32_t count;
@@ -50,6 +51,14 @@ typedef struct binner {
     bhdr *kid[INNER_MAX];
 } binner;
 
+/* A path from a root to a leaf: the node and the index taken at each
+ * depth (at the leaf: the entry's). */
+typedef struct dt_nov_path {
+    int depth; /* 0: none */
+    bhdr *node[DT_NOV_MAX_DEPTH];
+    int idx[DT_NOV_MAX_DEPTH];
+} dt_nov_path;
+
 typedef struct arena_chunk {
     struct arena_chunk *next;
     size_t used, cap;
@@ -61,6 +70,7 @@ struct dt_nov {
     int refs;
     uint32_t n_chunks, cap_chunks, n;
     bhdr *root[N_TREES];
+    dt_nov_path path[N_TREES]; /* each tree's last insertion (tree_insert) */
     /* intern table: open addressing */
     const dt_blob **slots;
     uint32_t n_slots, n_interned;
@@ -248,7 +258,7 @@ static inline int bits_cmp(dt_vtype t, uint64_t x, uint64_t y)
  * One function per order, chosen once per search (nd_cmps). */
 typedef int (*nd_cmp_fn)(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y);
 
-static inline int v_cmp(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int v_cmp(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     return x->v == y->v ? 0 : bits_cmp(dt_nov_atype(n, x->a), x->v, y->v);
 }
@@ -257,7 +267,7 @@ static inline int v_cmp(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
     if (x->f != y->f)                                                                              \
     return x->f < y->f ? -1 : 1
 
-static int cmp_eavt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int cmp_eavt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     CMP_FIELD(e);
     CMP_FIELD(a);
@@ -267,7 +277,7 @@ static int cmp_eavt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
     return u64_cmp(x->tx, y->tx);
 }
 
-static int cmp_aevt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int cmp_aevt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     CMP_FIELD(a);
     CMP_FIELD(e);
@@ -277,7 +287,7 @@ static int cmp_aevt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
     return u64_cmp(x->tx, y->tx);
 }
 
-static int cmp_avet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int cmp_avet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     CMP_FIELD(a);
     int c = v_cmp(n, x, y);
@@ -287,7 +297,7 @@ static int cmp_avet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
     return u64_cmp(x->tx, y->tx);
 }
 
-static int cmp_vaet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int cmp_vaet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     CMP_FIELD(v);
     CMP_FIELD(a);
@@ -485,17 +495,18 @@ int dt_datom_cmp(dt_order order, const dt_datom *x, const dt_datom *y)
 
 /* ---- B+tree insertion ---- */
 
-typedef struct tree_ctx {
-    dt_nov *n;
-    nd_cmp_fn cmp;
-    const dt_ndatom *d; /* the datom being inserted */
-    uint32_t pos;
-} tree_ctx;
-
-static inline int datom_cmp_at(const tree_ctx *t, const dt_ndatom *d)
+/* Two datoms of N in ORDER, inline: the insertions' searches call this
+ * with a constant ORDER, so each order's search has its comparison in
+ * its loop (not a call through nd_cmps per step). */
+HOT int ocmp(const dt_nov *n, dt_order order, const dt_ndatom *x,
+                                                      const dt_ndatom *y)
 {
-    /* <0: the inserted datom sorts before D */
-    return t->cmp(t->n, t->d, d);
+    switch (order) {
+    case DT_EAVT: return cmp_eavt(n, x, y);
+    case DT_AEVT: return cmp_aevt(n, x, y);
+    case DT_AVET: return cmp_avet(n, x, y);
+    default: return cmp_vaet(n, x, y);
+    }
 }
 
 static void *node_new(dt_nov *n, bool leaf)
@@ -514,23 +525,24 @@ static void *node_new(dt_nov *n, bool leaf)
  * following one another. */
 static inline void prefetch_leaf(const dt_nov *n, const bleaf *l)
 {
-    int h = l->h.n;
+    unsigned h = l->h.n;
     if (h < 8)
         return;
-    for (int k = 1; k < 8; k++)
-        __builtin_prefetch(at(n, l->pos[h * k / 8]));
+    for (unsigned k = 1; k < 8; k++)
+        __builtin_prefetch(at(n, l->pos[(h * k) >> 3]));
 }
 
-/* The first index i of LEAF with the datom before pos[i] (upper bound). */
-static int leaf_slot(const tree_ctx *t, const bleaf *l)
+/* The first index i of LEAF with D before pos[i] (upper bound). */
+HOT int leaf_slot(const dt_nov *n, dt_order o, const dt_ndatom *d,
+                                                           const bleaf *l)
 {
     int lo = 0, hi = l->h.n;
-    if (hi && datom_cmp_at(t, at(t->n, l->pos[hi - 1])) > 0)
+    if (hi && ocmp(n, o, d, at(n, l->pos[hi - 1])) > 0)
         return hi; /* the common case: appending */
-    prefetch_leaf(t->n, l);
+    prefetch_leaf(n, l);
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (datom_cmp_at(t, at(t->n, l->pos[mid])) < 0)
+        if (ocmp(n, o, d, at(n, l->pos[mid])) < 0)
             hi = mid;
         else
             lo = mid + 1;
@@ -538,21 +550,72 @@ static int leaf_slot(const tree_ctx *t, const bleaf *l)
     return lo;
 }
 
-/* The child of IN that the datom goes to: the last i with first[i] <= it. */
-static int inner_slot(const tree_ctx *t, const binner *in)
+/* The child of IN that D goes to: the last i with first[i] <= D (or 0). */
+HOT int inner_slot(const dt_nov *n, dt_order o, const dt_ndatom *d,
+                                                            const binner *in)
 {
     int lo = 1, hi = in->h.n;
-    if (datom_cmp_at(t, &in->first[hi - 1]) > 0)
+    if (ocmp(n, o, d, &in->first[hi - 1]) > 0)
         return hi - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (datom_cmp_at(t, &in->first[mid]) < 0)
+        if (ocmp(n, o, d, &in->first[mid]) < 0)
             hi = mid;
         else
             lo = mid + 1;
     }
     return lo - 1;
 }
+
+/* Whether P (the path of the last insertion) is where a descent from the
+ * root would take D: the first of the lowest node entered at an index
+ * above 0 is below D, and the first after the lowest node entered below
+ * its last index is above D ((3): a node's first is its subtree's least). */
+HOT bool path_holds(const dt_nov *n, dt_order o, const dt_ndatom *d,
+                                                             const dt_nov_path *p)
+{
+    bool lo = false, hi = false;
+    for (int k = p->depth - 2; k >= 0 && !(lo && hi); k--) {
+        const binner *in = (const binner *)p->node[k];
+        int i = p->idx[k];
+        if (!lo && i > 0) {
+            if (ocmp(n, o, d, &in->first[i]) < 0)
+                return false;
+            lo = true;
+        }
+        if (!hi && i + 1 < in->h.n) {
+            if (ocmp(n, o, d, &in->first[i + 1]) >= 0)
+                return false;
+            hi = true;
+        }
+    }
+    return true;
+}
+
+/* Fills P with the path to the leaf D goes to, and D's index there: from
+ * P itself when it still holds (insertions near the last one: a new
+ * entity's datoms, one entity's retractions), else from the root. */
+HOT void place(const dt_nov *n, dt_order o, const dt_ndatom *d,
+                                                        dt_nov_path *p)
+{
+    if (p->depth == 0 || !path_holds(n, o, d, p)) {
+        int k = 0;
+        bhdr *h = n->root[o];
+        for (; !h->leaf; k++) {
+            p->node[k] = h;
+            p->idx[k] = inner_slot(n, o, d, (const binner *)h);
+            h = ((const binner *)h)->kid[p->idx[k]];
+        }
+        p->node[k] = h;
+        p->depth = k + 1;
+    }
+    p->idx[p->depth - 1] = leaf_slot(n, o, d, (const bleaf *)p->node[p->depth - 1]);
+}
+
+static void place_eavt(const dt_nov *n, const dt_ndatom *d, dt_nov_path *p) { place(n, DT_EAVT, d, p); }
+static void place_aevt(const dt_nov *n, const dt_ndatom *d, dt_nov_path *p) { place(n, DT_AEVT, d, p); }
+static void place_avet(const dt_nov *n, const dt_ndatom *d, dt_nov_path *p) { place(n, DT_AVET, d, p); }
+static void place_vaet(const dt_nov *n, const dt_ndatom *d, dt_nov_path *p) { place(n, DT_VAET, d, p); }
 
 static dt_ndatom node_first(const dt_nov *n, const bhdr *h)
 {
@@ -567,81 +630,97 @@ static uint32_t sum_counts(const binner *in)
     return c;
 }
 
-/* Inserts into H; returns a new right sibling when H split. */
-static bhdr *insert(tree_ctx *t, bhdr *h)
+/* Splits full leaf L for POS at index I: the new right sibling. A leaf that
+ * overflows at its end keeps its entries (ascending insertions fill). */
+static bhdr *split_leaf(dt_nov *n, bleaf *l, int i, uint32_t pos)
 {
-    h->count++;
-    if (h->leaf) {
-        bleaf *l = (bleaf *)h;
-        int i = leaf_slot(t, l);
-        if (l->h.n < LEAF_MAX) {
-            memmove(l->pos + i + 1, l->pos + i, (size_t)(l->h.n - i) * sizeof *l->pos);
-            l->pos[i] = t->pos;
-            l->h.n++;
-            return NULL;
+    bleaf *r = node_new(n, true);
+    int keep = i == LEAF_MAX ? LEAF_MAX : LEAF_MAX / 2;
+    r->h.n = (uint16_t)(LEAF_MAX - keep);
+    memcpy(r->pos, l->pos + keep, (size_t)r->h.n * sizeof *r->pos);
+    l->h.n = (uint16_t)keep;
+    bleaf *into = i <= keep && i != LEAF_MAX ? l : r;
+    int j = into == l ? i : i - keep;
+    memmove(into->pos + j + 1, into->pos + j, (size_t)(into->h.n - j) * sizeof *into->pos);
+    into->pos[j] = pos;
+    into->h.n++;
+    l->h.count = l->h.n;
+    r->h.count = r->h.n;
+    return &r->h;
+}
+
+/* Puts child KID (whose least datom is FIRST) at index AT of IN; a new
+ * right sibling when IN was full (then split like a leaf). */
+static bhdr *inner_put(dt_nov *n, binner *in, int at, const dt_ndatom *first, bhdr *kid)
+{
+    binner *into = in, *r = NULL;
+    int j = at;
+    if (in->h.n == INNER_MAX) {
+        r = node_new(n, false);
+        int keep = at == INNER_MAX ? INNER_MAX : INNER_MAX / 2;
+        r->h.n = (uint16_t)(INNER_MAX - keep);
+        memcpy(r->first, in->first + keep, (size_t)r->h.n * sizeof *r->first);
+        memcpy(r->kid, in->kid + keep, (size_t)r->h.n * sizeof *r->kid);
+        in->h.n = (uint16_t)keep;
+        if (!(at <= keep && at != INNER_MAX)) {
+            into = r;
+            j = at - keep;
         }
-        bleaf *r = node_new(t->n, true);
-        int keep = i == LEAF_MAX ? LEAF_MAX : LEAF_MAX / 2;
-        r->h.n = (uint16_t)(LEAF_MAX - keep);
-        memcpy(r->pos, l->pos + keep, (size_t)r->h.n * sizeof *r->pos);
-        l->h.n = (uint16_t)keep;
-        bleaf *into = i <= keep && i != LEAF_MAX ? l : r;
-        int at = into == l ? i : i - keep;
-        memmove(into->pos + at + 1, into->pos + at, (size_t)(into->h.n - at) * sizeof *into->pos);
-        into->pos[at] = t->pos;
-        into->h.n++;
-        l->h.count = l->h.n;
-        r->h.count = r->h.n;
-        return &r->h;
     }
-    binner *in = (binner *)h;
-    int i = inner_slot(t, in);
-    bhdr *split = insert(t, in->kid[i]);
-    if (i == 0)
-        in->first[0] = node_first(t->n, in->kid[0]); /* a new smallest datom (3) */
-    if (!split)
-        return NULL;
-    dt_ndatom split_first = node_first(t->n, split);
-    if (in->h.n < INNER_MAX) {
-        memmove(in->first + i + 2, in->first + i + 1, (size_t)(in->h.n - i - 1) * sizeof *in->first);
-        memmove(in->kid + i + 2, in->kid + i + 1, (size_t)(in->h.n - i - 1) * sizeof *in->kid);
-        in->first[i + 1] = split_first;
-        in->kid[i + 1] = split;
-        in->h.n++;
-        return NULL;
-    }
-    /* Full: split this inner node, then place the new child. */
-    binner *r = node_new(t->n, false);
-    int at = i + 1, keep = at == INNER_MAX ? INNER_MAX : INNER_MAX / 2;
-    r->h.n = (uint16_t)(INNER_MAX - keep);
-    memcpy(r->first, in->first + keep, (size_t)r->h.n * sizeof *r->first);
-    memcpy(r->kid, in->kid + keep, (size_t)r->h.n * sizeof *r->kid);
-    in->h.n = (uint16_t)keep;
-    binner *into = at <= keep && at != INNER_MAX ? in : r;
-    int j = into == in ? at : at - keep;
     memmove(into->first + j + 1, into->first + j, (size_t)(into->h.n - j) * sizeof *into->first);
     memmove(into->kid + j + 1, into->kid + j, (size_t)(into->h.n - j) * sizeof *into->kid);
-    into->first[j] = split_first;
-    into->kid[j] = split;
+    into->first[j] = *first;
+    into->kid[j] = kid;
     into->h.n++;
+    if (!r)
+        return NULL;
     in->h.count = sum_counts(in);
     r->h.count = sum_counts(r);
     return &r->h;
 }
 
+/* Inserts POS into ORDER's tree along the path place() found (every node
+ * on it counts one more; a new least datom becomes its ancestors' first
+ * (3)), splitting upwards as needed. */
 static void tree_insert(dt_nov *n, dt_order order, uint32_t pos)
 {
     int o = (int)order;
-    tree_ctx t = {n, nd_cmps[order], at(n, pos), pos};
+    dt_nov_path *p = &n->path[o];
+    const dt_ndatom *d = at(n, pos);
     if (!n->root[o]) {
         bleaf *l = node_new(n, true);
         l->pos[0] = pos;
         l->h.n = 1;
         l->h.count = 1;
         n->root[o] = &l->h;
+        p->depth = 0;
         return;
     }
-    bhdr *split = insert(&t, n->root[o]);
+    static void (*const places[N_TREES])(const dt_nov *, const dt_ndatom *, dt_nov_path *) = {
+        place_eavt, place_aevt, place_avet, place_vaet};
+    places[o](n, d, p);
+    int leaf = p->depth - 1, i = p->idx[leaf];
+    for (int k = 0; k <= leaf; k++)
+        p->node[k]->count++;
+    if (i == 0)
+        for (int k = leaf - 1; k >= 0; k--) {
+            ((binner *)p->node[k])->first[p->idx[k]] = *d;
+            if (p->idx[k] != 0)
+                break;
+        }
+    bleaf *l = (bleaf *)p->node[leaf];
+    if (l->h.n < LEAF_MAX) {
+        memmove(l->pos + i + 1, l->pos + i, (size_t)(l->h.n - i) * sizeof *l->pos);
+        l->pos[i] = pos;
+        l->h.n++;
+        return;
+    }
+    p->depth = 0; /* the path changes shape: the next insertion descends */
+    bhdr *split = split_leaf(n, l, i, pos);
+    for (int k = leaf - 1; split && k >= 0; k--) {
+        dt_ndatom first = node_first(n, split);
+        split = inner_put(n, (binner *)p->node[k], p->idx[k] + 1, &first, split);
+    }
     if (split) {
         binner *root = node_new(n, false);
         root->kid[0] = n->root[o];
