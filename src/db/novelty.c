@@ -498,8 +498,7 @@ int dt_datom_cmp(dt_order order, const dt_datom *x, const dt_datom *y)
 /* Two datoms of N in ORDER, inline: the insertions' searches call this
  * with a constant ORDER, so each order's search has its comparison in
  * its loop (not a call through nd_cmps per step). */
-HOT int ocmp(const dt_nov *n, dt_order order, const dt_ndatom *x,
-                                                      const dt_ndatom *y)
+HOT int ocmp(const dt_nov *n, dt_order order, const dt_ndatom *x, const dt_ndatom *y)
 {
     switch (order) {
     case DT_EAVT: return cmp_eavt(n, x, y);
@@ -533,8 +532,7 @@ static inline void prefetch_leaf(const dt_nov *n, const bleaf *l)
 }
 
 /* The first index i of LEAF with D before pos[i] (upper bound). */
-HOT int leaf_slot(const dt_nov *n, dt_order o, const dt_ndatom *d,
-                                                           const bleaf *l)
+HOT int leaf_slot(const dt_nov *n, dt_order o, const dt_ndatom *d, const bleaf *l)
 {
     int lo = 0, hi = l->h.n;
     if (hi && ocmp(n, o, d, at(n, l->pos[hi - 1])) > 0)
@@ -550,13 +548,11 @@ HOT int leaf_slot(const dt_nov *n, dt_order o, const dt_ndatom *d,
     return lo;
 }
 
-/* The child of IN that D goes to: the last i with first[i] <= D (or 0). */
-HOT int inner_slot(const dt_nov *n, dt_order o, const dt_ndatom *d,
-                                                            const binner *in)
+/* The child of IN that D goes to: the last i with first[i] <= D (or 0).
+ * (Appending needs no shortcut here: place() keeps the last path.) */
+HOT int inner_slot(const dt_nov *n, dt_order o, const dt_ndatom *d, const binner *in)
 {
     int lo = 1, hi = in->h.n;
-    if (ocmp(n, o, d, &in->first[hi - 1]) > 0)
-        return hi - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
         if (ocmp(n, o, d, &in->first[mid]) < 0)
@@ -571,8 +567,7 @@ HOT int inner_slot(const dt_nov *n, dt_order o, const dt_ndatom *d,
  * root would take D: the first of the lowest node entered at an index
  * above 0 is below D, and the first after the lowest node entered below
  * its last index is above D ((3): a node's first is its subtree's least). */
-HOT bool path_holds(const dt_nov *n, dt_order o, const dt_ndatom *d,
-                                                             const dt_nov_path *p)
+HOT bool path_holds(const dt_nov *n, dt_order o, const dt_ndatom *d, const dt_nov_path *p)
 {
     bool lo = false, hi = false;
     for (int k = p->depth - 2; k >= 0 && !(lo && hi); k--) {
@@ -595,8 +590,7 @@ HOT bool path_holds(const dt_nov *n, dt_order o, const dt_ndatom *d,
 /* Fills P with the path to the leaf D goes to, and D's index there: from
  * P itself when it still holds (insertions near the last one: a new
  * entity's datoms, one entity's retractions), else from the root. */
-HOT void place(const dt_nov *n, dt_order o, const dt_ndatom *d,
-                                                        dt_nov_path *p)
+HOT void place(const dt_nov *n, dt_order o, const dt_ndatom *d, dt_nov_path *p)
 {
     if (p->depth == 0 || !path_holds(n, o, d, p)) {
         int k = 0;
