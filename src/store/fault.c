@@ -153,9 +153,9 @@ static int fault_get(datom_store *st, const char *key, uint64_t off, uint64_t le
     FAULT_CALL(FS(st), F_GET, key, FS(st)->inner->ops->get(FS(st)->inner, key, off, len, sink));
 }
 
-static int fault_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out)
+static int fault_get_fd(datom_store *st, const char *key, int fd, dt_sink ordered, uint64_t *size_out)
 {
-    FAULT_CALL(FS(st), F_GET, key, dt_store_do_get_fd(FS(st)->inner, key, fd, size_out));
+    FAULT_CALL(FS(st), F_GET, key, dt_store_do_get_fd(FS(st)->inner, key, fd, ordered, size_out));
 }
 
 static int fault_stat(datom_store *st, const char *key, uint64_t *size_out)
