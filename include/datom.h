@@ -45,7 +45,8 @@ enum {
     DATOM_EUNSUPPORTED = -7, /* valid but not supported (yet) */
     DATOM_EAMBIGUOUS = -8,   /* a prefix that matches several things */
     DATOM_ELOCKED = -9,      /* held by another writer */
-    DATOM_EINTERNAL = -10    /* a bug: please report */
+    DATOM_EINTERNAL = -10,   /* a bug: please report */
+    DATOM_ETIMEOUT = -11     /* stopped at its deadline (a query's timeout) */
 };
 
 /* The message of the last failure on the calling thread ("" if none). */
@@ -248,7 +249,7 @@ typedef struct datom_input {
 
 typedef struct datom_q_options {
     uint32_t seed;       /* rand and sample: the random stream's seed (0: a new one per run) */
-    uint32_t timeout_ms; /* 0: none */
+    uint32_t timeout_ms; /* 0: none; past it the query stops with DATOM_ETIMEOUT */
     size_t max_bytes;    /* memory of intermediate results; 0: 4 GiB */
 } datom_q_options;
 

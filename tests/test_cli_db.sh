@@ -102,6 +102,37 @@ wait
 expect 0 D db info people; has "$out" ":basis-t 103,"
 expect 0 D db datoms people aevt :person/name; check "every writer's person" "$(printf '%s\n' "$out" | wc -l)" "102"
 
+# ---- queries while others write: each sees one basis, counts only grow ----
+expect 0 D db q people '[:find (count ?e) . :where [?e :person/name]]'; before=$out
+for p in 1 2; do
+    ( for i in $(seq 1 15); do
+        D db transact people "[{:person/name \"q$p-$i\" :person/age $i}]" >/dev/null || echo "writer $p failed" >&2
+      done ) &
+done
+last=$before
+for i in $(seq 1 12); do
+    expect 0 D db q people '[:find (count ?e) . :where [?e :person/name]]'
+    [ "$out" -ge "$last" ] && [ "$out" -le $((before + 30)) ] || bad "count $out after $last (from $before)"
+    last=$out
+done
+wait
+expect 0 D db q people '[:find (count ?e) . :where [?e :person/name]]'; check "every write counted" "$out" "$((before + 30))"
+
+# ---- --timeout: a query past it stops, exit 11, nothing printed ----
+expect 0 D db create big
+expect 0 D db transact big '[{:db/ident :n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]'
+{ printf '['; for i in $(seq 1 2000); do printf '[:db/add "e%d" :n %d] ' "$i" "$i"; done; printf ']'; } > big.edn
+expect 0 D db transact big -f big.edn
+# 2000^3 rows: hours, were it not stopped
+expect 11 D db q --timeout 0.3 big '[:find (count ?a) :where [?a :n] [?b :n] [?c :n]]'
+has "$err" "stopped at its timeout (300 ms)"; check "nothing on standard output" "$out" ""
+expect 11 D db q --timeout 0.2 big '[:find ?a ?b :where [?a :n ?x] [?b :n ?y] [(< ?x ?y)] [(str ?x ?y) ?s]]'
+expect 0 D db q --timeout 60 big '[:find (count ?a) . :where [?a :n ?x] [(> ?x 1000)]]'; check "within the timeout" "$out" "1000"
+for t in 0 -1 abc 1e9 ""; do
+    expect 2 D db q --timeout "$t" big '[:find ?a :where [?a :n]]'; has "$err" "--timeout takes a number of seconds"
+done
+expect 0 "$DATOM" --help; has "$out" "11  timed out"
+
 # ---- the project's store and namespace ----
 export HOME=$base/home XDG_CONFIG_HOME=$base/home GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$HOME"

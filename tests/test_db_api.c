@@ -350,6 +350,102 @@ static void test_big_values_indexed(void)
     free(dir);
 }
 
+/* ---- faults in the log's own operations (the fault: wrapper over a local store) ---- */
+
+/* The database F in DIR, reopened without faults: its basis and how many :k/v it holds. */
+static void log_fault_check(const char *dir, int64_t basis, uint64_t values, const char *when)
+{
+    datom_store *plain;
+    datom_conn *c;
+    T_OK(datom_store_open(&plain, dir));
+    T_OK(datom_conn_open(plain, "f", NULL, &c));
+    datom_db *db = datom_conn_db(c);
+    uint64_t n;
+    T_OK(datom_count(db, "aevt", "[:k/v]", &n));
+    if (datom_db_basis_t(db) != basis || n != values)
+        T_FAIL("%s: basis %lld with %llu values, wanted %lld with %llu", when,
+               (long long)datom_db_basis_t(db), (unsigned long long)n, (long long)basis,
+               (unsigned long long)values);
+    datom_db_free(db);
+    datom_conn_close(c);
+    datom_store_free(plain);
+}
+
+/* A transaction through a store whose Nth call of a log operation fails (SPEC). */
+static int log_fault_transact(const char *dir, const char *spec, const char *tx)
+{
+    char url[600];
+    snprintf(url, sizeof url, "fault:%s:%s", spec, dir);
+    datom_store *fs;
+    datom_conn *c;
+    T_OK(datom_store_open(&fs, url));
+    int rc = datom_conn_open(fs, "f", NULL, &c);
+    if (rc == 0) {
+        rc = datom_transact(c, tx, NULL);
+        datom_conn_close(c);
+    }
+    datom_store_free(fs);
+    return rc;
+}
+
+static void test_log_faults(void)
+{
+    char *dir = t_tmpdir("db_api_logfault");
+    datom_store *plain;
+    datom_conn *c;
+    T_OK(datom_store_open(&plain, dir));
+    T_OK(datom_db_create(plain, "f", NULL, &c));
+    T_OK(datom_transact(c, "[{:db/ident :k/v :db/valueType :db.type/long :db/cardinality :db.cardinality/many}]",
+                        NULL));
+    datom_conn_close(c);
+    datom_store_free(plain);
+    log_fault_check(dir, 1, 0, "created");
+
+    /* the log cannot be read: the open fails, nothing is written */
+    T_ERR(log_fault_transact(dir, "log_read=1", "[[:db/add \"x\" :k/v 1]]"), DATOM_EIO, "injected fault");
+    log_fault_check(dir, 1, 0, "a failed read");
+    /* the append fails before it reaches the log: an error, nothing applied */
+    T_ERR(log_fault_transact(dir, "log_append=1", "[[:db/add \"x\" :k/v 1]]"), DATOM_EIO, "log_append");
+    log_fault_check(dir, 1, 0, "a failed append");
+    /* the append is applied and its answer lost: an error, yet the transaction is durable */
+    T_ERR(log_fault_transact(dir, "log_append=1!", "[[:db/add \"x\" :k/v 2]]"), DATOM_EIO, "answer lost");
+    log_fault_check(dir, 2, 1, "an append whose answer was lost");
+
+    /* the same on one connection: the next transaction finds the log longer than it
+     * knew, catches up (the lost one's datoms become visible) and commits after it */
+    char url[600];
+    snprintf(url, sizeof url, "fault:log_append=1!:%s", dir);
+    datom_store *fs;
+    T_OK(datom_store_open(&fs, url));
+    T_OK(datom_conn_open(fs, "f", NULL, &c));
+    T_ERR(datom_transact(c, "[[:db/add \"x\" :k/v 3]]", NULL), DATOM_EIO, "answer lost");
+    T_OK(datom_transact(c, "[[:db/add \"x\" :k/v 4]]", NULL));
+    datom_db *db = datom_conn_db(c);
+    T_EQ_INT(datom_db_basis_t(db), 4);
+    datom_db_free(db);
+    datom_conn_close(c);
+    datom_store_free(fs);
+    log_fault_check(dir, 4, 3, "a lost answer, then a transaction on the same connection");
+
+    /* a torn tail that cannot be cut: the transaction fails; the next one cuts it */
+    char *log = malloc(strlen(dir) + 64);
+    sprintf(log, "%s/.datom-internal/logs/datom%%2F.facts%%2Ff%%2Flog", dir);
+    FILE *f = fopen(log, "ab");
+    T_ASSERT(f != NULL);
+    fputs("torn tail", f);
+    fclose(f);
+    T_ERR(log_fault_transact(dir, "log_truncate=1", "[[:db/add \"x\" :k/v 5]]"), DATOM_EIO, "log_truncate");
+    log_fault_check(dir, 4, 3, "a torn tail left in place");
+    T_OK(log_fault_transact(dir, "log_truncate=2", "[[:db/add \"x\" :k/v 5]]"));
+    log_fault_check(dir, 5, 4, "a torn tail cut");
+    free(log);
+
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    T_EQ_INT(system(cmd), 0);
+    free(dir);
+}
+
 int main(void)
 {
     T_RUN(test_transact_and_report);
@@ -358,6 +454,7 @@ int main(void)
     T_RUN(test_pull_entity_values);
     T_RUN(test_names_and_reopen);
     T_RUN(test_big_values_indexed);
+    T_RUN(test_log_faults);
     datom_store_free(st);
     return t_done();
 }

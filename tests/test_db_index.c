@@ -78,7 +78,8 @@ static void check_order(dt_nov *n, dt_datom *ref, size_t count, dt_order o)
             sorted[m++] = ref[i];
     sort_order = o;
     qsort(sorted, m, sizeof *sorted, cmp_sort);
-    dt_nov_cur *c = dt_nov_cur_open(n, o, NULL);
+    dt_nov_cur cur, *c = &cur;
+    dt_nov_cur_init(c, n, o, NULL);
     uint32_t pos;
     size_t k = 0;
     while (dt_nov_cur_next(c, &pos)) {
@@ -89,8 +90,9 @@ static void check_order(dt_nov *n, dt_datom *ref, size_t count, dt_order o)
         k++;
     }
     T_EQ_INT(k, m);
-    dt_nov_cur_free(c);
-    /* seeks and counts on random prefixes */
+    /* seeks and counts on random prefixes: one cursor sought again each
+     * time (from its leaf when the key falls in it, else from the root),
+     * then walked a few datoms on, across leaves */
     for (int trial = 0; trial < 200; trial++) {
         size_t i = rnd(m);
         dt_key key = {.n = 1 + (int)rnd(3), .e = sorted[i].e, .a = sorted[i].a, .v = sorted[i].v,
@@ -104,13 +106,34 @@ static void check_order(dt_nov *n, dt_datom *ref, size_t count, dt_order o)
         T_EQ_INT(dt_nov_count_range(n, o, &key, &key, 0), last - first);
         T_EQ_INT(dt_nov_count_range(n, o, &key, NULL, 0), m - first);
         T_EQ_INT(dt_nov_count_range(n, o, NULL, &key, DT_CUR_TO_EXCLUSIVE), first);
-        c = dt_nov_cur_open(n, o, &key);
-        T_ASSERT(dt_nov_cur_next(c, &pos));
-        dt_datom d;
-        dt_nov_get(n, pos, &d);
-        T_ASSERT(same(&d, &sorted[first]));
-        dt_nov_cur_free(c);
+        dt_key near = key; /* a key next to the last: the leaf's own search */
+        if (trial % 2 && first + 3 < m)
+            near = (dt_key){.n = 4, .e = sorted[first + 3].e, .a = sorted[first + 3].a, .v = sorted[first + 3].v,
+                            .tx = sorted[first + 3].tx};
+        dt_nov_cur_seek(c, &key);
+        for (size_t j = first; j < first + 40 && j < m; j++) {
+            T_ASSERT(dt_nov_cur_next(c, &pos));
+            dt_datom d;
+            dt_nov_get(n, pos, &d);
+            T_ASSERT(same(&d, &sorted[j]));
+        }
+        if (trial % 2 && first + 3 < m) {
+            dt_nov_cur_seek(c, &near);
+            T_ASSERT(dt_nov_cur_next(c, &pos));
+            dt_datom d;
+            dt_nov_get(n, pos, &d);
+            T_ASSERT(same(&d, &sorted[first + 3]));
+        }
     }
+    /* past the end, and back from there */
+    dt_key end = {.n = 1, .e = UINT64_MAX, .a = UINT32_MAX, .v = {.type = DT_TUPLE + 1}};
+    dt_nov_cur_seek(c, &end);
+    T_ASSERT(!dt_nov_cur_next(c, &pos));
+    dt_nov_cur_seek(c, NULL);
+    T_ASSERT(dt_nov_cur_next(c, &pos));
+    dt_datom d0;
+    dt_nov_get(n, pos, &d0);
+    T_ASSERT(same(&d0, &sorted[0]));
     free(sorted);
 }
 
@@ -130,11 +153,11 @@ static void test_novelty_orders(void)
     T_ASSERT(a.b == b.b && a.b != word_blobs[0]);
     /* the log order is t order */
     dt_key from = {.n = 1, .tx = DT_TX_OF_T(101)};
-    dt_nov_cur *c = dt_nov_cur_open(n, DT_LOG, &from);
+    dt_nov_cur c;
+    dt_nov_cur_init(&c, n, DT_LOG, &from);
     uint32_t pos;
-    T_ASSERT(dt_nov_cur_next(c, &pos));
+    T_ASSERT(dt_nov_cur_next(&c, &pos));
     T_EQ_INT(DT_ND_T(dt_nov_at(n, pos)), 101);
-    dt_nov_cur_free(c);
     free(ref);
     dt_nov_unref(n);
 }
@@ -148,7 +171,8 @@ static void test_cursor_survives_inserts(void)
         dt_datom d = {.e = DT_EID(DT_PART_USER, (uint64_t)i), .a = 10, .v = dt_val_long(i), .tx = DT_TX_OF_T(1), .added = true};
         dt_nov_add(n, &d);
     }
-    dt_nov_cur *c = dt_nov_cur_open(n, DT_EAVT, NULL);
+    dt_nov_cur cur, *c = &cur;
+    dt_nov_cur_init(c, n, DT_EAVT, NULL);
     uint32_t pos;
     uint64_t prev = 0;
     int seen = 0, next_odd = 1;
@@ -165,7 +189,6 @@ static void test_cursor_survives_inserts(void)
     }
     /* every even, and the odds inserted ahead of the cursor */
     T_ASSERT(seen > 2000 && seen <= 4000);
-    dt_nov_cur_free(c);
     /* rebase keeps only t > 1 */
     dt_nov *r = dt_nov_rebase(n, 1);
     T_EQ_INT(dt_nov_count(r), 2000);
@@ -176,8 +199,8 @@ static void test_cursor_survives_inserts(void)
 
 static size_t tree_size(dt_cache *cache, dt_order o, const dt_tree *t, dt_datom *check, size_t m)
 {
-    dt_tree_cur *c;
-    T_OK(dt_tree_cur_open(cache, o, t, NULL, &c));
+    dt_tree_cur cur, *c = &cur;
+    T_OK(dt_tree_cur_init(c, cache, o, t, NULL));
     const dt_datom *d;
     size_t k = 0;
     int rc;
@@ -189,7 +212,7 @@ static size_t tree_size(dt_cache *cache, dt_order o, const dt_tree *t, dt_datom 
         k++;
     }
     T_EQ_INT(rc, 0);
-    dt_tree_cur_free(c);
+    dt_tree_cur_fini(c);
     return k;
 }
 
@@ -225,6 +248,10 @@ static void test_tree_merge(void)
         qsort(sorted, total, sizeof *sorted, cmp_sort);
         T_EQ_INT(t.count, total);
         T_EQ_INT(tree_size(cache, (dt_order)o, &t, sorted, total), total);
+        /* one cursor sought to each key in turn: the segments its old and
+         * new paths share are kept, the rest fetched (evictions included) */
+        dt_tree_cur sc;
+        T_OK(dt_tree_cur_init(&sc, cache, (dt_order)o, &t, NULL));
         for (int trial = 0; trial < 100; trial++) {
             size_t i = rnd(total);
             dt_key key = {.n = 1 + (int)rnd(2), .e = sorted[i].e, .a = sorted[i].a, .v = sorted[i].v,
@@ -236,13 +263,19 @@ static void test_tree_merge(void)
             while (last < total && dt_datom_key_cmp((dt_order)o, &sorted[last], &key) == 0)
                 last++;
             T_EQ_INT(dt_tree_count(cache, (dt_order)o, &t, &key, &key, 0), last - first);
-            dt_tree_cur *c;
-            T_OK(dt_tree_cur_open(cache, (dt_order)o, &t, &key, &c));
+            T_OK(dt_tree_cur_seek(&sc, &key));
             const dt_datom *d;
-            T_EQ_INT(dt_tree_cur_next(c, &d), 1);
+            for (size_t j = first; j < first + 3000 && j < total; j += 1) {
+                T_EQ_INT(dt_tree_cur_next(&sc, &d), 1);
+                T_ASSERT(same(d, &sorted[j]));
+            }
+            dt_tree_cur c;
+            T_OK(dt_tree_cur_init(&c, cache, (dt_order)o, &t, &key));
+            T_EQ_INT(dt_tree_cur_next(&c, &d), 1);
             T_ASSERT(same(d, &sorted[first]));
-            dt_tree_cur_free(c);
+            dt_tree_cur_fini(&c);
         }
+        dt_tree_cur_fini(&sc);
         free(sorted);
     }
     free(all);
@@ -295,13 +328,16 @@ static void test_tree_corrupt(void)
     key = dt_sprintf("seg/%s", hex);
     T_OK(datom_store_put(st, key, "garbage", 7));
     dt_cache *fresh = dt_cache_new(st, "seg/", 1 << 20);
-    dt_tree_cur *c;
-    T_ERR(dt_tree_cur_open(fresh, DT_EAVT, &t, NULL, &c), DATOM_ECORRUPT, "corrupt");
+    dt_tree_cur c;
+    T_ERR(dt_tree_cur_init(&c, fresh, DT_EAVT, &t, NULL), DATOM_ECORRUPT, "corrupt");
+    dt_tree_cur_fini(&c);
     /* a missing segment */
     T_OK(datom_store_del(st, key));
-    T_ERR(dt_tree_cur_open(fresh, DT_EAVT, &t, NULL, &c), DATOM_ENOTFOUND, "");
+    T_ERR(dt_tree_cur_init(&c, fresh, DT_EAVT, &t, NULL), DATOM_ENOTFOUND, "");
+    dt_tree_cur_fini(&c);
     /* the wrong order */
-    T_OK(dt_tree_cur_open(cache, DT_AEVT, &t, NULL, &c) == 0 ? -1 : 0);
+    T_OK(dt_tree_cur_init(&c, cache, DT_AEVT, &t, NULL) == 0 ? -1 : 0);
+    dt_tree_cur_fini(&c);
     free(key);
     dt_cache_free(fresh);
     dt_cache_free(cache);

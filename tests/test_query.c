@@ -333,6 +333,43 @@ static void test_time_views(void)
     dt_db_unref(now);
 }
 
+/* A deadline stops a query that would run for hours (a product of three
+ * 400-row scans of the same attribute, then a filter on every row), in
+ * every kind of step: a product, a hash join, a predicate; the C API gives
+ * DATOM_ETIMEOUT, and a generous deadline changes no answer. */
+static void test_timeout(void)
+{
+    dt_buf tx = DT_BUF_INIT;
+    dt_buf_puts(&tx, "[");
+    for (int i = 0; i < 400; i++)
+        dt_buf_printf(&tx, "{:age %d :name \"t%d\"}", 1000 + i, i);
+    dt_buf_puts(&tx, "]");
+    T_OK(dt_conn_transact(conn, (const char *)tx.data, tx.len, NULL));
+    dt_buf_free(&tx);
+    dt_db *db = dt_conn_db(conn);
+    const char *qs[] = {"[:find (count ?a) :where [?a :age] [?b :age] [?c :age] [?d :age]]",
+                        "[:find ?a ?b ?c :where [?a :age ?x] [?b :age ?y] [?c :age ?z] [(< ?x ?y ?z)]]",
+                        "[:find ?a ?b :where [?a :age ?x] [?b :age ?y] [?c :age ?x] [(str ?x ?y) ?s]]"};
+    for (size_t i = 0; i < DT_ARRAY_LEN(qs); i++) {
+        dt_q_text_input in = {.db = db};
+        dt_q_opts o = {.timeout_ms = 50, .max_bytes = (size_t)1 << 40}; /* only the clock stops it */
+        dt_edn_doc *doc = dt_edn_doc_new();
+        const dt_edn_value *out = NULL;
+        T_ERR(dt_q_text(qs[i], strlen(qs[i]), &in, 1, &o, doc, &out, NULL), DATOM_ETIMEOUT, "stopped at its timeout (50 ms)");
+        dt_edn_doc_free(doc);
+    }
+    const char *q = "[:find (count ?a) . :where [?a :age ?x] [(>= ?x 1000)]]";
+    dt_q_text_input in = {.db = db};
+    datom_q_options api = {.timeout_ms = 60000};
+    dt_q_opts o = {.timeout_ms = api.timeout_ms};
+    dt_edn_doc *doc = dt_edn_doc_new();
+    const dt_edn_value *out = NULL;
+    T_OK(dt_q_text(q, strlen(q), &in, 1, &o, doc, &out, NULL));
+    T_EQ_INT(out->u.i, 400);
+    dt_edn_doc_free(doc);
+    dt_db_unref(db);
+}
+
 int main(void)
 {
     setup();
@@ -346,6 +383,7 @@ int main(void)
     T_RUN(test_aggregates);
     T_RUN(test_errors);
     T_RUN(test_time_views);
+    T_RUN(test_timeout);
     dt_conn_free(conn);
     datom_store_free(st);
     return t_done();

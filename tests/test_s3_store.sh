@@ -59,6 +59,18 @@ fi
 same big.bin big.out
 run 0 D store put big.bin; check "a second put of the same bytes" "$out" "$sha"
 
+# ---- a damaged object of several ranges (16 MiB each: 3 here), a byte flipped in the
+# first range (hashed from libcurl's buffer), the middle one and the last byte (both
+# read back after landing ahead of the hash): refused, nothing at the destination ----
+for at in 0 20000000 40999999; do
+    cp big.bin bad.bin
+    b=$(od -An -tu1 -j "$at" -N 1 bad.bin | tr -d ' ')
+    printf "\\$(printf %03o $((b ^ 1)))" | dd of=bad.bin bs=1 seek="$at" conv=notrunc status=none
+    run 0 D store put --key "bad/$sha" bad.bin
+    run 7 D store get --prefix bad/ "$sha" -o bad.out; has "$err" "corrupt"; absent bad.out
+done
+check "no temporary file left" "$(ls | grep -c datom-tmp)" 0
+
 # ---- a read-only user: reads work, writes are refused by the server ----
 run 0 R store get "$sha" -o ro.out; same big.bin ro.out
 run 0 R store ls; has "$out" "$sha"
@@ -98,6 +110,20 @@ run 0 X store put --key big big.bin
 proxy_rules '[{"method":"GET","match":"/px/big","after":1,"times":2,"action":"reset_body"}]'
 run 0 X store get big -o px-big.out; same big.bin px-big.out
 has "$(proxy_done)" '"reset_body":2'
+
+# Killed (-9) in the middle of a get into a file: nothing at the destination.
+proxy_rules '[{"method":"GET","match":"/px/big","after":1,"times":100,"action":"stall","ms":60000}]'
+W exec "$DATOM" --store "$P" store get big -o killed.out 2>/dev/null &
+getter=$!
+for _ in $(seq 1 300); do
+    case "$(proxy_done)" in *'"stall":'*) break ;; esac
+    sleep 0.1
+done
+has "$(proxy_done)" '"stall":'
+kill -9 "$getter"; wait "$getter" 2>/dev/null
+absent killed.out
+proxy_rules '[]'
+run 0 X store get big -o killed.out; same big.bin killed.out
 
 proxy_rules '[{"method":"GET","match":"/px/k1","times":1,"action":"stall","ms":8000}]'
 run 0 X store get k1; check "after a stall" "$out" "fault body"

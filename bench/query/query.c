@@ -406,7 +406,10 @@ static void bench_pull(void)
     } ps[] = {{"pull-one", "[:name {:follows ...}]"},
               {"pull-many", "[:db/id :last-name :alias :sex :age :salary {:follows ...}]"},
               {"pull-wildcard", "[* {:follows ...}]"}};
+    const char *only = getenv("BENCH_ONLY");
     for (size_t i = 0; i < DT_ARRAY_LEN(ps); i++) {
+        if (only && strcmp(only, ps[i].name))
+            continue;
         q.pattern = ps[i].pattern;
         measure(ps[i].name, run_pull, &q);
     }

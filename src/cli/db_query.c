@@ -8,6 +8,7 @@
  * :history true} (the name defaults to NAME), so a query can join a db with
  * its own past. --explain prints the plan instead of running it.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,8 @@
 
 const char cli_db_q_usage[] =
     "usage: datom [--store URL] db q [--as-of T] [--since T] [--history] [--rules FILE]\n"
-    "                                [--explain] [--json] NAME QUERY [INPUT...]\n\n"
+    "                                [--timeout SECONDS] [--explain] [--json]\n"
+    "                                NAME QUERY [INPUT...]\n\n"
     "Runs the Datalog QUERY ([:find ... :in ... :where ...], or the map form) on\n"
     "database NAME and prints the result as EDN (--json: JSON). The inputs follow\n"
     ":in: its first source ($) is NAME (as of --as-of/--since, or its history);\n"
@@ -25,6 +27,8 @@ const char cli_db_q_usage[] =
     "argument, EDN, in order. Another source may be a collection of tuples, or a\n"
     "database: #db \"name\" or #db {:name \"name\" :as-of T :since T :history true}.\n"
     "--explain prints the plan (join order, indexes, estimates) and runs nothing.\n"
+    "--timeout SECONDS (a decimal, e.g. 0.5) stops a query that runs longer: it\n"
+    "exits 11 and prints nothing on standard output.\n"
     "A query that cannot run (an unbound variable, an unknown function or rule, a\n"
     "comparison across types...) exits 2 naming the clause.\n";
 
@@ -34,7 +38,22 @@ typedef struct qargs {
     dbopts o;
     const char *rules;
     bool explain;
+    uint32_t timeout_ms; /* 0: none */
 } qargs;
+
+/* --timeout SECONDS: a positive decimal, to the millisecond (at least 1 ms),
+ * at most 30 days. */
+static int parse_timeout(const char *text, uint32_t *ms)
+{
+    char *end;
+    errno = 0;
+    double sec = strtod(text, &end);
+    if (end == text || *end || errno || !(sec > 0) || sec > 30.0 * 86400)
+        return cli_usage_error("db q", "--timeout takes a number of seconds above 0 (at most 30 days)");
+    double m = sec * 1000;
+    *ms = m < 1 ? 1 : (uint32_t)(m + 0.5);
+    return 0;
+}
 
 static int parse_args(int argc, char **argv, qargs *a)
 {
@@ -42,7 +61,8 @@ static int parse_args(int argc, char **argv, qargs *a)
         {"as-of", required_argument, NULL, 'a'}, {"since", required_argument, NULL, 's'},
         {"history", no_argument, NULL, 'H'},     {"json", no_argument, NULL, 'j'},
         {"prefix", required_argument, NULL, 'p'}, {"rules", required_argument, NULL, 'r'},
-        {"explain", no_argument, NULL, 'x'},     {NULL, 0, NULL, 0}};
+        {"explain", no_argument, NULL, 'x'},     {"timeout", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->o.json = cli.json;
     int c;
@@ -55,6 +75,12 @@ static int parse_args(int argc, char **argv, qargs *a)
         case 'p': a->o.prefix = optarg; break;
         case 'r': a->rules = optarg; break;
         case 'x': a->explain = true; break;
+        case 't': {
+            int rc = parse_timeout(optarg, &a->timeout_ms);
+            if (rc)
+                return rc;
+            break;
+        }
         default: return cli_usage_error("db q", "unknown option");
         }
     }
@@ -192,7 +218,7 @@ int cli_db_q(int argc, char **argv)
     if (!rc && next_arg < nargs)
         rc = dt_error(DATOM_EINVAL, "query: its :in takes %zu inputs; %d INPUT arguments are left over", nin,
                       nargs - next_arg);
-    dt_q_opts qo = {.explain = a.explain};
+    dt_q_opts qo = {.explain = a.explain, .timeout_ms = a.timeout_ms};
     if (!rc)
         rc = dt_q(qv, inputs, n, &qo, doc, &out, a.explain ? &plan : NULL);
     if (!rc && a.explain)

@@ -69,7 +69,8 @@ static const char usage_tail[] =
     "  1  other failure        6  ambiguous (a prefix matches several)\n"
     "  2  invalid input/usage  7  corrupt data (SHA mismatch, damaged file)\n"
     "  3  not found            8  i/o error\n"
-    "  4  already exists       9  unsupported   10  internal error\n";
+    "  4  already exists       9  unsupported   10  internal error\n"
+    "                                           11  timed out (db q --timeout)\n";
 
 static void print_usage(FILE *f)
 {

@@ -197,6 +197,7 @@ char *dt_path_dirname(const char *path);
  * compares equal to one R writes for the same argument. */
 char *dt_path_absolute(const char *path);
 int dt_fs_write_all(int fd, const void *p, size_t n); /* retries short writes and EINTR */
+int dt_fs_pwrite_all(int fd, const void *p, size_t n, uint64_t off); /* the same at OFF */
 
 /* ---- JSON over jansson (json.c) ---- */
 typedef struct json_t json_t;

@@ -142,6 +142,7 @@ static const struct {
     {DATOM_EIO, 8, "i/o error"},
     {DATOM_EUNSUPPORTED, 9, "unsupported"},
     {DATOM_EINTERNAL, 10, "internal error"},
+    {DATOM_ETIMEOUT, 11, "timed out"},
 };
 
 int dt_exit_code(int code)

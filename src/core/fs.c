@@ -17,19 +17,29 @@
 
 #include "core.h"
 
-int dt_fs_write_all(int fd, const void *p, size_t n)
+/* write(2), or pwrite(2) at OFF when OFF >= 0, until all of it is written. */
+static int write_all_at(int fd, const void *p, size_t n, int64_t off)
 {
     const uint8_t *c = p;
     while (n) {
-        ssize_t w = write(fd, c, n);
+        ssize_t w = off < 0 ? write(fd, c, n) : pwrite(fd, c, n, (off_t)off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
             return -1;
         c += w;
         n -= (size_t)w;
+        if (off >= 0)
+            off += w;
     }
     return 0;
+}
+
+int dt_fs_write_all(int fd, const void *p, size_t n) { return write_all_at(fd, p, n, -1); }
+
+int dt_fs_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+    return write_all_at(fd, p, n, (int64_t)off);
 }
 
 int dt_fs_copy_fd(int fd, size_t cap, const char *what, dt_sink sink)

@@ -49,13 +49,13 @@ static int read_props(dt_db *db, uint64_t e, props *p)
 {
     memset(p, 0, sizeof *p);
     dt_key k = {.n = 1, .e = e};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, DT_EAVT, &k, &k, 0, &c);
+    dt_cursor c;
+    int rc = dt_cursor_init(&c, db, DT_EAVT, &k, &k, 0);
     const dt_datom *d;
-    while (dt_cursor_step(c, &d, &rc))
+    while (dt_cursor_step(&c, &d, &rc))
         if (d->a != DT_A_IDENT && d->a != DT_A_TUPLE_ATTRS && d->a != DT_A_TUPLE_TYPES)
             set_prop(p, d->a, d->v, true); /* (values of those three borrowed from the cursor: not kept) */
-    dt_cursor_free(c);
+    dt_cursor_fini(&c);
     return rc < 0 ? rc : 0;
 }
 
@@ -156,14 +156,14 @@ static int check_new_attr(dt_db *db, const txview *tx, const dt_datom *d, uint64
 static int scan_dupes(dt_db *db, dt_order order, uint32_t a, bool *found)
 {
     dt_key k = {.n = 1, .a = a};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, order, &k, &k, 0, &c);
+    dt_cursor c;
+    int rc = dt_cursor_init(&c, db, order, &k, &k, 0);
     const dt_datom *d;
     uint64_t last_e = 0;
     dt_val last_v = {0};
     bool first = true;
     *found = false;
-    while (!*found && dt_cursor_step(c, &d, &rc)) {
+    while (!*found && dt_cursor_step(&c, &d, &rc)) {
         if (!first)
             *found = order == DT_AEVT ? d->e == last_e : dt_val_eq(d->v, last_v);
         dt_val_free(&last_v);
@@ -172,7 +172,7 @@ static int scan_dupes(dt_db *db, dt_order order, uint32_t a, bool *found)
         first = false;
     }
     dt_val_free(&last_v);
-    dt_cursor_free(c);
+    dt_cursor_fini(&c);
     return rc < 0 ? rc : 0;
 }
 

@@ -419,9 +419,10 @@ static dt_datom *gather(dt_conn *c, dt_order order, int64_t t, size_t *n_out)
 {
     size_t n = 0, cap = 1024;
     dt_datom *d = dt_malloc(cap * sizeof *d);
-    dt_nov_cur *cur = dt_nov_cur_open(c->nov, order, NULL);
+    dt_nov_cur cur;
+    dt_nov_cur_init(&cur, c->nov, order, NULL);
     uint32_t pos;
-    while (dt_nov_cur_next(cur, &pos)) {
+    while (dt_nov_cur_next(&cur, &pos)) {
         const dt_ndatom *nd = dt_nov_at(c->nov, pos);
         if (DT_ND_T(nd) <= c->root.indexed_t || DT_ND_T(nd) > t)
             continue;
@@ -431,7 +432,6 @@ static dt_datom *gather(dt_conn *c, dt_order order, int64_t t, size_t *n_out)
         }
         dt_nov_get(c->nov, pos, &d[n++]);
     }
-    dt_nov_cur_free(cur);
     *n_out = n;
     return d;
 }

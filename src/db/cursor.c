@@ -14,121 +14,209 @@
  * Sources never share a datom: the tree holds t <= indexed_t, the novelty is
  * read above indexed_t and up to nov_t, the overlay holds t > nov_t.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db/internal.h"
 
-typedef struct source {
-    int kind; /* 0 tree, 1 novelty, 2 overlay */
-    dt_tree_cur *tc;
-    dt_nov_cur *nc;
-    dt_nov *nov;
-    const dt_datom *head; /* NULL: exhausted */
-    dt_datom nd;          /* the head, for novelty sources */
-} source;
-
-struct dt_cursor {
-    dt_db *db;
-    dt_order order;
-    dt_key from, to;
-    int flags;
-    source src[3];
-    int n_src;
-    bool done;
-    dt_datom out;
-    dt_buf val;  /* the bytes of out.v when string-like */
-    dt_datom group;
-    dt_buf gval; /* the bytes of group.v */
-};
+typedef dt_cursor_src source;
 
 /* ---- sources ---- */
+
+/* A novelty source's next datom in the db's window (indexed_t < t <= nov_t
+ * for the shared novelty; all of an overlay) into s->nhead. */
+static inline void nov_advance(dt_cursor *c, source *s)
+{
+    const dt_ndatom *nd;
+    while ((nd = dt_nov_cur_next(&s->nc, &s->npos))) {
+        int64_t t = DT_ND_T(nd);
+        if (s->kind == 2 || (t > c->db->indexed_t && t <= c->db->nov_t))
+            break;
+    }
+    s->nhead = nd;
+}
 
 static int src_next(dt_cursor *c, source *s)
 {
     if (s->kind == 0) {
-        int rc = dt_tree_cur_next(s->tc, &s->head);
+        int rc = dt_tree_cur_next(&s->tc, &s->head);
         if (rc <= 0)
             s->head = NULL;
         return rc < 0 ? rc : 0;
     }
-    uint32_t pos;
-    while (dt_nov_cur_next(s->nc, &pos)) {
-        const dt_ndatom *nd = dt_nov_at(s->nov, pos);
-        int64_t t = DT_ND_T(nd);
-        if (s->kind == 1 && (t <= c->db->indexed_t || t > c->db->nov_t))
-            continue;
-        dt_nov_get(s->nov, pos, &s->nd);
-        s->head = &s->nd;
-        return 0;
-    }
+    nov_advance(c, s);
     s->head = NULL;
+    if (s->nhead) {
+        dt_nov_datom(s->nc.n, s->nhead, &s->nd);
+        s->head = &s->nd;
+    }
     return 0;
 }
 
-static void add_source(dt_cursor *c, int kind, dt_nov *nov)
+static void release_sources(dt_cursor *c)
 {
-    source *s = &c->src[c->n_src++];
-    s->kind = kind;
-    s->nov = nov;
-    if (nov)
-        s->nc = dt_nov_cur_open(nov, c->order, c->from.n ? &c->from : NULL);
+    for (int i = 0; i < c->n_src; i++)
+        if (c->src[i].kind == 0)
+            dt_tree_cur_fini(&c->src[i].tc);
+    c->n_src = 0;
 }
 
-static dt_key key_copy(const dt_key *k)
+/* C's keys for novelty source S: a blob value replaced by the novelty's own
+ * copy, so that the comparisons of next_nov see equal values as equal bits. */
+static void nov_keys(dt_cursor *c, source *s)
 {
-    if (!k)
-        return (dt_key){0};
-    dt_key c = *k;
-    c.v = dt_val_copy(k->v);
-    return c;
+    s->nfrom = c->from;
+    s->nto = c->to;
+    dt_nov *n = s->nc.n;
+    if (dt_vtype_is_blob(c->from.v.type))
+        s->nfrom.v = dt_nov_interned(n, c->from.v);
+    if (c->to.v.type == c->from.v.type && c->to.v.b == c->from.v.b)
+        s->nto.v = s->nfrom.v;
+    else if (dt_vtype_is_blob(c->to.v.type))
+        s->nto.v = dt_nov_interned(n, c->to.v);
+}
+
+/* Positions the sources of C's db and order at c->from, and reads their
+ * first datoms. */
+static int start(dt_cursor *c)
+{
+    dt_db *db = c->db;
+    const dt_key *from = c->from.n ? &c->from : NULL;
+    int rc = 0;
+    c->done = false;
+    if (c->n_src == 0) { /* new, or the order changed */
+        if (db->trees[c->order].count) {
+            source *s = &c->src[c->n_src++];
+            s->kind = 0;
+            rc = dt_tree_cur_init(&s->tc, db->env->cache, c->order, &db->trees[c->order], from);
+        }
+        dt_nov *novs[2] = {db->nov, db->overlay};
+        for (int k = 0; k < 2; k++)
+            if (novs[k]) {
+                source *s = &c->src[c->n_src++];
+                s->kind = 1 + k;
+                s->nc.n = novs[k];
+                nov_keys(c, s);
+                dt_nov_cur_init(&s->nc, novs[k], c->order, from ? &s->nfrom : NULL);
+            }
+    } else {
+        for (int i = 0; rc == 0 && i < c->n_src; i++) {
+            source *s = &c->src[i];
+            if (s->kind == 0) {
+                rc = dt_tree_cur_seek(&s->tc, from);
+                continue;
+            }
+            nov_keys(c, s);
+            dt_nov_cur_seek(&s->nc, from ? &s->nfrom : NULL);
+        }
+    }
+    c->one_nov = c->n_src == 1 && c->src[0].kind != 0;
+    for (int i = 0; rc == 0 && i < c->n_src; i++)
+        if (c->one_nov)
+            nov_advance(c, &c->src[i]);
+        else
+            rc = src_next(c, &c->src[i]);
+    if (rc)
+        c->done = true;
+    return rc;
+}
+
+/* K into DST; with C's own keys, its value's bytes into BYTES (SAME: the
+ * key already copied into *SAME, whose bytes it shares). */
+static void set_key(dt_cursor *c, dt_key *dst, dt_buf *bytes, const dt_key *k, const dt_key *same)
+{
+    if (!k) {
+        *dst = (dt_key){0};
+        return;
+    }
+    *dst = *k;
+    if (!c->own_keys || !dt_vtype_is_blob(k->v.type))
+        return;
+    if (same) {
+        dst->v = same->v;
+        return;
+    }
+    size_t size = sizeof(dt_blob) + k->v.b->len + 1;
+    dt_buf_clear(bytes);
+    dt_buf_reserve(bytes, size + 8);
+    memcpy(bytes->data, k->v.b, size); /* dt_buf data is malloc'd: aligned for the header */
+    dst->v.b = (const dt_blob *)bytes->data;
+}
+
+static void set_keys(dt_cursor *c, const dt_key *from, const dt_key *to, int flags)
+{
+    set_key(c, &c->from, &c->from_bytes, from, NULL);
+    bool same = from && to && (to == from || !memcmp(to, from, sizeof *to));
+    set_key(c, &c->to, &c->to_bytes, to, same ? &c->from : NULL);
+    c->flags = flags;
+}
+
+/* Starts C; OWN: copy the keys' bytes (a heap cursor outlives its caller's keys). */
+static int cur_init(dt_cursor *c, dt_db *db, dt_order order, const dt_key *from, const dt_key *to, int flags,
+                    bool own)
+{
+    memset(c, 0, offsetof(dt_cursor, src));
+    c->n_src = 0;
+    c->done = true;
+    c->val = c->gval = (dt_buf)DT_BUF_INIT;
+    if (order >= DT_ORDER_COUNT)
+        return dt_error(DATOM_EINVAL, "no such index");
+    c->db = dt_db_ref(db);
+    c->order = order;
+    c->own_keys = own;
+    set_keys(c, from, to, flags);
+    return start(c);
+}
+
+int dt_cursor_init(dt_cursor *c, dt_db *db, dt_order order, const dt_key *from, const dt_key *to, int flags)
+{
+    return cur_init(c, db, order, from, to, flags, false);
+}
+
+void dt_cursor_fini(dt_cursor *c)
+{
+    release_sources(c);
+    dt_buf_free(&c->from_bytes);
+    dt_buf_free(&c->to_bytes);
+    dt_buf_free(&c->val);
+    dt_buf_free(&c->gval);
+    dt_db_unref(c->db);
+    c->db = NULL;
 }
 
 int dt_cursor_open(dt_db *db, dt_order order, const dt_key *from, const dt_key *to, int flags,
                    dt_cursor **out)
 {
-    *out = NULL;
-    if (order >= DT_ORDER_COUNT)
-        return dt_error(DATOM_EINVAL, "no such index");
-    dt_cursor *c = dt_calloc(1, sizeof *c);
-    c->db = dt_db_ref(db);
-    c->order = order;
-    c->from = key_copy(from);
-    c->to = key_copy(to);
-    c->flags = flags;
-    int rc = 0;
-    if (db->trees[order].count) {
-        source *s = &c->src[c->n_src++];
-        s->kind = 0;
-        rc = dt_tree_cur_open(db->env->cache, order, &db->trees[order], c->from.n ? &c->from : NULL, &s->tc);
-    }
-    if (db->nov)
-        add_source(c, 1, db->nov);
-    if (db->overlay)
-        add_source(c, 2, db->overlay);
-    for (int i = 0; rc == 0 && i < c->n_src; i++)
-        rc = src_next(c, &c->src[i]);
+    dt_cursor *c = dt_malloc(sizeof *c);
+    int rc = cur_init(c, db, order, from, to, flags, true);
     if (rc) {
         dt_cursor_free(c);
-        return rc;
+        c = NULL;
     }
     *out = c;
-    return 0;
+    return rc;
+}
+
+int dt_cursor_seek(dt_cursor *c, dt_order order, const dt_key *from, const dt_key *to, int flags)
+{
+    if (order >= DT_ORDER_COUNT) {
+        c->done = true;
+        return dt_error(DATOM_EINVAL, "no such index");
+    }
+    if (order != c->order) {
+        release_sources(c);
+        c->order = order;
+    }
+    set_keys(c, from, to, flags);
+    return start(c);
 }
 
 void dt_cursor_free(dt_cursor *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < c->n_src; i++) {
-        dt_tree_cur_free(c->src[i].tc);
-        dt_nov_cur_free(c->src[i].nc);
-    }
-    dt_val_free(&c->from.v);
-    dt_val_free(&c->to.v);
-    dt_buf_free(&c->val);
-    dt_buf_free(&c->gval);
-    dt_db_unref(c->db);
+    dt_cursor_fini(c);
     free(c);
 }
 
@@ -137,6 +225,8 @@ void dt_cursor_free(dt_cursor *c)
 /* The source whose head comes first, or NULL. */
 static source *min_source(dt_cursor *c)
 {
+    if (c->n_src == 1)
+        return c->src[0].head ? &c->src[0] : NULL;
     source *best = NULL;
     for (int i = 0; i < c->n_src; i++) {
         source *s = &c->src[i];
@@ -154,26 +244,29 @@ static bool past_end(const dt_cursor *c, const dt_datom *d)
     return cmp > 0 || (cmp == 0 && (c->flags & DT_CUR_TO_EXCLUSIVE));
 }
 
-/* Copies D into TO, its value's bytes into BUF (the source may drop them
- * when it moves). */
-static void copy_into(dt_datom *to, dt_buf *buf, const dt_datom *d)
+/* D (the head of S) into TO. A novelty's bytes live as long as the db
+ * value; a segment's only while the source stays on it, so they are copied
+ * into BUF. Returns whether they were. */
+static bool copy_into(dt_datom *to, dt_buf *buf, const source *s, const dt_datom *d)
 {
     *to = *d;
-    if (dt_vtype_is_blob(d->v.type)) {
-        size_t size = sizeof(dt_blob) + d->v.b->len + 1;
-        dt_buf_clear(buf);
-        dt_buf_reserve(buf, size + 8);
-        /* dt_buf data is malloc'd: aligned for the blob header */
-        memcpy(buf->data, d->v.b, size);
-        to->v.b = (const dt_blob *)buf->data;
-    }
+    if (s->kind != 0 || !dt_vtype_is_blob(d->v.type))
+        return false;
+    size_t size = sizeof(dt_blob) + d->v.b->len + 1;
+    dt_buf_clear(buf);
+    dt_buf_reserve(buf, size + 8);
+    /* dt_buf data is malloc'd: aligned for the blob header */
+    memcpy(buf->data, d->v.b, size);
+    to->v.b = (const dt_blob *)buf->data;
+    return true;
 }
 
-static void keep(dt_cursor *c, const dt_datom *d) { copy_into(&c->out, &c->val, d); }
+static void keep(dt_cursor *c, const source *s) { c->out_copied = copy_into(&c->out, &c->val, s, s->head); }
 
 static bool same_eav(const dt_datom *x, const dt_datom *y)
 {
-    return x->e == y->e && x->a == y->a && dt_val_eq(x->v, y->v);
+    return x->e == y->e && x->a == y->a &&
+           ((x->v.type == y->v.type && x->v.u == y->v.u) || dt_val_eq(x->v, y->v));
 }
 
 static bool passes(dt_cursor *c, const dt_datom *d)
@@ -195,7 +288,7 @@ static int next_each(dt_cursor *c, const dt_datom **out)
         int64_t t = DT_T_OF_TX(s->head->tx);
         bool show = t <= db->as_of_t && t > db->since_t;
         if (show)
-            keep(c, s->head);
+            keep(c, s);
         int rc = src_next(c, s);
         if (rc)
             return rc;
@@ -215,10 +308,10 @@ static int next_current(dt_cursor *c, const dt_datom **out)
         if (!s || past_end(c, s->head))
             return 0;
         bool have = false;
-        copy_into(&c->group, &c->gval, s->head); /* the group's (e a v) */
+        copy_into(&c->group, &c->gval, s, s->head); /* the group's (e a v) */
         do {
             if (DT_T_OF_TX(s->head->tx) <= db->as_of_t) {
-                keep(c, s->head);
+                keep(c, s);
                 have = true;
             }
             int rc = src_next(c, s);
@@ -233,11 +326,49 @@ static int next_current(dt_cursor *c, const dt_datom **out)
     }
 }
 
+/* Both kinds of view over one novelty, on its datoms as stored: equal
+ * values have equal bits there (novelty.c, (2)), so a group of one (e a v)
+ * is found without building a value, and nothing is copied. */
+static int next_nov(dt_cursor *c, const dt_datom **out)
+{
+    source *s = &c->src[0];
+    const dt_db *db = c->db;
+    dt_nov *n = s->nc.n;
+    bool each = db->history || c->order == DT_LOG;
+    for (;;) {
+        const dt_ndatom *h = s->nhead, *best = NULL;
+        if (!h)
+            return 0;
+        if (s->nto.n) {
+            int cmp = dt_nov_key_cmp(n, c->order, h, &s->nto);
+            if (cmp > 0 || (cmp == 0 && (c->flags & DT_CUR_TO_EXCLUSIVE)))
+                return 0;
+        }
+        const dt_ndatom g = *h;
+        do {
+            if (DT_ND_T(h) <= db->as_of_t)
+                best = h;
+            nov_advance(c, s);
+            h = s->nhead;
+        } while (!each && h && h->e == g.e && h->a == g.a && h->v == g.v);
+        if (best && (each || DT_ND_ADDED(best)) && DT_ND_T(best) > db->since_t) {
+            dt_nov_datom(n, best, &c->out);
+            c->out_copied = false;
+            if (passes(c, &c->out)) {
+                *out = &c->out;
+                return 1;
+            }
+        }
+    }
+}
+
 int dt_cursor_next(dt_cursor *c, const dt_datom **out)
 {
     if (c->done)
         return 0;
-    int rc = c->db->history || c->order == DT_LOG ? next_each(c, out) : next_current(c, out);
+    int rc = c->one_nov                            ? next_nov(c, out)
+             : c->db->history || c->order == DT_LOG ? next_each(c, out)
+                                                    : next_current(c, out);
     if (rc <= 0)
         c->done = true;
     return rc;
@@ -251,6 +382,22 @@ bool dt_cursor_step(dt_cursor *c, const dt_datom **out, int *rc)
     if (more < 0)
         *rc = more;
     return more == 1;
+}
+
+/* ---- first datoms ---- */
+
+int dt_db_first(dt_db *db, dt_order order, const dt_key *prefix, dt_datom *out, dt_arena *arena)
+{
+    dt_cursor c;
+    const dt_datom *d;
+    int rc = dt_cursor_init(&c, db, order, prefix, prefix, 0);
+    if (rc == 0 && (rc = dt_cursor_next(&c, &d)) == 1) {
+        *out = *d;
+        if (dt_vtype_is_blob(d->v.type) && (!arena || c.out_copied))
+            out->v = arena ? dt_arena_val(arena, d->v) : (dt_val){.type = d->v.type, .b = NULL};
+    }
+    dt_cursor_fini(&c);
+    return rc;
 }
 
 /* ---- counts ---- */

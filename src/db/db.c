@@ -231,49 +231,35 @@ void dt_vals_free(dt_vals *v)
 int dt_db_values(dt_db *db, uint64_t e, uint32_t a, dt_arena *arena, dt_vals *vals)
 {
     dt_key k = {.n = 2, .e = e, .a = a};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, DT_EAVT, &k, &k, 0, &c);
-    if (rc)
-        return rc;
+    dt_cursor c;
     const dt_datom *d;
-    while ((rc = dt_cursor_next(c, &d)) == 1) {
+    int rc = dt_cursor_init(&c, db, DT_EAVT, &k, &k, 0);
+    while (dt_cursor_step(&c, &d, &rc)) {
         if (vals->n == vals->cap) {
             vals->cap = vals->cap ? vals->cap * 2 : 4;
             vals->v = dt_realloc(vals->v, vals->cap * sizeof *vals->v);
         }
         vals->v[vals->n++] = dt_arena_val(arena, d->v); /* the cursor's copy dies with it */
     }
-    dt_cursor_free(c);
+    dt_cursor_fini(&c);
     return rc;
 }
 
 int dt_db_has(dt_db *db, uint64_t e, uint32_t a, dt_val v, bool *out)
 {
     dt_key k = {.n = 3, .e = e, .a = a, .v = v};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, DT_EAVT, &k, &k, 0, &c);
-    if (rc)
-        return rc;
-    const dt_datom *d;
-    rc = dt_cursor_next(c, &d);
-    dt_cursor_free(c);
+    dt_datom d;
+    int rc = dt_db_first(db, DT_EAVT, &k, &d, NULL);
     *out = rc == 1;
     return rc < 0 ? rc : 0;
 }
 
 int dt_db_lookup(dt_db *db, uint32_t a, dt_val v, uint64_t *e_out)
 {
-    *e_out = 0;
     dt_key k = {.n = 2, .a = a, .v = v};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, DT_AVET, &k, &k, 0, &c);
-    if (rc)
-        return rc;
-    const dt_datom *d;
-    rc = dt_cursor_next(c, &d);
-    if (rc == 1)
-        *e_out = d->e;
-    dt_cursor_free(c);
+    dt_datom d;
+    int rc = dt_db_first(db, DT_AVET, &k, &d, NULL);
+    *e_out = rc == 1 ? d.e : 0;
     return rc < 0 ? rc : 0;
 }
 

@@ -98,7 +98,13 @@ static inline dt_val dt_val_bool(int x) { return (dt_val){.type = DT_BOOL, .i = 
 static inline dt_val dt_val_nil(void) { return (dt_val){.type = DT_NIL}; }
 /* A value of TYPE (string-like) pointing at BLOB (not copied). */
 static inline dt_val dt_val_blob(dt_vtype type, const dt_blob *b) { return (dt_val){.type = (uint8_t)type, .b = b}; }
-bool dt_vtype_is_blob(dt_vtype t);
+/* Whether values of type T are bytes (v.b); false for any T past the dt_vtype range. */
+static inline bool dt_vtype_is_blob(unsigned t)
+{
+    enum { BLOBS = 1u << DT_BIGINT | 1u << DT_BIGDEC | 1u << DT_UUID | 1u << DT_STRING | 1u << DT_KEYWORD |
+                   1u << DT_SYMBOL | 1u << DT_URI | 1u << DT_BYTES | 1u << DT_TUPLE };
+    return t < 32 && (BLOBS >> t & 1u);
+}
 const char *dt_vtype_name(dt_vtype t); /* "long", "string", ... (the :db.type/ name) */
 int dt_vtype_parse(const char *name, dt_vtype *out); /* "long" or "db.type/long" */
 
@@ -124,6 +130,18 @@ size_t dt_tuple_count(const dt_blob *t);
 dt_val dt_tuple_get(const dt_blob *t, size_t i);
 /* A new tuple blob from N values (freed with free()). */
 dt_blob *dt_tuple_new(const dt_val *vals, size_t n);
+
+/* ---- arenas: where copies of values' bytes live, freed at once ---------- */
+typedef struct dt_arena {
+    struct dt_arena_chunk *head;
+    size_t bytes;
+} dt_arena;
+void *dt_arena_alloc(dt_arena *a, size_t n); /* 8-aligned */
+void dt_arena_free(dt_arena *a);
+/* Empties A but keeps its newest chunk for the next use. */
+void dt_arena_reset(dt_arena *a);
+/* V with its bytes (if string-like) copied into A. */
+dt_val dt_arena_val(dt_arena *a, dt_val v);
 
 /* ---- datoms and orders --------------------------------------------------- */
 typedef struct dt_datom {
@@ -260,6 +278,12 @@ enum { DT_CUR_TO_EXCLUSIVE = 1 };
 typedef struct dt_cursor dt_cursor;
 int dt_cursor_open(dt_db *db, dt_order order, const dt_key *from, const dt_key *to, int flags,
                    dt_cursor **out);
+/* Moves C to another range of its db value, in any order, as
+ * dt_cursor_open would open it, keeping its memory (and, for a range near
+ * the last one, its place in the index: a loop of lookups seeks one cursor
+ * rather than opening one per lookup). On an error C gives nothing until
+ * it is sought again. */
+int dt_cursor_seek(dt_cursor *c, dt_order order, const dt_key *from, const dt_key *to, int flags);
 /* The next datom: 1 and *out set (borrowed until the next call), 0 at the
  * end, or a negative DATOM_E* (a segment that cannot be read). */
 int dt_cursor_next(dt_cursor *c, const dt_datom **out);
@@ -270,6 +294,13 @@ void dt_cursor_free(dt_cursor *c);
  * true with the next datom; false at the end (*rc stays 0), on an error
  * (now in *rc), or at once when *rc already holds one (C untouched). */
 bool dt_cursor_step(dt_cursor *c, const dt_datom **out, int *rc);
+
+/* The first datom of ORDER under PREFIX (its first n components) in DB's
+ * view, without a cursor to free: 1 and *OUT, 0 when there is none, or a
+ * negative DATOM_E*. A string-like value's bytes stay valid while DB and
+ * ARENA live (copied into ARENA when they must be); with ARENA NULL they
+ * are not returned (out->v.b is NULL), for callers that want e, a or tx. */
+int dt_db_first(dt_db *db, dt_order order, const dt_key *prefix, dt_datom *out, dt_arena *arena);
 
 /* An estimate of the datoms between FROM and TO (as dt_cursor_open), for a
  * planner: exact for a db with no retraction and no view; otherwise an upper

@@ -70,12 +70,12 @@ static int attr_of(dt_db *db, const dt_edn_value *attr, const dt_attr **a, bool 
 static int values(dt_db *db, uint64_t e, const dt_attr *a, bool reverse, dt_edn_doc *doc, dt_edn_vec *out)
 {
     dt_key k = reverse ? (dt_key){.n = 2, .v = dt_val_ref(e), .a = a->id} : (dt_key){.n = 2, .e = e, .a = a->id};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, reverse ? DT_VAET : DT_EAVT, &k, &k, 0, &c);
+    dt_cursor c;
+    int rc = dt_cursor_init(&c, db, reverse ? DT_VAET : DT_EAVT, &k, &k, 0);
     const dt_datom *d;
-    while (dt_cursor_step(c, &d, &rc))
+    while (dt_cursor_step(&c, &d, &rc))
         dt_edn_vec_push(out, reverse ? dt_edn_int((int64_t)d->e) : dt_val_to_edn(doc, d->v));
-    dt_cursor_free(c);
+    dt_cursor_fini(&c);
     return rc < 0 ? rc : 0;
 }
 
@@ -113,14 +113,14 @@ int dt_entity_touch(dt_db *db, uint64_t e, dt_edn_doc *doc, dt_edn_value *out)
     dt_edn_vec_push(&items, dt_kw(doc, "db/id"));
     dt_edn_vec_push(&items, dt_edn_int((int64_t)e));
     dt_key k = {.n = 1, .e = e};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, DT_EAVT, &k, &k, 0, &c);
+    dt_cursor c;
+    int rc = dt_cursor_init(&c, db, DT_EAVT, &k, &k, 0);
     const dt_datom *d;
     uint32_t last = 0;
     dt_edn_vec vals = DT_EDN_VEC_INIT;
     bool many = false;
     while (rc == 0) {
-        int more = dt_cursor_next(c, &d);
+        int more = dt_cursor_next(&c, &d);
         if (more < 0)
             rc = more;
         if (rc == 0 && last && (more == 0 || d->a != last)) {
@@ -139,7 +139,7 @@ int dt_entity_touch(dt_db *db, uint64_t e, dt_edn_doc *doc, dt_edn_value *out)
         many = a && a->many;
         dt_edn_vec_push(&vals, dt_val_to_edn(doc, d->v));
     }
-    dt_cursor_free(c);
+    dt_cursor_fini(&c);
     dt_edn_vec_free(&vals);
     if (rc == 0)
         rc = dt_edn_coll(doc, DT_EDN_MAP, items.v, items.n, out);

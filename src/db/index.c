@@ -28,15 +28,6 @@ static int wrong_tree(dt_order order, const char *why)
 
 /* ---- cursors ---- */
 
-struct dt_tree_cur {
-    dt_cache *cache;
-    dt_order order;
-    int depth;
-    dt_seg *seg[DT_TREE_MAX_DEPTH];
-    int idx[DT_TREE_MAX_DEPTH];
-    bool done;
-};
-
 static int fetch(dt_tree_cur *c, const uint8_t sha[32], int depth, dt_seg **out)
 {
     if (depth >= DT_TREE_MAX_DEPTH)
@@ -64,38 +55,60 @@ static uint32_t lower(const dt_seg *s, dt_order order, const dt_key *key, bool i
     return lo;
 }
 
-int dt_tree_cur_open(dt_cache *cache, dt_order order, const dt_tree *tree, const dt_key *from,
-                     dt_tree_cur **out)
+/* Releases the path below depth D. */
+static void drop_below(dt_tree_cur *c, int d)
 {
-    dt_tree_cur *c = dt_calloc(1, sizeof *c);
-    c->cache = cache;
-    c->order = order;
-    *out = c;
-    if (tree_empty(tree)) {
+    for (int k = d; k < c->depth; k++) {
+        dt_seg_unref(c->seg[k]);
+        c->seg[k] = NULL;
+    }
+    if (c->depth > d)
+        c->depth = d;
+}
+
+int dt_tree_cur_init(dt_tree_cur *c, dt_cache *cache, dt_order order, const dt_tree *tree, const dt_key *from)
+{
+    *c = (dt_tree_cur){.cache = cache, .order = order, .tree = tree};
+    return dt_tree_cur_seek(c, from);
+}
+
+int dt_tree_cur_seek(dt_tree_cur *c, const dt_key *from)
+{
+    c->done = false;
+    if (tree_empty(c->tree)) {
         c->done = true;
         return 0;
     }
     static const dt_key none = {0};
     if (!from)
         from = &none;
-    const uint8_t *sha = tree->sha;
-    for (;;) {
-        dt_seg *s;
-        int rc = fetch(c, sha, c->depth, &s);
-        if (rc) {
-            dt_tree_cur_free(c);
-            *out = NULL;
-            return rc;
+    const uint8_t *sha = c->tree->sha;
+    for (int d = 0;; d++) {
+        /* A segment of the old path is kept when the new path goes through
+         * the same child of the same parent (the root always). */
+        if (d >= c->depth) {
+            dt_seg *s;
+            int rc = fetch(c, sha, d, &s);
+            if (rc) {
+                drop_below(c, 0);
+                c->done = true;
+                return rc;
+            }
+            c->seg[d] = s;
+            c->depth = d + 1;
         }
-        c->seg[c->depth] = s;
-        uint32_t i = lower(s, order, from, false);
+        dt_seg *s = c->seg[d];
+        uint32_t i = lower(s, c->order, from, false);
         if (s->kind == DT_SEG_LEAF) {
-            c->idx[c->depth++] = (int)i - 1; /* next() advances first */
+            c->idx[d] = (int)i - 1; /* next() advances first */
+            drop_below(c, d + 1);
             return 0;
         }
         /* The last child whose first datom is before FROM (or the first). */
         i = i ? i - 1 : 0;
-        c->idx[c->depth++] = (int)i;
+        if (c->idx[d] != (int)i)
+            drop_below(c, d + 1);
+        c->idx[d] = (int)i;
         sha = s->shas[i];
     }
 }
@@ -147,14 +160,7 @@ int dt_tree_cur_next(dt_tree_cur *c, const dt_datom **out)
     return 1;
 }
 
-void dt_tree_cur_free(dt_tree_cur *c)
-{
-    if (!c)
-        return;
-    for (int d = 0; d < c->depth; d++)
-        dt_seg_unref(c->seg[d]);
-    free(c);
-}
+void dt_tree_cur_fini(dt_tree_cur *c) { drop_below(c, 0); }
 
 /* ---- counts ---- */
 

@@ -23,13 +23,27 @@ typedef struct dt_tree {
     uint64_t count;
 } dt_tree;
 
-typedef struct dt_tree_cur dt_tree_cur;
-/* A cursor on TREE at the first datom >= FROM's first n components. */
-int dt_tree_cur_open(dt_cache *c, dt_order order, const dt_tree *tree, const dt_key *from,
-                     dt_tree_cur **out);
+/* A cursor on a tree, where its caller puts it: the path of segments
+ * (referenced) from the root to the current leaf. Fields private to index.c. */
+typedef struct dt_tree_cur {
+    dt_cache *cache;
+    dt_order order;
+    const dt_tree *tree;
+    int depth;
+    dt_seg *seg[DT_TREE_MAX_DEPTH];
+    int idx[DT_TREE_MAX_DEPTH];
+    bool done;
+} dt_tree_cur;
+/* Starts C on TREE (which must outlive it) at the first datom >= FROM's
+ * first n components (NULL: the start). On an error C holds nothing. */
+int dt_tree_cur_init(dt_tree_cur *c, dt_cache *cache, dt_order order, const dt_tree *tree, const dt_key *from);
+/* Moves C to the first datom >= FROM, keeping the segments of its path
+ * that the new one shares (no cache lookup for them). */
+int dt_tree_cur_seek(dt_tree_cur *c, const dt_key *from);
 /* 1 and the datom (borrowed until the next call), 0 at the end, or an error. */
-int dt_tree_cur_next(dt_tree_cur *cur, const dt_datom **out);
-void dt_tree_cur_free(dt_tree_cur *cur);
+int dt_tree_cur_next(dt_tree_cur *c, const dt_datom **out);
+/* Releases the segments C holds. */
+void dt_tree_cur_fini(dt_tree_cur *c);
 
 /* Datoms of TREE from FROM to TO (as dt_cursor_open); reads O(depth)
  * segments. On a read error, the estimate from the branches read so far. */

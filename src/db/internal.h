@@ -51,6 +51,47 @@ struct dt_db {
     dt_db *unfiltered;        /* what they see: this value without filters */
 };
 
+/* ---- cursors (cursor.c) ----
+ * The shape of db.h's cursor, so that src/db may keep one on the stack
+ * (dt_cursor_init): a lookup then allocates nothing. Fields are private to
+ * cursor.c. */
+typedef struct dt_cursor_src {
+    int kind; /* 0 tree, 1 novelty, 2 overlay */
+    union {
+        dt_tree_cur tc;
+        dt_nov_cur nc;
+    };
+    const dt_datom *head;   /* NULL: exhausted */
+    dt_datom nd;            /* the head, for novelty sources */
+    const dt_ndatom *nhead; /* novelty sources: the head as stored, and its position */
+    uint32_t npos;
+    dt_key nfrom, nto;      /* novelty sources: the cursor's keys, values interned in it */
+} dt_cursor_src;
+
+struct dt_cursor {
+    dt_db *db;
+    dt_order order;
+    dt_key from, to;
+    int flags;
+    bool own_keys;             /* the keys' value bytes copied into from_bytes, to_bytes */
+    dt_buf from_bytes, to_bytes;
+    dt_cursor_src src[3];
+    int n_src;
+    bool done;
+    bool one_nov;              /* one source, a novelty: the merge is skipped (next_nov) */
+    bool out_copied;           /* out.v's bytes are in val (a segment's), not the db's */
+    dt_datom out;
+    dt_buf val;  /* the bytes of out.v when copied */
+    dt_datom group;
+    dt_buf gval; /* the bytes of group.v when copied */
+};
+
+/* Starts C (caller's memory) as dt_cursor_open would, borrowing FROM and TO
+ * (they must outlive C); dt_cursor_fini releases what it holds, also after
+ * an error. */
+int dt_cursor_init(dt_cursor *c, dt_db *db, dt_order order, const dt_key *from, const dt_key *to, int flags);
+void dt_cursor_fini(dt_cursor *c);
+
 /* A filter's predicate, shared by the views derived from it. */
 typedef struct dt_filter {
     int refs;

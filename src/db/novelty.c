@@ -25,16 +25,16 @@
 
 #include "db/novelty.h"
 
-#define CHUNK_SHIFT 12
+#define CHUNK_SHIFT DT_NOV_CHUNK_SHIFT
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
 #define LEAF_MAX 32
 #define INNER_MAX 64
-#define MAX_DEPTH 12
 #define ARENA_CHUNK (64u << 10)
 #define BIG_BLOB 4096
 #define N_TREES 4
+#define HOT static inline __attribute__((always_inline))
 
-typedef struct bhdr {
+typedef struct dt_nov_node {
     uint32_t count;
     uint16_t n;
     uint8_t leaf;
@@ -51,6 +51,14 @@ typedef struct binner {
     bhdr *kid[INNER_MAX];
 } binner;
 
+/* A path from a root to a leaf: the node and the index taken at each
+ * depth (at the leaf: the entry's). */
+typedef struct dt_nov_path {
+    int depth; /* 0: none */
+    bhdr *node[DT_NOV_MAX_DEPTH];
+    int idx[DT_NOV_MAX_DEPTH];
+} dt_nov_path;
+
 typedef struct arena_chunk {
     struct arena_chunk *next;
     size_t used, cap;
@@ -58,18 +66,16 @@ typedef struct arena_chunk {
 } arena_chunk;
 
 struct dt_nov {
+    dt_nov_hot hot; /* chunks, version, atype (novelty.h's inline readers) */
     int refs;
-    dt_ndatom **chunks;
     uint32_t n_chunks, cap_chunks, n;
     bhdr *root[N_TREES];
-    uint64_t version;
+    dt_nov_path path[N_TREES]; /* each tree's last insertion (tree_insert) */
     /* intern table: open addressing */
     const dt_blob **slots;
     uint32_t n_slots, n_interned;
     arena_chunk *arena;
     size_t arena_bytes, node_bytes;
-    uint8_t *atype;
-    uint32_t n_atype;
 };
 
 /* ---- life ---- */
@@ -104,8 +110,8 @@ void dt_nov_unref(dt_nov *n)
     if (!n || --n->refs > 0)
         return;
     for (uint32_t i = 0; i < n->n_chunks; i++)
-        free(n->chunks[i]);
-    free(n->chunks);
+        free(n->hot.chunks[i]);
+    free(n->hot.chunks);
     for (int o = 0; o < N_TREES; o++)
         free_tree(n->root[o]);
     for (arena_chunk *c = n->arena, *next; c; c = next) {
@@ -113,7 +119,7 @@ void dt_nov_unref(dt_nov *n)
         free(c);
     }
     free(n->slots);
-    free(n->atype);
+    free(n->hot.atype);
     free(n);
 }
 
@@ -121,16 +127,15 @@ void dt_nov_unref(dt_nov *n)
 
 void dt_nov_set_atype(dt_nov *n, uint32_t a, dt_vtype type)
 {
-    if (a >= n->n_atype) {
-        uint32_t cap = DT_MAX(a + 1, n->n_atype * 2);
-        n->atype = dt_realloc(n->atype, cap);
-        memset(n->atype + n->n_atype, DT_NIL, cap - n->n_atype);
-        n->n_atype = cap;
+    if (a >= n->hot.n_atype) {
+        uint32_t cap = DT_MAX(a + 1, n->hot.n_atype * 2);
+        n->hot.atype = dt_realloc(n->hot.atype, cap);
+        memset(n->hot.atype + n->hot.n_atype, DT_NIL, cap - n->hot.n_atype);
+        n->hot.n_atype = cap;
     }
-    n->atype[a] = (uint8_t)type;
+    n->hot.atype[a] = (uint8_t)type;
 }
 
-dt_vtype dt_nov_atype(const dt_nov *n, uint32_t a) { return a < n->n_atype ? (dt_vtype)n->atype[a] : DT_NIL; }
 
 /* ---- interning ---- */
 
@@ -194,6 +199,22 @@ static const dt_blob *intern(dt_nov *n, const dt_blob *b)
     return c;
 }
 
+dt_val dt_nov_interned(const dt_nov *n, dt_val v)
+{
+    if (!dt_vtype_is_blob(v.type) || !n->n_slots)
+        return v;
+    const dt_blob *b = v.b;
+    uint32_t mask = n->n_slots - 1;
+    for (uint32_t j = b->hash & mask; n->slots[j]; j = (j + 1) & mask) {
+        const dt_blob *s = n->slots[j];
+        if (s == b || (s->hash == b->hash && s->len == b->len && !memcmp(s->data, b->data, b->len))) {
+            v.b = s;
+            break;
+        }
+    }
+    return v;
+}
+
 dt_val dt_nov_intern(dt_nov *n, dt_val v)
 {
     if (dt_vtype_is_blob(v.type))
@@ -205,34 +226,14 @@ dt_val dt_nov_intern(dt_nov *n, dt_val v)
 
 uint32_t dt_nov_count(const dt_nov *n) { return n->n; }
 
-static inline const dt_ndatom *at(const dt_nov *n, uint32_t i)
-{
-    return &n->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SIZE - 1)];
-}
-
-const dt_ndatom *dt_nov_at(const dt_nov *n, uint32_t i) { return at(n, i); }
+static inline const dt_ndatom *at(const dt_nov *n, uint32_t i) { return dt_nov_at(n, i); }
 
 int64_t dt_nov_max_t(const dt_nov *n) { return n->n ? DT_ND_T(at(n, n->n - 1)) : -1; }
-
-static dt_val nd_val(const dt_nov *n, const dt_ndatom *d)
-{
-    return (dt_val){.type = (uint8_t)dt_nov_atype(n, d->a), .u = d->v};
-}
-
-void dt_nov_get(const dt_nov *n, uint32_t i, dt_datom *out)
-{
-    const dt_ndatom *d = at(n, i);
-    out->e = d->e;
-    out->a = d->a;
-    out->v = nd_val(n, d);
-    out->tx = DT_TX_OF_T(DT_ND_T(d));
-    out->added = DT_ND_ADDED(d);
-}
 
 size_t dt_nov_bytes(const dt_nov *n)
 {
     return sizeof *n + (size_t)n->n_chunks * (CHUNK_SIZE * sizeof(dt_ndatom) + sizeof(void *)) +
-           n->node_bytes + n->arena_bytes + (size_t)n->n_slots * sizeof(void *) + n->n_atype;
+           n->node_bytes + n->arena_bytes + (size_t)n->n_slots * sizeof(void *) + n->hot.n_atype;
 }
 
 /* ---- comparisons ---- */
@@ -257,7 +258,7 @@ static inline int bits_cmp(dt_vtype t, uint64_t x, uint64_t y)
  * One function per order, chosen once per search (nd_cmps). */
 typedef int (*nd_cmp_fn)(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y);
 
-static inline int v_cmp(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int v_cmp(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     return x->v == y->v ? 0 : bits_cmp(dt_nov_atype(n, x->a), x->v, y->v);
 }
@@ -266,7 +267,7 @@ static inline int v_cmp(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
     if (x->f != y->f)                                                                              \
     return x->f < y->f ? -1 : 1
 
-static int cmp_eavt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int cmp_eavt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     CMP_FIELD(e);
     CMP_FIELD(a);
@@ -276,7 +277,7 @@ static int cmp_eavt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
     return u64_cmp(x->tx, y->tx);
 }
 
-static int cmp_aevt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int cmp_aevt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     CMP_FIELD(a);
     CMP_FIELD(e);
@@ -286,7 +287,7 @@ static int cmp_aevt(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
     return u64_cmp(x->tx, y->tx);
 }
 
-static int cmp_avet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int cmp_avet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     CMP_FIELD(a);
     int c = v_cmp(n, x, y);
@@ -296,7 +297,7 @@ static int cmp_avet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
     return u64_cmp(x->tx, y->tx);
 }
 
-static int cmp_vaet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
+HOT int cmp_vaet(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 {
     CMP_FIELD(v);
     CMP_FIELD(a);
@@ -318,40 +319,171 @@ static int cmp_log(const dt_nov *n, const dt_ndatom *x, const dt_ndatom *y)
 
 static const nd_cmp_fn nd_cmps[DT_ORDER_COUNT] = {cmp_eavt, cmp_aevt, cmp_avet, cmp_vaet, cmp_log};
 
-static int nd_cmp(const dt_nov *n, dt_order order, const dt_ndatom *x, const dt_ndatom *y)
+/* Datom D's value against value KV (types first, as dt_val_cmp). */
+static inline int key_v_cmp(const dt_nov *n, const dt_ndatom *d, dt_val kv)
 {
-    return nd_cmps[order](n, x, y);
+    unsigned t = dt_nov_atype(n, d->a);
+    if (t != kv.type)
+        return t < kv.type ? -1 : 1;
+    if (d->v == kv.u)
+        return 0; /* the same bits (or the same interned blob) */
+    return bits_cmp((dt_vtype)t, d->v, kv.u);
 }
 
-/* The components of a datom in ORDER, compared with KEY's first key->n. */
-static int cmp_components(dt_order order, uint64_t e, uint32_t a, dt_val v, uint64_t tx,
-                          const dt_key *key)
+/* Datom D of N against KEY's first key->n components, one function per
+ * order: the descents' inner loop (the generic cmp_components costs a
+ * value built and a switch per component). */
+typedef int (*nd_key_fn)(const dt_nov *n, const dt_ndatom *d, const dt_key *k);
+
+#define KEY_FIELD(i, x, y)                                                                         \
+    if (k->n <= (i))                                                                               \
+        return 0;                                                                                  \
+    if ((x) != (y))                                                                                \
+    return (x) < (y) ? -1 : 1
+#define KEY_V(i)                                                                                   \
+    if (k->n <= (i))                                                                               \
+        return 0;                                                                                  \
+    if ((c = key_v_cmp(n, d, k->v)))                                                               \
+    return c
+#define ND_TXID(d) DT_TX_OF_T(DT_ND_T(d))
+
+static int key_eavt(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
 {
-    static const char comps[DT_ORDER_COUNT][4] = {
-        {'e', 'a', 'v', 't'}, {'a', 'e', 'v', 't'}, {'a', 'v', 'e', 't'},
-        {'v', 'a', 'e', 't'}, {'t', 'e', 'a', 'v'}};
-    for (int i = 0; i < key->n && i < 4; i++) {
-        int c;
-        switch (comps[order][i]) {
-        case 'e': c = u64_cmp(e, key->e); break;
-        case 'a': c = u64_cmp(a, key->a); break;
-        case 'v': c = dt_val_cmp(v, key->v); break;
-        default: c = u64_cmp(tx, key->tx); break;
-        }
-        if (c)
-            return c;
-    }
+    int c;
+    KEY_FIELD(0, d->e, k->e);
+    KEY_FIELD(1, d->a, k->a);
+    KEY_V(2);
+    KEY_FIELD(3, ND_TXID(d), k->tx);
     return 0;
 }
 
+static int key_aevt(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->a, k->a);
+    KEY_FIELD(1, d->e, k->e);
+    KEY_V(2);
+    KEY_FIELD(3, ND_TXID(d), k->tx);
+    return 0;
+}
+
+static int key_avet(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->a, k->a);
+    KEY_V(1);
+    KEY_FIELD(2, d->e, k->e);
+    KEY_FIELD(3, ND_TXID(d), k->tx);
+    return 0;
+}
+
+static int key_vaet(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
+{
+    int c;
+    KEY_V(0);
+    KEY_FIELD(1, d->a, k->a);
+    KEY_FIELD(2, d->e, k->e);
+    KEY_FIELD(3, ND_TXID(d), k->tx);
+    return 0;
+}
+
+static int key_log(const dt_nov *n, const dt_ndatom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, ND_TXID(d), k->tx);
+    KEY_FIELD(1, d->e, k->e);
+    KEY_FIELD(2, d->a, k->a);
+    KEY_V(3);
+    return 0;
+}
+
+static const nd_key_fn nd_keys[DT_ORDER_COUNT] = {key_eavt, key_aevt, key_avet, key_vaet, key_log};
+
 int dt_nov_key_cmp(const dt_nov *n, dt_order order, const dt_ndatom *d, const dt_key *key)
 {
-    return cmp_components(order, d->e, d->a, nd_val(n, d), DT_TX_OF_T(DT_ND_T(d)), key);
+    return nd_keys[order](n, d, key);
+}
+
+/* dt_val_cmp, with the common scalar types inline. */
+static inline int val_cmp(dt_val x, dt_val y)
+{
+    if (x.type == y.type) {
+        switch (x.type) {
+        case DT_LONG:
+        case DT_INSTANT:
+        case DT_BOOL: return x.i < y.i ? -1 : x.i > y.i;
+        case DT_REF: return x.u < y.u ? -1 : x.u > y.u;
+        default: break;
+        }
+    }
+    return dt_val_cmp(x, y);
+}
+
+#define DKEY_V(i)                                                                                  \
+    if (k->n <= (i))                                                                               \
+        return 0;                                                                                  \
+    if ((c = val_cmp(d->v, k->v)))                                                                 \
+    return c
+
+static int dkey_eavt(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->e, k->e);
+    KEY_FIELD(1, d->a, k->a);
+    DKEY_V(2);
+    KEY_FIELD(3, d->tx, k->tx);
+    return 0;
+}
+
+static int dkey_aevt(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->a, k->a);
+    KEY_FIELD(1, d->e, k->e);
+    DKEY_V(2);
+    KEY_FIELD(3, d->tx, k->tx);
+    return 0;
+}
+
+static int dkey_avet(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->a, k->a);
+    DKEY_V(1);
+    KEY_FIELD(2, d->e, k->e);
+    KEY_FIELD(3, d->tx, k->tx);
+    return 0;
+}
+
+static int dkey_vaet(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    DKEY_V(0);
+    KEY_FIELD(1, d->a, k->a);
+    KEY_FIELD(2, d->e, k->e);
+    KEY_FIELD(3, d->tx, k->tx);
+    return 0;
+}
+
+static int dkey_log(const dt_datom *d, const dt_key *k)
+{
+    int c;
+    KEY_FIELD(0, d->tx, k->tx);
+    KEY_FIELD(1, d->e, k->e);
+    KEY_FIELD(2, d->a, k->a);
+    DKEY_V(3);
+    return 0;
 }
 
 int dt_datom_key_cmp(dt_order order, const dt_datom *d, const dt_key *key)
 {
-    return cmp_components(order, d->e, d->a, d->v, d->tx, key);
+    switch (order) {
+    case DT_EAVT: return dkey_eavt(d, key);
+    case DT_AEVT: return dkey_aevt(d, key);
+    case DT_AVET: return dkey_avet(d, key);
+    case DT_VAET: return dkey_vaet(d, key);
+    default: return dkey_log(d, key);
+    }
 }
 
 int dt_datom_cmp(dt_order order, const dt_datom *x, const dt_datom *y)
@@ -363,17 +495,17 @@ int dt_datom_cmp(dt_order order, const dt_datom *x, const dt_datom *y)
 
 /* ---- B+tree insertion ---- */
 
-typedef struct tree_ctx {
-    dt_nov *n;
-    nd_cmp_fn cmp;
-    const dt_ndatom *d; /* the datom being inserted */
-    uint32_t pos;
-} tree_ctx;
-
-static inline int datom_cmp_at(const tree_ctx *t, const dt_ndatom *d)
+/* Two datoms of N in ORDER, inline: the insertions' searches call this
+ * with a constant ORDER, so each order's search has its comparison in
+ * its loop (not a call through nd_cmps per step). */
+HOT int ocmp(const dt_nov *n, dt_order order, const dt_ndatom *x, const dt_ndatom *y)
 {
-    /* <0: the inserted datom sorts before D */
-    return t->cmp(t->n, t->d, d);
+    switch (order) {
+    case DT_EAVT: return cmp_eavt(n, x, y);
+    case DT_AEVT: return cmp_aevt(n, x, y);
+    case DT_AVET: return cmp_avet(n, x, y);
+    default: return cmp_vaet(n, x, y);
+    }
 }
 
 static void *node_new(dt_nov *n, bool leaf)
@@ -392,23 +524,23 @@ static void *node_new(dt_nov *n, bool leaf)
  * following one another. */
 static inline void prefetch_leaf(const dt_nov *n, const bleaf *l)
 {
-    int h = l->h.n;
+    unsigned h = l->h.n;
     if (h < 8)
         return;
-    for (int k = 1; k < 8; k++)
-        __builtin_prefetch(at(n, l->pos[h * k / 8]));
+    for (unsigned k = 1; k < 8; k++)
+        __builtin_prefetch(at(n, l->pos[(h * k) >> 3]));
 }
 
-/* The first index i of LEAF with the datom before pos[i] (upper bound). */
-static int leaf_slot(const tree_ctx *t, const bleaf *l)
+/* The first index i of LEAF with D before pos[i] (upper bound). */
+HOT int leaf_slot(const dt_nov *n, dt_order o, const dt_ndatom *d, const bleaf *l)
 {
     int lo = 0, hi = l->h.n;
-    if (hi && datom_cmp_at(t, at(t->n, l->pos[hi - 1])) > 0)
+    if (hi && ocmp(n, o, d, at(n, l->pos[hi - 1])) > 0)
         return hi; /* the common case: appending */
-    prefetch_leaf(t->n, l);
+    prefetch_leaf(n, l);
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (datom_cmp_at(t, at(t->n, l->pos[mid])) < 0)
+        if (ocmp(n, o, d, at(n, l->pos[mid])) < 0)
             hi = mid;
         else
             lo = mid + 1;
@@ -416,21 +548,68 @@ static int leaf_slot(const tree_ctx *t, const bleaf *l)
     return lo;
 }
 
-/* The child of IN that the datom goes to: the last i with first[i] <= it. */
-static int inner_slot(const tree_ctx *t, const binner *in)
+/* The child of IN that D goes to: the last i with first[i] <= D (or 0).
+ * (Appending needs no shortcut here: place() keeps the last path.) */
+HOT int inner_slot(const dt_nov *n, dt_order o, const dt_ndatom *d, const binner *in)
 {
     int lo = 1, hi = in->h.n;
-    if (datom_cmp_at(t, &in->first[hi - 1]) > 0)
-        return hi - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (datom_cmp_at(t, &in->first[mid]) < 0)
+        if (ocmp(n, o, d, &in->first[mid]) < 0)
             hi = mid;
         else
             lo = mid + 1;
     }
     return lo - 1;
 }
+
+/* Whether P (the path of the last insertion) is where a descent from the
+ * root would take D: the first of the lowest node entered at an index
+ * above 0 is below D, and the first after the lowest node entered below
+ * its last index is above D ((3): a node's first is its subtree's least). */
+HOT bool path_holds(const dt_nov *n, dt_order o, const dt_ndatom *d, const dt_nov_path *p)
+{
+    bool lo = false, hi = false;
+    for (int k = p->depth - 2; k >= 0 && !(lo && hi); k--) {
+        const binner *in = (const binner *)p->node[k];
+        int i = p->idx[k];
+        if (!lo && i > 0) {
+            if (ocmp(n, o, d, &in->first[i]) < 0)
+                return false;
+            lo = true;
+        }
+        if (!hi && i + 1 < in->h.n) {
+            if (ocmp(n, o, d, &in->first[i + 1]) >= 0)
+                return false;
+            hi = true;
+        }
+    }
+    return true;
+}
+
+/* Fills P with the path to the leaf D goes to, and D's index there: from
+ * P itself when it still holds (insertions near the last one: a new
+ * entity's datoms, one entity's retractions), else from the root. */
+HOT void place(const dt_nov *n, dt_order o, const dt_ndatom *d, dt_nov_path *p)
+{
+    if (p->depth == 0 || !path_holds(n, o, d, p)) {
+        int k = 0;
+        bhdr *h = n->root[o];
+        for (; !h->leaf; k++) {
+            p->node[k] = h;
+            p->idx[k] = inner_slot(n, o, d, (const binner *)h);
+            h = ((const binner *)h)->kid[p->idx[k]];
+        }
+        p->node[k] = h;
+        p->depth = k + 1;
+    }
+    p->idx[p->depth - 1] = leaf_slot(n, o, d, (const bleaf *)p->node[p->depth - 1]);
+}
+
+static void place_eavt(const dt_nov *n, const dt_ndatom *d, dt_nov_path *p) { place(n, DT_EAVT, d, p); }
+static void place_aevt(const dt_nov *n, const dt_ndatom *d, dt_nov_path *p) { place(n, DT_AEVT, d, p); }
+static void place_avet(const dt_nov *n, const dt_ndatom *d, dt_nov_path *p) { place(n, DT_AVET, d, p); }
+static void place_vaet(const dt_nov *n, const dt_ndatom *d, dt_nov_path *p) { place(n, DT_VAET, d, p); }
 
 static dt_ndatom node_first(const dt_nov *n, const bhdr *h)
 {
@@ -445,81 +624,97 @@ static uint32_t sum_counts(const binner *in)
     return c;
 }
 
-/* Inserts into H; returns a new right sibling when H split. */
-static bhdr *insert(tree_ctx *t, bhdr *h)
+/* Splits full leaf L for POS at index I: the new right sibling. A leaf that
+ * overflows at its end keeps its entries (ascending insertions fill). */
+static bhdr *split_leaf(dt_nov *n, bleaf *l, int i, uint32_t pos)
 {
-    h->count++;
-    if (h->leaf) {
-        bleaf *l = (bleaf *)h;
-        int i = leaf_slot(t, l);
-        if (l->h.n < LEAF_MAX) {
-            memmove(l->pos + i + 1, l->pos + i, (size_t)(l->h.n - i) * sizeof *l->pos);
-            l->pos[i] = t->pos;
-            l->h.n++;
-            return NULL;
+    bleaf *r = node_new(n, true);
+    int keep = i == LEAF_MAX ? LEAF_MAX : LEAF_MAX / 2;
+    r->h.n = (uint16_t)(LEAF_MAX - keep);
+    memcpy(r->pos, l->pos + keep, (size_t)r->h.n * sizeof *r->pos);
+    l->h.n = (uint16_t)keep;
+    bleaf *into = i <= keep && i != LEAF_MAX ? l : r;
+    int j = into == l ? i : i - keep;
+    memmove(into->pos + j + 1, into->pos + j, (size_t)(into->h.n - j) * sizeof *into->pos);
+    into->pos[j] = pos;
+    into->h.n++;
+    l->h.count = l->h.n;
+    r->h.count = r->h.n;
+    return &r->h;
+}
+
+/* Puts child KID (whose least datom is FIRST) at index AT of IN; a new
+ * right sibling when IN was full (then split like a leaf). */
+static bhdr *inner_put(dt_nov *n, binner *in, int at, const dt_ndatom *first, bhdr *kid)
+{
+    binner *into = in, *r = NULL;
+    int j = at;
+    if (in->h.n == INNER_MAX) {
+        r = node_new(n, false);
+        int keep = at == INNER_MAX ? INNER_MAX : INNER_MAX / 2;
+        r->h.n = (uint16_t)(INNER_MAX - keep);
+        memcpy(r->first, in->first + keep, (size_t)r->h.n * sizeof *r->first);
+        memcpy(r->kid, in->kid + keep, (size_t)r->h.n * sizeof *r->kid);
+        in->h.n = (uint16_t)keep;
+        if (!(at <= keep && at != INNER_MAX)) {
+            into = r;
+            j = at - keep;
         }
-        bleaf *r = node_new(t->n, true);
-        int keep = i == LEAF_MAX ? LEAF_MAX : LEAF_MAX / 2;
-        r->h.n = (uint16_t)(LEAF_MAX - keep);
-        memcpy(r->pos, l->pos + keep, (size_t)r->h.n * sizeof *r->pos);
-        l->h.n = (uint16_t)keep;
-        bleaf *into = i <= keep && i != LEAF_MAX ? l : r;
-        int at = into == l ? i : i - keep;
-        memmove(into->pos + at + 1, into->pos + at, (size_t)(into->h.n - at) * sizeof *into->pos);
-        into->pos[at] = t->pos;
-        into->h.n++;
-        l->h.count = l->h.n;
-        r->h.count = r->h.n;
-        return &r->h;
     }
-    binner *in = (binner *)h;
-    int i = inner_slot(t, in);
-    bhdr *split = insert(t, in->kid[i]);
-    if (i == 0)
-        in->first[0] = node_first(t->n, in->kid[0]); /* a new smallest datom (3) */
-    if (!split)
-        return NULL;
-    dt_ndatom split_first = node_first(t->n, split);
-    if (in->h.n < INNER_MAX) {
-        memmove(in->first + i + 2, in->first + i + 1, (size_t)(in->h.n - i - 1) * sizeof *in->first);
-        memmove(in->kid + i + 2, in->kid + i + 1, (size_t)(in->h.n - i - 1) * sizeof *in->kid);
-        in->first[i + 1] = split_first;
-        in->kid[i + 1] = split;
-        in->h.n++;
-        return NULL;
-    }
-    /* Full: split this inner node, then place the new child. */
-    binner *r = node_new(t->n, false);
-    int at = i + 1, keep = at == INNER_MAX ? INNER_MAX : INNER_MAX / 2;
-    r->h.n = (uint16_t)(INNER_MAX - keep);
-    memcpy(r->first, in->first + keep, (size_t)r->h.n * sizeof *r->first);
-    memcpy(r->kid, in->kid + keep, (size_t)r->h.n * sizeof *r->kid);
-    in->h.n = (uint16_t)keep;
-    binner *into = at <= keep && at != INNER_MAX ? in : r;
-    int j = into == in ? at : at - keep;
     memmove(into->first + j + 1, into->first + j, (size_t)(into->h.n - j) * sizeof *into->first);
     memmove(into->kid + j + 1, into->kid + j, (size_t)(into->h.n - j) * sizeof *into->kid);
-    into->first[j] = split_first;
-    into->kid[j] = split;
+    into->first[j] = *first;
+    into->kid[j] = kid;
     into->h.n++;
+    if (!r)
+        return NULL;
     in->h.count = sum_counts(in);
     r->h.count = sum_counts(r);
     return &r->h;
 }
 
+/* Inserts POS into ORDER's tree along the path place() found (every node
+ * on it counts one more; a new least datom becomes its ancestors' first
+ * (3)), splitting upwards as needed. */
 static void tree_insert(dt_nov *n, dt_order order, uint32_t pos)
 {
     int o = (int)order;
-    tree_ctx t = {n, nd_cmps[order], at(n, pos), pos};
+    dt_nov_path *p = &n->path[o];
+    const dt_ndatom *d = at(n, pos);
     if (!n->root[o]) {
         bleaf *l = node_new(n, true);
         l->pos[0] = pos;
         l->h.n = 1;
         l->h.count = 1;
         n->root[o] = &l->h;
+        p->depth = 0;
         return;
     }
-    bhdr *split = insert(&t, n->root[o]);
+    static void (*const places[N_TREES])(const dt_nov *, const dt_ndatom *, dt_nov_path *) = {
+        place_eavt, place_aevt, place_avet, place_vaet};
+    places[o](n, d, p);
+    int leaf = p->depth - 1, i = p->idx[leaf];
+    for (int k = 0; k <= leaf; k++)
+        p->node[k]->count++;
+    if (i == 0)
+        for (int k = leaf - 1; k >= 0; k--) {
+            ((binner *)p->node[k])->first[p->idx[k]] = *d;
+            if (p->idx[k] != 0)
+                break;
+        }
+    bleaf *l = (bleaf *)p->node[leaf];
+    if (l->h.n < LEAF_MAX) {
+        memmove(l->pos + i + 1, l->pos + i, (size_t)(l->h.n - i) * sizeof *l->pos);
+        l->pos[i] = pos;
+        l->h.n++;
+        return;
+    }
+    p->depth = 0; /* the path changes shape: the next insertion descends */
+    bhdr *split = split_leaf(n, l, i, pos);
+    for (int k = leaf - 1; split && k >= 0; k--) {
+        dt_ndatom first = node_first(n, split);
+        split = inner_put(n, (binner *)p->node[k], p->idx[k] + 1, &first, split);
+    }
     if (split) {
         binner *root = node_new(n, false);
         root->kid[0] = n->root[o];
@@ -537,19 +732,19 @@ void dt_nov_add(dt_nov *n, const dt_datom *d)
     if (n->n == n->n_chunks * CHUNK_SIZE) {
         if (n->n_chunks == n->cap_chunks) {
             n->cap_chunks = n->cap_chunks ? n->cap_chunks * 2 : 8;
-            n->chunks = dt_realloc(n->chunks, n->cap_chunks * sizeof *n->chunks);
+            n->hot.chunks = dt_realloc(n->hot.chunks, n->cap_chunks * sizeof *n->hot.chunks);
         }
-        n->chunks[n->n_chunks++] = dt_malloc(CHUNK_SIZE * sizeof(dt_ndatom));
+        n->hot.chunks[n->n_chunks++] = dt_malloc(CHUNK_SIZE * sizeof(dt_ndatom));
     }
     if (dt_nov_atype(n, d->a) == DT_NIL)
         dt_nov_set_atype(n, d->a, (dt_vtype)d->v.type);
     uint32_t pos = n->n++;
-    dt_ndatom *nd = &n->chunks[pos >> CHUNK_SHIFT][pos & (CHUNK_SIZE - 1)];
+    dt_ndatom *nd = &n->hot.chunks[pos >> CHUNK_SHIFT][pos & (CHUNK_SIZE - 1)];
     nd->e = d->e;
     nd->a = d->a;
     nd->tx = DT_ND_TX(DT_T_OF_TX(d->tx), d->added);
     nd->v = dt_nov_intern(n, d->v).u;
-    n->version++;
+    n->hot.version++;
     tree_insert(n, DT_EAVT, pos);
     tree_insert(n, DT_AEVT, pos);
     tree_insert(n, DT_AVET, pos);
@@ -574,10 +769,10 @@ static uint32_t first_after_t(const dt_nov *n, int64_t t)
 dt_nov *dt_nov_rebase(const dt_nov *n, int64_t t)
 {
     dt_nov *r = dt_nov_new();
-    if (n->n_atype) {
-        r->atype = dt_malloc(n->n_atype);
-        memcpy(r->atype, n->atype, n->n_atype);
-        r->n_atype = n->n_atype;
+    if (n->hot.n_atype) {
+        r->hot.atype = dt_malloc(n->hot.n_atype);
+        memcpy(r->hot.atype, n->hot.atype, n->hot.n_atype);
+        r->hot.n_atype = n->hot.n_atype;
     }
     for (uint32_t i = first_after_t(n, t); i < n->n; i++) {
         dt_datom d;
@@ -589,88 +784,220 @@ dt_nov *dt_nov_rebase(const dt_nov *n, int64_t t)
 
 /* ---- cursors ---- */
 
-struct dt_nov_cur {
-    dt_nov *n;
-    dt_order order;
-    uint64_t version;
-    int depth;
-    bhdr *node[MAX_DEPTH];
-    int idx[MAX_DEPTH];
-    bool started, done;
-    uint32_t last; /* the position last returned */
-    dt_key from;
-};
-
 /* Positions in the order's array: the log order walks the array itself. */
 static bool is_array_order(dt_order o) { return o == DT_LOG; }
 
-/* Descends to the first entry for which BEFORE(entry) is false. */
-typedef bool (*before_fn)(const dt_nov_cur *c, const dt_ndatom *d, const void *arg);
+/* Whether a datom comes before what B names: a key's prefix (or, with AT,
+ * the prefix too), or the datom at a position (or that datom too). */
+typedef struct before {
+    const dt_nov *n;
+    nd_key_fn key;      /* by key */
+    const dt_key *k;
+    bool at;
+    bool ints;          /* by key, whose first k->n <= 2 components are e and a */
+    bool e_first;       /*   e then a (EAVT), or a then e (AEVT) */
+    uint64_t k0, k1;
+    nd_cmp_fn cmp;      /* by position */
+    const dt_ndatom *pd;
+} before;
 
-static void cur_descend(dt_nov_cur *c, before_fn before, const void *arg)
+static inline bool is_before(const before *b, const dt_ndatom *d)
+{
+    int c;
+    if (b->ints) { /* the common lookups, without a call */
+        uint64_t x0 = b->e_first ? d->e : d->a, x1 = b->e_first ? d->a : d->e;
+        c = x0 != b->k0 ? (x0 < b->k0 ? -1 : 1) : b->k->n < 2 || x1 == b->k1 ? 0 : x1 < b->k1 ? -1 : 1;
+    } else if (b->k) {
+        c = b->key(b->n, d, b->k);
+    } else {
+        return b->cmp(b->n, d, b->pd) <= 0;
+    }
+    return c < 0 || (b->at && c == 0);
+}
+
+static before before_key(const dt_nov *n, dt_order order, const dt_key *k, bool at)
+{
+    before b = {.n = n, .key = nd_keys[order], .k = k, .at = at};
+    if (k && k->n >= 1 && k->n <= 2 && (order == DT_EAVT || order == DT_AEVT)) {
+        b.ints = true;
+        b.e_first = order == DT_EAVT;
+        b.k0 = b.e_first ? k->e : k->a;
+        b.k1 = b.e_first ? k->a : k->e;
+    }
+    return b;
+}
+
+/* The first index of leaf L in [LO, HI) whose entry is not before B (all
+ * before LO are, none from HI on is). */
+static int leaf_search(const dt_nov *n, const bleaf *l, const before *b, int lo, int hi)
+{
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (is_before(b, at(n, l->pos[mid])))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int leaf_lower(const dt_nov *n, const bleaf *l, const before *b) { return leaf_search(n, l, b, 0, l->h.n); }
+
+/* leaf_lower, searching out from HINT (the target is often near the last
+ * one: lookups in sorted order), in steps that double. */
+static int leaf_lower_near(const dt_nov *n, const bleaf *l, const before *b, int hint)
+{
+    int len = l->h.n;
+    if (hint < 0)
+        hint = 0;
+    if (hint >= len)
+        hint = len - 1;
+    if (is_before(b, at(n, l->pos[hint]))) { /* after HINT */
+        int lo = hint + 1, step = 1;
+        while (lo + step - 1 < len && is_before(b, at(n, l->pos[lo + step - 1]))) {
+            lo += step;
+            step *= 2;
+        }
+        return leaf_search(n, l, b, lo, DT_MIN(lo + step - 1, len));
+    }
+    int hi = hint, step = 1; /* at or before HINT */
+    while (hi - step >= 0 && !is_before(b, at(n, l->pos[hi - step]))) {
+        hi -= step;
+        step *= 2;
+    }
+    return leaf_search(n, l, b, DT_MAX(hi - step + 1, 0), hi);
+}
+
+/* The child of inner node IN holding the first entry not before B: the
+ * last i with first[i] before B (or 0), searched in [LO, HI). */
+static int inner_search(const binner *in, const before *b, int lo, int hi)
+{
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (is_before(b, &in->first[mid]))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
+
+static int inner_lower(const binner *in, const before *b) { return inner_search(in, b, 1, in->h.n); }
+
+/* inner_lower, searching out from child HINT in doubling steps. */
+static int inner_lower_near(const binner *in, const before *b, int hint)
+{
+    int len = in->h.n;
+    if (hint < 1)
+        hint = 1;
+    if (hint >= len)
+        return inner_lower(in, b);
+    if (is_before(b, &in->first[hint])) {
+        int lo = hint + 1, step = 1;
+        while (lo + step - 1 < len && is_before(b, &in->first[lo + step - 1])) {
+            lo += step;
+            step *= 2;
+        }
+        return inner_search(in, b, lo, DT_MIN(lo + step - 1, len));
+    }
+    int hi = hint, step = 1;
+    while (hi - step >= 1 && !is_before(b, &in->first[hi - step])) {
+        hi -= step;
+        step *= 2;
+    }
+    return inner_search(in, b, DT_MAX(hi - step + 1, 1), hi);
+}
+
+/* The leaf the path ends in, for dt_nov_cur_next's inline step. */
+static void set_leaf(dt_nov_cur *c, const bhdr *h)
+{
+    c->leaf = h ? ((const bleaf *)h)->pos : NULL;
+    c->leaf_n = h ? h->n : 0;
+}
+
+/* Descends from H (at depth D of the path) to the first entry not before B;
+ * NEAR: H is on the current path, whose index there is a hint. */
+static void cur_descend_from(dt_nov_cur *c, bhdr *h, int d, const before *b, bool near)
+{
+    for (;; near = false) {
+        c->node[d] = h;
+        if (h->leaf) {
+            const bleaf *l = (const bleaf *)h;
+            /* next() advances first */
+            c->idx[d] = (near ? leaf_lower_near(c->n, l, b, c->idx[d] + 1) : leaf_lower(c->n, l, b)) - 1;
+            c->depth = d + 1;
+            set_leaf(c, h);
+            return;
+        }
+        const binner *in = (const binner *)h;
+        c->idx[d] = near ? inner_lower_near(in, b, c->idx[d]) : inner_lower(in, b);
+        h = in->kid[c->idx[d]];
+        d++;
+    }
+}
+
+static void cur_descend(dt_nov_cur *c, const before *b)
 {
     c->depth = 0;
     bhdr *h = c->n->root[c->order];
+    set_leaf(c, NULL);
     if (!h) {
         c->done = true;
         return;
     }
-    for (;;) {
-        if (h->leaf) {
-            const bleaf *l = (const bleaf *)h;
-            int lo = 0, hi = l->h.n;
-            while (lo < hi) {
-                int mid = (lo + hi) / 2;
-                if (before(c, at(c->n, l->pos[mid]), arg))
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            c->node[c->depth] = h;
-            c->idx[c->depth] = lo - 1; /* next() advances first */
-            c->depth++;
-            return;
-        }
-        const binner *in = (const binner *)h;
-        int lo = 1, hi = in->h.n;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            if (before(c, &in->first[mid], arg))
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        c->node[c->depth] = h;
-        c->idx[c->depth] = lo - 1;
-        c->depth++;
-        h = in->kid[lo - 1];
-    }
+    cur_descend_from(c, h, 0, b, false);
 }
 
-static bool before_key(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
+void dt_nov_cur_init(dt_nov_cur *c, dt_nov *n, dt_order order, const dt_key *from)
 {
-    return dt_nov_key_cmp(c->n, c->order, d, arg) < 0;
-}
-
-static bool before_or_at(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
-{
-    return nd_cmp(c->n, c->order, d, at(c->n, *(const uint32_t *)arg)) <= 0;
-}
-
-dt_nov_cur *dt_nov_cur_open(dt_nov *n, dt_order order, const dt_key *from)
-{
-    dt_nov_cur *c = dt_calloc(1, sizeof *c);
-    c->n = dt_nov_ref(n);
+    c->n = n;
     c->order = order;
-    c->version = n->version;
-    if (from)
-        c->from = *from;
-    if (is_array_order(order)) {
-        c->idx[0] = c->from.n ? (int)first_after_t(n, DT_T_OF_TX(c->from.tx) - 1) - 1 : -1;
-        return c;
+    c->depth = 0;
+    set_leaf(c, NULL);
+    dt_nov_cur_seek(c, from);
+}
+
+/* The lowest node of C's path under which the first entry not before B
+ * lies: its first entry is before B and its last entry (a leaf's) or last
+ * child's first entry (an inner node's) is not. -1: none (the descent
+ * starts at the root). */
+static int finger(const dt_nov_cur *c, const before *b)
+{
+    if (c->depth == 0 || c->version != c->n->hot.version)
+        return -1;
+    for (int d = c->depth - 1; d >= 0; d--) {
+        const bhdr *h = c->node[d];
+        const dt_ndatom *lo, *hi;
+        if (h->leaf) {
+            lo = at(c->n, ((const bleaf *)h)->pos[0]);
+            hi = at(c->n, ((const bleaf *)h)->pos[h->n - 1]);
+        } else {
+            lo = &((const binner *)h)->first[0];
+            hi = &((const binner *)h)->first[h->n - 1];
+        }
+        if (is_before(b, lo) && !is_before(b, hi))
+            return d;
     }
-    cur_descend(c, before_key, &c->from);
-    return c;
+    return -1;
+}
+
+void dt_nov_cur_seek(dt_nov_cur *c, const dt_key *from)
+{
+    c->from = from ? *from : (dt_key){0};
+    c->started = c->done = false;
+    if (is_array_order(c->order)) {
+        c->version = c->n->hot.version;
+        c->idx[0] = c->from.n ? (int)first_after_t(c->n, DT_T_OF_TX(c->from.tx) - 1) - 1 : -1;
+        return;
+    }
+    before b = before_key(c->n, c->order, &c->from, false);
+    int d = c->from.n ? finger(c, &b) : -1;
+    if (d >= 0) {
+        cur_descend_from(c, c->node[d], d, &b, true);
+        return;
+    }
+    c->version = c->n->hot.version;
+    cur_descend(c, &b);
 }
 
 /* Advances the saved path by one entry; false at the end. */
@@ -692,79 +1019,63 @@ static bool path_next(dt_nov_cur *c)
             }
             c->node[d] = h;
             c->idx[d] = 0;
+            set_leaf(c, h);
             return true;
         }
     }
     return false;
 }
 
-bool dt_nov_cur_next(dt_nov_cur *c, uint32_t *pos)
+const dt_ndatom *dt_nov_cur_next_slow(dt_nov_cur *c, uint32_t *pos)
 {
     if (c->done)
-        return false;
+        return NULL;
     if (is_array_order(c->order)) {
         if ((uint32_t)(c->idx[0] + 1) >= c->n->n) {
             c->done = true;
-            return false;
+            return NULL;
         }
         *pos = (uint32_t)++c->idx[0];
-        return true;
+        return at(c->n, *pos);
     }
-    if (c->version != c->n->version) {
+    if (c->version != c->n->hot.version) {
         /* Insertions since: find the place after the last datom again (4). */
-        c->version = c->n->version;
-        if (c->started)
-            cur_descend(c, before_or_at, &c->last);
-        else
-            cur_descend(c, before_key, &c->from);
+        c->version = c->n->hot.version;
+        before b = c->started ? (before){.n = c->n, .cmp = nd_cmps[c->order], .pd = at(c->n, c->last)}
+                              : before_key(c->n, c->order, &c->from, false);
+        cur_descend(c, &b);
         if (c->done)
-            return false;
+            return NULL;
     }
     if (c->depth == 0 || !path_next(c)) {
         c->done = true;
-        return false;
+        return NULL;
     }
     const bleaf *l = (const bleaf *)c->node[c->depth - 1];
     *pos = c->last = l->pos[c->idx[c->depth - 1]];
     c->started = true;
-    return true;
-}
-
-void dt_nov_cur_free(dt_nov_cur *c)
-{
-    if (!c)
-        return;
-    dt_nov_unref(c->n);
-    free(c);
+    return at(c->n, *pos);
 }
 
 /* ---- counts ---- */
 
-/* The number of positions P of the tree for which BEFORE(P) holds. */
-static uint64_t rank(dt_nov_cur *c, before_fn before, const void *arg)
+/* The number of positions of ORDER's tree before B. */
+static uint64_t rank(const dt_nov *n, dt_order order, const before *b)
 {
     uint64_t r = 0;
-    const bhdr *h = c->n->root[c->order];
+    const bhdr *h = n->root[order];
     while (h && !h->leaf) {
         const binner *in = (const binner *)h;
         int i = 1;
-        while (i < in->h.n && before(c, &in->first[i], arg)) {
+        while (i < in->h.n && is_before(b, &in->first[i])) {
             r += in->kid[i - 1]->count;
             i++;
         }
         h = in->kid[i - 1];
     }
-    if (h) {
-        const bleaf *l = (const bleaf *)h;
-        for (int i = 0; i < l->h.n && before(c, at(c->n, l->pos[i]), arg); i++)
-            r++;
-    }
+    if (h)
+        r += (uint64_t)leaf_lower(n, (const bleaf *)h, b);
     return r;
-}
-
-static bool at_or_before_key(const dt_nov_cur *c, const dt_ndatom *d, const void *arg)
-{
-    return dt_nov_key_cmp(c->n, c->order, d, arg) <= 0;
 }
 
 uint64_t dt_nov_count_range(dt_nov *n, dt_order order, const dt_key *from, const dt_key *to, int flags)
@@ -776,10 +1087,10 @@ uint64_t dt_nov_count_range(dt_nov *n, dt_order order, const dt_key *from, const
             hi = first_after_t(n, DT_T_OF_TX(to->tx) - ((flags & DT_CUR_TO_EXCLUSIVE) ? 1 : 0));
         return hi > lo ? hi - lo : 0;
     }
-    dt_nov_cur c = {.n = n, .order = order};
-    uint64_t lo = from && from->n ? rank(&c, before_key, from) : 0;
+    before bf = before_key(n, order, from, false), bt = before_key(n, order, to, !(flags & DT_CUR_TO_EXCLUSIVE));
+    uint64_t lo = from && from->n ? rank(n, order, &bf) : 0;
     uint64_t hi = n->root[order] ? n->root[order]->count : 0;
     if (to && to->n)
-        hi = rank(&c, (flags & DT_CUR_TO_EXCLUSIVE) ? before_key : at_or_before_key, to);
+        hi = rank(n, order, &bt);
     return hi > lo ? hi - lo : 0;
 }

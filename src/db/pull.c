@@ -199,7 +199,12 @@ int dt_pull_parse(dt_db *db, const dt_edn_value *pattern, dt_pull **out)
     return parse_pattern(db, pattern, 0, out);
 }
 
-/* ---- running ---- */
+/* ---- running ----
+ * One cursor per depth of the entity path, sought from lookup to lookup
+ * (an entity's attributes lie together in EAVT, so a seek mostly stays in
+ * one leaf); a pull nested under a value uses the next depth's. Values and
+ * map entries are gathered on one stack (x->st): each level pushes above
+ * what is being built below it and pops back to where it began. */
 
 typedef struct budget {
     const pspec *spec;
@@ -214,13 +219,28 @@ typedef struct pctx {
     budget budgets[MAX_DEPTH];
     int n_budgets;
     dt_pull *star; /* [*], for components */
+    dt_edn_value idk; /* :db/id */
+    dt_edn_vec st;
+    dt_cursor *cur[MAX_DEPTH + 1]; /* by depth, opened when first needed */
 } pctx;
 
 static int run(pctx *x, const dt_pull *p, uint64_t e, dt_edn_value *out);
 
+/* This depth's cursor, on ORDER's datoms under K. */
+static int cursor(pctx *x, dt_order order, const dt_key *k, dt_cursor **out)
+{
+    dt_cursor **c = &x->cur[x->depth];
+    *out = *c;
+    if (*c)
+        return dt_cursor_seek(*c, order, k, k, 0);
+    int rc = dt_cursor_open(x->db, order, k, k, 0, c);
+    *out = *c;
+    return rc;
+}
+
 static dt_edn_value id_map(pctx *x, uint64_t e)
 {
-    dt_edn_value kv[2] = {dt_kw(x->doc, "db/id"), dt_edn_int((int64_t)e)}, m;
+    dt_edn_value kv[2] = {x->idk, dt_edn_int((int64_t)e)}, m;
     dt_edn_coll(x->doc, DT_EDN_MAP, kv, 2, &m);
     return m;
 }
@@ -279,85 +299,87 @@ static int ref_value(pctx *x, const pspec *s, const dt_pull *parent, bool compon
     return rc;
 }
 
-/* The values of S on E (forward or reverse) into VALS. */
-static int collect(pctx *x, const pspec *s, uint64_t e, dt_edn_vec *vals, const dt_pull *parent)
+/* The values of S on E (forward or reverse), pushed on the stack; how many. */
+static int collect(pctx *x, const pspec *s, uint64_t e, const dt_pull *parent, size_t *n)
 {
+    *n = 0;
     const dt_attr *a = dt_db_attr(x->db, s->a);
     dt_key k = s->reverse ? (dt_key){.n = 2, .v = dt_val_ref(e), .a = s->a} : (dt_key){.n = 2, .e = e, .a = s->a};
     dt_cursor *c;
-    int rc = dt_cursor_open(x->db, s->reverse ? DT_VAET : DT_EAVT, &k, &k, 0, &c);
+    int rc = cursor(x, s->reverse ? DT_VAET : DT_EAVT, &k, &c);
     const dt_datom *d;
-    int more;
-    while (rc == 0 && (s->limit < 0 || (int64_t)vals->n < s->limit) && (more = dt_cursor_next(c, &d)) != 0) {
+    while ((s->limit < 0 || (int64_t)*n < s->limit) && dt_cursor_step(c, &d, &rc)) {
         dt_edn_value v;
         bool keep = true;
-        if (more < 0)
-            rc = more;
-        else if (s->reverse)
+        if (s->reverse)
             rc = ref_value(x, s, parent, false, d->e, &v, &keep);
         else if (a->type == DT_REF)
             rc = ref_value(x, s, parent, a->component, d->v.u, &v, &keep);
         else
             v = dt_val_to_edn(x->doc, d->v);
-        if (rc == 0 && keep)
-            dt_edn_vec_push(vals, v);
+        if (rc == 0 && keep) {
+            dt_edn_vec_push(&x->st, v);
+            ++*n;
+        }
     }
-    dt_cursor_free(c);
     return rc;
 }
 
-/* S's entry of E's map (none when absent and without a default). */
-static int attr_entry(pctx *x, const pspec *s, uint64_t e, const dt_pull *parent, dt_edn_vec *items)
+/* S's entry of E's map, pushed as a key and a value (none when absent and
+ * without a default). */
+static int attr_entry(pctx *x, const pspec *s, uint64_t e, const dt_pull *parent)
 {
     if (s->kind == SPEC_ID) {
-        dt_edn_vec_push(items, s->key);
-        dt_edn_vec_push(items, dt_edn_int((int64_t)e));
+        dt_edn_vec_push(&x->st, s->key);
+        dt_edn_vec_push(&x->st, dt_edn_int((int64_t)e));
         return 0;
     }
     const dt_attr *a = dt_db_attr(x->db, s->a);
-    dt_edn_vec vals = DT_EDN_VEC_INIT;
-    int rc = collect(x, s, e, &vals, parent);
+    size_t base = x->st.n, n;
+    int rc = collect(x, s, e, parent, &n);
     bool single = s->reverse ? a->component : !a->many;
     dt_edn_value v;
-    if (rc == 0 && vals.n == 0 && s->dflt) {
-        dt_edn_vec_push(items, s->key);
-        dt_edn_vec_push(items, *s->dflt);
-    } else if (rc == 0 && vals.n) {
-        if (single)
-            v = vals.v[0];
-        else
-            rc = dt_edn_coll(x->doc, DT_EDN_VECTOR, vals.v, vals.n, &v);
-        if (rc == 0) {
-            dt_edn_vec_push(items, s->key);
-            dt_edn_vec_push(items, v);
-        }
+    if (rc == 0 && n == 0 && s->dflt) {
+        dt_edn_vec_push(&x->st, s->key);
+        dt_edn_vec_push(&x->st, *s->dflt);
+        return 0;
     }
-    dt_edn_vec_free(&vals);
+    if (rc == 0 && n) {
+        if (single)
+            v = x->st.v[base];
+        else
+            rc = dt_edn_coll(x->doc, DT_EDN_VECTOR, x->st.v + base, n, &v);
+    }
+    x->st.n = base;
+    if (rc == 0 && n) {
+        dt_edn_vec_push(&x->st, s->key);
+        dt_edn_vec_push(&x->st, v);
+    }
     return rc;
 }
 
-static bool has_key(const dt_edn_vec *items, const dt_edn_value *k)
+/* Whether the entries from BASE up name K. */
+static bool has_key(const pctx *x, size_t base, const dt_edn_value *k)
 {
-    for (size_t i = 0; i < items->n; i += 2)
-        if (dt_edn_equal(&items->v[i], k))
+    for (size_t i = base; i < x->st.n; i += 2)
+        if (dt_edn_equal(&x->st.v[i], k))
             return true;
     return false;
 }
 
-/* Every attribute of E not named by P's explicit specs. */
-static int wildcard(pctx *x, const dt_pull *p, uint64_t e, dt_edn_vec *items)
+/* Every attribute of E not named by P's explicit specs (entries from BASE up). */
+static int wildcard(pctx *x, const dt_pull *p, uint64_t e, size_t base)
 {
-    dt_edn_value idk = dt_kw(x->doc, "db/id");
-    if (!has_key(items, &idk)) {
-        dt_edn_vec_push(items, idk);
-        dt_edn_vec_push(items, dt_edn_int((int64_t)e));
+    if (!has_key(x, base, &x->idk)) {
+        dt_edn_vec_push(&x->st, x->idk);
+        dt_edn_vec_push(&x->st, dt_edn_int((int64_t)e));
     }
     dt_key k = {.n = 1, .e = e};
     dt_cursor *c;
-    int rc = dt_cursor_open(x->db, DT_EAVT, &k, &k, 0, &c);
+    int rc = cursor(x, DT_EAVT, &k, &c);
     const dt_datom *d;
-    uint32_t last = 0, *attrs = NULL;
-    size_t n = 0;
+    uint32_t last = 0, attrs_small[32], *attrs = attrs_small;
+    size_t n = 0, cap = DT_ARRAY_LEN(attrs_small);
     while (dt_cursor_step(c, &d, &rc)) {
         if (d->a == last)
             continue;
@@ -365,20 +387,24 @@ static int wildcard(pctx *x, const dt_pull *p, uint64_t e, dt_edn_vec *items)
         bool named = false;
         for (size_t i = 0; i < p->n; i++)
             named |= p->v[i].kind == SPEC_ATTR && !p->v[i].reverse && p->v[i].a == d->a;
-        if (!named) { /* pulled after this cursor is done */
-            attrs = dt_realloc(attrs, (n + 1) * sizeof *attrs);
-            attrs[n++] = d->a;
+        if (named)
+            continue;
+        if (n == cap) { /* pulled after this cursor is done (attr_entry seeks it) */
+            cap *= 2;
+            attrs = attrs == attrs_small ? memcpy(dt_malloc(cap * sizeof *attrs), attrs_small, sizeof attrs_small)
+                                         : dt_realloc(attrs, cap * sizeof *attrs);
         }
+        attrs[n++] = d->a;
     }
-    dt_cursor_free(c);
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         const dt_attr *a = dt_db_attr(x->db, attrs[i]);
         if (!a)
             continue;
         pspec s = {.kind = SPEC_ATTR, .a = a->id, .key = dt_kw(x->doc, a->ident), .limit = -1};
-        rc = attr_entry(x, &s, e, p, items);
+        rc = attr_entry(x, &s, e, p);
     }
-    free(attrs);
+    if (attrs != attrs_small)
+        free(attrs);
     return rc < 0 ? rc : 0;
 }
 
@@ -388,21 +414,21 @@ static int run(pctx *x, const dt_pull *p, uint64_t e, dt_edn_value *out)
     if (x->depth >= MAX_DEPTH)
         return dt_error(DATOM_EINVAL, "pull: nested deeper than %d entities", MAX_DEPTH);
     x->path[x->depth++] = e;
-    dt_edn_vec items = DT_EDN_VEC_INIT;
+    size_t base = x->st.n;
     int rc = 0;
     bool wild = false;
     for (size_t i = 0; rc == 0 && i < p->n; i++) {
         if (p->v[i].kind == SPEC_WILD)
             wild = true;
-        else if (!has_key(&items, &p->v[i].key))
-            rc = attr_entry(x, &p->v[i], e, p, &items);
+        else if (!has_key(x, base, &p->v[i].key))
+            rc = attr_entry(x, &p->v[i], e, p);
     }
     if (rc == 0 && wild)
-        rc = wildcard(x, p, e, &items);
+        rc = wildcard(x, p, e, base);
     x->depth--;
-    if (rc == 0 && items.n)
-        rc = dt_edn_coll(x->doc, DT_EDN_MAP, items.v, items.n, out);
-    dt_edn_vec_free(&items);
+    if (rc == 0 && x->st.n > base)
+        rc = dt_edn_coll(x->doc, DT_EDN_MAP, x->st.v + base, x->st.n - base, out);
+    x->st.n = base;
     return rc;
 }
 
@@ -413,7 +439,12 @@ int dt_pull_run(dt_db *db, const dt_pull *p, uint64_t e, dt_edn_doc *doc, dt_edn
     x->doc = doc;
     x->star = dt_calloc(1, sizeof *x->star);
     push_spec(x->star)->kind = SPEC_WILD;
+    x->idk = dt_kw(doc, "db/id");
+    x->st = (dt_edn_vec)DT_EDN_VEC_INIT;
     int rc = run(x, p, e, out);
+    for (int i = 0; i <= MAX_DEPTH; i++)
+        dt_cursor_free(x->cur[i]);
+    dt_edn_vec_free(&x->st);
     dt_pull_free(x->star);
     free(x);
     return rc;

@@ -528,12 +528,12 @@ static int retract_entity(rctx *x, int32_t op, uint64_t e, uint64_t **seen, size
 static int retract_entity_datoms(rctx *x, int32_t op, uint64_t e, uint64_t **seen, size_t *n_seen, size_t *cap)
 {
     dt_key k = {.n = 1, .e = e};
-    dt_cursor *c;
-    int rc = dt_cursor_open(x->db, DT_EAVT, &k, &k, 0, &c);
+    dt_cursor c;
+    int rc = dt_cursor_init(&c, x->db, DT_EAVT, &k, &k, 0);
     const dt_datom *d;
     uint64_t *kids = NULL;
     size_t n_kids = 0;
-    while (dt_cursor_step(c, &d, &rc)) {
+    while (dt_cursor_step(&c, &d, &rc)) {
         push(x, d->e, d->a, dt_arena_val(&x->out->arena, d->v), false, true, op);
         const dt_attr *a = dt_db_attr(x->db, d->a);
         if (a && a->component && d->v.type == DT_REF) {
@@ -541,13 +541,13 @@ static int retract_entity_datoms(rctx *x, int32_t op, uint64_t e, uint64_t **see
             kids[n_kids++] = d->v.u;
         }
     }
-    dt_cursor_free(c);
+    dt_cursor_fini(&c);
     if (rc == 0) {
         k = (dt_key){.n = 1, .v = dt_val_ref(e)};
-        rc = dt_cursor_open(x->db, DT_VAET, &k, &k, 0, &c);
-        while (dt_cursor_step(c, &d, &rc))
+        rc = dt_cursor_init(&c, x->db, DT_VAET, &k, &k, 0);
+        while (dt_cursor_step(&c, &d, &rc))
             push(x, d->e, d->a, d->v, false, true, op);
-        dt_cursor_free(c);
+        dt_cursor_fini(&c);
     }
     for (size_t i = 0; rc == 0 && i < n_kids; i++)
         rc = retract_entity(x, op, kids[i], seen, n_seen, cap);

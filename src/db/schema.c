@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/schema.h"
-#include "db/segment.h"
+#include "db/internal.h" /* stack cursors */
 
 typedef struct name_ent {
     char *name; /* NULL: empty slot */
@@ -381,19 +380,19 @@ static void apply_entity(dt_schema *s, uint64_t e, const entity_facts *f)
 static int load_entity(dt_schema *s, dt_db *db, uint64_t e)
 {
     dt_key k = {.n = 1, .e = e};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, DT_EAVT, &k, &k, 0, &c);
+    dt_cursor c;
+    int rc = dt_cursor_init(&c, db, DT_EAVT, &k, &k, 0);
     entity_facts f = {0};
     dt_arena arena = {0}; /* the cursor's values last only until it moves */
     const dt_datom *d;
-    while (dt_cursor_step(c, &d, &rc)) {
+    while (dt_cursor_step(&c, &d, &rc)) {
         dt_datom copy = *d;
         copy.v = dt_arena_val(&arena, d->v);
         fact(&f, &copy);
     }
     if (rc == 0)
         apply_entity(s, e, &f);
-    dt_cursor_free(c);
+    dt_cursor_fini(&c);
     dt_arena_free(&arena);
     return rc;
 }
@@ -405,30 +404,30 @@ int dt_schema_load(dt_db *db, dt_schema **out)
     /* Former idents first (from history), current ones over them (3). */
     dt_db *hist = dt_db_history(db);
     dt_key k = {.n = 1, .a = DT_A_IDENT};
-    dt_cursor *c;
+    dt_cursor c;
     const dt_datom *d;
-    if ((rc = dt_cursor_open(hist, DT_AVET, &k, &k, 0, &c)) == 0) {
-        while ((rc = dt_cursor_next(c, &d)) == 1)
-            if (d->v.type == DT_KEYWORD && !dt_schema_entid(s, d->v.b->data)) {
-                set_ident(s, d->e, d->v.b->data);
-                set_ident(s, d->e, NULL);
-            }
-        dt_cursor_free(c);
-    }
+    rc = dt_cursor_init(&c, hist, DT_AVET, &k, &k, 0);
+    while (dt_cursor_step(&c, &d, &rc))
+        if (d->v.type == DT_KEYWORD && !dt_schema_entid(s, d->v.b->data)) {
+            set_ident(s, d->e, d->v.b->data);
+            set_ident(s, d->e, NULL);
+        }
+    dt_cursor_fini(&c);
     dt_db_unref(hist);
     /* Every entity with an ident, then every db-partition entity twice (tuple
      * attributes name attributes that may come after them). */
     uint64_t *es = NULL;
     size_t n = 0, cap = 0;
-    if (rc == 0 && (rc = dt_cursor_open(db, DT_AVET, &k, &k, 0, &c)) == 0) {
-        while ((rc = dt_cursor_next(c, &d)) == 1) {
+    if (rc == 0) {
+        rc = dt_cursor_init(&c, db, DT_AVET, &k, &k, 0);
+        while (dt_cursor_step(&c, &d, &rc)) {
             if (n == cap) {
                 cap = cap ? cap * 2 : 256;
                 es = dt_realloc(es, cap * sizeof *es);
             }
             es[n++] = d->e;
         }
-        dt_cursor_free(c);
+        dt_cursor_fini(&c);
     }
     for (int pass = 0; pass < 2 && rc == 0; pass++)
         for (size_t i = 0; rc == 0 && i < n; i++)

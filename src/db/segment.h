@@ -21,18 +21,6 @@
 
 enum { DT_SEG_LEAF = 1, DT_SEG_BRANCH = 2 };
 
-/* ---- an arena: blobs of decoded values live in one ---- */
-typedef struct dt_arena {
-    struct dt_arena_chunk *head;
-    size_t bytes;
-} dt_arena;
-void *dt_arena_alloc(dt_arena *a, size_t n); /* 8-aligned */
-void dt_arena_free(dt_arena *a);
-/* Empties A but keeps its newest chunk for the next use. */
-void dt_arena_reset(dt_arena *a);
-/* V with its bytes (if string-like) copied into A. */
-dt_val dt_arena_val(dt_arena *a, dt_val v);
-
 /* ---- the datom coding ---- */
 /* Appends D; PREV (may be NULL) is the datom before it, whose e and t the
  * coding of D's is relative to. */

@@ -37,11 +37,6 @@ int dt_vtype_parse(const char *name, dt_vtype *out)
     return dt_error(DATOM_EINVAL, "unknown value type :db.type/%s", name);
 }
 
-bool dt_vtype_is_blob(dt_vtype t)
-{
-    return t == DT_BIGINT || t == DT_BIGDEC || (t >= DT_UUID && t <= DT_BYTES) || t == DT_TUPLE;
-}
-
 /* ---- blobs ---- */
 
 uint32_t dt_blob_hash(const void *p, size_t n)

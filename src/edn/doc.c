@@ -176,6 +176,25 @@ int dt_edn_coll(dt_edn_doc *doc, dt_edn_kind kind, const dt_edn_value *items, si
     return 0;
 }
 
+int dt_edn_vectors(dt_edn_doc *doc, const dt_edn_value *items, size_t rows, size_t cols, dt_edn_value *out)
+{
+    if (cols > UINT32_MAX || (cols && rows > SIZE_MAX / sizeof(dt_edn_value) / cols))
+        return dt_error(DATOM_EINVAL, "dt_edn_vectors: %zu rows of %zu values is too many", rows, cols);
+    dt_edn_value *arr = rows && cols ? edn_alloc(doc, rows * cols * sizeof *arr) : NULL;
+    if (arr)
+        memcpy(arr, items, rows * cols * sizeof *arr);
+    for (size_t r = 0; r < rows; r++) {
+        uint32_t depth = 0;
+        for (size_t i = 0; i < cols; i++)
+            depth = DT_MAX(depth, edn_depth(&arr[r * cols + i]));
+        if (depth + 1 > DT_EDN_MAX_DEPTH)
+            return dt_error(DATOM_EINVAL, "nesting deeper than " DT_EDN_STR(DT_EDN_MAX_DEPTH) " levels");
+        out[r] = (dt_edn_value){.kind = DT_EDN_VECTOR, .aux = (uint16_t)(depth + 1), .len = (uint32_t)cols,
+                                .u.items = cols ? arr + r * cols : NULL};
+    }
+    return 0;
+}
+
 void dt_edn_vec_push(dt_edn_vec *vec, dt_edn_value v)
 {
     if (vec->n == vec->cap) {

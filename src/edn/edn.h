@@ -271,6 +271,11 @@ int dt_edn_tagged(dt_edn_doc *doc, const dt_edn_value *tag, const dt_edn_value *
 int dt_edn_coll(dt_edn_doc *doc, dt_edn_kind kind, const dt_edn_value *items, size_t n,
                 dt_edn_value *out);
 
+/* ROWS vectors of COLS values each, the rows of ITEMS (ROWS * COLS values,
+ * row after row), into OUT[0, ROWS): a table's rows built at once (one
+ * allocation, none of dt_edn_coll's checks a vector does not need). */
+int dt_edn_vectors(dt_edn_doc *doc, const dt_edn_value *items, size_t rows, size_t cols, dt_edn_value *out);
+
 /* A growable array of values on the heap, to gather a collection's items. */
 typedef struct dt_edn_vec {
     dt_edn_value *v;

@@ -131,8 +131,13 @@ static void push(rd *r, const dt_edn_value *v)
 {
     if (r->sn == r->scap) {
         size_t old = r->scap;
-        r->scap = r->scap ? r->scap * 2 : 256;
-        r->stk = dt_realloc(r->stk, r->scap * sizeof(dt_edn_value));
+        r->scap *= 2;
+        if (r->stk == r->stk0) {
+            r->stk = dt_malloc(r->scap * sizeof(dt_edn_value));
+            memcpy(r->stk, r->stk0, old * sizeof(dt_edn_value));
+        } else {
+            r->stk = dt_realloc(r->stk, r->scap * sizeof(dt_edn_value));
+        }
         if (old >= 8192)
             dt_mem_populate(r->stk + old, (r->scap - old) * sizeof(dt_edn_value));
     }
@@ -283,7 +288,7 @@ static uint64_t token_hash(const uint8_t *p, size_t n)
 void edn_rd_forget(rd *r)
 {
     r->iused = 0;
-    if (++r->igen == 0 && r->itab) { /* after 2^32 values: clear for real */
+    if (++r->igen == 0) { /* after 2^32 values: clear for real */
         memset(r->itab, 0, r->islots * sizeof *r->itab);
         r->igen = 1;
     }
@@ -306,7 +311,7 @@ static void intern_grow(rd *r)
 {
     intern_slot *old = r->itab;
     uint32_t n = r->islots;
-    r->islots = n ? n * 2 : 32;
+    r->islots = n * 2;
     r->itab = dt_calloc(r->islots, sizeof *r->itab);
     for (uint32_t i = 0; i < n; i++)
         if (old[i].gen == r->igen) {
@@ -318,7 +323,24 @@ static void intern_grow(rd *r)
                 }
             }
         }
-    free(old);
+    if (old != r->itab0)
+        free(old);
+}
+
+void edn_rd_init_bufs(rd *r)
+{
+    r->stk = r->stk0;
+    r->scap = RD_STK0;
+    r->itab = r->itab0;
+    r->islots = RD_ITAB0;
+}
+
+void edn_rd_free_bufs(rd *r)
+{
+    if (r->stk != r->stk0)
+        free(r->stk);
+    if (r->itab != r->itab0)
+        free(r->itab);
 }
 
 /* The slot for TOK: its entry, or an empty one to fill (none once the

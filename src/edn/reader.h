@@ -31,6 +31,9 @@ typedef struct intern_slot {
     bool keyword;
 } intern_slot;
 
+#define RD_STK0 16
+#define RD_ITAB0 16 /* a power of two */
+
 typedef struct rd {
     const uint8_t *start, *p, *end; /* the bytes at hand */
     uint64_t base;                  /* offset of start in the input */
@@ -41,13 +44,23 @@ typedef struct rd {
     uint32_t cc_col;
     uint32_t depth, max_depth;
     dt_edn_doc *doc;
-    dt_edn_value *stk; /* items of the open collections */
+    dt_edn_value *stk; /* items of the open collections: stk0 until it outgrows it */
     size_t sn, scap;
     dt_buf tmp; /* a string with escapes, decoded */
-    intern_slot *itab; /* open addressing; NULL until needed */
+    intern_slot *itab; /* open addressing: itab0 until it outgrows it */
     uint32_t islots, iused, igen;
     dt_edn_error err;
+    /* what a small value needs, in place (a transaction's tx-data is
+     * often one short vector: no allocation then) */
+    dt_edn_value stk0[RD_STK0];
+    intern_slot itab0[RD_ITAB0];
 } rd;
+
+/* Points R's stack and intern table at their places inside R (which must
+ * not move after). */
+void edn_rd_init_bufs(rd *r);
+/* Frees what R's stack and intern table grew into. */
+void edn_rd_free_bufs(rd *r);
 
 static inline uint64_t abs_off(const rd *r, const uint8_t *p) { return r->base + (uint64_t)(p - r->start); }
 static inline pos pos_of(const dt_edn_value *v) { return (pos){v->line, v->col, v->off}; }

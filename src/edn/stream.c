@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,21 +40,34 @@ struct dt_edn_reader {
 
 static void rd_init(rd *r, const dt_edn_options *o)
 {
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(rd, stk0)); /* the buffers in place need no zeros: */
+    memset(r->itab0, 0, sizeof r->itab0); /* but for the intern slots' gen */
+    edn_rd_init_bufs(r);
     r->line = 1;
     r->cc_col = 1;
     uint32_t d = o ? o->max_depth : 0;
     r->max_depth = (d == 0 || d > DT_EDN_MAX_DEPTH) ? DT_EDN_MAX_DEPTH : d;
 }
 
-dt_edn_reader *dt_edn_reader_new_mem(const char *src, size_t n, const dt_edn_options *o)
+static void init_mem(dt_edn_reader *R, const char *src, size_t n, const dt_edn_options *o)
 {
-    dt_edn_reader *R = dt_calloc(1, sizeof *R);
     rd_init(&R->r, o);
     R->fd = -1;
+    R->what = NULL;
+    R->buf = NULL;
+    R->cap = 0;
+    R->max_value = 0;
+    R->read_size = 0;
+    R->failed = 0;
     R->r.start = R->r.p = (const uint8_t *)(src ? src : "");
     R->r.end = R->r.start + n;
     R->r.eof = true;
+}
+
+dt_edn_reader *dt_edn_reader_new_mem(const char *src, size_t n, const dt_edn_options *o)
+{
+    dt_edn_reader *R = dt_malloc(sizeof *R);
+    init_mem(R, src, n, o);
     return R;
 }
 
@@ -69,15 +83,19 @@ dt_edn_reader *dt_edn_reader_new_fd(int fd, const char *what, const dt_edn_optio
     return R;
 }
 
+static void fini(dt_edn_reader *R)
+{
+    edn_rd_free_bufs(&R->r);
+    dt_buf_free(&R->r.tmp);
+    free(R->buf);
+    free(R->what);
+}
+
 void dt_edn_reader_free(dt_edn_reader *R)
 {
     if (!R)
         return;
-    free(R->r.stk);
-    free(R->r.itab);
-    dt_buf_free(&R->r.tmp);
-    free(R->buf);
-    free(R->what);
+    fini(R);
     free(R);
 }
 
@@ -203,12 +221,13 @@ int dt_edn_reader_next(dt_edn_reader *R, dt_edn_doc *doc, const dt_edn_value **o
     return 0;
 }
 
+/* R's error, reported and into ERR; R finished. */
 static int give_error(dt_edn_reader *R, dt_edn_error *err)
 {
     int rc = report(R);
     if (err)
         *err = R->r.err;
-    dt_edn_reader_free(R);
+    fini(R);
     return rc;
 }
 
@@ -216,7 +235,8 @@ int dt_edn_read(dt_edn_doc *doc, const char *src, size_t n, const dt_edn_options
                 const dt_edn_value **out, dt_edn_error *err)
 {
     *out = NULL;
-    dt_edn_reader *R = dt_edn_reader_new_mem(src, n, o);
+    dt_edn_reader reader, *R = &reader; /* one value: nothing to allocate */
+    init_mem(R, src, n, o);
     edn_mark m = edn_mark_get(doc);
     dt_edn_value v, more;
     int rc = next_value(R, doc, &v);
@@ -237,7 +257,7 @@ int dt_edn_read(dt_edn_doc *doc, const char *src, size_t n, const dt_edn_options
     dt_edn_value *pv = edn_alloc(doc, sizeof v);
     *pv = v;
     *out = pv;
-    dt_edn_reader_free(R);
+    fini(R);
     return 0;
 }
 
@@ -256,7 +276,9 @@ static int read_rest(dt_edn_reader *R, dt_edn_doc *doc, const dt_edn_value **ite
     if (rc == RD_FAIL) {
         dt_edn_vec_free(&vec);
         edn_mark_rollback(doc, m);
-        return give_error(R, err);
+        rc = give_error(R, err);
+        free(R);
+        return rc;
     }
     if (vec.n) {
         dt_edn_value *arr = edn_alloc(doc, vec.n * sizeof(dt_edn_value));

@@ -303,6 +303,9 @@ bool dt_edn_equal(const dt_edn_value *a, const dt_edn_value *b)
 
 /* ---- hash ---- */
 
+#define SHORT_INTS 8
+#define SHORT_INTS_TWEAK 0x5e9 /* a family of its own (kinds' tweaks are small) */
+
 uint64_t dt_edn_hash(const dt_edn_value *v)
 {
     switch (v->kind) {
@@ -324,6 +327,16 @@ uint64_t dt_edn_hash(const dt_edn_value *v)
         return mix(dt_edn_hash(dt_edn_tag(v)) * 31 + dt_edn_hash(dt_edn_tagged_value(v)));
     case DT_EDN_LIST:
     case DT_EDN_VECTOR: {
+        /* A short sequence of integers (query results' rows, mostly) in one
+         * pass over its length and values. Sequences equal to one are of
+         * integers too (only integers equal integers), with the same values. */
+        uint64_t w[1 + SHORT_INTS];
+        bool small = v->len <= SHORT_INTS;
+        w[0] = v->len;
+        for (size_t i = 0; small && i < v->len; i++)
+            w[i + 1] = (uint64_t)as_int(&v->u.items[i], &small);
+        if (small)
+            return siphash(SHORT_INTS_TWEAK, w, (v->len + 1) * sizeof *w);
         uint64_t h = hash_u64(DT_EDN_VECTOR, v->len);
         for (size_t i = 0; i < v->len; i++)
             h = mix(h * 31 + dt_edn_hash(&v->u.items[i]));

@@ -871,16 +871,11 @@ static int attr_arg(const char *fn, dt_db *db, dt_val v, const dt_attr **at)
 static int first_value(q_ctx *x, dt_db *db, uint64_t e, uint32_t a, dt_val *o)
 {
     dt_key k = {.n = 2, .e = e, .a = a};
-    dt_cursor *c;
-    int rc = dt_cursor_open(db, DT_EAVT, &k, &k, 0, &c);
-    if (rc)
-        return rc;
-    const dt_datom *d;
-    *o = dt_val_nil();
-    rc = dt_cursor_next(c, &d);
-    if (rc == 1)
-        *o = q_from_db(x, d->v);
-    dt_cursor_free(c);
+    dt_datom d;
+    dt_arena arena = {0}; /* holds the value's bytes only when a segment's */
+    int rc = dt_db_first(db, DT_EAVT, &k, &d, &arena);
+    *o = rc == 1 ? q_from_db(x, d.v) : dt_val_nil();
+    dt_arena_free(&arena);
     return rc < 0 ? rc : 0;
 }
 

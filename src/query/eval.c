@@ -24,13 +24,23 @@ int q_mem(q_ctx *x, ssize_t bytes)
         x->over = true;
     if (bytes)
         return 0;
+    if (!x->over && x->deadline_ns)
+        q_past_deadline(x);
+    if (x->timed_out)
+        return dt_error(DATOM_ETIMEOUT, "query: stopped at its timeout (%lld ms)", (long long)x->timeout_ms);
     if (x->over)
         return dt_error(DATOM_EINVAL, "query: intermediate results passed the memory limit (%zu MiB); narrow the "
                                       "query, or raise the limit",
                         x->max_rel_bytes >> 20);
-    if (x->deadline_ns && dt_monotonic_ns() > x->deadline_ns)
-        return dt_error(DATOM_EINVAL, "query: timed out");
     return 0;
+}
+
+bool q_past_deadline(q_ctx *x)
+{
+    if (dt_monotonic_ns() <= x->deadline_ns)
+        return false;
+    x->timed_out = x->over = true;
+    return true;
 }
 
 static int clause_error(const q_clause *c)
@@ -56,6 +66,8 @@ static int pred_step(q_ctx *x, const q_step *s, const q_rel *r, q_rel *out)
 {
     dt_val args[256];
     for (size_t i = 0; i < r->n; i++) {
+        if (q_stop(x))
+            return q_mem(x, 0);
         const dt_val *row = q_rel_row(r, i);
         step_args(s, row, args);
         dt_val res;
@@ -136,6 +148,8 @@ static int fn_step(q_ctx *x, const q_step *s, const q_rel *r, q_rel *out)
     dt_val args[256];
     binder b = {.x = x, .s = s, .nin = r->ncol};
     for (size_t i = 0; i < r->n; i++) {
+        if (q_stop(x))
+            return q_mem(x, 0);
         const dt_val *row = q_rel_row(r, i);
         b.row = row;
         step_args(s, row, args);
@@ -254,6 +268,10 @@ int q_run(q_ctx *x, const q_plan *p, q_rel *in, q_rel *out)
     }
     q_rel_project(x, &r, p->out, p->nout);
     q_rel_distinct(x, &r); /* a relation is a set (a step may make equal rows) */
+    if ((rc = q_mem(x, 0))) {
+        q_rel_free(x, &r);
+        return rc;
+    }
     *out = r;
     return 0;
 }

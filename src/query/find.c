@@ -216,6 +216,24 @@ static int aggregate(q_ctx *x, const q_query *q, const q_rel *r, const int *col,
 
 /* ---- the shape ---- */
 
+/* The rows of ROWS as vectors of the find elements' values, into ITEMS. */
+static int shape_vectors(q_ctx *x, const q_query *q, const q_rel *rows, const int *col, dt_edn_doc *doc,
+                         dt_edn_vec *items)
+{
+    size_t n = rows->n, w = q->nfind;
+    dt_edn_value *vals = dt_malloc((n && w ? n * w : 1) * sizeof *vals);
+    int rc = 0;
+    for (size_t k = 0; k < n && !rc; k++)
+        for (uint16_t i = 0; i < w && !rc; i++)
+            rc = elem_value(x, q, i, q_rel_row(rows, k), col, doc, &vals[k * w + i]);
+    items->v = dt_malloc((n ? n : 1) * sizeof *items->v);
+    items->cap = n ? n : 1;
+    if (!rc && !(rc = dt_edn_vectors(doc, vals, n, w, items->v)))
+        items->n = n;
+    free(vals);
+    return rc;
+}
+
 int q_shape(q_ctx *x, const q_query *q, q_rel *r, dt_edn_doc *doc, dt_edn_value *out)
 {
     int col[256];
@@ -275,7 +293,9 @@ int q_shape(q_ctx *x, const q_query *q, q_rel *r, dt_edn_doc *doc, dt_edn_value 
     }
     default: {
         dt_edn_vec items = DT_EDN_VEC_INIT;
-        for (size_t k = 0; k < n && !rc; k++) {
+        if (!q->keys_kind) /* the rows' values, then the rows as vectors at once */
+            rc = shape_vectors(x, q, rows, col, doc, &items);
+        for (size_t k = 0; q->keys_kind && k < n && !rc; k++) {
             for (uint16_t i = 0; i < q->nfind && !rc; i++)
                 rc = elem_value(x, q, i, q_rel_row(rows, k), col, doc, &vals[i]);
             dt_edn_value row;

@@ -221,12 +221,16 @@ static bool match(q_ctx *x, const q_step *s, const matcher *m, const kvals *k, c
     return true;
 }
 
+/* A cursor on what K selects of S's order and prefix: *C opened, or (not
+ * NULL) sought there. */
 static int open_cursor(dt_db *db, const q_step *s, const kvals *k, uint8_t order, uint8_t n, dt_cursor **c)
 {
     dt_key from, to;
     make_key(k, order, n, &from);
     to = from;
     int flags = q_step_range(s, order, n, &from, &to);
+    if (*c)
+        return dt_cursor_seek(*c, (dt_order)order, n ? &from : NULL, n ? &to : NULL, flags);
     return dt_cursor_open(db, (dt_order)order, n ? &from : NULL, n ? &to : NULL, flags, c);
 }
 
@@ -241,7 +245,7 @@ static int scan_all(q_ctx *x, dt_db *db, const q_step *s, q_rel *out)
         return 0;
     matcher m;
     matcher_init(s, false, &m);
-    dt_cursor *c;
+    dt_cursor *c = NULL;
     int rc = open_cursor(db, s, &k, s->order, s->nprefix, &c);
     const dt_datom *d;
     dt_val newv[5];
@@ -250,7 +254,7 @@ static int scan_all(q_ctx *x, dt_db *db, const q_step *s, q_rel *out)
             dt_val *dst = q_rel_push(x, out);
             memcpy(dst, newv, s->nnew * sizeof *newv);
         }
-        rc = x->over ? q_mem(x, 0) : 0;
+        rc = q_stop(x) ? q_mem(x, 0) : 0;
     }
     dt_cursor_free(c);
     return rc < 0 ? rc : 0;
@@ -262,8 +266,10 @@ static int scan_product(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_
     q_rel_init(x, &m, NULL, s->nnew);
     int rc = scan_all(x, db, s, &m);
     for (size_t j = 0; !rc && j < m.n; j++)
-        for (size_t i = 0; i < r->n; i++)
+        for (size_t i = 0; !rc && i < r->n; i++) {
             q_emit(x, out, s, q_rel_row(r, i), r->ncol, q_rel_row(&m, j));
+            rc = q_stop(x) ? q_mem(x, 0) : 0;
+        }
     q_rel_free(x, &m);
     return rc ? rc : q_mem(x, 0);
 }
@@ -308,7 +314,8 @@ static int scan_hash(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_rel
     const dt_datom *d;
     dt_val newv[5], key[5];
     while (c && !rc && (rc = dt_cursor_next(c, &d)) == 1) {
-        rc = 0;
+        if ((rc = q_stop(x) ? q_mem(x, 0) : 0))
+            break;
         if (!match(x, s, &m, &k, d, NULL, false))
             continue;
         bool found = true;
@@ -321,9 +328,8 @@ static int scan_hash(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_rel
             continue;
         for (int j = 0; j < m.nout; j++)
             newv[j] = keep_val(x, d, m.out[j]);
-        for (; i != NONE; i = q_hidx_next(&h, r, i, key))
+        for (; i != NONE && !x->over; i = q_hidx_next(&h, r, i, key))
             q_emit(x, out, s, q_rel_row(r, i), r->ncol, newv);
-        rc = x->over ? q_mem(x, 0) : 0;
     }
     dt_cursor_free(c);
     q_hidx_free(&h);
@@ -341,6 +347,7 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
     q_rel_init(x, &m, NULL, s->nnew);
     matcher mt;
     matcher_init(s, true, &mt);
+    dt_cursor *c = NULL; /* one cursor, sought from key to key */
     for (size_t i = 0; i < r->n && !rc; i++) {
         const dt_val *row = q_rel_row(r, i);
         dt_val key[5];
@@ -353,25 +360,24 @@ static int scan_lookup(q_ctx *x, dt_db *db, const q_step *s, const q_rel *r, q_r
         known_vals(x, db, s, row, &k);
         if (k.none)
             continue;
-        dt_cursor *c;
         rc = open_cursor(db, s, &k, s->order, s->nprefix, &c);
         const dt_datom *d;
         m.n = 0;
         dt_val newv[5];
         while (!rc && (rc = dt_cursor_next(c, &d)) == 1) {
-            rc = 0;
-            if (match(x, s, &mt, &k, d, newv, true))
+            rc = q_stop(x) ? q_mem(x, 0) : 0;
+            if (!rc && match(x, s, &mt, &k, d, newv, true))
                 memcpy(q_rel_push(x, &m), newv, s->nnew * sizeof *newv);
         }
-        dt_cursor_free(c);
         if (rc < 0)
             break;
         rc = 0;
-        for (size_t a = 0; a < m.n; a++)
-            for (uint32_t j = first; j != NONE; j = q_hidx_next(&h, r, j, key))
+        for (size_t a = 0; a < m.n && !x->over; a++)
+            for (uint32_t j = first; j != NONE && !x->over; j = q_hidx_next(&h, r, j, key))
                 q_emit(x, out, s, q_rel_row(r, j), r->ncol, q_rel_row(&m, a));
-        rc = x->over ? q_mem(x, 0) : 0;
+        rc = q_stop(x) ? q_mem(x, 0) : 0;
     }
+    dt_cursor_free(c);
     q_rel_free(x, &m);
     q_hidx_free(&h);
     return rc < 0 ? rc : q_mem(x, 0);
@@ -482,13 +488,13 @@ int q_step_join(q_ctx *x, const q_step *s, q_rel *r, q_rel *out)
     if (keyed && s->delta == QD_ANS) {
         q_table *t = s->table;
         q_hidx_update(x, &t->ans_key, &t->ans);
-        for (size_t i = 0; i < r->n; i++) {
+        for (size_t i = 0; i < r->n && !q_stop(x); i++) {
             const dt_val *row = q_rel_row(r, i);
             uint16_t k = 0;
             for (uint16_t a = 0; a < s->narg; a++)
                 if (s->arg[a].key)
                     key[k++] = s->arg[a].how == QP_CONST ? s->arg[a].c : row[s->arg[a].col];
-            for (uint32_t j = q_hidx_find(&t->ans_key, src, key, q_hash_vals(key, k)); j != NONE;
+            for (uint32_t j = q_hidx_find(&t->ans_key, src, key, q_hash_vals(key, k)); j != NONE && !x->over;
                  j = q_hidx_next(&t->ans_key, src, j, key))
                 if (row_fits(s, q_rel_row(src, j), row, newv))
                     q_emit(x, out, s, row, r->ncol, newv);
@@ -506,15 +512,15 @@ int q_step_join(q_ctx *x, const q_step *s, q_rel *r, q_rel *out)
     q_hidx h;
     q_hidx_init(&h, cols, nb);
     q_hidx_update(x, &h, r);
-    for (size_t j = lo; j < hi && !rc; j++) {
+    for (size_t j = lo; j < hi && !(rc = q_stop(x) ? q_mem(x, 0) : 0); j++) {
         const dt_val *sr = q_rel_row(src, j);
         if (!row_fits(s, sr, NULL, newv))
             continue;
         for (uint16_t b = 0; b < nb; b++)
             key[b] = sr[apos[b]];
-        for (uint32_t i = q_hidx_find(&h, r, key, q_hash_vals(key, nb)); i != NONE; i = q_hidx_next(&h, r, i, key))
+        for (uint32_t i = q_hidx_find(&h, r, key, q_hash_vals(key, nb)); i != NONE && !x->over;
+             i = q_hidx_next(&h, r, i, key))
             q_emit(x, out, s, q_rel_row(r, i), r->ncol, newv);
-        rc = x->over ? q_mem(x, 0) : 0;
     }
     q_hidx_free(&h);
     return rc ? rc : q_mem(x, 0);

@@ -226,7 +226,12 @@ int q_plan_template(pctx *p, pcl *pc, dt_db *db)
 /* The index for the positions in KNOWN (e a v tx), and how many lead. */
 static void choose_index(const bool known[4], bool range, uint8_t *order, uint8_t *nprefix)
 {
-    if (known[0]) {
+    if (known[0] && known[1]) {
+        /* (a e) rather than (e a): lookups of one attribute for many
+         * entities stay within its datoms, near one another */
+        *order = DT_AEVT;
+        *nprefix = (uint8_t)(2 + (known[2] ? 1 + (known[3] ? 1 : 0) : 0));
+    } else if (known[0]) {
         *order = DT_EAVT;
         *nprefix = (uint8_t)(1 + (known[1] ? 1 + (known[2] ? 1 + (known[3] ? 1 : 0) : 0) : 0));
     } else if (known[1] && known[2]) {

@@ -525,8 +525,11 @@ struct q_ctx {
     uint32_t rng;
     size_t rel_bytes, peak_rel_bytes; /* memory held by relations now, and at most */
     size_t max_rel_bytes;
-    bool over;             /* rel_bytes passed max_rel_bytes */
+    bool over;             /* rel_bytes passed max_rel_bytes, or the deadline passed: stop */
+    bool timed_out;        /* the deadline passed */
     int64_t deadline_ns;   /* 0: none */
+    uint32_t timeout_ms;   /* what it was made from, for the message */
+    uint32_t ticks;        /* units of work, for q_stop */
     struct q_regex *regexes;
     struct q_stats *stats; /* estimate.c's cache */
     struct dt_pull **pulls; /* per :find element: its pull pattern, parsed */
@@ -535,8 +538,19 @@ struct q_ctx {
 };
 
 /* Accounts for BYTES more (or fewer) held by relations: DATOM_EINVAL when
- * past the limit of the options (naming it), or past the deadline. */
+ * past the limit of the options (naming it), DATOM_ETIMEOUT past the deadline. */
 int q_mem(q_ctx *x, ssize_t bytes);
+/* Marks x->over when the deadline has passed (eval.c). */
+bool q_past_deadline(q_ctx *x);
+/* Counts a unit of work (a row made, a datom read): whether the query
+ * must stop (then q_mem(x, 0) says why). The clock is read once per 4096
+ * units, so the loops that call it pay an increment and a test. */
+static inline bool q_stop(q_ctx *x)
+{
+    if (x->over)
+        return true;
+    return (++x->ticks & 4095) == 0 && x->deadline_ns && q_past_deadline(x);
+}
 /* A row of step S's result: R's row ROW (NIN columns) and the step's new
  * values NEWV, kept as the step says. */
 void q_emit(q_ctx *x, q_rel *out, const q_step *s, const dt_val *row, uint16_t nin, const dt_val *newv);

@@ -293,6 +293,7 @@ int dt_q(const dt_edn_value *query, const dt_q_input *inputs, size_t n_inputs, c
     x.max_rel_bytes = opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
     if (opts->timeout_ms)
         x.deadline_ns = dt_monotonic_ns() + (int64_t)opts->timeout_ms * 1000000;
+    x.timeout_ms = opts->timeout_ms;
     int rc = run(&x, query, inputs, n_inputs, doc, out, opts->explain ? explain : NULL);
     ctx_free(&x);
     return rc;

@@ -211,7 +211,7 @@ void q_rel_distinct(q_ctx *x, q_rel *r)
     h.tag = dt_malloc(r->n * sizeof *h.tag);
     h.cap_next = r->n;
     size_t w = 0;
-    for (size_t i = 0; i < r->n; i++) {
+    for (size_t i = 0; i < r->n && !q_stop(x); i++) { /* stopped: the query fails (q_mem) */
         dt_val *row = q_rel_row(r, i);
         uint64_t hash = q_hash_vals(row, r->ncol);
         h.n = w;
@@ -261,6 +261,7 @@ void q_rel_project(q_ctx *x, q_rel *r, const uint16_t *keep, uint16_t nkeep)
 
 void q_emit(q_ctx *x, q_rel *out, const q_step *s, const dt_val *row, uint16_t nin, const dt_val *newv)
 {
+    (void)q_stop(x); /* a row is a unit of work: the loops around stop on x->over */
     dt_val *dst = q_rel_push(x, out);
     for (uint16_t k = 0; k < s->nkeep; k++) {
         uint16_t c = s->keep[k];

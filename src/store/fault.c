@@ -12,12 +12,15 @@
  *            was lost: what a timeout after a server applied a write looks
  *            like to its client).
  * OP is one of get, stat, exists, del, list, put, ref_get, ref_cas, ref_del,
- * or any (every call counts). A failure is DATOM_EIO with a message that says
+ * log_read, log_append, log_truncate, or any (every call counts). A failure is DATOM_EIO with a message that says
  * "injected fault", the operation and the call's number.
  *
  * The wrapper takes puts with their key and size known (put_known); store.c
  * spools streamed puts for it, and passes the put on to the inner store by
- * whichever interface that one has. Counters are atomic: handles may be used
+ * whichever interface that one has. It has logs when the inner store has
+ * them (its ops are a copy with the log operations dropped otherwise), so a
+ * fact database on fault:SPEC:file://... commits by appends as it would on
+ * the file store, and a fault can strike the append itself. Counters are atomic: handles may be used
  * from several threads, as the conformance suite does.
  */
 #include <stdatomic.h>
@@ -26,10 +29,14 @@
 
 #include "store/store.h"
 
-enum fault_op { F_GET, F_STAT, F_EXISTS, F_DEL, F_LIST, F_PUT, F_REF_GET, F_REF_CAS, F_REF_DEL, F_ANY, F_OPS };
+enum fault_op {
+    F_GET, F_STAT, F_EXISTS, F_DEL, F_LIST, F_PUT, F_REF_GET, F_REF_CAS, F_REF_DEL,
+    F_LOG_READ, F_LOG_APPEND, F_LOG_TRUNCATE, F_ANY, F_OPS
+};
 
-static const char *const op_names[F_OPS] = {"get",     "stat",    "exists",  "del", "list",
-                                            "put",     "ref_get", "ref_cas", "ref_del", "any"};
+static const char *const op_names[F_OPS] = {"get",     "stat",    "exists",   "del",        "list",
+                                            "put",     "ref_get", "ref_cas",  "ref_del",    "log_read",
+                                            "log_append", "log_truncate", "any"};
 
 enum fault_kind { K_ONCE, K_FROM, K_LOST };
 
@@ -43,6 +50,7 @@ typedef struct rule {
 
 typedef struct fault_store {
     datom_store head;
+    dt_store_ops ops; /* dt_store_fault_ops, less the logs when INNER has none */
     datom_store *inner;
     rule rules[RULES_MAX];
     size_t nrules;
@@ -66,7 +74,8 @@ static int parse_rule(const char *text, size_t len, rule *r)
     const char *eq = memchr(text, '=', len);
     if (!eq || !op_named(text, (size_t)(eq - text), &r->op))
         return dt_error(DATOM_EINVAL, "fault rule \"%.*s\": expected OP=N with OP one of get, stat, "
-                        "exists, del, list, put, ref_get, ref_cas, ref_del, any", (int)len, text);
+                        "exists, del, list, put, ref_get, ref_cas, ref_del, log_read, log_append, "
+                        "log_truncate, any", (int)len, text);
     const char *p = eq + 1, *end = text + len;
     uint64_t n = 0;
     for (; p < end && *p >= '0' && *p <= '9' && n < UINT64_MAX / 10; p++)
@@ -144,9 +153,9 @@ static int fault_get(datom_store *st, const char *key, uint64_t off, uint64_t le
     FAULT_CALL(FS(st), F_GET, key, FS(st)->inner->ops->get(FS(st)->inner, key, off, len, sink));
 }
 
-static int fault_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out)
+static int fault_get_fd(datom_store *st, const char *key, int fd, dt_sink ordered, uint64_t *size_out)
 {
-    FAULT_CALL(FS(st), F_GET, key, dt_store_do_get_fd(FS(st)->inner, key, fd, size_out));
+    FAULT_CALL(FS(st), F_GET, key, dt_store_do_get_fd(FS(st)->inner, key, fd, ordered, size_out));
 }
 
 static int fault_stat(datom_store *st, const char *key, uint64_t *size_out)
@@ -214,6 +223,22 @@ static int fault_ref_del(datom_store *st, const char *name, const char *expected
     FAULT_CALL(FS(st), F_REF_DEL, name, FS(st)->inner->ops->ref_del(FS(st)->inner, name, expected));
 }
 
+static int fault_log_read(datom_store *st, const char *name, uint64_t off, dt_buf *out, uint64_t *size_out)
+{
+    FAULT_CALL(FS(st), F_LOG_READ, name, dt_store_log_read(FS(st)->inner, name, off, out, size_out));
+}
+
+static int fault_log_append(datom_store *st, const char *name, uint64_t expected, const void *p, size_t n)
+{
+    FAULT_CALL(FS(st), F_LOG_APPEND, name, dt_store_log_append(FS(st)->inner, name, expected, p, n));
+}
+
+static int fault_log_truncate(datom_store *st, const char *name, uint64_t expected, uint64_t size)
+{
+    FAULT_CALL(FS(st), F_LOG_TRUNCATE, name,
+               dt_store_log_truncate(FS(st)->inner, name, expected, size));
+}
+
 static void fault_free(datom_store *st)
 {
     datom_store_free(FS(st)->inner);
@@ -235,6 +260,9 @@ const dt_store_ops dt_store_fault_ops = {
     .ref_get = fault_ref_get,
     .ref_cas = fault_ref_cas,
     .ref_del = fault_ref_del,
+    .log_read = fault_log_read,
+    .log_append = fault_log_append,
+    .log_truncate = fault_log_truncate,
 };
 
 /* ---- open ---- */
@@ -243,7 +271,10 @@ static int fault_make(datom_store **out, datom_store *inner, const char *spec, s
                       const char *url)
 {
     fault_store *fs = dt_calloc(1, sizeof *fs);
-    fs->head.ops = &dt_store_fault_ops;
+    fs->ops = dt_store_fault_ops;
+    if (!dt_store_has_log(inner))
+        fs->ops.log_read = NULL, fs->ops.log_append = NULL, fs->ops.log_truncate = NULL;
+    fs->head.ops = &fs->ops;
     fs->inner = inner;
     for (int i = 0; i < F_OPS; i++)
         atomic_init(&fs->calls[i], 0);

@@ -160,16 +160,8 @@ int dt_file_log_append(datom_store *st, const char *name, uint64_t expected, con
     if (rc)
         return rc;
     if ((rc = size_is(fs, name, fd, expected)) == 0) {
-        size_t done = 0;
-        while (rc == 0 && done < n) {
-            ssize_t w = pwrite(fd, (const char *)p + done, n - done, (off_t)(expected + done));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w < 0)
-                rc = dt_error_errno(errno, "%s: append to log %s", st->url, name);
-            else
-                done += (size_t)w;
-        }
+        if (dt_fs_pwrite_all(fd, p, n, expected) != 0)
+            rc = dt_error_errno(errno, "%s: append to log %s", st->url, name);
         if (rc == 0 && fdatasync(fd) != 0)
             rc = dt_error_errno(errno, "%s: sync log %s", st->url, name);
         if (rc && ftruncate(fd, (off_t)expected) == 0)

@@ -15,7 +15,9 @@
  *      memory or file (read with pread, so a part can be sent again), in
  *      parts of cfg.part_size, cfg.parallel at once; a get streams to the
  *      sink, and a big one fetches 4 ranges at once into as many part-sized
- *      buffers (32 MiB), handed to the sink in order.
+ *      buffers (32 MiB), handed to the sink in order; a get into a file
+ *      writes each range at its place straight from libcurl's buffer, and
+ *      hands the bytes on in order from there or from the file (1 MiB).
  *  (3) Every body sent is signed with its real SHA-256, so the server
  *      refuses bytes damaged on the way.
  */
@@ -237,70 +239,183 @@ static int s3_get(datom_store *st, const char *key, uint64_t off, uint64_t len, 
     return rc;
 }
 
-/* ---- get into a file ---- */
+/* ---- get into a file ----
+ *
+ * Ranges of GET_RANGE bytes, GET_STREAMS in flight over kept connections,
+ * asked for in order as earlier ones end (a sliding window: no wave waits
+ * for its slowest range); each is written at its place with pwrite straight
+ * from libcurl's buffer. The first range's answer gives the size and the
+ * ETag (no HEAD first); the others ask If-Match that ETag. The bytes reach
+ * the ordered sink in order: a write at the end of what it has seen goes to
+ * it from the same buffer; a range that lands ahead of that is read back
+ * from the page cache when the ranges before it are in. At most GET_AHEAD
+ * ranges are between the first not yet passed on and the newest. Writeback
+ * starts every few MiB, so the caller's fsync waits for the tail only. */
 
-/* Bytes from one range, placed at their offset in a file. */
-typedef struct placed {
-    int fd;
-    uint64_t off, kicked;
-    const char *what;
-} placed;
-
+#define GET_STREAMS 4         /* at most (fewer if cfg.parallel says so) */
+#define GET_RANGE (16u << 20) /* 64 requests a GiB */
+#define GET_AHEAD 16          /* in ranges: 256 MiB of the file, none of memory */
+#define SIZE_UNKNOWN UINT64_MAX
 #define WRITEBACK_STEP (8u << 20)
+#define CATCH_UP_BUF (1u << 20)
 
-static int placed_write(void *ctx, const void *p, size_t n)
+typedef struct get_file get_file;
+
+/* Range k: [start, end) of the object, written up to pos. */
+typedef struct get_range {
+    get_file *g;
+    s3_req *req; /* NULL once answered */
+    uint64_t start, end, pos, kicked;
+} get_range;
+
+struct get_file {
+    s3_store *s;
+    const char *key;
+    int fd;
+    dt_sink ordered;
+    uint64_t size; /* SIZE_UNKNOWN until the first answer */
+    char etag[DATOM_REF_VERSION_MAX];
+    uint64_t first, next; /* ranges [first, next) are asked for and not all passed on */
+    uint64_t given;       /* bytes [0, given) passed to ORDERED */
+    get_range ring[GET_AHEAD];
+    uint8_t *buf; /* catch-up reads, CATCH_UP_BUF */
+};
+
+static get_range *range_of(get_file *g, uint64_t k) { return &g->ring[k % GET_AHEAD]; }
+
+/* The first range's answer (its headers in): the size (the total of its
+ * Content-Range, or the Content-Length of a server that ignored the Range)
+ * and the ETag. */
+static int learn_size(get_file *g, const s3_req *r)
 {
-    placed *pl = ctx;
-    for (size_t done = 0; done < n;) {
-        ssize_t w = pwrite(pl->fd, (const uint8_t *)p + done, n - done, (off_t)pl->off);
-        if (w < 0 && errno == EINTR)
+    if (r->status == 206 ? !r->has_total : !r->has_length)
+        return dt_error(DATOM_EIO, "%s: %s: the server did not give the object's size",
+                        g->s->head.url, g->key);
+    g->size = r->length;
+    snprintf(g->etag, sizeof g->etag, "%s", r->etag);
+    get_range *rg = range_of(g, 0);
+    rg->end = DT_MIN(rg->end, g->size);
+    return 0;
+}
+
+/* Passes [given, to) on from the file, where it was written. */
+static int catch_up(get_file *g, uint64_t to)
+{
+    if (!g->ordered.write)
+        g->given = to;
+    while (g->given < to) {
+        size_t n = (size_t)DT_MIN((uint64_t)CATCH_UP_BUF, to - g->given);
+        ssize_t got = pread(g->fd, g->buf, n, (off_t)g->given);
+        if (got < 0 && errno == EINTR)
             continue;
-        if (w < 0)
-            return dt_error_errno(errno, "write %s", pl->what);
-        done += (size_t)w;
-        pl->off += (uint64_t)w;
-    }
-    if (pl->off - pl->kicked >= WRITEBACK_STEP) {
-        /* Start writeback now, so the fsync before the rename waits for the tail only. */
-        sync_file_range(pl->fd, (off_t)pl->kicked, (off_t)(pl->off - pl->kicked), SYNC_FILE_RANGE_WRITE);
-        pl->kicked = pl->off;
+        if (got <= 0)
+            return got < 0 ? dt_error_errno(errno, "read back %s", g->key)
+                           : dt_error(DATOM_EIO, "read back %s: the file shrank", g->key);
+        int rc = dt_sink_write(g->ordered, g->buf, (size_t)got);
+        if (rc)
+            return rc;
+        g->given += (uint64_t)got;
     }
     return 0;
 }
 
-/* KEY into FD in cfg.parallel contiguous ranges at once, each written at its
- * place (as a download manager does): no buffer, no wait for the slowest of
- * a wave. The ranges ask If-Match the ETag of the HEAD. */
-static int s3_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out)
+/* Starts writeback of what RG wrote since the last time; does not wait. */
+static void kick(get_file *g, get_range *rg)
+{
+    if (rg->pos == rg->kicked)
+        return; /* a length of 0 would mean "to the end of the file" */
+    sync_file_range(g->fd, (off_t)rg->kicked, (off_t)(rg->pos - rg->kicked), SYNC_FILE_RANGE_WRITE);
+    rg->kicked = rg->pos;
+}
+
+static int range_write(void *ctx, const void *p, size_t n)
+{
+    get_range *rg = ctx;
+    get_file *g = rg->g;
+    int rc;
+    if (g->size == SIZE_UNKNOWN && (rc = learn_size(g, rg->req)) != 0)
+        return rc;
+    if (dt_fs_pwrite_all(g->fd, p, n, rg->pos) != 0)
+        return dt_error_errno(errno, "write %s", g->key);
+    if (g->given == rg->pos) { /* next in order: on from this buffer */
+        if (g->ordered.write && (rc = dt_sink_write(g->ordered, p, n)) != 0)
+            return rc;
+        g->given += n;
+    }
+    rg->pos += n;
+    if (rg->pos - rg->kicked >= WRITEBACK_STEP)
+        kick(g, rg);
+    return 0;
+}
+
+static s3_req *get_next(void *ctx)
+{
+    get_file *g = ctx;
+    uint64_t start = g->next * GET_RANGE;
+    if (g->next > 0 && (g->size == SIZE_UNKNOWN || start >= g->size || g->next - g->first == GET_AHEAD))
+        return NULL;
+    get_range *rg = range_of(g, g->next++);
+    uint64_t end = g->size == SIZE_UNKNOWN ? start + GET_RANGE : DT_MIN(start + GET_RANGE, g->size);
+    *rg = (get_range){g, NULL, start, end, start, start};
+    rg->req = range_req(g->s, g->key, start, end - start, (dt_sink){range_write, rg});
+    rg->req->ctx = rg;
+    snprintf(rg->req->if_match, sizeof rg->req->if_match, "%s", g->etag);
+    return rg->req;
+}
+
+/* An answer of 416 to the first range: the object is empty. */
+static int get_empty(get_file *g)
+{
+    uint64_t size;
+    int rc = s3_head(g->s, g->key, &size, NULL);
+    if (rc == 0 && size)
+        rc = dt_error(DATOM_ECONFLICT, "%s: %s changed while it was being read", g->s->head.url, g->key);
+    g->size = 0;
+    range_of(g, 0)->end = 0;
+    return rc;
+}
+
+/* A range has its answer: passes on what is now in order. */
+static int get_done(void *ctx, s3_req *r)
+{
+    get_file *g = ctx;
+    get_range *rg = r->ctx;
+    int rc = 0;
+    if (r->status == 416 && rg->start == 0)
+        rc = get_empty(g);
+    else if ((rc = get_status(g->s, r, g->key)) == 0 && g->size == SIZE_UNKNOWN)
+        rc = learn_size(g, r); /* an empty body: no write told it */
+    if (rc == 0 && rg->pos != rg->end)
+        rc = dt_error(DATOM_EIO, "%s: %s: a range came back short", g->s->head.url, g->key);
+    s3_req_free(r);
+    rg->req = NULL;
+    kick(g, rg); /* its tail: the fsync then waits for the last range's only */
+    for (; rc == 0 && g->first < g->next; g->first++) {
+        get_range *f = range_of(g, g->first);
+        rc = catch_up(g, f->pos);
+        if (f->req)
+            break; /* still coming: its next bytes go on from its buffer */
+    }
+    return rc;
+}
+
+static int s3_get_fd(datom_store *st, const char *key, int fd, dt_sink ordered, uint64_t *size_out)
 {
     s3_store *s = (s3_store *)st;
-    uint64_t size;
-    char etag[DATOM_REF_VERSION_MAX];
-    int rc = s3_head(s, key, &size, etag);
-    if (rc)
-        return rc;
-    size_t n = size < s->cfg.multipart_min ? 1 : (size_t)s->cfg.parallel;
-    uint64_t step = (size / n + MIB - 1) / MIB * MIB;
-    s3_req **reqs = dt_calloc(n, sizeof *reqs);
-    placed *pl = dt_calloc(n, sizeof *pl);
-    size_t k = 0;
-    for (uint64_t off = 0; k < n && (off < size || k == 0); off += step, k++) {
-        pl[k] = (placed){fd, off, off, key};
-        reqs[k] = range_req(s, key, off, DT_MIN(step, size - off), (dt_sink){placed_write, &pl[k]});
-        reqs[k]->ranged = size > 0; /* an empty object: no Range (it would be 416) */
-        snprintf(reqs[k]->if_match, sizeof reqs[k]->if_match, "%s", etag);
-    }
-    rc = s3_http_run(s->http, reqs, k, s->head.url);
-    for (size_t i = 0; i < k; i++) {
-        if (rc == 0)
-            rc = get_status(s, reqs[i], key);
-        if (rc == 0 && size && reqs[i]->delivered != reqs[i]->range_len)
-            rc = dt_error(DATOM_EIO, "%s: %s: a range came back short", s->head.url, key);
-        s3_req_free(reqs[i]);
-    }
-    free(reqs);
-    free(pl);
-    *size_out = size;
+    if (key_fits(s, key))
+        return DATOM_EINVAL;
+    get_file g = {.s = s, .key = key, .fd = fd, .ordered = ordered, .size = SIZE_UNKNOWN};
+    if (ordered.write)
+        g.buf = dt_malloc(CATCH_UP_BUF);
+    s3_feed f = {get_next, get_done, &g, (size_t)DT_MIN(s->cfg.parallel, GET_STREAMS)};
+    int rc = s3_http_feed(s->http, &f, s->head.url);
+    for (uint64_t k = g.first; k < g.next; k++)
+        s3_req_free(range_of(&g, k)->req); /* those cut off by an error */
+    if (rc == 0 && g.given != g.size)
+        rc = dt_error(DATOM_EINTERNAL, "%s: get %s: %llu bytes of %llu in order", s->head.url, key,
+                      (unsigned long long)g.given, (unsigned long long)g.size);
+    free(g.buf);
+    *size_out = g.size;
     return rc;
 }
 

@@ -85,6 +85,7 @@ typedef struct s3_req {
     int64_t date_ms;  /* Date: the server's clock when it answered */
     uint64_t length; /* Content-Length, or the total of Content-Range */
     bool has_length;
+    bool has_total; /* length is the total of a Content-Range */
     uint64_t delivered; /* bytes passed to SINK */
     int attempts;
     int curl_rc; /* last transport error (CURLE_*), 0 if none */
@@ -103,6 +104,21 @@ void s3_http_free(s3_http *h);
  * HTTP answer (look at ->status), or DATOM_EIO / the sink's error when one
  * could not be had, with a message naming WHAT, the key and the last status. */
 int s3_http_run(s3_http *h, s3_req **reqs, size_t n, const char *what);
+/* Requests made as the run goes: NEXT gives the next one to send (NULL:
+ * none for now), called whenever there is room for one more, so they are
+ * sent in its order; DONE is told of each that has its HTTP answer, and its
+ * error ends the run. The run ends when none is in flight and NEXT gives
+ * none. The requests stay the feed's: those still in flight when the run
+ * ends early are let go by the run, not freed. */
+typedef struct s3_feed {
+    s3_req *(*next)(void *ctx);
+    int (*done)(void *ctx, s3_req *r); /* may be NULL */
+    void *ctx;
+    size_t parallel; /* in flight at once (0: cfg->parallel); a request waiting to be sent
+                      * again holds its place */
+} s3_feed;
+/* Returns 0, DONE's error, or as s3_http_run for a request without an answer. */
+int s3_http_feed(s3_http *h, const s3_feed *f, const char *what);
 int s3_http_run1(s3_http *h, s3_req *r, const char *what);
 void s3_req_free(s3_req *r);
 void s3_req_header(s3_req *r, const char *fmt, ...) DT_PRINTF(2, 3);

@@ -4,7 +4,11 @@
  * Every request runs through the store's one curl multi handle, so requests
  * share its connection cache: a connection is kept and reused, and several
  * requests (the parts of a multipart put, the ranges of a big get, a batch of
- * small puts) are in flight at once over several kept connections.
+ * small puts) are in flight at once over several kept connections. A run
+ * takes its requests from a feed as there is room (s3_http_feed), so a caller
+ * may make them as it learns what to ask (a get learns the size from its
+ * first range) and hold only those in flight; one waiting for its retry
+ * keeps its place, so a run under 503s slows down rather than widening.
  *
  * Signing is libcurl's (CURLOPT_AWS_SIGV4, "aws:amz:REGION:s3"). The libcurl
  * of Debian 12 (7.88) needs help, given here: the payload's SHA-256 is sent
@@ -183,6 +187,7 @@ static void status_line(s3_req *r, const char *line, size_t n)
     r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
     r->etag[0] = '\0';
     r->has_length = false;
+    r->has_total = false;
     r->mtime_ms = 0;
     r->date_ms = 0;
 }
@@ -208,7 +213,7 @@ static size_t header_cb(char *line, size_t size, size_t nitems, void *ctx)
         const char *slash = strchr(text, '/');
         if (slash && slash[1] != '*') {
             r->length = strtoull(slash + 1, NULL, 10);
-            r->has_length = true;
+            r->has_length = r->has_total = true;
         }
     } else if (header_is(line, n, "content-length", &v) && !r->has_length) {
         header_value(v, end, text, sizeof text);
@@ -535,73 +540,130 @@ static int attempt_done(s3_http *h, s3_req *r, CURLcode code)
     return want_retry(h, r) ? 0 : 1;
 }
 
-static void drain(s3_http *h, size_t *active, size_t *finished, s3_req **failed)
+/* The requests of one run: taken from the feed, in flight or waiting to be
+ * sent again, at most CAP of them. */
+typedef struct run {
+    s3_http *h;
+    const s3_feed *f;
+    s3_req **live;
+    size_t n, cap;
+    s3_req *failed; /* the first request that could not get an answer */
+    int rc;         /* the feed's error, which ends the run */
+} run;
+
+/* Takes requests from the feed while there is room. */
+static void fill(run *ru)
+{
+    s3_req *r;
+    while (ru->n < ru->cap && (r = ru->f->next(ru->f->ctx))) {
+        r->done = false;
+        r->not_before_ns = 0;
+        ru->live[ru->n++] = r;
+    }
+}
+
+/* R is finished (its answer in, or failed for good): out of the run. */
+static void finish(run *ru, s3_req *r)
+{
+    r->done = true;
+    bool bad = r->sink_rc || (r->retry != S3_RETRY_NEVER && (r->curl_rc || status_retryable(r->status)));
+    if (bad && !ru->failed)
+        ru->failed = r;
+    for (size_t i = 0; i < ru->n; i++) {
+        if (ru->live[i] == r) {
+            memmove(&ru->live[i], &ru->live[i + 1], (ru->n - i - 1) * sizeof *ru->live);
+            ru->n--;
+            break;
+        }
+    }
+    if (!bad && ru->rc == 0 && ru->f->done)
+        ru->rc = ru->f->done(ru->f->ctx, r);
+}
+
+static void drain(run *ru)
 {
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(h->multi, &left))) {
+    while (!ru->failed && !ru->rc && (m = curl_multi_info_read(ru->h->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
         s3_req *r = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-        (*active)--;
-        if (attempt_done(h, r, m->data.result)) {
-            r->done = true;
-            (*finished)++;
-            bool bad = r->sink_rc || (r->retry != S3_RETRY_NEVER &&
-                                      (r->curl_rc || status_retryable(r->status)));
-            if (bad && !*failed)
-                *failed = r;
-        }
+        if (attempt_done(ru->h, r, m->data.result))
+            finish(ru, r);
     }
 }
 
-/* Starts what may start now; the ns until the next delayed one may. */
-static int64_t start_ready(s3_http *h, s3_req **reqs, size_t n, size_t *active, s3_req **failed)
+/* Starts what may start now, in the feed's order; the ns until the next
+ * delayed one may. */
+static int64_t start_ready(run *ru)
 {
     int64_t now = dt_monotonic_ns(), next = INT64_MAX;
-    for (size_t i = 0; i < n && *active < (size_t)h->cfg->parallel; i++) {
-        s3_req *r = reqs[i];
-        if (r->done || r->easy)
+    for (size_t i = 0; i < ru->n && !ru->failed; i++) {
+        s3_req *r = ru->live[i];
+        if (r->easy)
             continue;
         if (r->not_before_ns > now) {
             next = DT_MIN(next, r->not_before_ns - now);
             continue;
         }
-        if (attempt_start(h, r) == 0) {
-            (*active)++;
-        } else if (r->sink_rc) { /* its preparation failed */
-            r->done = true;
-            if (!*failed)
-                *failed = r;
+        int rc = attempt_start(ru->h, r);
+        if (rc) { /* its preparation failed, or libcurl could not make a handle */
+            r->sink_rc = rc;
+            ru->failed = r;
         }
     }
     return next;
 }
 
-int s3_http_run(s3_http *h, s3_req **reqs, size_t n, const char *what)
+int s3_http_feed(s3_http *h, const s3_feed *f, const char *what)
 {
     int64_t t0 = dt_monotonic_ns();
-    size_t active = 0, finished = 0;
-    s3_req *failed = NULL;
-    for (size_t i = 0; i < n; i++) {
-        reqs[i]->done = false;
-        reqs[i]->not_before_ns = 0;
-    }
-    while (finished < n && !failed) {
-        int64_t next = start_ready(h, reqs, n, &active, &failed);
+    run ru = {.h = h, .f = f, .cap = f->parallel ? f->parallel : (size_t)h->cfg->parallel};
+    ru.live = dt_calloc(ru.cap, sizeof *ru.live);
+    for (;;) {
+        fill(&ru);
+        if (ru.n == 0)
+            break; /* nothing in flight and nothing more to send */
+        int64_t next = start_ready(&ru);
+        if (ru.failed)
+            break;
         int running;
         curl_multi_perform(h->multi, &running);
-        drain(h, &active, &finished, &failed);
-        if (finished == n || failed)
+        drain(&ru);
+        if (ru.failed || ru.rc)
             break;
+        if (ru.n == 0)
+            continue;
         int64_t wait_ms = DT_MIN(next / 1000000 + 1, (int64_t)POLL_MS);
-        curl_multi_poll(h->multi, NULL, 0, (int)(active ? DT_MAX(wait_ms, 1) : wait_ms), NULL);
+        curl_multi_poll(h->multi, NULL, 0, (int)wait_ms, NULL);
     }
-    for (size_t i = 0; i < n; i++)
-        if (reqs[i]->easy)
-            attempt_end(h, reqs[i]);
-    return failed ? run_error(h, failed, what, t0) : 0;
+    for (size_t i = 0; i < ru.n; i++)
+        if (ru.live[i]->easy)
+            attempt_end(h, ru.live[i]);
+    free(ru.live);
+    if (ru.rc)
+        return ru.rc;
+    return ru.failed ? run_error(h, ru.failed, what, t0) : 0;
+}
+
+/* A run over an array: its requests in order. */
+typedef struct array_feed {
+    s3_req **reqs;
+    size_t n, i;
+} array_feed;
+
+static s3_req *array_next(void *ctx)
+{
+    array_feed *a = ctx;
+    return a->i < a->n ? a->reqs[a->i++] : NULL;
+}
+
+int s3_http_run(s3_http *h, s3_req **reqs, size_t n, const char *what)
+{
+    array_feed a = {reqs, n, 0};
+    s3_feed f = {.next = array_next, .ctx = &a};
+    return s3_http_feed(h, &f, what);
 }
 
 int s3_http_run1(s3_http *h, s3_req *r, const char *what) { return s3_http_run(h, &r, 1, what); }

@@ -330,13 +330,26 @@ int dt_store_do_exists(datom_store *st, const char *key, uint64_t *size_out)
     return rc;
 }
 
-int dt_store_do_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out)
+/* Bytes to a file, then to ORDERED (unless its write is NULL). */
+typedef struct file_tee {
+    dt_store_file_out out;
+    dt_sink ordered;
+} file_tee;
+
+static int file_tee_write(void *ctx, const void *p, size_t n)
+{
+    file_tee *t = ctx;
+    int rc = dt_store_file_write(&t->out, p, n);
+    return rc || !t->ordered.write ? rc : dt_sink_write(t->ordered, p, n);
+}
+
+int dt_store_do_get_fd(datom_store *st, const char *key, int fd, dt_sink ordered, uint64_t *size_out)
 {
     if (st->ops->get_fd)
-        return st->ops->get_fd(st, key, fd, size_out);
+        return st->ops->get_fd(st, key, fd, ordered, size_out);
     int rc = st->ops->stat(st, key, size_out);
-    dt_store_file_out out = {.fd = fd, .what = key};
-    return rc ? rc : st->ops->get(st, key, 0, UINT64_MAX, dt_store_file_sink(&out));
+    file_tee t = {.out = {.fd = fd, .what = key}, .ordered = ordered};
+    return rc ? rc : st->ops->get(st, key, 0, UINT64_MAX, (dt_sink){file_tee_write, &t});
 }
 
 /* Reads [off, off+n) of SRC into BUF (n > 0); a short file is an error. */
@@ -821,7 +834,25 @@ static int tee_write(void *ctx, const void *p, size_t n)
         dt_sha256_update(t->sha, p, n);
     t->done += n;
     dt_progress_update(t->progress, t->done);
-    return dt_sink_write(t->next, p, n);
+    return t->next.write ? dt_sink_write(t->next, p, n) : 0;
+}
+
+/* The end of a content-addressed get of KEY that fed H (after RC): does it
+ * hash to SHA? H is finished or aborted either way. */
+static int ca_verdict(datom_store *st, const char *key, const char *sha, dt_sha256 *h, int rc,
+                      uint64_t size)
+{
+    if (rc) {
+        dt_sha256_abort(h);
+        return rc;
+    }
+    char got[DATOM_SHA_HEX];
+    dt_sha256_final_hex(h, got);
+    if (strcmp(got, sha))
+        return dt_error(DATOM_ECORRUPT, "%s: object %s is corrupt (its bytes hash to %s)", st->url,
+                        key, got);
+    dt_verbose("%s: get %s (%llu bytes, SHA-256 verified)", st->url, key, (unsigned long long)size);
+    return 0;
 }
 
 int dt_store_get_ca(datom_store *st, const char *prefix, const char *sha, dt_sink sink)
@@ -839,18 +870,7 @@ int dt_store_get_ca(datom_store *st, const char *prefix, const char *sha, dt_sin
         t.progress = dt_progress_start("get", size);
     rc = st->ops->get(st, key, 0, UINT64_MAX, (dt_sink){tee_write, &t});
     dt_progress_end(t.progress);
-    if (rc) {
-        dt_sha256_abort(&h);
-    } else {
-        char got[DATOM_SHA_HEX];
-        dt_sha256_final_hex(&h, got);
-        if (strcmp(got, sha))
-            rc = dt_error(DATOM_ECORRUPT, "%s: object %s is corrupt (its bytes hash to %s)",
-                          st->url, key, got);
-        else
-            dt_verbose("%s: get %s (%llu bytes, SHA-256 verified)", st->url, key,
-                       (unsigned long long)t.done);
-    }
+    rc = ca_verdict(st, key, sha, &h, rc, t.done);
     free(key);
     return rc;
 }
@@ -910,7 +930,7 @@ static int fill_plain(datom_store *st, const char *key, const char *unused, int 
 {
     if (st->ops->get_fd) {
         uint64_t size;
-        int rc = st->ops->get_fd(st, key, fd, &size);
+        int rc = st->ops->get_fd(st, key, fd, (dt_sink){NULL, NULL}, &size);
         if (rc == 0)
             dt_verbose("%s: get %s (%llu bytes)", st->url, key, (unsigned long long)size);
         return rc;
@@ -929,21 +949,20 @@ static int fill_plain(datom_store *st, const char *key, const char *unused, int 
     return rc;
 }
 
-/* A backend that places ranges itself (get_fd): the file is hashed after. */
+/* A backend that places ranges itself (get_fd): hashed in order as the
+ * ranges come in, the hash ending with the last byte. */
 static int fill_ca_fd(datom_store *st, const char *prefix, const char *sha, int fd)
 {
     char *key = ca_key(prefix, sha);
-    uint64_t size;
-    int rc = st->ops->get_fd(st, key, fd, &size);
-    char got[DATOM_SHA_HEX];
-    dt_store_src src = {.fd = fd, .size = size, .what = key};
-    if (rc == 0)
-        rc = dt_store_src_sha(&src, 0, size, got, NULL);
-    if (rc == 0 && strcmp(got, sha))
-        rc = dt_error(DATOM_ECORRUPT, "%s: object %s is corrupt (its bytes hash to %s)", st->url,
-                      key, got);
-    else if (rc == 0)
-        dt_verbose("%s: get %s (%llu bytes, SHA-256 verified)", st->url, key, (unsigned long long)size);
+    dt_sha256 h;
+    dt_sha256_init(&h);
+    get_tee t = {.sha = &h};
+    uint64_t size = 0;
+    int rc = st->ops->get_fd(st, key, fd, (dt_sink){tee_write, &t}, &size);
+    if (rc == 0 && t.done != size)
+        rc = dt_error(DATOM_EINTERNAL, "%s: get %s: %llu bytes hashed of %llu", st->url, key,
+                      (unsigned long long)t.done, (unsigned long long)size);
+    rc = ca_verdict(st, key, sha, &h, rc, size);
     free(key);
     return rc;
 }

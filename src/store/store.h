@@ -77,8 +77,11 @@ typedef struct dt_store_ops {
 
     /* Optional: all of KEY into FD (an empty regular file), placed with
      * pwrite, so several ranges may arrive at once; its size in *size_out.
+     * Each byte also goes once, in order, to ORDERED (unless its write is
+     * NULL) as soon as every byte before it is in: the caller hashes the
+     * object while its later ranges are still on their way.
      * NULL: store.c streams get into the file (and hashes it on the way). */
-    int (*get_fd)(datom_store *st, const char *key, int fd, uint64_t *size_out);
+    int (*get_fd)(datom_store *st, const char *key, int fd, dt_sink ordered, uint64_t *size_out);
 
     /* Optional: is KEY there (its size in *size_out)? 0 or DATOM_ENOTFOUND,
      * cheaper than stat where a backend can answer from what it knows. NULL:
@@ -203,7 +206,7 @@ dt_sink dt_store_file_sink(dt_store_file_out *o);
  * another store: each checks nothing and falls back as described above. */
 int dt_store_do_put_known(datom_store *st, const char *key, const dt_store_src *src);
 int dt_store_do_exists(datom_store *st, const char *key, uint64_t *size_out);
-int dt_store_do_get_fd(datom_store *st, const char *key, int fd, uint64_t *size_out);
+int dt_store_do_get_fd(datom_store *st, const char *key, int fd, dt_sink ordered, uint64_t *size_out);
 /* The hex SHA-256 of [off, off+len) of SRC (progress may be NULL). */
 int dt_store_src_sha(const dt_store_src *src, uint64_t off, uint64_t len, char out[DATOM_SHA_HEX],
                      dt_progress *progress);
